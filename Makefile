@@ -1,0 +1,98 @@
+# gapsim - plain Makefile.  `make help` lists the targets.
+#
+# Switches:  SANITIZE=address,undefined   build everything with sanitizers (into build-san/)
+#            NATIVE=1                     add -march=native
+#            PREFIX=/usr/local DESTDIR=   for `make install`
+
+VERSION  := 0.1.0
+GIT_REV  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+PY       := /usr/bin/python3
+
+CC       ?= cc
+CXX      ?= c++
+BUILD    ?= build
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+            -Wformat=2 -Wvla -Werror
+HDF5_CFLAGS := $(shell pkg-config --cflags hdf5-serial 2>/dev/null)
+HDF5_LIBS   := $(shell pkg-config --libs hdf5-serial 2>/dev/null) -lhdf5_hl
+ifeq ($(HDF5_LIBS),-lhdf5_hl)
+HDF5_CFLAGS := -I/usr/include/hdf5/serial
+HDF5_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lhdf5_hl
+endif
+
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += -std=c17 -fopenmp -fno-math-errno $(WARN) $(HDF5_CFLAGS) \
+            -DGAPSIM_VERSION='"$(VERSION)"' -DGAPSIM_GIT='"$(GIT_REV)"'
+LDLIBS   += $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lm
+LDFLAGS  += -fopenmp
+
+ifdef NATIVE
+CFLAGS   += -march=native
+endif
+ifdef SANITIZE
+BUILD    := build-san
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
+LIB      := $(BUILD)/libgapsim.a
+BIN      := $(BUILD)/gapsim
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test check bench clean install deps help
+all: $(BIN)
+
+help:
+	@echo "make            build $(BIN)"
+	@echo "make deps       install the Debian packages gapsim needs (root)"
+	@echo "make run        run scenarios/baseline.yaml and print its summary"
+	@echo "make test       build and run every test (unit, statistical, end-to-end)"
+	@echo "make bench      performance figures"
+	@echo "make install    install the binary into \$$(DESTDIR)\$$(PREFIX)/bin"
+
+deps:
+	bash .ci/install-deps
+
+$(BUILD)/sim/%.o: sim/%.c $(wildcard sim/*.h sim/*.def) | $(BUILD)/sim
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): sim/main.c $(LIB)
+	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/test_%: tests/test_%.c tests/testutil.h $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
+
+# The reference generator, from Debian's libpcg-cpp-dev, for the bit-exact PCG test.
+$(BUILD)/tests/pcg_ref: tests/pcg_ref.cpp | $(BUILD)/tests
+	$(CXX) -std=c++17 -O2 $< -o $@
+
+$(BUILD)/sim $(BUILD)/tests:
+	mkdir -p $@
+
+run: $(BIN)
+	mkdir -p output
+	$(BIN) run scenarios/baseline.yaml
+
+test check: $(BIN) $(TEST_BIN) $(BUILD)/tests/pcg_ref
+	BUILD=$(BUILD) PY=$(PY) bash tests/run_tests.sh
+
+$(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+
+bench: $(BIN) $(BUILD)/bench_rng
+	BUILD=$(BUILD) bash tests/bench/bench.sh
+
+PREFIX  ?= /usr/local
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gapsim
+
+clean:
+	rm -rf build build-san
