@@ -1,0 +1,500 @@
+/* stats.c - moments, exact quantiles by radix selection, proportions.
+ *
+ * See stats.h for the contracts.  Quantiles take three passes over the data (range,
+ * counts per bucket, gather of the few needed buckets) and then repeat the same steps
+ * inside the gathered buckets; x is never written and never sorted.  The steps are
+ * separate so that a parallel version can agree on the range, add the integer counts
+ * of its slices, and gather the needed buckets from each.
+ */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* ---------------------------------------------------------------- moments */
+
+/* Corrected two-pass algorithm on the block (Chan, Golub & LeVeque 1983):
+ *   mean = Σx / n,   d_i = x_i − mean,   M2 = Σd_i² − (Σd_i)²/n.
+ * The second term removes most of the rounding error of the mean.  Each sum runs in
+ * four lanes (i mod 4) added in a fixed order at the end, so the result is a fixed
+ * function of x and the loops pipeline.  Non-finite values propagate. */
+void stats_moments_of(const double *x, size_t n, stats_moments *out)
+{
+    out->n = (double)n;
+    out->mean = 0.0;
+    out->m2 = 0.0;
+    if (n == 0) return;
+    const size_t n4 = n & ~(size_t)3;
+    double s[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n4; i += 4)
+        for (int l = 0; l < 4; l++) s[l] += x[i + (size_t)l];
+    double sum = (s[0] + s[1]) + (s[2] + s[3]);
+    for (size_t i = n4; i < n; i++) sum += x[i];
+    const double mean = sum / (double)n;
+    double d1[4] = {0, 0, 0, 0}, d2[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n4; i += 4)
+        for (int l = 0; l < 4; l++) {
+            const double d = x[i + (size_t)l] - mean;
+            d1[l] += d;
+            d2[l] += d * d;
+        }
+    double sum_d = (d1[0] + d1[1]) + (d1[2] + d1[3]);
+    double sum_d2 = (d2[0] + d2[1]) + (d2[2] + d2[3]);
+    for (size_t i = n4; i < n; i++) {
+        const double d = x[i] - mean;
+        sum_d += d;
+        sum_d2 += d * d;
+    }
+    out->mean = mean;
+    out->m2 = sum_d2 - sum_d * sum_d / (double)n;
+    if (out->m2 < 0.0) out->m2 = 0.0;
+}
+
+/* Moments, then min, max and the count of non-finite values (x − x is 0 only for
+ * finite x).  min and max are meaningful only when nonfinite is 0. */
+void stats_block_of(const double *x, size_t n, stats_block *out)
+{
+    stats_moments_of(x, n, &out->moments);
+    double lo = n ? x[0] : 0.0, hi = lo;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+        bad += !(x[i] - x[i] == 0.0);
+    }
+    out->min = lo;
+    out->max = hi;
+    out->nonfinite = bad;
+}
+
+/* Chan et al.: with n = n_a + n_b and δ = mean_b - mean_a,
+ *   mean = mean_a + δ n_b / n,   M2 = M2_a + M2_b + δ² n_a n_b / n.
+ * Merging an empty block is a no-op; merging into an empty acc copies b. */
+void stats_moments_merge(stats_moments *acc, const stats_moments *b)
+{
+    if (b->n == 0.0) return;
+    if (acc->n == 0.0) {
+        *acc = *b;
+        return;
+    }
+    const double n = acc->n + b->n;
+    const double delta = b->mean - acc->mean;
+    acc->mean += delta * (b->n / n);
+    acc->m2 += b->m2 + delta * delta * (acc->n * b->n / n);
+    acc->n = n;
+}
+
+/* sd = sqrt(M2 / (n - 1)); 0 when n < 2. */
+double stats_moments_sd(const stats_moments *m)
+{
+    if (m->n < 2.0) return 0.0;
+    return sqrt(m->m2 / (m->n - 1.0));
+}
+
+/* ---------------------------------------------------------------- keys */
+
+#define KEY_SIGN UINT64_C(0x8000000000000000)
+#define KEY_EXP UINT64_C(0x7FF0000000000000)
+
+/* The IEEE-754 bits of x, read without aliasing problems. */
+static inline uint64_t double_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* Key from the bits u: a positive double gets its sign bit set (so it sorts above
+ * every negative one), a negative double gets all bits flipped (so larger magnitudes
+ * sort lower).  mask = all ones when the sign bit is set, else only the sign bit. */
+static inline uint64_t key_of_bits(uint64_t u)
+{
+    const uint64_t mask = (uint64_t)((int64_t)u >> 63) | KEY_SIGN;
+    return u ^ mask;
+}
+
+/* -0.0 and +0.0 get the same key, that of +0.0: x + 0.0 turns -0.0 into +0.0 and
+ * leaves every other value (and its bits) unchanged.  So stats_unkey(stats_key(-0.0))
+ * is +0.0, and the quantiles treat the two zeros as ties (they compare equal). */
+uint64_t stats_key(double x)
+{
+    return key_of_bits(double_bits(x + 0.0));
+}
+
+double stats_unkey(uint64_t key)
+{
+    const uint64_t u = (key & KEY_SIGN) ? key ^ KEY_SIGN : ~key;
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* ---------------------------------------------------------------- quantiles */
+
+/* Radix selection.  A set of keys with range [kmin, kmax] is split into nb ≈ min(m, 2^16)
+ * buckets of equal key width, b(k) = (k − kmin) >> shift.  Counting the keys per bucket
+ * and summing the counts locates the bucket of every wanted rank; only those buckets'
+ * keys are gathered and the selection repeats inside each of them, with its own,
+ * narrower key range.  Each level narrows the key range by a factor nb, so the work is
+ * linear in the number of values; a bucket of at most QSEL_SORT keys is sorted, and a
+ * bucket whose keys are all equal answers at once (ties).
+ *
+ * Because keys of doubles grow like the logarithm of the value, equal-width key
+ * buckets are log-spaced in value, which suits data spanning many orders of magnitude.
+ * The counts are integers, so histograms of slices of the data (threads, MPI ranks) add
+ * up exactly once the slices agree on the range. */
+
+enum {
+    QSEL_MAX_BITS = 16, /* at most 2^16 buckets per level */
+    QSEL_MIN_BITS = 4,
+    QSEL_SORT = 48      /* buckets this small are sorted by insertion */
+};
+
+/* Workspace, owned by the caller (one per thread):
+ *   arena  gathered keys: the top level's needed buckets, then each deeper level's,
+ *          stacked (grows on demand; nmax keys at first, 8 nmax bytes)
+ *   count  2^16 bucket counts (256 KiB), used by one level at a time
+ *   slot   bucket -> index of a needed bucket or -1 (256 KiB); all -1 between uses
+ * About 8 nmax bytes + 512 KiB. */
+struct stats_qsel {
+    size_t nmax;
+    uint64_t *arena;
+    size_t arena_cap;
+    uint32_t *count;
+    int32_t *slot;
+};
+
+void stats_qsel_free(stats_qsel *ws)
+{
+    if (!ws) return;
+    free(ws->arena);
+    free(ws->count);
+    free(ws->slot);
+    free(ws);
+}
+
+stats_qsel *stats_qsel_alloc(size_t nmax)
+{
+    stats_qsel *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->nmax = nmax;
+    ws->arena_cap = nmax > 0 ? nmax : 1;
+    ws->arena = malloc(ws->arena_cap * sizeof *ws->arena);
+    ws->count = malloc(((size_t)1 << QSEL_MAX_BITS) * sizeof *ws->count);
+    ws->slot = malloc(((size_t)1 << QSEL_MAX_BITS) * sizeof *ws->slot);
+    if (ws->slot) memset(ws->slot, 0xff, ((size_t)1 << QSEL_MAX_BITS) * sizeof *ws->slot);
+    if (!ws->arena || !ws->count || !ws->slot) {
+        stats_qsel_free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+/* Makes room for `need` keys in the arena; returns 0 or -1 (out of memory). */
+static int arena_reserve(stats_qsel *ws, size_t need)
+{
+    if (need <= ws->arena_cap) return 0;
+    size_t cap = ws->arena_cap * 2 > need ? ws->arena_cap * 2 : need;
+    uint64_t *a = realloc(ws->arena, cap * sizeof *a);
+    if (!a) return -1;
+    ws->arena = a;
+    ws->arena_cap = cap;
+    return 0;
+}
+
+typedef struct {
+    uint64_t lo;   /* kmin */
+    unsigned shift;
+    size_t nb;     /* buckets: ((kmax − kmin) >> shift) + 1 */
+} qsel_geom;
+
+/* About m buckets (a power of two between 2^4 and 2^16) over [kmin, kmax]. */
+static qsel_geom qsel_geometry(uint64_t kmin, uint64_t kmax, size_t m)
+{
+    unsigned want = QSEL_MIN_BITS;
+    while (want < QSEL_MAX_BITS && ((size_t)1 << want) < m) want++;
+    const uint64_t span = kmax - kmin;
+    const unsigned bits = span ? 64u - (unsigned)__builtin_clzll(span) : 0u;
+    qsel_geom g = {kmin, bits > want ? bits - want : 0u, 0};
+    g.nb = (size_t)(span >> g.shift) + 1;
+    return g;
+}
+
+static inline size_t qsel_bucket(qsel_geom g, uint64_t k) { return (size_t)((k - g.lo) >> g.shift); }
+
+static inline int is_finite_bits(uint64_t u) { return (u & KEY_EXP) != KEY_EXP; }
+
+static void sort_small(uint64_t *a, size_t m)
+{
+    for (size_t i = 1; i < m; i++) {
+        uint64_t v = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
+/* A needed bucket: where its keys go in the arena, how many, which ranks it holds. */
+typedef struct {
+    size_t bucket, off, len, fill, below; /* below: keys in lower buckets */
+    size_t r0, r1;                        /* its ranks: rank[r0 .. r1) */
+} qsel_need;
+
+/* From the bucket counts, finds the buckets of the sorted ranks rank[0..nr) (relative
+ * to the set), numbers them in slot[], and lays them out in the arena from offset
+ * `off`.  Fills need[] (at most nr entries); returns their number. */
+static size_t qsel_locate(stats_qsel *ws, const size_t *rank, size_t nr, size_t off,
+                          qsel_need *need)
+{
+    const uint32_t *count = ws->count;
+    size_t nneed = 0, below = 0, b = 0;
+    for (size_t i = 0; i < nr; i++) {
+        while (below + count[b] <= rank[i]) below += count[b++];
+        if (nneed == 0 || need[nneed - 1].bucket != b) {
+            need[nneed] = (qsel_need){b, off, count[b], off, below, i, i + 1};
+            ws->slot[b] = (int32_t)nneed;
+            off += count[b];
+            nneed++;
+        } else {
+            need[nneed - 1].r1 = i + 1;
+        }
+    }
+    return nneed;
+}
+
+static gs_status select_keys(stats_qsel *ws, size_t off, size_t m, size_t free_off,
+                             const size_t *rank, size_t nr, uint64_t *out);
+
+/* After a gather: clears the slots (so deeper levels find them all -1), then selects
+ * inside each gathered bucket; the arena from free_off on is free for them. */
+static gs_status qsel_descend(stats_qsel *ws, const qsel_need *need, size_t nneed,
+                              size_t free_off, const size_t *rank, uint64_t *out)
+{
+    for (size_t j = 0; j < nneed; j++) ws->slot[need[j].bucket] = -1;
+    size_t sub[2 * STATS_MAX_LEVELS];
+    for (size_t j = 0; j < nneed; j++) {
+        for (size_t i = need[j].r0; i < need[j].r1; i++) sub[i - need[j].r0] = rank[i] - need[j].below;
+        GS_FORWARD(select_keys(ws, need[j].off, need[j].len, free_off, sub,
+                               need[j].r1 - need[j].r0, out + need[j].r0));
+    }
+    return GS_OK;
+}
+
+/* The keys of ranks rank[0..nr) (sorted, distinct, < m) of the m keys at
+ * arena[off .. off+m) into out[0..nr).  May reorder those keys and use the arena
+ * from free_off on (past every region still in use). */
+static gs_status select_keys(stats_qsel *ws, size_t off, size_t m, size_t free_off,
+                             const size_t *rank, size_t nr, uint64_t *out)
+{
+    uint64_t *a = ws->arena + off;
+    if (m <= QSEL_SORT) {
+        sort_small(a, m);
+        for (size_t i = 0; i < nr; i++) out[i] = a[rank[i]];
+        return GS_OK;
+    }
+    uint64_t kmin = a[0], kmax = a[0];
+    for (size_t j = 1; j < m; j++) {
+        kmin = a[j] < kmin ? a[j] : kmin;
+        kmax = a[j] > kmax ? a[j] : kmax;
+    }
+    if (kmin == kmax) {
+        for (size_t i = 0; i < nr; i++) out[i] = kmin;
+        return GS_OK;
+    }
+    const qsel_geom g = qsel_geometry(kmin, kmax, m);
+    uint32_t *count = ws->count;
+    memset(count, 0, g.nb * sizeof *count);
+    for (size_t j = 0; j < m; j++) count[qsel_bucket(g, a[j])]++;
+
+    qsel_need need[2 * STATS_MAX_LEVELS];
+    const size_t top = free_off;
+    const size_t nneed = qsel_locate(ws, rank, nr, top, need);
+    const size_t gathered = need[nneed - 1].off + need[nneed - 1].len - top;
+    if (arena_reserve(ws, top + gathered) != 0) {
+        for (size_t j = 0; j < nneed; j++) ws->slot[need[j].bucket] = -1;
+        return GS_ERR_NOMEM;
+    }
+    a = ws->arena + off;
+    uint64_t *dst = ws->arena;
+    const int32_t *slot = ws->slot;
+    for (size_t j = 0; j < m; j++) {
+        const int32_t s = slot[qsel_bucket(g, a[j])];
+        if (s >= 0) dst[need[s].fill++] = a[j];
+    }
+    return qsel_descend(ws, need, nneed, top + gathered, rank, out);
+}
+
+/* The wanted order statistics for levels: l = ⌊p (n_f − 1)⌋ and l + 1. */
+static size_t wanted_ranks(const double *levels, size_t nlevels, size_t nf, size_t *rank)
+{
+    size_t nr = 0;
+    for (size_t q = 0; q < nlevels; q++) {
+        const size_t l = (size_t)(levels[q] * (double)(nf - 1));
+        rank[nr++] = l;
+        if (l + 1 < nf) rank[nr++] = l + 1;
+    }
+    /* sort (insertion: at most 2 × STATS_MAX_LEVELS) and drop duplicates */
+    for (size_t i = 1; i < nr; i++) {
+        size_t v = rank[i], j = i;
+        for (; j > 0 && rank[j - 1] > v; j--) rank[j] = rank[j - 1];
+        rank[j] = v;
+    }
+    size_t distinct = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (distinct == 0 || rank[i] != rank[distinct - 1]) rank[distinct++] = rank[i];
+    return distinct;
+}
+
+static size_t find_rank(const size_t *rank, size_t nr, size_t r)
+{
+    size_t i = 0;
+    while (rank[i] != r) i++;
+    (void)nr;
+    return i;
+}
+
+static gs_status check_quantile_args(const stats_qsel *ws, const double *x, size_t n,
+                                     const double *levels, size_t nlevels, gs_error *err)
+{
+    GS_RETURN_IF(!ws, err, GS_ERR_INTERNAL, "stats_quantiles: no workspace");
+    GS_RETURN_IF(n > ws->nmax, err, GS_ERR_INTERNAL,
+                 "stats_quantiles: %zu values exceed the workspace size %zu", n, ws->nmax);
+    GS_RETURN_IF(n > 0 && !x, err, GS_ERR_INTERNAL, "stats_quantiles: no data");
+    GS_RETURN_IF(nlevels > STATS_MAX_LEVELS, err, GS_ERR_INPUT,
+                 "stats_quantiles: at most %d levels", STATS_MAX_LEVELS);
+    for (size_t q = 0; q < nlevels; q++)
+        GS_RETURN_IF(!(levels[q] >= 0.0 && levels[q] <= 1.0), err, GS_ERR_INPUT,
+                     "quantile level %g: must be in [0, 1]", levels[q]);
+
+    return GS_OK;
+}
+
+/* Passes 2 and 3 and the selection, given the range [kmin, kmax] of the nf finite keys
+ * of x[0..n) (kmin > kmax when there are none). */
+static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, uint64_t kmin,
+                                    uint64_t kmax, size_t nf, const double *levels,
+                                    size_t nlevels, double *out, size_t *n_nonfinite,
+                                    gs_error *err)
+{
+    if (n_nonfinite) *n_nonfinite = n - nf;
+    if (nf == 0) {
+        for (size_t q = 0; q < nlevels; q++) out[q] = NAN;
+        return GS_OK;
+    }
+    if (nlevels == 0) return GS_OK;
+    size_t rank[2 * STATS_MAX_LEVELS];
+    uint64_t key[2 * STATS_MAX_LEVELS];
+    const size_t nr = wanted_ranks(levels, nlevels, nf, rank);
+
+    if (kmin == kmax) {
+        for (size_t i = 0; i < nr; i++) key[i] = kmin;
+    } else {
+        /* Pass 2: counts per bucket. */
+        const qsel_geom g = qsel_geometry(kmin, kmax, nf);
+        uint32_t *count = ws->count;
+        memset(count, 0, g.nb * sizeof *count);
+        if (nf == n)
+            for (size_t i = 0; i < n; i++) count[qsel_bucket(g, stats_key(x[i]))]++;
+        else
+            for (size_t i = 0; i < n; i++) {
+                uint64_t u = double_bits(x[i] + 0.0);
+                if (is_finite_bits(u)) count[qsel_bucket(g, key_of_bits(u))]++;
+            }
+        /* Pass 3: gather the needed buckets' keys into the arena, then select. */
+        qsel_need need[2 * STATS_MAX_LEVELS];
+        const size_t nneed = qsel_locate(ws, rank, nr, 0, need);
+        const int32_t *slot = ws->slot;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = double_bits(x[i] + 0.0);
+            if (nf != n && !is_finite_bits(u)) continue;
+            const uint64_t k = key_of_bits(u);
+            const int32_t s = slot[qsel_bucket(g, k)];
+            if (s >= 0) ws->arena[need[s].fill++] = k;
+        }
+        const size_t used = need[nneed - 1].off + need[nneed - 1].len;
+        if (qsel_descend(ws, need, nneed, used, rank, key) != GS_OK)
+            return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
+    }
+
+    for (size_t q = 0; q < nlevels; q++) {
+        const double h = levels[q] * (double)(nf - 1);
+        const size_t l = (size_t)h;
+        const double delta = h - (double)l;
+        const double lo = stats_unkey(key[find_rank(rank, nr, l)]);
+        if (l + 1 >= nf) {
+            out[q] = lo;
+            continue;
+        }
+        const double hi = stats_unkey(key[find_rank(rank, nr, l + 1)]);
+        out[q] = lo == hi ? lo : (1.0 - delta) * lo + delta * hi;
+    }
+    return GS_OK;
+}
+
+/* Type 7 with GSL's arithmetic, so the result equals gsl_stats_quantile_from_sorted_data
+ * bit for bit: h = p (n − 1), l = ⌊h⌋, δ = h − l,
+ *   Q = x_(l)                          when l = n − 1,
+ *   Q = (1 − δ) x_(l) + δ x_(l+1)      otherwise,
+ * except Q = x_(l) when x_(l) == x_(l+1): GSL's form can miss a tied value by one ulp,
+ * and a constant variable must have constant quantiles.
+ *
+ * Three passes over x: range (and the finite count), counts, gather; then selection
+ * inside the few gathered buckets. */
+gs_status stats_quantiles(stats_qsel *ws, const double *x, size_t n, const double *levels,
+                          size_t nlevels, double *out, size_t *n_nonfinite, gs_error *err)
+{
+    GS_FORWARD(check_quantile_args(ws, x, n, levels, nlevels, err));
+
+    /* Pass 1: the range of the finite keys, and their number. */
+    uint64_t kmin = UINT64_MAX, kmax = 0;
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = double_bits(x[i] + 0.0);
+        if (!is_finite_bits(u)) continue;
+        const uint64_t k = key_of_bits(u);
+        kmin = k < kmin ? k : kmin;
+        kmax = k > kmax ? k : kmax;
+        nf++;
+    }
+    return quantiles_in_range(ws, x, n, kmin, kmax, nf, levels, nlevels, out, n_nonfinite, err);
+}
+
+gs_status stats_quantiles_finite(stats_qsel *ws, const double *x, size_t n, double min,
+                                 double max, const double *levels, size_t nlevels, double *out,
+                                 gs_error *err)
+{
+    GS_FORWARD(check_quantile_args(ws, x, n, levels, nlevels, err));
+    if (n == 0) return quantiles_in_range(ws, x, 0, UINT64_MAX, 0, 0, levels, nlevels, out, NULL, err);
+    return quantiles_in_range(ws, x, n, stats_key(min), stats_key(max), n, levels, nlevels, out,
+                              NULL, err);
+}
+
+/* ---------------------------------------------------------------- proportions */
+
+/* p = c/n, se = sqrt(p(1-p)/n), and the Wilson score interval
+ *   center = (p + z²/2n) / (1 + z²/n),
+ *   half   = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²),
+ * clipped to [0, 1].  The end at 0 for count = 0 (and at 1 for count = n) is exact
+ * in theory; it is set exactly, since rounding can put it a hair inside and exclude p.
+ * n = 0 or count > n gives NaN everywhere. */
+void stats_proportion(uint64_t count, uint64_t n, double z, double *p, double *se,
+                      double *lo, double *hi)
+{
+    if (n == 0 || count > n) {
+        *p = *se = *lo = *hi = NAN;
+        return;
+    }
+    const double nd = (double)n;
+    const double ph = (double)count / nd;
+    const double var = ph * (1.0 - ph) / nd;
+    const double z2n = z * z / nd;
+    const double denom = 1.0 + z2n;
+    const double center = (ph + 0.5 * z2n) / denom;
+    const double half = z / denom * sqrt(var + z * z / (4.0 * nd * nd));
+    *p = ph;
+    *se = sqrt(var);
+    *lo = count == 0 ? 0.0 : fmax(0.0, center - half);
+    *hi = count == n ? 1.0 : fmin(1.0, center + half);
+}

@@ -1,0 +1,80 @@
+/* stats.h - statistics that merge exactly across blocks, threads and (later) MPI ranks.
+ *
+ * Moments: each block of trajectories gives (n, mean, M2); blocks are merged in block
+ * order with Chan et al.'s formula, so the result depends only on the block layout,
+ * which is fixed (not on threads or ranks).
+ *
+ * Quantiles: exact order statistics, found by selection rather than sorting.  Each
+ * double maps to a 64-bit key whose unsigned order is the numeric order; one pass
+ * builds an integer histogram of the keys over the key range [min, max]; the buckets
+ * holding the wanted ranks are gathered and sorted.  Integer histograms add up
+ * exactly, which is what makes the result independent of how the data were split.
+ *
+ * Quantile definition: type 7 of Hyndman & Fan (numpy's default, GSL's
+ * gsl_stats_quantile_from_sorted_data): h = (n-1)p, Q(p) = x_(⌊h⌋) + (h-⌊h⌋)(x_(⌊h⌋+1) - x_(⌊h⌋)),
+ * with x_(i) the 0-based order statistics.
+ */
+#ifndef GAPSIM_STATS_H
+#define GAPSIM_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct {
+    double n;    /* count */
+    double mean; /* mean */
+    double m2;   /* sum of squared deviations from the mean */
+} stats_moments;
+
+/* Moments of x[0..n), deterministic (fixed summation order). */
+void stats_moments_of(const double *x, size_t n, stats_moments *out);
+
+/* acc := acc ∪ b (Chan, Golub & LeVeque).  The order of merges matters to the last
+ * bit: merge in block order. */
+void stats_moments_merge(stats_moments *acc, const stats_moments *b);
+
+/* What the engine keeps of one block of one variable, computed while the block is in
+ * cache: its moments, its range, and how many values are not finite. */
+typedef struct {
+    stats_moments moments;
+    double min, max; /* valid when nonfinite == 0 */
+    size_t nonfinite;
+} stats_block;
+void stats_block_of(const double *x, size_t n, stats_block *out);
+
+/* Sample standard deviation (divisor n-1; 0 when n < 2). */
+double stats_moments_sd(const stats_moments *m);
+
+/* The order-preserving key of a double (NaN must be filtered out first). */
+uint64_t stats_key(double x);
+double stats_unkey(uint64_t key);
+
+/* Workspace for quantile selection over up to nmax values; owned by the caller,
+ * one per thread.  Returns NULL when out of memory. */
+typedef struct stats_qsel stats_qsel;
+enum { STATS_MAX_LEVELS = 128 }; /* most quantile levels one call takes */
+stats_qsel *stats_qsel_alloc(size_t nmax);
+void stats_qsel_free(stats_qsel *ws);
+
+/* Exact type-7 quantiles of the finite values of x[0..n) at levels[0..nlevels)
+ * (each in [0,1]) into out[0..nlevels).  Non-finite values (NaN, ±Inf) are skipped and
+ * their number stored in *n_nonfinite (if non-NULL).  With no finite value every out
+ * is NaN.  x is not modified.  Cost: three passes over x plus selection inside a few
+ * buckets. */
+gs_status stats_quantiles(stats_qsel *ws, const double *x, size_t n, const double *levels,
+                          size_t nlevels, double *out, size_t *n_nonfinite, gs_error *err);
+
+/* As stats_quantiles for data known to be all finite with known min and max (from
+ * stats_block_of): skips the range pass. */
+gs_status stats_quantiles_finite(stats_qsel *ws, const double *x, size_t n, double min,
+                                 double max, const double *levels, size_t nlevels, double *out,
+                                 gs_error *err);
+
+/* Outcome probability from a count: p = count/n, Monte Carlo standard error
+ * sqrt(p(1-p)/n), and the Wilson score interval at z (1.959964 for 95%). */
+void stats_proportion(uint64_t count, uint64_t n, double z, double *p, double *se,
+                      double *lo, double *hi);
+
+#endif

@@ -1,0 +1,475 @@
+/* test_stats.c - moments, keys, exact quantiles and Wilson intervals.
+ *
+ * Quantiles are checked bit for bit against gsl_stats_quantile_from_sorted_data on a
+ * sorted copy of the finite values, with one documented exception (stats.c): where
+ * the two order statistics around a level are equal, the answer is that value
+ * exactly (GSL's (1-δ)v + δv can be one ulp off).  Zero is compared with == (the sign
+ * of a zero order statistic depends on how the sort placed -0.0 and +0.0).
+ * All data come from GSL's mt19937 with fixed seeds.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "testutil.h"
+
+#include "stats.h"
+
+static const double default_levels[] = {0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99};
+enum { N_DEFAULT = sizeof default_levels / sizeof default_levels[0] };
+
+/* Times the tie exception actually differed from GSL (reported by a test below). */
+static size_t tie_overrides;
+
+static uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* The reference: GSL on a sorted copy of the finite values, tie rule applied. */
+static double reference_quantile(const double *sorted, size_t nf, double p)
+{
+    const double gsl = gsl_stats_quantile_from_sorted_data(sorted, 1, nf, p);
+    const size_t l = (size_t)(p * (double)(nf - 1));
+    if (l + 1 < nf && sorted[l] == sorted[l + 1]) {
+        if (bits_of(gsl) != bits_of(sorted[l]) && gsl != 0.0) tie_overrides++;
+        return sorted[l];
+    }
+    return gsl;
+}
+
+/* Runs stats_quantiles on x[0..n) at the levels and checks: GS_OK, the non-finite
+ * count, every output against the reference, and that x is unchanged. */
+static void check_quantiles_at(const double *x, size_t n, const double *levels, size_t nlevels)
+{
+    stats_qsel *ws = stats_qsel_alloc(n);
+    assert_non_null(ws);
+    double *copy = malloc((n ? n : 1) * sizeof *copy);
+    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    double *out = malloc((nlevels ? nlevels : 1) * sizeof *out);
+    assert_true(copy && sorted && out);
+    memcpy(copy, x, n * sizeof *x);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) sorted[nf++] = x[i];
+    gsl_sort(sorted, 1, nf);
+
+    size_t n_nonfinite = 12345;
+    gs_error err;
+    gs_error_clear(&err);
+    assert_int_equal(stats_quantiles(ws, x, n, levels, nlevels, out, &n_nonfinite, &err), GS_OK);
+    assert_int_equal(n_nonfinite, n - nf);
+    assert_memory_equal(copy, x, n * sizeof *x);
+    for (size_t q = 0; q < nlevels; q++) {
+        if (nf == 0) {
+            assert_true(isnan(out[q]));
+            continue;
+        }
+        const double want = reference_quantile(sorted, nf, levels[q]);
+        if (want == 0.0 ? out[q] != 0.0 : bits_of(out[q]) != bits_of(want))
+            fail_msg("n=%zu level %.17g: got %.17g, want %.17g", n, levels[q], out[q], want);
+    }
+    /* The same workspace again gives the same answer (no state left behind). */
+    double *again = malloc((nlevels ? nlevels : 1) * sizeof *again);
+    assert_non_null(again);
+    assert_int_equal(stats_quantiles(ws, x, n, levels, nlevels, again, NULL, &err), GS_OK);
+    assert_memory_equal(again, out, nlevels * sizeof *out);
+    free(again);
+    free(out);
+    free(sorted);
+    free(copy);
+    stats_qsel_free(ws);
+}
+
+/* Levels 0 and 1, the default set, and a dense grid of 101 levels. */
+static void check_quantiles(const double *x, size_t n)
+{
+    static const double ends[] = {0.0, 1.0};
+    double grid[101];
+    for (int i = 0; i <= 100; i++) grid[i] = i / 100.0;
+    check_quantiles_at(x, n, ends, 2);
+    check_quantiles_at(x, n, default_levels, N_DEFAULT);
+    check_quantiles_at(x, n, grid, 101);
+}
+
+static const size_t sizes[] = {1, 2, 3, 10, 33, 1000, 100000};
+enum { N_SIZES = sizeof sizes / sizeof sizes[0] };
+
+typedef double (*draw_fn)(gsl_rng *r);
+
+static double draw_normal(gsl_rng *r) { return gsl_ran_gaussian(r, 1.0); }
+/* ln x ~ N(13, 5): ±3σ spans e^±15, 13 orders of magnitude around 4e5. */
+static double draw_lognormal(gsl_rng *r) { return gsl_ran_lognormal(r, 13.0, 5.0); }
+static double draw_neg_lognormal(gsl_rng *r) { return -gsl_ran_lognormal(r, 0.0, 3.0); }
+/* Mixed sign, heavy tails, and exact zeros of both signs. */
+static double draw_mixed(gsl_rng *r)
+{
+    const double u = gsl_rng_uniform(r);
+    if (u < 0.05) return 0.0;
+    if (u < 0.10) return -0.0;
+    return gsl_ran_cauchy(r, 1e3);
+}
+static double draw_three(gsl_rng *r)
+{
+    static const double set[] = {-1.0, 0.1, 7.0};
+    return set[gsl_rng_uniform_int(r, 3)];
+}
+
+static void check_distribution(draw_fn draw, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    for (size_t s = 0; s < N_SIZES; s++) {
+        double *x = malloc(sizes[s] * sizeof *x);
+        assert_non_null(x);
+        for (size_t i = 0; i < sizes[s]; i++) x[i] = draw(r);
+        check_quantiles(x, sizes[s]);
+        free(x);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_quantiles_normal(void **state)
+{
+    (void)state;
+    check_distribution(draw_normal, 1);
+}
+
+static void test_quantiles_lognormal(void **state)
+{
+    (void)state;
+    check_distribution(draw_lognormal, 2);
+}
+
+static void test_quantiles_negative(void **state)
+{
+    (void)state;
+    check_distribution(draw_neg_lognormal, 3);
+}
+
+static void test_quantiles_mixed_sign(void **state)
+{
+    (void)state;
+    check_distribution(draw_mixed, 4);
+}
+
+static void test_quantiles_ties(void **state)
+{
+    (void)state;
+    check_distribution(draw_three, 5);
+}
+
+/* Constant data: every quantile is the constant, exactly. */
+static void test_quantiles_all_equal(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < N_SIZES; s++) {
+        double *x = malloc(sizes[s] * sizeof *x);
+        assert_non_null(x);
+        for (size_t i = 0; i < sizes[s]; i++) x[i] = 0.1;
+        check_quantiles(x, sizes[s]);
+        stats_qsel *ws = stats_qsel_alloc(sizes[s]);
+        double out[N_DEFAULT];
+        assert_int_equal(
+            stats_quantiles(ws, x, sizes[s], default_levels, N_DEFAULT, out, NULL, NULL), GS_OK);
+        for (size_t q = 0; q < N_DEFAULT; q++) assert_true(out[q] == 0.1);
+        stats_qsel_free(ws);
+        free(x);
+    }
+}
+
+/* NaN and ±Inf are skipped and counted; all-non-finite and empty data give NaN. */
+static void test_quantiles_nonfinite(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 6);
+    const size_t n = 10000;
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++) {
+        const double u = gsl_rng_uniform(r);
+        x[i] = u < 0.01 ? NAN : u < 0.02 ? INFINITY : u < 0.03 ? -INFINITY : u < 0.035 ? -NAN
+                                                                           : draw_normal(r);
+    }
+    check_quantiles(x, n);
+    /* Finite values only where the range sample does not look (odd indices). */
+    for (size_t i = 0; i < n; i++) x[i] = i % 2 ? draw_normal(r) : NAN;
+    check_quantiles(x, n);
+    for (size_t i = 0; i < 7; i++) x[i] = i % 2 ? NAN : -INFINITY;
+    check_quantiles(x, 7);
+    check_quantiles(x, 0);
+
+    stats_qsel *ws = stats_qsel_alloc(7);
+    double out[N_DEFAULT];
+    size_t bad = 0;
+    assert_int_equal(stats_quantiles(ws, x, 7, default_levels, N_DEFAULT, out, &bad, NULL), GS_OK);
+    assert_int_equal(bad, 7);
+    for (size_t q = 0; q < N_DEFAULT; q++) assert_true(isnan(out[q]));
+    stats_qsel_free(ws);
+    free(x);
+    gsl_rng_free(r);
+}
+
+/* 10^5 equal values plus a few outliers on both sides, in shuffled positions; and a
+ * cluster of 10^5 distinct values one ulp apart around 1 with outliers at ±1e300,
+ * which puts the whole cluster in one top-level bucket and forces the refinement. */
+static void test_quantiles_clustered(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    const size_t n = 100006;
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++) x[i] = 3.7;
+    const double outliers[] = {-1e12, -2.0, 1e-300, 5.0, 1e15, DBL_MAX};
+    for (size_t j = 0; j < 6; j++) x[n - 1 - j] = outliers[j];
+    gsl_ran_shuffle(r, x, n, sizeof *x);
+    check_quantiles(x, n);
+
+    for (size_t i = 0; i < n; i++) x[i] = nextafter(1.0, 2.0) + (double)i * DBL_EPSILON;
+    x[0] = -1e300;
+    x[1] = 1e300;
+    x[2] = -DBL_MAX;
+    gsl_ran_shuffle(r, x, n, sizeof *x);
+    check_quantiles(x, n);
+
+    /* 90% ties at 3.7 with values close around it, on both sides of the tie, in the
+     * same top-level buckets: the probed-bucket path with ranks below, at and above
+     * the pivot; then the tie as a minority of its bucket (pivot often not the tie). */
+    for (size_t i = 0; i < n; i++)
+        x[i] = gsl_rng_uniform(r) < 0.9 ? 3.7 : 3.7 + gsl_ran_gaussian(r, 1e-3);
+    check_quantiles(x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = gsl_rng_uniform(r) < 0.3 ? 3.7 : 3.7 + gsl_ran_gaussian(r, 1e-9);
+    check_quantiles(x, n);
+
+    /* Ranks exactly at the edges of a tie inside one probed bucket.  n - 1 = 10^5:
+     * an outlier -1e10 (rank 0), 9999 distinct keys just below 3.7 (ranks 1..9999),
+     * 4*10^4 ties at 3.7 (10000..49999), 5*10^4 distinct keys just above (50000..
+     * 99999), an outlier 1e10 (100000).  The levels 0.1 and 0.5 land on the first tie
+     * and on the first key above the ties.  The range sample (x[0], x[24], x[48], ...)
+     * sees the outliers, so the cluster is one bucket, and x[0], a tie, is its pivot. */
+    {
+        const size_t m = 100001;
+        const double ulp = 4.440892098500626e-16; /* of 3.7 */
+        double *rest = malloc(m * sizeof *rest);
+        assert_non_null(rest);
+        size_t k = 0;
+        for (size_t i = 1; i < 40000; i++) rest[k++] = 3.7;
+        for (size_t i = 1; i <= 9999; i++) rest[k++] = 3.7 - (double)i * ulp;
+        for (size_t i = 1; i <= 50000; i++) rest[k++] = 3.7 + (double)i * ulp;
+        gsl_ran_shuffle(r, rest, k, sizeof *rest);
+        for (size_t i = 0, j = 0; i < m; i++)
+            x[i] = i == 0 ? 3.7 : i == 24 ? -1e10 : i == 48 ? 1e10 : rest[j++];
+        free(rest);
+        check_quantiles(x, m);
+    }
+
+    /* Denormals, zeros and the largest doubles together. */
+    for (size_t i = 0; i < n; i++) {
+        const double u = gsl_rng_uniform(r);
+        x[i] = u < 0.3 ? DBL_TRUE_MIN * (double)gsl_rng_uniform_int(r, 100)
+               : u < 0.6 ? -DBL_MAX * gsl_rng_uniform(r)
+                         : DBL_MAX * gsl_rng_uniform(r);
+    }
+    check_quantiles(x, n);
+    free(x);
+    gsl_rng_free(r);
+}
+
+/* STATS_MAX_LEVELS random, unsorted levels; one more is refused. */
+static void test_quantiles_many_levels(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 8);
+    const size_t n = 20000, nl = STATS_MAX_LEVELS;
+    double *x = malloc(n * sizeof *x), *levels = malloc(nl * sizeof *levels);
+    assert_true(x && levels);
+    for (size_t i = 0; i < n; i++) x[i] = draw_lognormal(r);
+    for (size_t q = 0; q < nl; q++) levels[q] = gsl_rng_uniform(r);
+    check_quantiles_at(x, n, levels, nl);
+    /* one level more than the limit is refused, not truncated */
+    stats_qsel *ws = stats_qsel_alloc(n);
+    double *out = malloc((nl + 1) * sizeof *out), *more = malloc((nl + 1) * sizeof *more);
+    assert_true(ws && out && more);
+    memcpy(more, levels, nl * sizeof *more);
+    more[nl] = 0.5;
+    gs_error err;
+    assert_int_equal(stats_quantiles(ws, x, n, more, nl + 1, out, NULL, &err), GS_ERR_INPUT);
+    free(more);
+    free(out);
+    stats_qsel_free(ws);
+    free(levels);
+    free(x);
+    gsl_rng_free(r);
+}
+
+/* Bad levels and oversize input are errors with a message. */
+static void test_quantiles_errors(void **state)
+{
+    (void)state;
+    double x[4] = {1, 2, 3, 4}, out[1];
+    stats_qsel *ws = stats_qsel_alloc(3);
+    assert_non_null(ws);
+    gs_error err;
+    const double bad_levels[] = {-0.1, 1.5, NAN};
+    for (size_t q = 0; q < 3; q++) {
+        gs_error_clear(&err);
+        assert_int_equal(stats_quantiles(ws, x, 3, &bad_levels[q], 1, out, NULL, &err),
+                         GS_ERR_INPUT);
+        assert_true(strlen(err.msg) > 0);
+    }
+    const double half = 0.5;
+    assert_int_not_equal(stats_quantiles(ws, x, 4, &half, 1, out, NULL, &err), GS_OK);
+    assert_int_equal(stats_quantiles(ws, x, 3, &half, 1, out, NULL, &err), GS_OK);
+    assert_true(out[0] == 2.0);
+    stats_qsel_free(ws);
+    stats_qsel_free(NULL);
+}
+
+/* The tie rule is not vacuous: GSL's own formula misses tied values in these data. */
+static void test_quantiles_tie_rule_matters(void **state)
+{
+    (void)state;
+    assert_true(tie_overrides > 0);
+}
+
+/* Keys: order preserved over special values, round trip, equal zeros. */
+static void test_keys(void **state)
+{
+    (void)state;
+    const double v[] = {-INFINITY, -DBL_MAX, -1e300, -1.0, -DBL_MIN, -DBL_TRUE_MIN, 0.0,
+                        DBL_TRUE_MIN, DBL_MIN, 0.1, 1.0, nextafter(1.0, 2.0), 1e300,
+                        DBL_MAX, INFINITY};
+    const size_t nv = sizeof v / sizeof v[0];
+    for (size_t i = 0; i < nv; i++) {
+        assert_true(bits_of(stats_unkey(stats_key(v[i]))) == bits_of(v[i]));
+        if (i > 0) assert_true(stats_key(v[i - 1]) < stats_key(v[i]));
+    }
+    assert_true(stats_key(-0.0) == stats_key(0.0));
+    assert_true(stats_unkey(stats_key(-0.0)) == 0.0);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 9);
+    for (int i = 0; i < 100000; i++) {
+        const double a = draw_mixed(r), b = draw_mixed(r);
+        assert_true((a < b) == (stats_key(a) < stats_key(b)));
+        assert_true((a == b) == (stats_key(a) == stats_key(b)));
+        assert_true(stats_unkey(stats_key(a)) == a);
+    }
+    gsl_rng_free(r);
+}
+
+static void assert_rel(double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol * fabs(want)))
+        fail_msg("got %.17g, want %.17g (relative tolerance %g)", got, want, tol);
+}
+
+/* Moments merged over uneven blocks (including empty ones) equal the moments of the
+ * whole within 1e-12 relative; sd equals gsl_stats_sd within 1e-12 relative. */
+static void test_moments(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 10);
+    const size_t n = 100000;
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (int dataset = 0; dataset < 3; dataset++) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = dataset == 0   ? draw_normal(r)
+                   : dataset == 1 ? 1e3 + draw_normal(r)
+                                  : gsl_ran_lognormal(r, 0.0, 2.0);
+        stats_moments whole, acc = {0, 0, 0}, block;
+        stats_moments_of(x, n, &whole);
+        size_t i = 0;
+        while (i < n) {
+            size_t len = gsl_rng_uniform_int(r, 3000);
+            if (len > n - i) len = n - i;
+            stats_moments_of(x + i, len, &block);
+            stats_moments_merge(&acc, &block);
+            i += len;
+        }
+        assert_true(acc.n == (double)n);
+        assert_rel(acc.mean, whole.mean, 1e-12);
+        assert_rel(acc.m2, whole.m2, 1e-12);
+        assert_rel(whole.mean, gsl_stats_mean(x, 1, n), 1e-12);
+        assert_rel(stats_moments_sd(&whole), gsl_stats_sd(x, 1, n), 1e-12);
+        assert_rel(stats_moments_sd(&acc), gsl_stats_sd(x, 1, n), 1e-12);
+    }
+    /* Small cases: n = 0 and 1 give sd 0; two values. */
+    stats_moments m;
+    stats_moments_of(x, 0, &m);
+    assert_true(m.n == 0.0 && stats_moments_sd(&m) == 0.0);
+    stats_moments_of(x, 1, &m);
+    assert_true(m.mean == x[0] && stats_moments_sd(&m) == 0.0);
+    const double two[] = {1.0, 3.0};
+    stats_moments_of(two, 2, &m);
+    assert_true(m.mean == 2.0 && m.m2 == 2.0);
+    assert_rel(stats_moments_sd(&m), sqrt(2.0), 1e-15);
+    free(x);
+    gsl_rng_free(r);
+}
+
+/* Wilson intervals at z = 1.959964 against 40-digit hand computation. */
+static void test_proportion(void **state)
+{
+    (void)state;
+    const struct {
+        uint64_t count, n;
+        double lo, hi, se;
+    } cases[] = {
+        {0, 10, 0.0, 0.2775328030260577190890899, 0.0},
+        {5, 10, 0.2365930890114793708428161, 0.7634069109885206291571839,
+         0.1581138830084189665999447},
+        {10, 10, 0.7224671969739422809109101, 1.0, 0.0},
+        {1, 3, 0.0614919440209308384874747, 0.7923404011921757088406025,
+         0.2721655269759086775774760},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double p, se, lo, hi;
+        stats_proportion(cases[c].count, cases[c].n, 1.959964, &p, &se, &lo, &hi);
+        assert_true(p == (double)cases[c].count / (double)cases[c].n);
+        assert_true(fabs(se - cases[c].se) <= 1e-15);
+        assert_true(fabs(lo - cases[c].lo) <= 1e-15);
+        assert_true(fabs(hi - cases[c].hi) <= 1e-15);
+        assert_true(lo <= p && p <= hi);
+        assert_true(0.0 <= lo && hi <= 1.0);
+    }
+    double p, se, lo, hi;
+    stats_proportion(0, 0, 1.959964, &p, &se, &lo, &hi);
+    assert_true(isnan(p) && isnan(se) && isnan(lo) && isnan(hi));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_moments),
+        cmocka_unit_test(test_proportion),
+        cmocka_unit_test(test_quantiles_normal),
+        cmocka_unit_test(test_quantiles_lognormal),
+        cmocka_unit_test(test_quantiles_negative),
+        cmocka_unit_test(test_quantiles_mixed_sign),
+        cmocka_unit_test(test_quantiles_ties),
+        cmocka_unit_test(test_quantiles_all_equal),
+        cmocka_unit_test(test_quantiles_nonfinite),
+        cmocka_unit_test(test_quantiles_clustered),
+        cmocka_unit_test(test_quantiles_many_levels),
+        cmocka_unit_test(test_quantiles_errors),
+        cmocka_unit_test(test_quantiles_tie_rule_matters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
