@@ -36,8 +36,11 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+# The library is every sim/*.c except the command-line program: main.c and cli_*.c.
+CLI_SRC  := sim/main.c $(wildcard sim/cli_*.c)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard sim/*.c))
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
+CLI_OBJ  := $(CLI_SRC:sim/%.c=$(BUILD)/sim/%.o)
 LIB      := $(BUILD)/libgapsim.a
 BIN      := $(BUILD)/gapsim
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -63,8 +66,8 @@ $(BUILD)/sim/%.o: sim/%.c $(wildcard sim/*.h sim/*.def) | $(BUILD)/sim
 $(LIB): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN): sim/main.c $(LIB)
-	$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(CLI_OBJ) $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tests/test_%: tests/test_%.c tests/testutil.h $(LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka

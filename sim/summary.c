@@ -1,0 +1,127 @@
+/* summary.c - the console report (see summary.h). */
+#include "summary.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Index of the quantile level closest to want. */
+static size_t nearest_level(const gs_result *r, double want)
+{
+    size_t best = 0;
+    for (size_t q = 1; q < r->n_quantiles; q++)
+        if (fabs(r->quantile_levels[q] - want) < fabs(r->quantile_levels[best] - want)) best = q;
+    return best;
+}
+
+/* Formats x in a width-9 field: fixed for moderate magnitudes, engineering-like
+ * suffixes (k, M, B, T) for large ones. */
+static const char *fmt_value(char *buf, size_t size, double x)
+{
+    double a = fabs(x);
+    if (!isfinite(x)) snprintf(buf, size, "%9s", isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf"));
+    else if (a >= 1e15) snprintf(buf, size, "%9.2e", x);
+    else if (a >= 1e12) snprintf(buf, size, "%8.3gT", x / 1e12);
+    else if (a >= 1e9) snprintf(buf, size, "%8.3gB", x / 1e9);
+    else if (a >= 1e6) snprintf(buf, size, "%8.3gM", x / 1e6);
+    else if (a >= 1e4) snprintf(buf, size, "%8.3gk", x / 1e3);
+    else if (a >= 100) snprintf(buf, size, "%9.1f", x);
+    else if (a >= 0.01 || a == 0) snprintf(buf, size, "%9.3f", x);
+    else snprintf(buf, size, "%9.2e", x);
+    return buf;
+}
+
+/* Variables shown in the horizon table, with a short label and unit. */
+static const struct {
+    gs_var var;
+    const char *label, *unit;
+} horizon_rows[] = {
+    {VAR_price_open, "open price", "$/Mtok"},
+    {VAR_price_closed, "closed price", "$/Mtok"},
+    {VAR_premium, "premium P^c/P^o - 1", "x"},
+    {VAR_premium_q, "quality-adj. premium", "x"},
+    {VAR_gap, "relative gap", "1"},
+    {VAR_lag_months, "lag", "months"},
+    {VAR_closed_share, "closed share", "1"},
+    {VAR_rent, "rent", "$/yr"},
+    {VAR_closed_profit, "closed profit", "$/yr"},
+    {VAR_lcoi_open, "LCOI open", "$/Mtok/pt"},
+    {VAR_lcoi_closed, "LCOI closed", "$/Mtok/pt"},
+    {VAR_hw_cost, "accelerator cost", "$/A.h"},
+    {VAR_power_price, "electricity", "$/kWh"},
+};
+
+static void print_start(FILE *f, const gs_result *r)
+{
+    char a[32], b[32], c[32];
+    fprintf(f, "Starting market (cycle 0)\n");
+    fprintf(f, "  open price %s $/Mtok   closed price %s $/Mtok   premium %s x\n",
+            fmt_value(a, sizeof a, r->mean[result_ix(r, VAR_price_open, 0)]),
+            fmt_value(b, sizeof b, r->mean[result_ix(r, VAR_price_closed, 0)]),
+            fmt_value(c, sizeof c, r->mean[result_ix(r, VAR_premium, 0)]));
+    fprintf(f, "  gap %.1f%% (%.1f months)   closed share %.2f   equilibrium share %.2f\n",
+            100.0 * r->mean[result_ix(r, VAR_gap, 0)], r->mean[result_ix(r, VAR_lag_months, 0)],
+            r->mean[result_ix(r, VAR_closed_share, 0)],
+            r->mean[result_ix(r, VAR_equilibrium_share, 0)]);
+}
+
+static void print_horizon(FILE *f, const gs_result *r)
+{
+    int K = r->n_cycles - 1;
+    size_t lo = nearest_level(r, 0.05), md = nearest_level(r, 0.5), hi = nearest_level(r, 0.95);
+    fprintf(f, "\nAt the horizon (cycle %d, year %.1f): median and %g%%-%g%% band\n", K,
+            K * r->cycle_years, 100 * r->quantile_levels[lo], 100 * r->quantile_levels[hi]);
+    fprintf(f, "  %-22s %-10s %9s %9s %9s %9s\n", "variable", "unit", "start", "low",
+            "median", "high");
+    for (size_t i = 0; i < sizeof horizon_rows / sizeof horizon_rows[0]; i++) {
+        int v = horizon_rows[i].var;
+        char s0[32], s1[32], s2[32], s3[32];
+        fprintf(f, "  %-22s %-10s %s %s %s %s\n", horizon_rows[i].label, horizon_rows[i].unit,
+                fmt_value(s0, sizeof s0, r->mean[result_ix(r, v, 0)]),
+                fmt_value(s1, sizeof s1, r->quantile[result_qix(r, v, K, lo)]),
+                fmt_value(s2, sizeof s2, r->quantile[result_qix(r, v, K, md)]),
+                fmt_value(s3, sizeof s3, r->quantile[result_qix(r, v, K, hi)]));
+    }
+}
+
+static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
+{
+    fprintf(f, "\nOutcome at the horizon, r = value at cycle %d / value at cycle 0\n",
+            r->n_cycles - 1);
+    fprintf(f, "  compound: r >= %g   collapse: r <= %g   persist: between"
+               "   (P +- 1 standard error)\n",
+            sc->params.outcome_compound_ratio, sc->params.outcome_collapse_ratio);
+    fprintf(f, "  %-14s %-17s %-17s %-17s\n", "metric", "P(compound)", "P(persist)",
+            "P(collapse)");
+    for (int q = 0; q < METRIC_COUNT; q++) {
+        fprintf(f, "  %-14s", model_vars[model_metrics[q]].name);
+        for (int o = 0; o < OUTCOME_COUNT; o++)
+            fprintf(f, " %6.4f +- %-6.4f", r->outcome_probability[q][o], r->outcome_stderr[q][o]);
+        fprintf(f, "\n");
+    }
+    /* The headline: the premium's most likely fate with its 95% Wilson interval. */
+    int q = 1, best = 0;
+    for (int o = 1; o < OUTCOME_COUNT; o++)
+        if (r->outcome_probability[q][o] > r->outcome_probability[q][best]) best = o;
+    fprintf(f, "\nAnswer: the closed premium most likely %ss (P = %.3f, 95%% CI %.3f-%.3f,\n"
+               "        %llu trajectories, seed %llu).\n",
+            model_outcome_names[best], r->outcome_probability[q][best],
+            r->outcome_ci_low[q][best], r->outcome_ci_high[q][best],
+            (unsigned long long)r->trajectories, (unsigned long long)r->seed);
+}
+
+void summary_print(FILE *f, const gs_scenario *sc, const gs_result *res)
+{
+    fprintf(f, "gapsim: scenario '%s'", sc->name);
+    if (sc->path) fprintf(f, " (%s)", sc->path);
+    fprintf(f, "\n  %llu trajectories x %d cycles of %g years, seed %llu, %d threads\n\n",
+            (unsigned long long)res->trajectories, res->n_cycles - 1, res->cycle_years,
+            (unsigned long long)res->seed, res->threads);
+    print_start(f, res);
+    print_horizon(f, res);
+    print_outcomes(f, sc, res);
+    uint64_t bad = 0;
+    for (int v = 0; v < VAR_COUNT; v++) bad += res->nonfinite[v];
+    if (bad)
+        fprintf(f, "\nWarning: %llu non-finite values were excluded from the quantiles.\n",
+                (unsigned long long)bad);
+}

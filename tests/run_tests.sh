@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# run_tests.sh - runs every test tier and prints one closing line "N passed, N failed".
+#   unit + statistical: build/tests/test_* (cmocka), counted per test case
+#   end-to-end: tests/e2e.sh, the real binary on real scenario files, counted per check
+# Run from the repository root (make test does).
+set -u
+BUILD=${BUILD:-build}
+export BUILD PY=${PY:-/usr/bin/python3} PCG_REF=${PCG_REF:-$BUILD/tests/pcg_ref}
+passed=0 failed=0 failures=()
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    echo "== $name"
+    out=$("$t" 2>&1)
+    rc=$?
+    echo "$out" | grep -E '^\[ *(RUN|FAILED|ERROR|PASSED) *\]|^\[  SKIPPED|error|Error|expected|SE' | grep -v '^\[ RUN' || true
+    p=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    f=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    p=${p:-0} f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$out" | tail -n 20; fi
+    passed=$((passed + p)) failed=$((failed + f))
+    [ "$f" -gt 0 ] && failures+=("$name")
+done
+
+echo "== e2e"
+e2e_out=$(bash tests/e2e.sh 2>&1)
+echo "$e2e_out"
+p=$(echo "$e2e_out" | grep -c '^ok ')
+f=$(echo "$e2e_out" | grep -c '^not ok ')
+passed=$((passed + p)) failed=$((failed + f))
+[ "$f" -gt 0 ] && failures+=("e2e")
+
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
