@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_tests.sh - runs every test tier and prints one closing line "N passed, N failed".
 #   unit + statistical: build/tests/test_* (cmocka), counted per test case
-#   end-to-end: tests/e2e.sh, the real binary on real scenario files, counted per check
+#   end-to-end: tests/e2e*.sh, the real binary on real scenario files, counted per check
 # Run from the repository root (make test does).
 set -u
 BUILD=${BUILD:-build}
@@ -23,13 +23,16 @@ for t in "$BUILD"/tests/test_*; do
     [ "$f" -gt 0 ] && failures+=("$name")
 done
 
-echo "== e2e"
-e2e_out=$(bash tests/e2e.sh 2>&1)
-echo "$e2e_out"
-p=$(echo "$e2e_out" | grep -c '^ok ')
-f=$(echo "$e2e_out" | grep -c '^not ok ')
-passed=$((passed + p)) failed=$((failed + f))
-[ "$f" -gt 0 ] && failures+=("e2e")
+for e in tests/e2e*.sh; do
+    name=$(basename "$e" .sh)
+    echo "== $name"
+    e2e_out=$(bash "$e" 2>&1)
+    echo "$e2e_out"
+    p=$(echo "$e2e_out" | grep -c '^ok ')
+    f=$(echo "$e2e_out" | grep -c '^not ok ')
+    passed=$((passed + p)) failed=$((failed + f))
+    [ "$f" -gt 0 ] && failures+=("$name")
+done
 
 echo
 [ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
