@@ -92,3 +92,19 @@ check "output path that is a directory is a runtime error (1)" bash -c \
 for f in scenarios/*.yaml; do
     check "run $(basename "$f") (small)" bash -c "'$GAPSIM' run '$f' -q -n 500 -o '$TMP/scen.h5'"
 done
+
+# --- the README stays true -----------------------------------------------------------
+readme_keys_current() {
+    sed -n '/<!-- keys:begin -->/,/<!-- keys:end -->/p' README.md | sed '1d;$d' >"$TMP/readme_keys"
+    "$GAPSIM" keys >"$TMP/keys"
+    diff "$TMP/keys" "$TMP/readme_keys" || { echo "README key table is stale: paste 'build/gapsim keys' between the markers"; return 1; }
+}
+check "README key table equals 'gapsim keys'" readme_keys_current
+readme_snippet_runs() { # the xarray fan-chart snippet, run as written in a scratch directory
+    mkdir -p "$TMP/snip/output"
+    "$GAPSIM" run scenarios/baseline.yaml -q -n 2000 -o "$TMP/snip/output/baseline.h5" || return 1
+    awk '/^```python$/{f=1;next} /^```$/{f=0} f' README.md | head -n 40 >"$TMP/snip/snippet.py"
+    grep -q 'premium_fan.png' "$TMP/snip/snippet.py" || { echo "snippet not found in README"; return 1; }
+    (cd "$TMP/snip" && "$PY" snippet.py >/dev/null) && test -s "$TMP/snip/output/premium_fan.png"
+}
+check "README xarray snippet runs as written" readme_snippet_runs
