@@ -99,3 +99,22 @@ install: $(BIN)
 
 clean:
 	rm -rf build build-san
+
+# --- fuzzing (libFuzzer, clang; Debian's clang and libclang-rt-14-dev) -----------------
+# make fuzz FUZZ_SECONDS=600 runs the scenario-loader fuzzer seeded with scenarios/ and
+# tests/data/bad/; new crashes land in tests/fuzz/regressions/ (commit them: make test
+# replays them).
+FUZZ_SECONDS ?= 120
+FUZZ_CC      ?= clang
+$(BUILD)/fuzz_scenario: tests/fuzz/fuzz_scenario.c sim/scenario.c sim/params.c sim/error.c $(wildcard sim/*.h sim/*.def)
+	@mkdir -p $(BUILD)
+	$(FUZZ_CC) -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -Isim \
+	    tests/fuzz/fuzz_scenario.c sim/scenario.c sim/params.c sim/error.c \
+	    -o $@ -lgsl -lgslcblas -lyaml -lm
+
+.PHONY: fuzz
+fuzz: $(BUILD)/fuzz_scenario
+	mkdir -p $(BUILD)/fuzz-corpus
+	cp scenarios/*.yaml tests/data/bad/*.yaml $(BUILD)/fuzz-corpus/
+	$(BUILD)/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
+	    -artifact_prefix=tests/fuzz/regressions/ $(BUILD)/fuzz-corpus
