@@ -4,7 +4,7 @@
 set -u
 BUILD=${BUILD:-build}
 PY=${PY:-/usr/bin/python3}
-GAPSIM=$PWD/$BUILD/gapsim
+case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 n=0

@@ -4,7 +4,7 @@
 # the full-disk check (it mounts a small tmpfs; skipped with a note otherwise).
 set -u
 BUILD=${BUILD:-build}
-GAPSIM=$PWD/$BUILD/gapsim
+case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
 TMP=$(mktemp -d)
 cleanup() { mountpoint -q "$TMP/full" 2>/dev/null && umount "$TMP/full"; rm -rf "$TMP"; }
 trap cleanup EXIT
