@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "vmath.h"
+
 const gs_var_info model_vars[VAR_COUNT] = {
 #define MODEL_VAR_INFO(name, long_name, units) {#name, long_name, units},
     MODEL_VARS(MODEL_VAR_INFO)
@@ -84,9 +86,15 @@ void model_start(const gs_model *m, gs_block *b)
     }
 }
 
+/* The loop over the block is written to vectorise (#pragma omp simd; exp and log from
+ * vmath.h; max and min as comparisons, not fmax/fmin, whose NaN rules have no vector
+ * instruction): every lane computes exactly what the scalar code would, so the numbers
+ * do not depend on the vector width.  V_k is computed first, in a loop of its own, so
+ * that ν = 1 (the default) costs no exp/log. */
 void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_COUNT])
 {
     const gs_params *p = &m->p;
+    const size_t n = b->n;
     const double dt = p->run_cycle_years, t = k * dt;
     /* Per-cycle constants: the deterministic trends at t_k. */
     const double log_hw_trend = log(p->hardware_cost0) + p->hardware_trend * t;
@@ -94,48 +102,73 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
     const double kwh_per_ah = p->energy_kwh_per_ah * exp(p->energy_trend * t); /* W_k */
     const double ah_per_mtok = p->serving_ah_per_mtok * exp(p->serving_trend * t);
     const double budget_trend = p->training_budget0 * exp(p->training_growth * t);
-    const double compute_factor = dt * exp(p->training_algorithmic * t); /* Δ e^{a t} */
+    const double log_compute_factor = log(dt) + p->training_algorithmic * t; /* ln(Δ e^{a t}) */
     const double capture = fmin(1.0, p->pricing_capture * exp(p->pricing_capture_trend * t));
     const double lag_per_point = 12.0 / (p->capability_gain_per_efold * m->trend_growth);
     const double trend_step = m->trend_growth * dt; /* ln X_k − ln X_{k−1} on trend */
     const double q_closed0 = p->capability_closed0, nu = p->demand_value_elasticity;
+    const double value0 = p->demand_value_per_mtok;
     const double switching = k == 0 ? 0.0 : p->demand_switching;
+    const double closed_ratio = p->serving_closed_size_ratio, reinvest = p->training_reinvest;
+    const double open_markup = 1.0 + p->pricing_open_margin;
+    const double sensitive = p->demand_sensitive_share;
+    const int first = k == 0;
 
-    for (size_t i = 0; i < b->n; i++) {
+    const double *restrict hw_dev = b->hw_dev, *restrict power_dev = b->power_dev;
+    const double *restrict q_closed = b->q_closed, *restrict q_open = b->q_open;
+    const double *restrict log_demand = b->log_demand;
+    double *restrict share_state = b->share, *restrict profit_prev = b->profit_prev;
+    double *restrict compute_prev = b->compute_prev, *restrict compute_now = b->compute_now;
+    double *restrict o_value = out[VAR_value_at_stake];
+
+    /* V_k = V₀ (Q^c_k / Q^c₀)^ν */
+    if (nu == 1.0) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) o_value[i] = value0 * (q_closed[i] / q_closed0);
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            o_value[i] = value0 * vm_exp(nu * vm_log(q_closed[i] / q_closed0));
+    }
+
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
         /* 1-3. H_k, E_k, u_k = H_k + W_k E_k */
-        double hw = exp(log_hw_trend + b->hw_dev[i]);
-        double power = exp(log_power_trend + b->power_dev[i]);
-        double compute = hw + kwh_per_ah * power;
+        const double hw = vm_exp(log_hw_trend + hw_dev[i]);
+        const double power = vm_exp(log_power_trend + power_dev[i]);
+        const double compute = hw + kwh_per_ah * power;
         /* 4. s^o_k = n₀ e^{μ_n t} u_k, s^c_k = r_c s^o_k */
-        double serve_open = ah_per_mtok * compute;
-        double serve_closed = p->serving_closed_size_ratio * serve_open;
-        /* 5. B_k = B₀ e^{g_B t} + ρ max(0, Π_{k−1});  X_k = B_k Δ e^{a t} / u_k */
-        double budget = budget_trend + p->training_reinvest * fmax(0.0, b->profit_prev[i]);
-        double log_x = log(budget * compute_factor / compute);
-        b->compute_now[i] = log_x;
-        if (k == 0) b->compute_prev[i] = log_x - trend_step; /* X₋₁ on trend */
+        const double serve_open = ah_per_mtok * compute;
+        const double serve_closed = closed_ratio * serve_open;
+        /* 5. B_k = B₀ e^{g_B t} + ρ max(0, Π_{k−1});  X_k = B_k Δ e^{a t} / u_k, kept as
+         *    ln X_k = ln B_k + ln Δ + a t − ln u_k (X_k itself overflows a double after
+         *    a few centuries of model time; its logarithm does not) */
+        const double profit_pos = profit_prev[i] > 0.0 ? profit_prev[i] : 0.0;
+        const double budget = budget_trend + reinvest * profit_pos;
+        const double log_x = vm_log(budget) + log_compute_factor - vm_log(compute);
+        compute_now[i] = log_x;
+        compute_prev[i] = first ? log_x - trend_step : compute_prev[i]; /* X₋₁ on trend */
         /* G_k and the lag in months of trend progress */
-        double qc = b->q_closed[i], qo = b->q_open[i];
-        double gap_points = qc - qo;
-        double gap = gap_points / qc;
-        /* V_k = V₀ (Q^c_k / Q^c₀)^ν (pow(x, 1) = x exactly, so ν = 1 skips pow) */
-        double value = p->demand_value_per_mtok * (nu == 1.0 ? qc / q_closed0 : pow(qc / q_closed0, nu));
+        const double qc = q_closed[i], qo = q_open[i];
+        const double gap_points = qc - qo;
+        const double gap = gap_points / qc;
+        const double value = o_value[i];
         /* P^o = s^o (1 + m_o);  P^c = max(P^o, s^c + γ_k G_k V_k) */
-        double price_open = serve_open * (1.0 + p->pricing_open_margin);
-        double gap_value = gap * value;
-        double price_closed = fmax(price_open, serve_closed + capture * gap_value);
-        /* S*_k = f_s exp(−(P^c − P^o)/(G V)), 0 without a gap;  S_k = S_{k−1} + α (S*_k − S_{k−1}) */
-        double eq_share = gap_value > 0.0
-                              ? p->demand_sensitive_share *
-                                    exp(-(price_closed - price_open) / gap_value)
-                              : 0.0;
-        double share = b->share[i] + switching * (eq_share - b->share[i]);
-        b->share[i] = share;
-        double demand = exp(b->log_demand[i]);
+        const double price_open = serve_open * open_markup;
+        const double gap_value = gap * value;
+        const double ask = serve_closed + capture * gap_value;
+        const double price_closed = ask > price_open ? ask : price_open;
+        /* S*_k = f_s exp(−(P^c − P^o)/(G V)), 0 without a gap;
+         * S_k = S_{k−1} + α (S*_k − S_{k−1}) */
+        const double eq_exp = sensitive * vm_exp(-(price_closed - price_open) / gap_value);
+        const double eq_share = gap_value > 0.0 ? eq_exp : 0.0;
+        const double share = share_state[i] + switching * (eq_share - share_state[i]);
+        share_state[i] = share;
+        const double demand = vm_exp(log_demand[i]);
         /* Π_k = (P^c − s^c) S D;  R_k = (P^c − P^o) S D */
-        double profit = (price_closed - serve_closed) * share * demand;
-        b->profit_prev[i] = profit;
-        double lcoi_open = price_open / qo, lcoi_closed = price_closed / qc;
+        const double profit = (price_closed - serve_closed) * share * demand;
+        profit_prev[i] = profit;
+        const double lcoi_open = price_open / qo, lcoi_closed = price_closed / qc;
 
         out[VAR_hw_cost][i] = hw;
         out[VAR_power_price][i] = power;
@@ -147,7 +180,6 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
         out[VAR_quality_open][i] = qo;
         out[VAR_gap][i] = gap;
         out[VAR_lag_months][i] = lag_per_point * gap_points;
-        out[VAR_value_at_stake][i] = value;
         out[VAR_price_open][i] = price_open;
         out[VAR_price_closed][i] = price_closed;
         out[VAR_equilibrium_share][i] = eq_share;

@@ -12,66 +12,182 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 
 /* ---------------------------------------------------------------- moments */
 
 /* Corrected two-pass algorithm on the block (Chan, Golub & LeVeque 1983):
  *   mean = Σx / n,   d_i = x_i − mean,   M2 = Σd_i² − (Σd_i)²/n.
  * The second term removes most of the rounding error of the mean.  Each sum runs in
- * four lanes (i mod 4) added in a fixed order at the end, so the result is a fixed
- * function of x and the loops pipeline.  Non-finite values propagate. */
-void stats_moments_of(const double *x, size_t n, stats_moments *out)
+ * eight lanes (lane l takes the x_i with i ≡ l mod 8) that are added pairwise in a
+ * fixed order at the end; the tail of n mod 8 values is added last, in order.  So the
+ * result is a fixed function of x, whatever the vector width of the machine.
+ *
+ * The lanes are four GCC/Clang vectors of two doubles (element-wise arithmetic, the
+ * same on SSE2, AVX2 or AVX-512); plain loops over lane arrays were left unvectorised
+ * by GCC 12 at -O2, and vectors of four doubles are split badly without AVX.
+ *
+ * The first pass also finds min and max, for stats_block_of. */
+typedef double stats_v2d __attribute__((vector_size(16)));
+typedef int64_t stats_v2i __attribute__((vector_size(16)));
+
+static inline stats_v2d v2_load(const double *x)
 {
-    out->n = (double)n;
-    out->mean = 0.0;
-    out->m2 = 0.0;
-    if (n == 0) return;
-    const size_t n4 = n & ~(size_t)3;
-    double s[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < n4; i += 4)
-        for (int l = 0; l < 4; l++) s[l] += x[i + (size_t)l];
-    double sum = (s[0] + s[1]) + (s[2] + s[3]);
-    for (size_t i = n4; i < n; i++) sum += x[i];
-    const double mean = sum / (double)n;
-    double d1[4] = {0, 0, 0, 0}, d2[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < n4; i += 4)
-        for (int l = 0; l < 4; l++) {
-            const double d = x[i + (size_t)l] - mean;
-            d1[l] += d;
-            d2[l] += d * d;
+    stats_v2d v;
+    memcpy(&v, x, sizeof v);
+    return v;
+}
+
+/* Element-wise (a < b ? a : b) and (a > b ? a : b): minpd/maxpd on x86-64 (which the
+ * compiler does not find in the portable form). */
+static inline stats_v2d v2_min(stats_v2d a, stats_v2d b)
+{
+#ifdef __SSE2__
+    return (stats_v2d)_mm_min_pd((__m128d)a, (__m128d)b);
+#else
+    const stats_v2i m = a < b;
+    return (stats_v2d)((m & (stats_v2i)a) | (~m & (stats_v2i)b));
+#endif
+}
+static inline stats_v2d v2_max(stats_v2d a, stats_v2d b)
+{
+#ifdef __SSE2__
+    return (stats_v2d)_mm_max_pd((__m128d)a, (__m128d)b);
+#else
+    const stats_v2i m = a > b;
+    return (stats_v2d)((m & (stats_v2i)a) | (~m & (stats_v2i)b));
+#endif
+}
+
+/* Eight lanes v[j][e] (lane 2j + e) added pairwise: ((0+1)+(2+3)) + ((4+5)+(6+7)). */
+static inline double lanes_sum(const stats_v2d v[4])
+{
+    return ((v[0][0] + v[0][1]) + (v[1][0] + v[1][1])) +
+           ((v[2][0] + v[2][1]) + (v[3][0] + v[3][1]));
+}
+
+typedef struct {
+    double sum, min, max;
+} moments_pass1_out;
+
+/* Pass 1 (n >= 1): Σx, min and max.  (Min and max are exact, so their lane layout,
+ * two vectors each, does not matter; few accumulators keep them all in registers.) */
+static moments_pass1_out moments_pass1(const double *x, size_t n)
+{
+    const size_t n8 = n & ~(size_t)7;
+    const stats_v2d first = {x[0], x[0]};
+    stats_v2d s[4], lo[2], hi[2];
+    for (int j = 0; j < 4; j++) s[j] = first - first;
+    lo[0] = lo[1] = hi[0] = hi[1] = first;
+    for (size_t i = 0; i < n8; i += 8)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const stats_v2d v = v2_load(x + i + 2 * j);
+            s[j] += v;
+            lo[j & 1] = v2_min(v, lo[j & 1]);
+            hi[j & 1] = v2_max(v, hi[j & 1]);
         }
-    double sum_d = (d1[0] + d1[1]) + (d1[2] + d1[3]);
-    double sum_d2 = (d2[0] + d2[1]) + (d2[2] + d2[3]);
-    for (size_t i = n4; i < n; i++) {
-        const double d = x[i] - mean;
+    moments_pass1_out o = {lanes_sum(s), x[0], x[0]};
+    for (int j = 0; j < 2; j++)
+        for (int e = 0; e < 2; e++) {
+            o.min = lo[j][e] < o.min ? lo[j][e] : o.min;
+            o.max = hi[j][e] > o.max ? hi[j][e] : o.max;
+        }
+    for (size_t i = n8; i < n; i++) {
+        o.sum += x[i];
+        o.min = x[i] < o.min ? x[i] : o.min;
+        o.max = x[i] > o.max ? x[i] : o.max;
+    }
+    return o;
+}
+
+/* The mean of x[0..n) as (Σ(x c) / n) / c: for a sum that overflowed although every
+ * value is finite (c = 2^-e brings the largest |x| below 1). */
+static double scaled_mean(const double *x, size_t n, double c)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += x[i] * c;
+    return s / (double)n / c;
+}
+
+/* Pass 2 (n >= 1): mean, Σd, Σd² and the population standard deviation
+ * sqrt(M2/n), given Σx and the range from pass 1.  The deviations are scaled by a power
+ * of two c = 2^-e that brings max(|min|, |max|) below 1, so Σ(dc)² cannot overflow;
+ * scaling by a power of two is exact, so the sums are the unscaled ones times c and c²
+ * bit for bit (short of subnormals).  sqrt(M2/n) = sqrt((Σ(dc)² − (Σdc)²/n) / n) / c
+ * is finite whenever the standard deviation is (M2, and even the variance, overflow
+ * far sooner: demand after a few centuries of model time). */
+static void moments_pass2(const double *x, size_t n, moments_pass1_out p1, stats_moments *out)
+{
+    const size_t n8 = n & ~(size_t)7;
+    const double big = fmax(fabs(p1.min), fabs(p1.max));
+    int e = 0;
+    if (isfinite(big) && big > 0.0) (void)frexp(big, &e);
+    const double c = ldexp(1.0, -e);
+    const double mean = !isfinite(p1.sum) && isfinite(big) ? scaled_mean(x, n, c)
+                                                           : p1.sum / (double)n;
+    const stats_v2d m = {mean, mean}, cv = {c, c};
+    stats_v2d d1[4], d2[4];
+    for (int j = 0; j < 4; j++) d1[j] = d2[j] = m - m;
+    for (size_t i = 0; i < n8; i += 8)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const stats_v2d d = (v2_load(x + i + 2 * j) - m) * cv;
+            d1[j] += d;
+            d2[j] += d * d;
+        }
+    double sum_d = lanes_sum(d1), sum_d2 = lanes_sum(d2);
+    for (size_t i = n8; i < n; i++) {
+        const double d = (x[i] - mean) * c;
         sum_d += d;
         sum_d2 += d * d;
     }
+    const double nd = (double)n;
+    const double v = (sum_d2 - sum_d * sum_d / nd) / nd;
+    out->n = nd;
     out->mean = mean;
-    out->m2 = sum_d2 - sum_d * sum_d / (double)n;
-    if (out->m2 < 0.0) out->m2 = 0.0;
+    out->sdp = v > 0.0 ? sqrt(v) / c : 0.0;
 }
 
-/* Moments, then min, max and the count of non-finite values (x − x is 0 only for
- * finite x).  min and max are meaningful only when nonfinite is 0. */
+void stats_moments_of(const double *x, size_t n, stats_moments *out)
+{
+    if (n == 0) {
+        *out = (stats_moments){0.0, 0.0, 0.0};
+        return;
+    }
+    moments_pass2(x, n, moments_pass1(x, n), out);
+}
+
+/* Moments, then min, max and the count of non-finite values.  Any NaN makes the sum
+ * NaN and any ±∞ makes max or min infinite, so when sum, min and max are all finite
+ * every value is; only otherwise (or when a finite sum overflowed) are the non-finite
+ * values counted, one by one (x − x is 0 only for finite x).  min and max are
+ * meaningful only when nonfinite is 0. */
 void stats_block_of(const double *x, size_t n, stats_block *out)
 {
-    stats_moments_of(x, n, &out->moments);
-    double lo = n ? x[0] : 0.0, hi = lo;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
-        bad += !(x[i] - x[i] == 0.0);
+    if (n == 0) {
+        *out = (stats_block){{0.0, 0.0, 0.0}, 0.0, 0.0, 0};
+        return;
     }
-    out->min = lo;
-    out->max = hi;
-    out->nonfinite = bad;
+    const moments_pass1_out p = moments_pass1(x, n);
+    moments_pass2(x, n, p, &out->moments);
+    out->min = p.min;
+    out->max = p.max;
+    out->nonfinite = 0;
+    if (!isfinite(p.sum) || !isfinite(p.min) || !isfinite(p.max))
+        for (size_t i = 0; i < n; i++) out->nonfinite += !(x[i] - x[i] == 0.0);
 }
 
-/* Chan et al.: with n = n_a + n_b and δ = mean_b - mean_a,
- *   mean = mean_a + δ n_b / n,   M2 = M2_a + M2_b + δ² n_a n_b / n.
- * Merging an empty block is a no-op; merging into an empty acc copies b. */
+/* Chan et al. in terms of s = sqrt(M2/n): with n = n_a + n_b, w_a = n_a/n,
+ * w_b = n_b/n and δ = mean_b − mean_a,
+ *   mean = mean_a + δ w_b,   s² = w_a s_a² + w_b s_b² + w_a w_b δ²
+ * (M2 = M2_a + M2_b + δ² n_a n_b / n divided by n), the squares taken after scaling by
+ * the power of two h = 2^-e that brings max(s_a, s_b, |δ|) below 1, so that nothing
+ * overflows: s = sqrt(w_a (h s_a)² + w_b (h s_b)² + w_a w_b (h δ)²) / h.  Merging an
+ * empty block is a no-op; merging into an empty acc copies b. */
 void stats_moments_merge(stats_moments *acc, const stats_moments *b)
 {
     if (b->n == 0.0) return;
@@ -80,17 +196,23 @@ void stats_moments_merge(stats_moments *acc, const stats_moments *b)
         return;
     }
     const double n = acc->n + b->n;
+    const double wa = acc->n / n, wb = b->n / n;
     const double delta = b->mean - acc->mean;
-    acc->mean += delta * (b->n / n);
-    acc->m2 += b->m2 + delta * delta * (acc->n * b->n / n);
+    const double big = fmax(fmax(acc->sdp, b->sdp), fabs(delta));
+    int e = 0;
+    if (isfinite(big) && big > 0.0) (void)frexp(big, &e);
+    const double h = ldexp(1.0, -e);
+    const double sa = acc->sdp * h, sb = b->sdp * h, dh = delta * h;
+    acc->mean += delta * wb;
+    acc->sdp = sqrt(wa * (sa * sa) + wb * (sb * sb) + wa * wb * (dh * dh)) / h;
     acc->n = n;
 }
 
-/* sd = sqrt(M2 / (n - 1)); 0 when n < 2. */
+/* sd = sqrt(M2 / (n − 1)) = s sqrt(n / (n − 1)); 0 when n < 2. */
 double stats_moments_sd(const stats_moments *m)
 {
     if (m->n < 2.0) return 0.0;
-    return sqrt(m->m2 / (m->n - 1.0));
+    return m->sdp * sqrt(m->n / (m->n - 1.0));
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -157,13 +279,16 @@ enum {
  *          stacked (grows on demand; nmax keys at first, 8 nmax bytes)
  *   count  2^16 bucket counts (256 KiB), used by one level at a time
  *   slot   bucket -> index of a needed bucket or -1 (256 KiB); all -1 between uses
- * About 8 nmax bytes + 512 KiB. */
+ *   bucket the top-level bucket of every value (2 nmax bytes), written by the counting
+ *          pass so that the gathering pass reads 2 bytes per value instead of 8
+ * About 10 nmax bytes + 512 KiB. */
 struct stats_qsel {
     size_t nmax;
     uint64_t *arena;
     size_t arena_cap;
     uint32_t *count;
     int32_t *slot;
+    uint16_t *bucket;
 };
 
 void stats_qsel_free(stats_qsel *ws)
@@ -172,6 +297,7 @@ void stats_qsel_free(stats_qsel *ws)
     free(ws->arena);
     free(ws->count);
     free(ws->slot);
+    free(ws->bucket);
     free(ws);
 }
 
@@ -184,8 +310,9 @@ stats_qsel *stats_qsel_alloc(size_t nmax)
     ws->arena = malloc(ws->arena_cap * sizeof *ws->arena);
     ws->count = malloc(((size_t)1 << QSEL_MAX_BITS) * sizeof *ws->count);
     ws->slot = malloc(((size_t)1 << QSEL_MAX_BITS) * sizeof *ws->slot);
+    ws->bucket = malloc((nmax > 0 ? nmax : 1) * sizeof *ws->bucket);
     if (ws->slot) memset(ws->slot, 0xff, ((size_t)1 << QSEL_MAX_BITS) * sizeof *ws->slot);
-    if (!ws->arena || !ws->count || !ws->slot) {
+    if (!ws->arena || !ws->count || !ws->slot || !ws->bucket) {
         stats_qsel_free(ws);
         return NULL;
     }
@@ -391,12 +518,18 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
     if (kmin == kmax) {
         for (size_t i = 0; i < nr; i++) key[i] = kmin;
     } else {
-        /* Pass 2: counts per bucket. */
+        /* Pass 2: counts per bucket (and, when all values are finite, each value's
+         * bucket, 16 bits, for pass 3). */
         const qsel_geom g = qsel_geometry(kmin, kmax, nf);
         uint32_t *count = ws->count;
+        uint16_t *bucket = ws->bucket;
         memset(count, 0, g.nb * sizeof *count);
         if (nf == n)
-            for (size_t i = 0; i < n; i++) count[qsel_bucket(g, stats_key(x[i]))]++;
+            for (size_t i = 0; i < n; i++) {
+                const size_t bk = qsel_bucket(g, stats_key(x[i]));
+                bucket[i] = (uint16_t)bk;
+                count[bk]++;
+            }
         else
             for (size_t i = 0; i < n; i++) {
                 uint64_t u = double_bits(x[i] + 0.0);
@@ -406,13 +539,19 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
         qsel_need need[2 * STATS_MAX_LEVELS];
         const size_t nneed = qsel_locate(ws, rank, nr, 0, need);
         const int32_t *slot = ws->slot;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t u = double_bits(x[i] + 0.0);
-            if (nf != n && !is_finite_bits(u)) continue;
-            const uint64_t k = key_of_bits(u);
-            const int32_t s = slot[qsel_bucket(g, k)];
-            if (s >= 0) ws->arena[need[s].fill++] = k;
-        }
+        if (nf == n)
+            for (size_t i = 0; i < n; i++) {
+                const int32_t s = slot[bucket[i]];
+                if (s >= 0) ws->arena[need[s].fill++] = stats_key(x[i]);
+            }
+        else
+            for (size_t i = 0; i < n; i++) {
+                uint64_t u = double_bits(x[i] + 0.0);
+                if (!is_finite_bits(u)) continue;
+                const uint64_t k = key_of_bits(u);
+                const int32_t s = slot[qsel_bucket(g, k)];
+                if (s >= 0) ws->arena[need[s].fill++] = k;
+            }
         const size_t used = need[nneed - 1].off + need[nneed - 1].len;
         if (qsel_descend(ws, need, nneed, used, rank, key) != GS_OK)
             return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");

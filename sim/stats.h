@@ -1,6 +1,6 @@
 /* stats.h - statistics that merge exactly across blocks, threads and (later) MPI ranks.
  *
- * Moments: each block of trajectories gives (n, mean, M2); blocks are merged in block
+ * Moments: each block of trajectories gives (n, mean, sqrt(M2/n)); blocks are merged in block
  * order with Chan et al.'s formula, so the result depends only on the block layout,
  * which is fixed (not on threads or ranks).
  *
@@ -25,7 +25,8 @@
 typedef struct {
     double n;    /* count */
     double mean; /* mean */
-    double m2;   /* sum of squared deviations from the mean */
+    double sdp;  /* sqrt(M2 / n), the population standard deviation (M2 itself, and
+                  * the variance, overflow long before it does) */
 } stats_moments;
 
 /* Moments of x[0..n), deterministic (fixed summation order). */

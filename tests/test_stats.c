@@ -404,7 +404,7 @@ static void test_moments(void **state)
         }
         assert_true(acc.n == (double)n);
         assert_rel(acc.mean, whole.mean, 1e-12);
-        assert_rel(acc.m2, whole.m2, 1e-12);
+        assert_rel(acc.sdp, whole.sdp, 1e-12);
         assert_rel(whole.mean, gsl_stats_mean(x, 1, n), 1e-12);
         assert_rel(stats_moments_sd(&whole), gsl_stats_sd(x, 1, n), 1e-12);
         assert_rel(stats_moments_sd(&acc), gsl_stats_sd(x, 1, n), 1e-12);
@@ -417,8 +417,41 @@ static void test_moments(void **state)
     assert_true(m.mean == x[0] && stats_moments_sd(&m) == 0.0);
     const double two[] = {1.0, 3.0};
     stats_moments_of(two, 2, &m);
-    assert_true(m.mean == 2.0 && m.m2 == 2.0);
+    assert_true(m.mean == 2.0 && m.sdp == 1.0);
     assert_rel(stats_moments_sd(&m), sqrt(2.0), 1e-15);
+    /* Huge values.  x 2^k is exact, so the answers are those of x scaled: (1) values
+     * near 2^1020, all equal: the sum overflows, the mean must not; (2) values near
+     * 2^600 with sd near 2^597: M2 (and the variance) overflow, the sd must not. */
+    const size_t nh = 1000;
+    double *huge = malloc(nh * sizeof *huge), *unit = malloc(nh * sizeof *unit);
+    assert_true(huge && unit);
+    for (size_t j = 0; j < nh; j++) huge[j] = ldexp(0.75, 1020);
+    stats_block blk;
+    stats_block_of(huge, nh, &blk);
+    assert_true(blk.nonfinite == 0 && blk.moments.mean == ldexp(0.75, 1020));
+    assert_true(stats_moments_sd(&blk.moments) == 0.0);
+    for (size_t j = 0; j < nh; j++) {
+        unit[j] = 0.5 + 0.5 * gsl_rng_uniform(r);
+        huge[j] = ldexp(unit[j], 600);
+    }
+    stats_block_of(huge, nh, &blk);
+    assert_true(blk.nonfinite == 0);
+    assert_rel(blk.moments.mean, ldexp(gsl_stats_mean(unit, 1, nh), 600), 1e-12);
+    assert_rel(stats_moments_sd(&blk.moments), ldexp(gsl_stats_sd(unit, 1, nh), 600), 1e-12);
+    stats_moments whole_h = {0, 0, 0};
+    for (size_t j = 0; j < nh; j += 100) {
+        stats_moments part;
+        stats_moments_of(huge + j, 100, &part);
+        stats_moments_merge(&whole_h, &part);
+    }
+    assert_rel(stats_moments_sd(&whole_h), ldexp(gsl_stats_sd(unit, 1, nh), 600), 1e-12);
+    /* and non-finite values are still counted */
+    huge[7] = INFINITY;
+    huge[8] = NAN;
+    stats_block_of(huge, nh, &blk);
+    assert_true(blk.nonfinite == 2);
+    free(huge);
+    free(unit);
     free(x);
     gsl_rng_free(r);
 }

@@ -1,59 +1,123 @@
 #!/usr/bin/env bash
 # bench.sh - performance figures of gapsim (make bench).  Prints figures; asserts nothing.
-#   baseline, 10^6 trajectories x 16 cycles, statistics and HDF5 output included:
-#   wall time (best of 3), trajectory-cycles per second, peak memory, time split, and
-#   thread scaling 1 -> all cores.
+#
+# For the baseline scenario (16 cycles = 17 records per trajectory, 22 variables, 9
+# quantile levels, HDF5 output) at 10^4, 10^5 and 10^6 trajectories:
+#   wall time (best of 3) with all cores and with 1 thread, trajectory-cycles per second
+#   per core, peak memory (max RSS) against the memory the run needs, the time split
+#   (random numbers / rest of the model / statistics / output), thread scaling, the
+#   NumPy reference (analysis/reference_model.py) on the same number of trajectories, and
+#   the multiple of the floor (tests/bench/bench_floor.c: random numbers + exp/log only,
+#   best vectorised form);
+# then a run with --paths 10^5 (output throughput), and the same 10^6 run built with
+# -march=native (make NATIVE=1, into $BUILD-native).
+# Environment: BUILD (default build), SIZES (default "10000 100000 1000000"),
+# NATIVE=0 to skip the native build, REF_MAX (largest N the NumPy reference runs at,
+# default 1000000).
 set -eu
 BUILD=${BUILD:-build}
+PY=${PY:-/usr/bin/python3}
+SIZES=${SIZES:-"10000 100000 1000000"}
+REF_MAX=${REF_MAX:-1000000}
+NATIVE=${NATIVE:-1}
 GAPSIM=$BUILD/gapsim
-N=${N:-1000000}
 CORES=$(nproc)
+CYCLES=17 # records per trajectory: cycles 0..16
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-echo "gapsim bench: $(uname -m), $CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "scenario: scenarios/baseline.yaml, $N trajectories x 16 cycles (17 records), 22 variables"
+echo "gapsim bench: $(uname -m), $CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')," \
+    "$(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, $(cc --version | head -n 1)"
+echo "default build: $(grep -m1 '^OPT ' Makefile | sed 's/  */ /g'), x86-64 baseline (SSE2); native: make NATIVE=1"
+echo "scenario: scenarios/baseline.yaml, 16 cycles (17 records), 22 variables, 9 quantiles"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine distorts the figures)"
 echo
 
-one_run() { # one_run THREADS -> "wall model stats output peak_kB"
-    local threads=$1
-    /usr/bin/time -f '%e %M' -o "$TMP/time" "$GAPSIM" run scenarios/baseline.yaml -n "$N" \
-        --threads "$threads" -o "$TMP/bench.h5" >"$TMP/out"
+# one_run BIN N THREADS [EXTRA...] -> "wall model stats output peak_kB"
+one_run() {
+    local bin=$1 n=$2 threads=$3
+    shift 3
+    /usr/bin/time -f '%e %M' -o "$TMP/time" "$bin" run scenarios/baseline.yaml -n "$n" \
+        --threads "$threads" -o "$TMP/bench.h5" "$@" >"$TMP/out"
     local line
     line=$(grep '^Wrote' "$TMP/out")
     # Wrote FILE (T s: model M s, statistics S s, output O s)
-    local total model stats output
-    total=$(echo "$line" | sed -E 's/.*\(([0-9.]+)s:.*/\1/')
-    model=$(echo "$line" | sed -E 's/.*model ([0-9.]+)s.*/\1/')
-    stats=$(echo "$line" | sed -E 's/.*statistics ([0-9.]+)s.*/\1/')
-    output=$(echo "$line" | sed -E 's/.*output ([0-9.]+)s.*/\1/')
+    local model stats output
+    model=$(echo "$line" | sed -E 's/.*model ([0-9.]+) ?s.*/\1/')
+    stats=$(echo "$line" | sed -E 's/.*statistics ([0-9.]+) ?s.*/\1/')
+    output=$(echo "$line" | sed -E 's/.*output ([0-9.]+) ?s.*/\1/')
     read -r wall peak <"$TMP/time"
     echo "$wall $model $stats $output $peak"
 }
 
-best_of_3() {
-    local threads=$1 best=""
-    for _ in 1 2 3; do
+best_of() { # best_of K BIN N THREADS [EXTRA...]: the run with the smallest wall time
+    local k=$1 best=""
+    shift
+    for _ in $(seq "$k"); do
         local r
-        r=$(one_run "$threads")
+        r=$(one_run "$@")
         if [ -z "$best" ] || awk -v a="${r%% *}" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then best=$r; fi
     done
     echo "$best"
 }
 
-read -r wall model stats output peak <<<"$(best_of_3 "$CORES")"
-read -r wall1 _ _ _ _ <<<"$(best_of_3 1)"
-rng=$("$BUILD/bench_rng" "$N" 16 "$CORES" | cut -d' ' -f1)
-awk -v n="$N" -v wall="$wall" -v model="$model" -v stats="$stats" -v output="$output" \
-    -v peak="$peak" -v wall1="$wall1" -v rng="$rng" -v cores="$CORES" 'BEGIN {
-    tc = n * 17
-    printf "wall time (best of 3, %d threads)   %8.3f s   (target: <= 2 s)\n", cores, wall
-    printf "trajectory-cycles per second        %8.3g      (%.3g per core)\n", tc / wall, tc / wall / cores
-    printf "peak memory (max RSS)               %8.1f MB\n", peak / 1024
-    printf "time split: random numbers ~%.2f s, model %.2f s, statistics %.2f s, output %.2f s, other %.2f s\n",
-        rng, model - rng, stats, output, wall - model - stats - output
-    printf "            shares: rng %.0f%%, model %.0f%%, statistics %.0f%%, output %.0f%%\n",
-        100 * rng / wall, 100 * (model - rng) / wall, 100 * stats / wall, 100 * output / wall
-    printf "thread scaling: 1 thread %.3f s, %d threads %.3f s, speed-up %.2fx\n", wall1, cores, wall, wall1 / wall
+floor_ns=$("$BUILD/bench_floor" 1000000 "$CYCLES" 1 | awk '{print $2}')
+echo "floor (random numbers + 4 exp + 1 log per trajectory-cycle, 1 thread): $floor_ns ns per trajectory-cycle"
+native_floor=""
+if [ "$NATIVE" != 0 ] && make -s NATIVE=1 BUILD="$BUILD-native" "$BUILD-native/gapsim" "$BUILD-native/bench_floor" >"$TMP/native.log" 2>&1; then
+    native_floor=$("$BUILD-native/bench_floor" 1000000 "$CYCLES" 1 | awk '{print $2}')
+    echo "floor, -march=native build (vectorised lanes):                          $native_floor ns per trajectory-cycle"
+fi
+best_floor=$(awk -v a="$floor_ns" -v b="${native_floor:-$floor_ns}" 'BEGIN{print (b < a ? b : a)}')
+echo
+
+printf '%-9s %8s %8s %9s %9s %8s %8s %8s %8s %8s %7s %7s %9s %7s\n' \
+    trajectories "wall(s)" "1thr(s)" "scaling" "Mtc/s/core" "rng(s)" "model(s)" "stats(s)" "out(s)" "peakMB" "/need" "numpy(s)" "x numpy" "x floor"
+for n in $SIZES; do
+    reps=3
+    read -r wall model stats output peak <<<"$(best_of $reps "$GAPSIM" "$n" "$CORES")"
+    read -r wall1 _ _ _ _ <<<"$(best_of $reps "$GAPSIM" "$n" 1)"
+    rng=$("$BUILD/bench_rng" "$n" $((CYCLES - 1)) "$CORES" | cut -d' ' -f1)
+    numpy="-"
+    if [ "$n" -le "$REF_MAX" ]; then
+        numpy=$("$PY" analysis/reference_model.py scenarios/baseline.yaml -n "$n" --quiet |
+            sed -E 's/.* in ([0-9.]+) s.*/\1/')
+    fi
+    # memory the run needs: state (9 doubles) + generator (16 bytes) + record buffer (22
+    # doubles) + cycle-0 metrics (5 doubles) per trajectory, and per thread a quantile
+    # workspace of 10 bytes per trajectory + 512 KiB
+    need=$(awk -v n="$n" -v t="$CORES" 'BEGIN{print (n * ((9 + 22 + 5) * 8 + 16) + t * (10 * n + 524288)) / 1e6}')
+    awk -v n="$n" -v wall="$wall" -v wall1="$wall1" -v model="$model" -v stats="$stats" \
+        -v output="$output" -v peak="$peak" -v rng="$rng" -v numpy="$numpy" -v cores="$CORES" \
+        -v need="$need" -v floor="$best_floor" -v cyc="$CYCLES" 'BEGIN {
+        tc = n * cyc
+        per_core = tc / wall / cores / 1e6
+        xnp = numpy == "-" ? "-" : sprintf("%.0f", numpy / wall)
+        # engine time per trajectory-cycle per core (1-thread run) over the floor
+        xfl = wall1 / tc * 1e9 / floor
+        printf "%-12d %8.3f %8.3f %8.2fx %9.2f %8.3f %8.3f %8.3f %8.3f %8.0f %7.2f %8s %7s %7.1f\n",
+            n, wall, wall1, wall1 / wall, per_core, rng, model - rng, stats, output, peak / 1024,
+            peak / 1024 / need, numpy, xnp, xfl
     }'
-echo "(random-number time is measured separately by $BUILD/bench_rng with the same draws)"
+done
+cat <<'EOF'
+  wall = whole process (best of 3, all cores), 1thr = the same with --threads 1, scaling =
+  1thr/wall; Mtc/s/core = million trajectory-cycles per second per core; rng = the random
+  numbers alone (bench_rng, same draws, all cores), model = model time minus rng;
+  peakMB/need = max RSS over the memory of state + statistics buffers; x numpy = NumPy
+  reference time / wall; x floor = 1-thread time per trajectory-cycle / best floor.
+EOF
+echo
+
+# Output throughput: full paths of 10^5 trajectories (float32, compressed).
+read -r wall _ _ output _ <<<"$(best_of 3 "$GAPSIM" 100000 "$CORES" --paths 100000)"
+size=$(stat -c %s "$TMP/bench.h5")
+awk -v s="$size" -v o="$output" -v w="$wall" 'BEGIN {
+    printf "--paths 100000 (10^5 trajectories): file %.1f MB, output %.3f s, %.0f MB/s, wall %.3f s\n",
+        s / 1e6, o, (o > 0 ? s / 1e6 / o : 0), w }'
+
+if [ -n "$native_floor" ]; then
+    read -r wall model stats output peak <<<"$(best_of 3 "$BUILD-native/gapsim" 1000000 "$CORES")"
+    awk -v w="$wall" -v m="$model" -v s="$stats" -v o="$output" 'BEGIN {
+        printf "-march=native build, 10^6 trajectories: wall %.3f s (model %.3f s, statistics %.3f s, output %.3f s)\n", w, m, s, o }'
+fi

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# e2e_reference.sh - the C engine agrees with the NumPy reference of MODEL.md
+# (analysis/reference_model.py) within Monte Carlo error, on the baseline and on a
+# contrasting scenario (chip_crunch: frequent large supply shocks), at 10^5 trajectories
+# each; and the comparison is sharp enough to reject a reference whose hardware
+# volatility is 10% off.  The statistics and limits are in tests/reference_agreement.py.
+# Prints "ok N - name" / "not ok N - name" per check.  Run from the repository root.
+set -u
+BUILD=${BUILD:-build}
+PY=${PY:-/usr/bin/python3}
+case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+n=0
+
+check() { # check NAME COMMAND...: ok if the command exits 0
+    local name=$1
+    shift
+    n=$((n + 1))
+    local out
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $name"
+        echo "$out" | sed 's/^/    # /'
+    else
+        echo "not ok $n - $name"
+        echo "$out" | sed 's/^/    # /' | tail -n 15
+    fi
+}
+
+rejects() { # rejects COMMAND...: the comparison ran and found the quantiles apart
+    local out
+    out=$("$@" 2>&1)
+    local rc=$?
+    echo "$out"
+    [ "$rc" -eq 1 ] && echo "$out" | grep -q '^not ok - .*per-cycle quantiles'
+}
+
+for sc in baseline chip_crunch; do
+    "$GAPSIM" run "scenarios/$sc.yaml" -n 100000 --seed 7 -o "$TMP/$sc.h5" >/dev/null 2>&1
+    check "$sc: C engine and NumPy reference agree (means, quantiles, outcomes)" \
+        "$PY" tests/reference_agreement.py "$TMP/$sc.h5" 1
+done
+check "baseline: a reference with hardware.vol x 1.1 is rejected" \
+    rejects "$PY" tests/reference_agreement.py "$TMP/baseline.h5" 1 --perturb=hardware.vol=1.1
