@@ -20,7 +20,9 @@
 
 #include <omp.h>
 
+#include "sensitivity.h"
 #include "stats.h"
+#include "sweep.h"
 
 static double now_seconds(void) { return omp_get_wtime(); }
 
@@ -31,6 +33,8 @@ void engine_result_free(gs_result *res)
     free(res->sd);
     free(res->quantile);
     free(res->paths);
+    sensitivity_free(res->uncertainty);
+    sweep_free(res->sweep);
     memset(res, 0, sizeof *res);
 }
 
@@ -45,6 +49,7 @@ typedef struct {
     size_t nblocks;
     stats_qsel **qsel; /* one workspace per thread */
     int threads;
+    const engine_job *job;
 } run_memory;
 
 static void run_free(run_memory *w)
@@ -79,10 +84,42 @@ static gs_block block_view(const run_memory *w, size_t first, size_t count)
     return b;
 }
 
+/* The parameters of trajectory i of the job: the base ones with its draws. */
+static gs_params trajectory_params(const engine_job *job, size_t i)
+{
+    gs_params p = job->params;
+    for (size_t j = 0; j < job->d; j++)
+        *params_field(&p, job->ids[j]) = job->values[i * job->d + j];
+    return p;
+}
+
+/* With uncertain parameters each trajectory has its own model: its run constants are
+ * derived again (model_init) and the model is applied to a one-trajectory view of the
+ * block, so only the trajectory's own parameters and stream matter.  At k < 0 this only
+ * sets the state of cycle 0 (model_start). */
+static void step_uncertain(run_memory *w, size_t first, size_t count, int k, int last)
+{
+    for (size_t i = first; i < first + count; i++) {
+        gs_params p = trajectory_params(w->job, i);
+        gs_model mi;
+        model_init(&mi, &p, NULL); /* relations were checked when the values were drawn */
+        gs_block b1 = block_view(w, i, 1);
+        if (k < 0) {
+            model_start(&mi, &b1);
+            continue;
+        }
+        double *out[VAR_COUNT];
+        for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * w->n + i;
+        model_record(&mi, &b1, k, out);
+        if (!last) model_advance(&mi, &b1, k, w->rng + i);
+    }
+}
+
 /* Runs record (and advance, before the horizon) of cycle k over all blocks. */
 static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
 {
     size_t n = w->n, nblocks = w->nblocks;
+    int uncertain = w->job->d > 0, with_stats = !w->job->outcomes_only;
 #pragma omp parallel for schedule(static) num_threads(w->threads)
     for (size_t j = 0; j < nblocks; j++) {
         size_t first = j * ENGINE_BLOCK;
@@ -90,14 +127,19 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
         gs_block b = block_view(w, first, count);
         double *out[VAR_COUNT];
         for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * n + first;
-        model_record(m, &b, k, out);
-        for (int v = 0; v < VAR_COUNT; v++)
+        /* uncertain: record and advance together (the record buffer is not touched by
+         * advance), so that each trajectory's model is derived once per cycle */
+        if (uncertain)
+            step_uncertain(w, first, count, k, last);
+        else
+            model_record(m, &b, k, out);
+        for (int v = 0; with_stats && v < VAR_COUNT; v++)
             stats_block_of(out[v], count, &w->blocks[(size_t)v * nblocks + j]);
         if (k == 0)
             for (int q = 0; q < METRIC_COUNT; q++)
                 memcpy(w->metric0 + (size_t)q * n + first, out[model_metrics[q]],
                        count * sizeof(double));
-        if (!last) model_advance(m, &b, k, w->rng + first);
+        if (!uncertain && !last) model_advance(m, &b, k, w->rng + first);
     }
 }
 
@@ -143,17 +185,32 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
     return status;
 }
 
-/* Outcome classes at the horizon: integer counts, then p, SE and Wilson intervals. */
+/* The column of parameter id in the job's values, or -1. */
+static int job_column(const engine_job *job, gs_param_id id)
+{
+    for (size_t j = 0; j < job->d; j++)
+        if (job->ids[j] == id) return (int)j;
+    return -1;
+}
+
+/* Outcome classes at the horizon: integer counts, then p, SE and Wilson intervals.
+ * The class thresholds are the trajectory's own when they are uncertain. */
 static void outcomes(const run_memory *w, const gs_model *m, gs_result *res)
 {
     size_t n = w->n;
+    const engine_job *job = w->job;
+    int c_up = job_column(job, PARAM_outcome_compound_ratio);
+    int c_down = job_column(job, PARAM_outcome_collapse_ratio);
     for (int q = 0; q < METRIC_COUNT; q++) {
         const double *m0 = w->metric0 + (size_t)q * n;
         const double *mk = w->record + (size_t)model_metrics[q] * n;
         uint64_t count[OUTCOME_COUNT] = {0, 0, 0};
         for (size_t i = 0; i < n; i++)
-            count[model_classify(m0[i], mk[i], m->p.outcome_compound_ratio,
-                                 m->p.outcome_collapse_ratio)]++;
+            count[model_classify(
+                m0[i], mk[i],
+                c_up < 0 ? m->p.outcome_compound_ratio : job->values[i * job->d + (size_t)c_up],
+                c_down < 0 ? m->p.outcome_collapse_ratio
+                           : job->values[i * job->d + (size_t)c_down])]++;
         for (int o = 0; o < OUTCOME_COUNT; o++) {
             res->outcome_count[q][o] = count[o];
             stats_proportion(count[o], n, 1.959963984540054, &res->outcome_probability[q][o],
@@ -188,7 +245,8 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     if (res->n_paths) res->paths = calloc(VAR_COUNT * res->n_paths * nc, sizeof(float));
     int ok = w->state && w->rng && w->record && w->metric0 && w->blocks && w->qsel && res->mean &&
              res->sd && res->quantile && (!res->n_paths || res->paths);
-    for (int t = 0; ok && t < w->threads; t++) ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
+    for (int t = 0; ok && !w->job->outcomes_only && t < w->threads; t++)
+        ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
     if (!ok)
         return gs_error_set(err, GS_ERR_NOMEM,
                             "out of memory allocating the state of %zu trajectories "
@@ -198,30 +256,44 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     return GS_OK;
 }
 
-gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
-                     gs_error *err)
+/* Copies cycle k's outcome metrics of every trajectory into the job's outputs. */
+static void export_metrics(const run_memory *w, int k, int last)
+{
+    const engine_job *job = w->job;
+    for (int q = 0; q < METRIC_COUNT; q++) {
+        const double *src = w->record + (size_t)model_metrics[q] * w->n;
+        if (job->cycle_metrics)
+            memcpy(job->cycle_metrics + ((size_t)k * METRIC_COUNT + (size_t)q) * w->n, src,
+                   w->n * sizeof(double));
+        if (last && job->horizon_metrics)
+            memcpy(job->horizon_metrics + (size_t)q * w->n, src, w->n * sizeof(double));
+    }
+}
+
+gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_run_options *opt,
+                         gs_result *res, gs_error *err)
 {
     double t_start = now_seconds();
     memset(res, 0, sizeof *res);
     gs_model model;
-    GS_FORWARD(model_init(&model, &sc->params, err));
+    GS_FORWARD(model_init(&model, &job->params, err));
 
-    uint64_t n64 = opt->trajectories ? opt->trajectories : sc->trajectories;
+    uint64_t n64 = job->n;
     GS_RETURN_IF(n64 == 0, err, GS_ERR_INPUT, "run.trajectories: must be at least 1");
     GS_RETURN_IF(n64 > (uint64_t)SIZE_MAX / 1024, err, GS_ERR_INPUT,
                  "run.trajectories: %llu is too large for this machine",
                  (unsigned long long)n64);
     size_t n = (size_t)n64;
     res->trajectories = n64;
-    res->seed = opt->seed_set ? opt->seed : sc->seed;
+    res->seed = job->seed;
     res->n_cycles = model.cycles + 1;
-    res->cycle_years = sc->params.run_cycle_years;
+    res->cycle_years = job->params.run_cycle_years;
     res->n_quantiles = sc->n_quantiles;
     memcpy(res->quantile_levels, sc->quantiles, sc->n_quantiles * sizeof(double));
     res->n_paths = opt->paths < n64 ? opt->paths : n64;
     res->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
 
-    run_memory w = {.n = n, .threads = res->threads};
+    run_memory w = {.n = n, .threads = res->threads, .job = job};
     gs_status status = run_alloc(&w, res, n, err);
     if (status != GS_OK) goto fail;
 
@@ -229,9 +301,14 @@ gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result
 #pragma omp parallel for schedule(static) num_threads(w.threads)
     for (size_t first = 0; first < n; first += ENGINE_BLOCK) {
         size_t count = n - first < ENGINE_BLOCK ? n - first : ENGINE_BLOCK;
-        for (size_t i = 0; i < count; i++) rng_stream(&w.rng[first + i], res->seed, 0, first + i);
+        for (size_t i = first; i < first + count; i++)
+            rng_stream(&w.rng[i], res->seed, job->shock_point,
+                       job->stream ? job->stream[i] : job->first + i);
         gs_block b = block_view(&w, first, count);
-        model_start(&model, &b);
+        if (job->d > 0)
+            step_uncertain(&w, first, count, -1, 0);
+        else
+            model_start(&model, &b);
     }
 
     uint64_t total = (uint64_t)n * (uint64_t)res->n_cycles;
@@ -240,8 +317,9 @@ gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result
         double t0 = now_seconds();
         step_cycle(&model, &w, k, last);
         double t1 = now_seconds();
-        status = cycle_statistics(&w, res, k, err);
+        if (!job->outcomes_only) status = cycle_statistics(&w, res, k, err);
         if (status != GS_OK) goto fail;
+        export_metrics(&w, k, last);
         if (res->n_paths) store_paths(&w, res, k);
         if (last) outcomes(&w, &model, res);
         double t2 = now_seconds();
@@ -261,4 +339,234 @@ fail:
     run_free(&w);
     engine_result_free(res);
     return status;
+}
+
+/* ---- uncertain parameters, target standard error, sweeps ---------------------------- */
+
+/* Open bounds of a key (hardware.cost0 > 0) are never drawn: a value on such a bound
+ * moves to the next double inside. */
+static double inside_open_bounds(gs_param_id id, double x)
+{
+    const gs_param_info *pi = &params_table[id];
+    if ((pi->flags & PF_LO_OPEN) && x <= pi->lo) x = nextafter(pi->lo, INFINITY);
+    if ((pi->flags & PF_HI_OPEN) && x >= pi->hi) x = nextafter(pi->hi, -INFINITY);
+    return x;
+}
+
+/* Rows [first, first + n): the design in batches that start at multiples of `batch`
+ * (so a batch's LHS is the same whether it is drawn alone or with the others), odd rows
+ * mirrored (u -> 1 - u of the row before) when antithetic, then the copula and the
+ * inverse CDFs.  Finally every drawn parameter set must pass params_check_relations;
+ * the first failing trajectory is reported at the line of the blamed key. */
+gs_status engine_draw(const gs_scenario *sc, uint64_t seed, uint64_t family, uint64_t first,
+                      size_t n, size_t batch, double *values, gs_error *err)
+{
+    size_t d = sc->n_uncertain;
+    if (d == 0 || n == 0) return GS_OK;
+    if (batch == 0) batch = n;
+    for (size_t r = 0; r < n;) {
+        uint64_t g = first + r, batch_start = g - g % batch;
+        size_t rows = (size_t)(batch_start + batch - g);
+        if (rows > n - r) rows = n - r;
+        if (g == batch_start && rows == batch)
+            GS_FORWARD(design_fill(sc->design, seed, family, g, rows, d, values + r * d, err));
+        else {
+            /* a partial batch: draw the whole batch and keep the rows wanted */
+            double *tmp = malloc(batch * d * sizeof *tmp);
+            GS_RETURN_IF(!tmp, err, GS_ERR_NOMEM, "out of memory drawing parameters");
+            gs_status st = design_fill(sc->design, seed, family, batch_start, batch, d, tmp, err);
+            if (st == GS_OK) memcpy(values + r * d, tmp + (g - batch_start) * d, rows * d * sizeof *tmp);
+            free(tmp);
+            GS_FORWARD(st);
+        }
+        r += rows;
+    }
+    if (sc->antithetic)
+        for (size_t r = 0; r < n; r++) {
+            if ((first + r) % 2 == 0) continue;
+            double partner[DESIGN_MAX_DIM];
+            GS_FORWARD(design_fill(DESIGN_MONTE_CARLO, seed, family, first + r - 1, 1, d, partner,
+                                   err));
+            for (size_t j = 0; j < d; j++) values[r * d + j] = 1 - partner[j];
+        }
+    if (sc->n_rank_corr) {
+        double rho[DESIGN_MAX_DIM * DESIGN_MAX_DIM], L[DESIGN_MAX_DIM * DESIGN_MAX_DIM];
+        for (size_t i = 0; i < d * d; i++) rho[i] = i % (d + 1) == 0;
+        for (size_t c = 0; c < sc->n_rank_corr; c++) {
+            size_t a = (size_t)scenario_uncertain_index(sc, sc->rank_corr[c].a);
+            size_t b = (size_t)scenario_uncertain_index(sc, sc->rank_corr[c].b);
+            rho[a * d + b] = rho[b * d + a] = sc->rank_corr[c].rho;
+        }
+        GS_RETURN_IF(design_copula_factor(d, rho, L) != GS_OK, err, GS_ERR_INPUT,
+                     "%s: uncertainty.correlations: not positive definite", sc->path);
+        design_copula_apply(n, d, L, values);
+    }
+    return engine_map_draws(sc, first, n, values, err);
+}
+
+/* values[r][j]: uniforms in, parameter values out (inverse CDFs), then the relations. */
+gs_status engine_map_draws(const gs_scenario *sc, uint64_t first, size_t n, double *values,
+                           gs_error *err)
+{
+    size_t d = sc->n_uncertain;
+    size_t bad = SIZE_MAX;
+    gs_param_id bad_id = 0;
+    char bad_msg[512] = "";
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < n; r++) {
+        gs_params p = sc->params;
+        for (size_t j = 0; j < d; j++) {
+            const scenario_uncertain *u = &sc->uncertain[j];
+            double x = inside_open_bounds(u->id, dist_quantile(&u->dist, values[r * d + j]));
+            values[r * d + j] = x;
+            *params_field(&p, u->id) = x;
+        }
+        gs_param_id id;
+        char msg[512];
+        if (params_check_relations(&p, &id, msg, sizeof msg) != GS_OK) {
+#pragma omp critical(engine_draw_error)
+            if (r < bad) bad = r, bad_id = id, memcpy(bad_msg, msg, sizeof msg);
+        }
+    }
+    if (bad == SIZE_MAX) return GS_OK;
+    int u = scenario_uncertain_index(sc, bad_id);
+    const scenario_uncertain *blamed = &sc->uncertain[u < 0 ? 0 : u];
+    return gs_error_set(err, GS_ERR_INPUT, "%s:%u: %s: the draw of trajectory %llu breaks a relation: %s",
+                        sc->path, blamed->line, params_table[blamed->id].key,
+                        (unsigned long long)(first + bad), bad_msg);
+}
+
+/* True when every outcome probability's standard error √(p(1−p)/N) is below target. */
+static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t n,
+                          double target)
+{
+    for (int q = 0; q < METRIC_COUNT; q++)
+        for (int o = 0; o < OUTCOME_COUNT; o++) {
+            double p = (double)count[q][o] / (double)n;
+            if (!(sqrt(p * (1 - p) / (double)n) < target)) return 0;
+        }
+    return 1;
+}
+
+/* --target-se: outcome-only batches of B trajectories, [0, B), [B, 2B), ..., until
+ * every outcome probability's SE is below the target or the next batch would pass
+ * the cap.  Counts are integers, so the number of batches depends only on the seed,
+ * B, the target and the cap.  Returns the number of trajectories N to run in full. */
+static gs_status target_batches(const gs_scenario *sc, engine_job job, uint64_t batch,
+                                uint64_t cap, double target, const gs_run_options *opt,
+                                uint64_t *n_out, uint64_t *batches, int *met, gs_error *err)
+{
+    uint64_t count[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
+    uint64_t n = 0;
+    double *values = job.d ? malloc(batch * job.d * sizeof *values) : NULL;
+    GS_RETURN_IF(job.d && !values, err, GS_ERR_NOMEM, "out of memory for %llu draws",
+                 (unsigned long long)batch);
+    gs_run_options quiet = *opt;
+    quiet.paths = 0;
+    quiet.progress = NULL;
+    gs_status st = GS_OK;
+    *met = 0;
+    *batches = 0;
+    do {
+        if (job.d)
+            st = engine_draw(sc, job.seed, ENGINE_PARAM_FAMILY + job.shock_point, n, batch, batch,
+                             values, err);
+        if (st != GS_OK) break;
+        job.first = n, job.n = batch, job.values = values, job.outcomes_only = 1;
+        gs_result part;
+        st = engine_run_job(sc, &job, &quiet, &part, err);
+        if (st != GS_OK) break;
+        for (int q = 0; q < METRIC_COUNT; q++)
+            for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
+        engine_result_free(&part);
+        n += batch;
+        (*batches)++;
+        *met = precise_enough(count, n, target);
+        if (opt->progress && opt->progress(opt->progress_ctx, n < cap ? n : cap, cap)) {
+            st = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted after %llu batches",
+                              (unsigned long long)*batches);
+            break;
+        }
+    } while (!*met && n + batch <= cap);
+    free(values);
+    *n_out = n;
+    return st;
+}
+
+gs_status engine_run_point(const gs_scenario *sc, const gs_params *params, uint64_t shock_point,
+                           const gs_run_options *opt, gs_result *res, gs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    size_t d = sc->n_uncertain;
+    gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
+    for (size_t j = 0; j < d; j++) ids[j] = sc->uncertain[j].id;
+    uint64_t batch = opt->trajectories ? opt->trajectories : sc->trajectories;
+    double target = opt->target_se > 0 ? opt->target_se : sc->target_se;
+    engine_job job = {.params = *params, .seed = opt->seed_set ? opt->seed : sc->seed,
+                      .shock_point = shock_point, .d = d, .ids = ids};
+    uint64_t n = batch, batches = 0;
+    int met = 0;
+    if (target > 0) {
+        uint64_t cap = sc->max_trajectories > batch ? sc->max_trajectories : batch;
+        GS_FORWARD(target_batches(sc, job, batch, cap, target, opt, &n, &batches, &met, err));
+    }
+    GS_RETURN_IF(n > (uint64_t)SIZE_MAX / 1024, err, GS_ERR_INPUT,
+                 "run.trajectories: %llu is too large for this machine", (unsigned long long)n);
+    double *values = NULL;
+    if (d) {
+        values = malloc((size_t)n * d * sizeof *values);
+        GS_RETURN_IF(!values, err, GS_ERR_NOMEM, "out of memory for %llu x %zu parameter draws",
+                     (unsigned long long)n, d);
+        gs_status st = engine_draw(sc, job.seed, ENGINE_PARAM_FAMILY + shock_point, 0, (size_t)n,
+                                   target > 0 ? (size_t)batch : (size_t)n, values, err);
+        if (st != GS_OK) {
+            free(values);
+            return st;
+        }
+    }
+    job.n = (size_t)n;
+    job.values = values;
+    gs_status st = engine_run_job(sc, &job, opt, res, err);
+    if (st == GS_OK && d) st = sensitivity_describe(sc, values, (size_t)n, &res->uncertainty, err);
+    free(values);
+    if (st != GS_OK) {
+        engine_result_free(res);
+        return st;
+    }
+    res->batches = batches;
+    res->batch_size = target > 0 ? batch : 0;
+    res->target_se = target;
+    res->target_met = met;
+    res->antithetic = sc->antithetic;
+    return GS_OK;
+}
+
+gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
+                     gs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (opt->antithetic > 0 || (opt->crn != 0 && sc->sweep.kind != SWEEP_NONE)) {
+        /* options that the scenario carries: apply them to a copy */
+        gs_scenario *copy = malloc(sizeof *copy);
+        GS_RETURN_IF(!copy, err, GS_ERR_NOMEM, "out of memory");
+        *copy = *sc;
+        if (opt->antithetic > 0) copy->antithetic = 1;
+        if (opt->crn) copy->sweep.crn = opt->crn > 0;
+        gs_run_options o = *opt;
+        o.antithetic = 0, o.crn = 0;
+        gs_status st = engine_run(copy, &o, res, err);
+        free(copy);
+        return st;
+    }
+    GS_RETURN_IF(sc->antithetic && sc->design != DESIGN_MONTE_CARLO, err, GS_ERR_INPUT,
+                 "%s: run.antithetic: needs uncertainty.design monte_carlo (lhs and sobol "
+                 "designs are balanced already)", sc->path);
+    if (sc->sweep.kind != SWEEP_NONE) return sweep_run(sc, opt, res, err);
+    GS_FORWARD(engine_run_point(sc, &sc->params, 0, opt, res, err));
+    if (sc->n_uncertain && sc->sensitivity.line) {
+        gs_status st = sensitivity_run(sc, opt, res->uncertainty, err);
+        if (st != GS_OK) engine_result_free(res);
+        return st;
+    }
+    return GS_OK;
 }

@@ -1,7 +1,8 @@
 /* engine.h - runs the Monte Carlo: blocks of trajectories, threads, the cycle loop,
  * and the per-cycle statistics; produces a gs_result.
  *
- * Determinism: trajectory i draws only from rng_stream(seed, 0, i); blocks have a
+ * Determinism: trajectory i draws its shocks only from rng_stream(seed, 0, i) (see
+ * engine_job for sweeps and uncertain parameters); blocks have a
  * fixed size (ENGINE_BLOCK) whatever the thread count; moments are merged in block
  * order and quantiles are exact.  Hence results are identical bit for bit for any
  * number of threads.
@@ -45,6 +46,15 @@ typedef struct {
     int threads;              /* threads used */
     /* wall-clock split of the run, seconds */
     double time_model, time_stats, time_total;
+    /* Extensions (all zero / NULL for a plain run): */
+    uint64_t batches;         /* --target-se: batches of `batch_size` trajectories run */
+    uint64_t batch_size;
+    double target_se;         /* the target (0 = none) and whether it was met */
+    int target_met;
+    int antithetic;
+    struct gs_uncertainty *uncertainty; /* uncertain parameters: draws, sensitivity */
+    struct gs_sweep *sweep;   /* a sweep: one gs_result per point (this one holds no
+                                 statistics then: mean, sd, quantile are NULL) */
 } gs_result;
 
 /* Progress callback: called from the main thread after each cycle with done/total
@@ -56,12 +66,66 @@ typedef struct {
     uint64_t seed_set;     /* non-zero: use `seed` instead of the scenario's */
     uint64_t seed;
     uint64_t paths;        /* store full paths of the first `paths` trajectories */
+    double target_se;      /* > 0: overrides run.target_se */
+    int antithetic;        /* > 0: overrides run.antithetic */
+    int crn;               /* 1 on, -1 off, 0: the scenario's sweep.crn */
     int threads;           /* 0 = all cores (omp_get_max_threads) */
     engine_progress_fn progress;
     void *progress_ctx;
 } gs_run_options;
 
-/* Runs the scenario.  On success *res owns its arrays; on failure *res is empty. */
+/* One Monte Carlo run of n trajectories with explicit streams and per-trajectory
+ * parameters: what engine_run, the sweeps and the sensitivity analysis are built on.
+ * Trajectory i (0 <= i < n) draws its shocks from rng_stream(seed, shock_point, s_i)
+ * with s_i = stream ? stream[i] : first + i, and, when d > 0, runs with the base
+ * parameters overridden by values[i d + j] for parameter ids[j]. */
+typedef struct {
+    gs_params params;         /* base parameters */
+    uint64_t seed, shock_point, first;
+    const uint64_t *stream;   /* optional stream index per trajectory (borrowed) */
+    size_t n;
+    size_t d;                 /* uncertain parameters */
+    const gs_param_id *ids;   /* [d] (borrowed) */
+    const double *values;     /* [n][d] (borrowed) */
+    int outcomes_only;        /* outcome counts only: no per-cycle statistics */
+    double *horizon_metrics;  /* optional output [METRIC_COUNT][n]: metrics at cycle K */
+    double *cycle_metrics;    /* optional output [n_cycles][METRIC_COUNT][n] */
+} engine_job;
+
+/* Runs a job (opt supplies paths, threads and progress; its trajectories and seed are
+ * ignored).  With outcomes_only only outcome_count/probability/stderr/CIs are filled. */
+gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_run_options *opt,
+                         gs_result *res, gs_error *err);
+
+/* Stream families of rng_stream's `point` argument (documented in the README):
+ * shocks use point 0 (or the sweep point index when common random numbers are off);
+ * parameter draws use ENGINE_PARAM_FAMILY (+ the point index without CRN), so that the
+ * shock streams are the same whether or not a parameter is uncertain. */
+#define ENGINE_PARAM_FAMILY 0x5041524d00000000ULL  /* "PARM" */
+#define ENGINE_BOOT_FAMILY 0x424f4f5400000000ULL   /* "BOOT": bootstrap resampling */
+
+/* Draws the uncertain parameters of trajectories [first, first + n) of sweep point
+ * `point` into values[n][d] (d = sc->n_uncertain, in sc->uncertain order): the design
+ * of sc (in batches of `batch` rows), antithetic mirroring, the rank-correlation copula,
+ * the inverse CDFs; then checks the relations between parameters for every draw. */
+gs_status engine_draw(const gs_scenario *sc, uint64_t seed, uint64_t family, uint64_t first,
+                      size_t n, size_t batch, double *values, gs_error *err);
+
+/* The last step of engine_draw: maps uniforms values[n][d] in place to parameter values
+ * through each distribution's inverse CDF and checks the relations of every row
+ * (trajectory numbers in messages start at `first`). */
+gs_status engine_map_draws(const gs_scenario *sc, uint64_t first, size_t n, double *values,
+                           gs_error *err);
+
+/* One full run of the scenario at parameters `params` (a sweep point): uncertain
+ * parameters, --target-se batches and antithetic pairs included; shock streams from
+ * `shock_point`, parameter draws from ENGINE_PARAM_FAMILY + shock_point. */
+gs_status engine_run_point(const gs_scenario *sc, const gs_params *params, uint64_t shock_point,
+                           const gs_run_options *opt, gs_result *res, gs_error *err);
+
+/* Runs the scenario: a plain run, a run with uncertain parameters (plus the sensitivity
+ * analysis when the scenario has a `sensitivity:` section), or a sweep.  On success *res
+ * owns its arrays; on failure *res is empty. */
 gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
                      gs_error *err);
 

@@ -57,6 +57,8 @@
 #include "model.h"
 #include "params.h"
 #include "rng.h"
+#include "sensitivity.h"
+#include "sweep.h"
 
 enum {
     H5OUT_PATH_MAX = 4096,     /* longest output path accepted */
@@ -372,6 +374,25 @@ static gs_status cycle_time_write(const h5w *w, hid_t loc, const gs_result *res,
     return st;
 }
 
+/* param_<key> with dots as underscores ("param_capability_catch_up"). */
+static void param_var_name(char *buf, size_t size, gs_param_id id)
+{
+    snprintf(buf, size, "param_%s", params_table[id].key);
+    for (char *c = buf; *c; c++)
+        if (*c == '.') *c = '_';
+}
+
+/* Where the per-run variables come from: one result (a plain run: the variables keep
+ * their shapes) or the P results of a sweep (each variable gets a leading `point` axis,
+ * and the `coordinates` attribute names the param_<key> coordinates). */
+typedef struct {
+    const gs_result *pts;
+    size_t P;
+    int sweep;
+    hid_t point_scale;
+    char coords_time[1024], coords[1024]; /* "time param_a ..." and "param_a ..." */
+} run_layout;
+
 /* ---- contents ------------------------------------------------------------------- */
 
 /* Root attributes, all but `completed`.  Order: identification, provenance, scenario,
@@ -420,16 +441,238 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     GS_FORWARD(attr_u64(w, root, "stored_paths", res->n_paths));
     for (int i = 0; i < PARAM_COUNT; i++) {
         /* param_<key>, dots becoming underscores: hardware.vol -> param_hardware_vol */
-        snprintf(buf, sizeof buf, "param_%s", params_table[i].key);
-        for (char *c = buf; *c; c++)
-            if (*c == '.') *c = '_';
+        param_var_name(buf, sizeof buf, (gs_param_id)i);
         GS_FORWARD(attr_double(w, root, buf, params_get(&sc->params, (gs_param_id)i)));
     }
     return GS_OK;
 }
 
+/* ---- sweeps and uncertain parameters --------------------------------------------- */
+
+/* The `point` dimension of a sweep and its coordinates: point(point) = 0..P-1,
+ * param_<key>(point) for every swept key, trajectories(point), batches(point); root
+ * attributes sweep_kind, sweep_keys, sweep_coordinates, sweep_shape (grid), sweep_crn,
+ * sweep_metric.  Fills lay (the point scale stays open in lay->point_scale). */
+static gs_status sweep_coords_write(const h5w *w, hid_t root, const gs_result *res, run_layout *lay)
+{
+    const gs_sweep *sw = res->sweep;
+    static const char *const kinds[] = {"none", "grid", "lhs", "sobol"};
+    hsize_t P = sw->n_points;
+    uint64_t *u = malloc(sw->n_points * sizeof *u);
+    double *x = malloc(sw->n_points * sizeof *x);
+    gs_status st = u && x ? GS_OK : gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    for (size_t p = 0; st == GS_OK && p < sw->n_points; p++) u[p] = p;
+    if (st == GS_OK)
+        st = scale_write(w, root, "point", H5T_STD_U64LE, H5T_NATIVE_UINT64, P, STATS_DEFLATE, u,
+                         "sweep point", "1", &lay->point_scale);
+    char name[160], keys[1024] = "", coords[1024] = "", long_name[256];
+    for (size_t j = 0; st == GS_OK && j < sw->n_keys; j++) {
+        const gs_param_info *pi = &params_table[sw->keys[j]];
+        param_var_name(name, sizeof name, sw->keys[j]);
+        for (size_t p = 0; p < sw->n_points; p++) x[p] = sw->values[p * sw->n_keys + j];
+        snprintf(long_name, sizeof long_name, "swept %s: %s", pi->key, pi->meaning);
+        st = var_write(w, root, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &P, NULL, STATS_DEFLATE,
+                       x, &lay->point_scale, long_name, pi->unit, NULL);
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s", j ? " " : "", pi->key);
+        snprintf(coords + strlen(coords), sizeof coords - strlen(coords), "%s%s", j ? " " : "", name);
+    }
+    for (size_t p = 0; st == GS_OK && p < sw->n_points; p++) u[p] = sw->points[p].trajectories;
+    if (st == GS_OK)
+        st = var_write(w, root, "trajectories", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &P, NULL,
+                       STATS_DEFLATE, u, &lay->point_scale, "trajectories run at each point", "1",
+                       coords);
+    for (size_t p = 0; st == GS_OK && p < sw->n_points; p++) u[p] = sw->points[p].batches;
+    if (st == GS_OK && res->target_se > 0)
+        st = var_write(w, root, "batches", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &P, NULL,
+                       STATS_DEFLATE, u, &lay->point_scale, "batches run for --target-se", "1",
+                       coords);
+    if (st == GS_OK) st = attr_str(w, root, "sweep_kind", kinds[sw->kind]);
+    if (st == GS_OK) st = attr_str(w, root, "sweep_keys", keys);
+    if (st == GS_OK) st = attr_str(w, root, "sweep_coordinates", coords);
+    if (st == GS_OK && sw->kind == SWEEP_GRID) {
+        int shape[SWEEP_MAX_KEYS];
+        for (size_t j = 0; j < sw->n_keys; j++) shape[j] = (int)sw->shape[j];
+        st = attr_write(w, root, "sweep_shape", H5T_STD_I32LE, H5T_NATIVE_INT, sw->n_keys, shape);
+    }
+    if (st == GS_OK) st = attr_int(w, root, "sweep_crn", sw->crn);
+    if (st == GS_OK) st = attr_str(w, root, "sweep_metric", model_vars[model_metrics[sw->metric]].name);
+    snprintf(lay->coords_time, sizeof lay->coords_time, "time %s", coords);
+    snprintf(lay->coords, sizeof lay->coords, "%s", coords);
+    free(u);
+    free(x);
+    return st;
+}
+
+/* A small double variable with given scales (one chunk). */
+static gs_status small_var(const h5w *w, hid_t loc, const char *name, int rank, const hsize_t *dims,
+                           const double *data, const hid_t *scales, const char *long_name,
+                           const char *units)
+{
+    return var_write(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, NULL,
+                     STATS_DEFLATE, data, scales, long_name, units, NULL);
+}
+
+/* The uncertain parameters of a run and their sensitivity analysis (README, "The
+ * output of uncertainty runs"): dims parameter, correlation_pair, side; variables
+ * parameter_p10/p50/p90/draw_mean, rank_correlation_target/achieved, tornado_*,
+ * sobol_* (and sobol_*_by_cycle). */
+static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertainty *u,
+                                   hid_t cycle_scale, hid_t metric_scale)
+{
+    size_t d = u->d;
+    const char *keys[SCENARIO_MAX_UNCERTAIN];
+    char dists[SCENARIO_MAX_UNCERTAIN * (SENS_DIST_TEXT + 64)] = "";
+    for (size_t j = 0; j < d; j++) {
+        keys[j] = params_table[u->ids[j]].key;
+        snprintf(dists + strlen(dists), sizeof dists - strlen(dists), "%s%s: %s", j ? "; " : "",
+                 keys[j], u->dist_text[j]);
+    }
+    hid_t par = H5I_INVALID_HID, pair = H5I_INVALID_HID, side = H5I_INVALID_HID;
+    gs_status st = scale_strings(w, root, "parameter", d, keys, "uncertain parameter", &par);
+    if (st == GS_OK) st = attr_str(w, par, "distributions", dists);
+    if (st == GS_OK) st = attr_str(w, root, "uncertain_distributions", dists);
+    hsize_t nd = d;
+    static const struct {
+        const char *name, *long_name;
+        size_t offset;
+    } pv[] = {{"parameter_p10", "10th percentile of the parameter's distribution", offsetof(gs_uncertainty, p10)},
+              {"parameter_p50", "median of the parameter's distribution", offsetof(gs_uncertainty, p50)},
+              {"parameter_p90", "90th percentile of the parameter's distribution", offsetof(gs_uncertainty, p90)},
+              {"parameter_draw_mean", "mean of the run's draws of the parameter", offsetof(gs_uncertainty, draw_mean)}};
+    for (size_t i = 0; st == GS_OK && i < sizeof pv / sizeof pv[0]; i++)
+        st = small_var(w, root, pv[i].name, 1, &nd, (const double *)((const char *)u + pv[i].offset),
+                       &par, pv[i].long_name, "various (the parameter's unit)");
+    if (st == GS_OK && u->n_pairs) {
+        char names[SCENARIO_MAX_RANK_CORR][200];
+        const char *np[SCENARIO_MAX_RANK_CORR];
+        for (size_t c = 0; c < u->n_pairs; c++) {
+            snprintf(names[c], sizeof names[c], "%s ~ %s", params_table[u->pair_a[c]].key,
+                     params_table[u->pair_b[c]].key);
+            np[c] = names[c];
+        }
+        hsize_t npairs = u->n_pairs;
+        st = scale_strings(w, root, "correlation_pair", u->n_pairs, np,
+                           "pair of uncertain parameters with a rank correlation", &pair);
+        if (st == GS_OK)
+            st = small_var(w, root, "rank_correlation_target", 1, &npairs, u->pair_target, &pair,
+                           "Spearman rank correlation asked for", "1");
+        if (st == GS_OK)
+            st = small_var(w, root, "rank_correlation_achieved", 1, &npairs, u->pair_achieved, &pair,
+                           "Spearman rank correlation of the run's draws", "1");
+    }
+    const char *metric_units = "per metric: lag_months month, premium 1, premium_q 1, rent USD/year, "
+                               "closed_share 1";
+    if (st == GS_OK && u->has_tornado) {
+        static const char *const sides[] = {"p10", "p90"};
+        st = scale_strings(w, root, "side", 2, sides, "tornado swing: parameter at its 10th / 90th percentile", &side);
+        hsize_t dims[3] = {nd, 2, METRIC_COUNT}, dims2[2] = {nd, 2}, nm = METRIC_COUNT;
+        hid_t scales[3] = {par, side, metric_scale};
+        double value[SCENARIO_MAX_UNCERTAIN * 2];
+        for (size_t j = 0; j < d; j++) value[2 * j] = u->p10[j], value[2 * j + 1] = u->p90[j];
+        if (st == GS_OK)
+            st = small_var(w, root, "tornado_value", 2, dims2, value, scales,
+                           "parameter value of the tornado swing", "various (the parameter's unit)");
+        if (st == GS_OK)
+            st = small_var(w, root, "tornado_compound", 3, dims, &u->tornado_compound[0][0][0], scales,
+                           "P(compound) with one parameter swung, the others at their medians", "1");
+        if (st == GS_OK)
+            st = small_var(w, root, "tornado_median", 3, dims, &u->tornado_median[0][0][0], scales,
+                           "median of the metric at the horizon with one parameter swung", metric_units);
+        if (st == GS_OK)
+            st = small_var(w, root, "tornado_base_compound", 1, &nm, u->tornado_base_compound,
+                           &metric_scale, "P(compound) with every parameter at its median", "1");
+        if (st == GS_OK)
+            st = small_var(w, root, "tornado_base_median", 1, &nm, u->tornado_base_median,
+                           &metric_scale, "median of the metric at the horizon, every parameter at its median",
+                           metric_units);
+        if (st == GS_OK) st = attr_u64(w, root, "tornado_trajectories", u->tornado_trajectories);
+    }
+    if (st == GS_OK && u->has_sobol) {
+        hsize_t dims[2] = {nd, METRIC_COUNT}, nm = METRIC_COUNT;
+        hid_t scales[2] = {par, metric_scale};
+        const struct {
+            const char *name, *long_name;
+            const double *data;
+        } sv[] = {
+            {"sobol_first", "first-order Sobol index of the metric at the horizon (Saltelli 2010)", &u->first[0][0]},
+            {"sobol_first_ci_low", "lower bound of the 95% bootstrap interval of sobol_first", &u->first_lo[0][0]},
+            {"sobol_first_ci_high", "upper bound of the 95% bootstrap interval of sobol_first", &u->first_hi[0][0]},
+            {"sobol_total", "total Sobol index of the metric at the horizon (Jansen 1999)", &u->total[0][0]},
+            {"sobol_total_ci_low", "lower bound of the 95% bootstrap interval of sobol_total", &u->total_lo[0][0]},
+            {"sobol_total_ci_high", "upper bound of the 95% bootstrap interval of sobol_total", &u->total_hi[0][0]},
+        };
+        for (size_t i = 0; st == GS_OK && i < sizeof sv / sizeof sv[0]; i++)
+            st = small_var(w, root, sv[i].name, 2, dims, sv[i].data, scales, sv[i].long_name, "1");
+        if (st == GS_OK)
+            st = small_var(w, root, "sobol_variance", 1, &nm, u->sobol_variance, &metric_scale,
+                           "variance of the metric at the horizon over the Sobol design", metric_units);
+        if (st == GS_OK && u->first_by_cycle) {
+            hsize_t dc[3] = {(hsize_t)u->n_cycles, nd, METRIC_COUNT};
+            hid_t sc3[3] = {cycle_scale, par, metric_scale};
+            st = small_var(w, root, "sobol_first_by_cycle", 3, dc, u->first_by_cycle, sc3,
+                           "first-order Sobol index of the metric at each cycle", "1");
+            if (st == GS_OK)
+                st = small_var(w, root, "sobol_total_by_cycle", 3, dc, u->total_by_cycle, sc3,
+                               "total Sobol index of the metric at each cycle", "1");
+        }
+        if (st == GS_OK) st = attr_u64(w, root, "sobol_samples", u->sobol_samples);
+        if (st == GS_OK) st = attr_u64(w, root, "sobol_bootstrap", u->sobol_bootstrap);
+    }
+    if (par >= 0) H5Dclose(par);
+    if (pair >= 0) H5Dclose(pair);
+    if (side >= 0) H5Dclose(side);
+    return st;
+}
+
+/* ---- per-run variables, with a leading `point` dimension in a sweep ---------------- */
+
+typedef enum { F_MEAN, F_SD, F_QUANTILE, F_PROB, F_SE, F_LO, F_HI, F_COUNT, F_NONFINITE } run_field;
+
+/* Point r's data of field f (variable v where it applies) and its number of elements. */
+static const void *field_data(const gs_result *r, run_field f, int v, size_t *elems)
+{
+    size_t nc = (size_t)r->n_cycles, mo = METRIC_COUNT * OUTCOME_COUNT;
+    switch (f) {
+    case F_MEAN: *elems = nc; return r->mean + result_ix(r, v, 0);
+    case F_SD: *elems = nc; return r->sd + result_ix(r, v, 0);
+    case F_QUANTILE: *elems = nc * r->n_quantiles; return r->quantile + result_qix(r, v, 0, 0);
+    case F_PROB: *elems = mo; return &r->outcome_probability[0][0];
+    case F_SE: *elems = mo; return &r->outcome_stderr[0][0];
+    case F_LO: *elems = mo; return &r->outcome_ci_low[0][0];
+    case F_HI: *elems = mo; return &r->outcome_ci_high[0][0];
+    case F_COUNT: *elems = mo; return &r->outcome_count[0][0];
+    default: *elems = VAR_COUNT; return r->nonfinite;
+    }
+}
+
+/* Writes one per-run variable: as is for a plain run; for a sweep the P points'
+ * arrays are gathered into [P][...] with `point` as the first axis.  `timed` says
+ * whether the variable has a cycle axis (coordinates "time ..."). */
+static gs_status run_var_write(const h5w *w, hid_t loc, const run_layout *lay, run_field f, int v,
+                               const char *name, hid_t ftype, hid_t mtype, size_t elem_size,
+                               int rank, const hsize_t *dims, const hid_t *scales,
+                               const char *long_name, const char *units, int timed)
+{
+    size_t elems;
+    const void *data = field_data(&lay->pts[0], f, v, &elems);
+    if (!lay->sweep)
+        return var_write(w, loc, name, ftype, mtype, rank, dims, NULL, STATS_DEFLATE, data, scales,
+                         long_name, units, timed ? "time" : NULL);
+    hsize_t pdims[4] = {lay->P};
+    hid_t pscales[4] = {lay->point_scale};
+    for (int i = 0; i < rank; i++) pdims[i + 1] = dims[i], pscales[i + 1] = scales[i];
+    char *buf = malloc(lay->P * elems * elem_size);
+    if (!buf) return gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    for (size_t p = 0; p < lay->P; p++)
+        memcpy(buf + p * elems * elem_size, field_data(&lay->pts[p], f, v, &elems), elems * elem_size);
+    gs_status st = var_write(w, loc, name, ftype, mtype, rank + 1, pdims, NULL, STATS_DEFLATE, buf,
+                             pscales, long_name, units, timed ? lay->coords_time : lay->coords);
+    free(buf);
+    return st;
+}
+
 /* The per-cycle statistics, outcomes and non-finite counts, each variable one chunk. */
-static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res)
+static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res, const run_layout *lay)
 {
     enum { S_CYCLE, S_QUANTILE, S_METRIC, S_OUTCOME, S_VARIABLE, S_COUNT };
     hid_t sc[S_COUNT];
@@ -457,55 +700,51 @@ static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res)
     char name[96], long_name[256];
     const hid_t by_cq[2] = {sc[S_CYCLE], sc[S_QUANTILE]};
     const hsize_t dims_cq[2] = {nc, nq};
+    const size_t d8 = sizeof(double);
     for (int v = 0; st == GS_OK && v < VAR_COUNT; v++) {
         const gs_var_info *vi = &model_vars[v];
-        const double *mean = res->mean + result_ix(res, v, 0);
-        const double *sd = res->sd + result_ix(res, v, 0);
-        const double *q = res->quantile + result_ix(res, v, 0) * res->n_quantiles;
         snprintf(name, sizeof name, "%s_mean", vi->name);
         snprintf(long_name, sizeof long_name, "mean of %s", vi->long_name);
-        st = var_write(w, root, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nc, NULL,
-                       STATS_DEFLATE, mean, &sc[S_CYCLE], long_name, vi->units, "time");
+        st = run_var_write(w, root, lay, F_MEAN, v, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d8, 1,
+                           &nc, &sc[S_CYCLE], long_name, vi->units, 1);
         if (st != GS_OK) break;
         snprintf(name, sizeof name, "%s_sd", vi->name);
         snprintf(long_name, sizeof long_name, "standard deviation of %s", vi->long_name);
-        st = var_write(w, root, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &nc, NULL,
-                       STATS_DEFLATE, sd, &sc[S_CYCLE], long_name, vi->units, "time");
+        st = run_var_write(w, root, lay, F_SD, v, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d8, 1,
+                           &nc, &sc[S_CYCLE], long_name, vi->units, 1);
         if (st != GS_OK) break;
         snprintf(name, sizeof name, "%s_quantile", vi->name);
         snprintf(long_name, sizeof long_name, "quantiles of %s", vi->long_name);
-        st = var_write(w, root, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims_cq, NULL,
-                       STATS_DEFLATE, q, by_cq, long_name, vi->units, "time");
+        st = run_var_write(w, root, lay, F_QUANTILE, v, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                           d8, 2, dims_cq, by_cq, long_name, vi->units, 1);
     }
 
     const hid_t by_mo[2] = {sc[S_METRIC], sc[S_OUTCOME]};
     const hsize_t dims_mo[2] = {METRIC_COUNT, OUTCOME_COUNT};
     const struct {
+        run_field field;
         const char *name, *long_name;
-        const double *data;
     } outcome_vars[] = {
-        {"outcome_probability", "probability of each outcome class",
-         &res->outcome_probability[0][0]},
-        {"outcome_stderr", "Monte Carlo standard error of the outcome probability",
-         &res->outcome_stderr[0][0]},
-        {"outcome_ci_low", "lower bound of the 95% Wilson interval of the outcome probability",
-         &res->outcome_ci_low[0][0]},
-        {"outcome_ci_high", "upper bound of the 95% Wilson interval of the outcome probability",
-         &res->outcome_ci_high[0][0]},
+        {F_PROB, "outcome_probability", "probability of each outcome class"},
+        {F_SE, "outcome_stderr", "Monte Carlo standard error of the outcome probability"},
+        {F_LO, "outcome_ci_low", "lower bound of the 95% Wilson interval of the outcome probability"},
+        {F_HI, "outcome_ci_high", "upper bound of the 95% Wilson interval of the outcome probability"},
     };
     for (size_t i = 0; st == GS_OK && i < sizeof outcome_vars / sizeof outcome_vars[0]; i++)
-        st = var_write(w, root, outcome_vars[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
-                       dims_mo, NULL, STATS_DEFLATE, outcome_vars[i].data, by_mo,
-                       outcome_vars[i].long_name, "1", NULL);
+        st = run_var_write(w, root, lay, outcome_vars[i].field, 0, outcome_vars[i].name,
+                           H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d8, 2, dims_mo, by_mo,
+                           outcome_vars[i].long_name, "1", 0);
     if (st == GS_OK)
-        st = var_write(w, root, "outcome_count", H5T_STD_U64LE, H5T_NATIVE_UINT64, 2, dims_mo,
-                       NULL, STATS_DEFLATE, &res->outcome_count[0][0], by_mo,
-                       "number of trajectories in each outcome class", "1", NULL);
+        st = run_var_write(w, root, lay, F_COUNT, 0, "outcome_count", H5T_STD_U64LE,
+                           H5T_NATIVE_UINT64, sizeof(uint64_t), 2, dims_mo, by_mo,
+                           "number of trajectories in each outcome class", "1", 0);
     const hsize_t nv = VAR_COUNT;
     if (st == GS_OK)
-        st = var_write(w, root, "nonfinite_count", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &nv,
-                       NULL, STATS_DEFLATE, res->nonfinite, &sc[S_VARIABLE],
-                       "non-finite values seen over all cycles and trajectories", "1", NULL);
+        st = run_var_write(w, root, lay, F_NONFINITE, 0, "nonfinite_count", H5T_STD_U64LE,
+                           H5T_NATIVE_UINT64, sizeof(uint64_t), 1, &nv, &sc[S_VARIABLE],
+                           "non-finite values seen over all cycles and trajectories", "1", 0);
+    if (st == GS_OK && res->uncertainty)
+        st = uncertainty_write(w, root, res->uncertainty, sc[S_CYCLE], sc[S_METRIC]);
     for (int i = 0; i < S_COUNT; i++)
         if (sc[i] >= 0) H5Dclose(sc[i]);
     return st;
@@ -609,11 +848,24 @@ static int sync_path(const char *p, int flags)
     return rc;
 }
 
+/* Root attributes of --target-se and antithetic runs. */
+static gs_status run_extras_write(const h5w *w, hid_t root, const gs_result *res)
+{
+    GS_FORWARD(attr_int(w, root, "antithetic", res->antithetic));
+    if (!(res->target_se > 0)) return GS_OK;
+    GS_FORWARD(attr_double(w, root, "target_se", res->target_se));
+    GS_FORWARD(attr_u64(w, root, "batch_size", res->batch_size));
+    GS_FORWARD(attr_u64(w, root, "batches", res->batches));
+    if (!res->sweep) GS_FORWARD(attr_int(w, root, "target_met", res->target_met));
+    return GS_OK;
+}
+
 /* Validates the result's shape before anything touches the disk. */
 static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_result *res)
 {
     GS_RETURN_IF(!sc || !res, w->err, GS_ERR_INTERNAL, "writing %s: no scenario or result",
                  w->path);
+    if (res->sweep) res = &res->sweep->points[0];
     GS_RETURN_IF(res->n_cycles < 1 || !res->mean || !res->sd ||
                      (res->n_quantiles && !res->quantile) ||
                      res->n_quantiles > SCENARIO_MAX_QUANTILES ||
@@ -660,7 +912,14 @@ gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_result *
     if (st == GS_OK && (root = H5Gopen2(file, "/", H5P_DEFAULT)) < 0)
         st = h5_fail(&w, "opening the root group");
     if (st == GS_OK) st = root_attrs_write(&w, root, sc, res, meta);
-    if (st == GS_OK) st = stats_write(&w, root, res);
+    run_layout lay = {.pts = res, .P = 1, .point_scale = H5I_INVALID_HID};
+    if (st == GS_OK && res->sweep) {
+        lay.pts = res->sweep->points, lay.P = res->sweep->n_points, lay.sweep = 1;
+        st = sweep_coords_write(&w, root, res, &lay);
+    }
+    if (st == GS_OK && (res->target_se > 0 || res->antithetic)) st = run_extras_write(&w, root, res);
+    if (st == GS_OK) st = stats_write(&w, root, res, &lay);
+    if (lay.point_scale >= 0) H5Dclose(lay.point_scale);
     if (st == GS_OK && res->n_paths > 0) st = paths_write(&w, root, res);
     if (st == GS_OK) st = attr_int(&w, root, "completed", 1); /* last: the file is whole */
     if (root >= 0) H5Gclose(root);

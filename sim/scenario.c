@@ -18,6 +18,8 @@
 
 #include <yaml.h>
 
+#include "model.h"
+
 static const double default_quantiles[] = {0.01, 0.05, 0.10, 0.25, 0.50,
                                            0.75, 0.90, 0.95, 0.99};
 enum { DEFAULT_QUANTILE_COUNT = sizeof default_quantiles / sizeof default_quantiles[0] };
@@ -27,7 +29,18 @@ static const double max_trajectories = 1e12;
 
 enum { MSG_MAX = 512, KEY_MAX = 128 };
 
-typedef enum { KEY_PARAM, KEY_TRAJECTORIES, KEY_SEED, KEY_QUANTILES, KEY_UNKNOWN } key_kind;
+typedef enum {
+    KEY_PARAM,
+    KEY_TRAJECTORIES,
+    KEY_SEED,
+    KEY_QUANTILES,
+    KEY_ANTITHETIC,
+    KEY_TARGET_SE,
+    KEY_MAX_TRAJECTORIES,
+    KEY_SWEEP_CRN,
+    KEY_UNKNOWN
+} key_kind;
+static const uint64_t default_max_trajectories = 10000000;
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -170,7 +183,40 @@ static key_kind classify_key(const char *key, int *id)
     if (strcmp(key, "run.trajectories") == 0) return KEY_TRAJECTORIES;
     if (strcmp(key, "run.seed") == 0) return KEY_SEED;
     if (strcmp(key, "run.quantiles") == 0) return KEY_QUANTILES;
+    if (strcmp(key, "run.antithetic") == 0) return KEY_ANTITHETIC;
+    if (strcmp(key, "run.target_se") == 0) return KEY_TARGET_SE;
+    if (strcmp(key, "run.max_trajectories") == 0) return KEY_MAX_TRAJECTORIES;
+    if (strcmp(key, "sweep.crn") == 0) return KEY_SWEEP_CRN; /* for --set */
     return KEY_UNKNOWN;
+}
+
+/* YAML's true / false (also yes / no, on / off). */
+static int parse_bool(const char *text, int *out, char *msg, size_t size)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "on"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "off"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(text, yes[i]) == 0) return *out = 1, 0;
+        if (strcmp(text, no[i]) == 0) return *out = 0, 0;
+    }
+    snprintf(msg, size, "expected true or false, got '%.40s'", text);
+    return -1;
+}
+
+/* Removes parameter id from the uncertain list (a plain number replaces a
+ * distribution), dropping the rank correlations that involve it. */
+static void drop_uncertain(gs_scenario *sc, gs_param_id id)
+{
+    int u = scenario_uncertain_index(sc, id);
+    if (u < 0) return;
+    size_t k = 0;
+    for (size_t c = 0; c < sc->n_rank_corr; c++)
+        if (sc->rank_corr[c].a != id && sc->rank_corr[c].b != id)
+            sc->rank_corr[k++] = sc->rank_corr[c];
+    sc->n_rank_corr = k;
+    memmove(&sc->uncertain[u], &sc->uncertain[u + 1],
+            (sc->n_uncertain - (size_t)u - 1) * sizeof sc->uncertain[0]);
+    sc->n_uncertain--;
 }
 
 /* Sets one scalar-valued key from its text; sc is unchanged on failure. */
@@ -183,10 +229,24 @@ static int apply_scalar(gs_scenario *sc, key_kind kind, int id, const char *text
         if (parse_number(text, &x, msg, size)) return -1;
         if (params_check_value((gs_param_id)id, x, msg, size) != GS_OK) return -1;
         *params_field(&sc->params, (gs_param_id)id) = x;
+        drop_uncertain(sc, (gs_param_id)id);
         return 0;
     }
     case KEY_TRAJECTORIES: return parse_trajectories(text, &sc->trajectories, msg, size);
     case KEY_SEED: return parse_seed(text, &sc->seed, msg, size);
+    case KEY_ANTITHETIC: return parse_bool(text, &sc->antithetic, msg, size);
+    case KEY_SWEEP_CRN: return parse_bool(text, &sc->sweep.crn, msg, size);
+    case KEY_MAX_TRAJECTORIES: return parse_trajectories(text, &sc->max_trajectories, msg, size);
+    case KEY_TARGET_SE: {
+        double x;
+        if (parse_number(text, &x, msg, size)) return -1;
+        if (!(x >= 0 && x < 0.5)) {
+            snprintf(msg, size, "must be in [0, 0.5) (0 = off), got %g", x);
+            return -1;
+        }
+        sc->target_se = x;
+        return 0;
+    }
     default: snprintf(msg, size, "internal: not a scalar key"); return -1;
     }
 }
@@ -223,6 +283,14 @@ static void set_defaults(gs_scenario *sc)
     sc->seed = default_seed;
     sc->n_quantiles = DEFAULT_QUANTILE_COUNT;
     memcpy(sc->quantiles, default_quantiles, sizeof default_quantiles);
+    sc->max_trajectories = default_max_trajectories;
+    sc->design = DESIGN_MONTE_CARLO;
+    sc->sweep.crn = 1;
+    sc->sweep.metric = 1; /* premium */
+    sc->sensitivity.tornado = 1;
+    sc->sensitivity.sobol = 1;
+    sc->sensitivity.samples = 1024;
+    sc->sensitivity.bootstrap = 200;
 }
 
 /* ---- relations ------------------------------------------------------------------- */
@@ -352,6 +420,453 @@ static gs_status read_quantiles(gs_scenario *sc, yaml_document_t *doc, const yam
     return GS_OK;
 }
 
+/* ---- uncertain parameters, sweeps, sensitivity ---------------------------------- */
+
+int scenario_uncertain_index(const gs_scenario *sc, gs_param_id id)
+{
+    for (size_t u = 0; u < sc->n_uncertain; u++)
+        if (sc->uncertain[u].id == id) return (int)u;
+    return -1;
+}
+
+size_t scenario_sweep_points(const gs_scenario *sc)
+{
+    return sc->sweep.kind == SWEEP_NONE ? 1 : sc->sweep.points;
+}
+
+/* The value node of `name` in a mapping, or NULL; *line gets its key's line. */
+static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map,
+                                  const char *name, size_t *line)
+{
+    for (const yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), name) == 0) {
+            if (line) *line = node_line(k);
+            return yaml_document_get_node(doc, pr->value);
+        }
+    }
+    return NULL;
+}
+
+/* A number-valued node, or an error at line for key. */
+static gs_status node_number(const gs_scenario *sc, const yaml_node_t *v, size_t line,
+                             const char *key, const char *what, double *out, gs_error *err)
+{
+    char msg[MSG_MAX];
+    if (v->type != YAML_SCALAR_NODE)
+        return fail_at(err, sc->path, line, key, "%s: expected a number, got %s", what,
+                       node_kind(v));
+    if (parse_number(scalar(v), out, msg, sizeof msg))
+        return fail_at(err, sc->path, line, key, "%s: %s", what, msg);
+    return GS_OK;
+}
+
+static gs_status node_bool(const gs_scenario *sc, const yaml_node_t *v, size_t line,
+                           const char *key, int *out, gs_error *err)
+{
+    char msg[MSG_MAX];
+    if (v->type != YAML_SCALAR_NODE || parse_bool(scalar(v), out, msg, sizeof msg))
+        return fail_at(err, sc->path, line, key, "expected true or false");
+    return GS_OK;
+}
+
+/* Checks that every key of map is one of allowed[0..n) (a NULL-terminated list). */
+static gs_status only_keys(const gs_scenario *sc, yaml_document_t *doc, const yaml_node_t *map,
+                           const char *prefix, const char *const *allowed, gs_error *err)
+{
+    for (const yaml_node_pair_t *pr = map->data.mapping.pairs.start;
+         pr < map->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+        if (k->type != YAML_SCALAR_NODE)
+            return fail_at(err, sc->path, node_line(k), prefix, "expected a key name");
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], scalar(k)) != 0) i++;
+        if (!allowed[i]) {
+            char list[MSG_MAX] = "";
+            for (size_t j = 0; allowed[j]; j++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "",
+                         allowed[j]);
+            return fail_at(err, sc->path, node_line(k), prefix,
+                           "unknown field '%.40s' (expected one of: %s)", scalar(k), list);
+        }
+        size_t first = duplicate_line(doc, map->data.mapping.pairs.start,
+                                      (size_t)(pr - map->data.mapping.pairs.start));
+        if (first)
+            return fail_at(err, sc->path, node_line(k), prefix,
+                           "duplicate field '%s' (first at line %zu)", scalar(k), first);
+    }
+    return GS_OK;
+}
+
+/* A key's valid range as truncation bounds (open bounds are handled at draw time). */
+static void key_bounds(gs_param_id id, double *lo, double *hi)
+{
+    *lo = params_table[id].lo;
+    *hi = params_table[id].hi;
+}
+
+/* `KEY: {dist: FAMILY, <parameters>, lower: x, upper: y}` or `KEY: {p5: x, p95: y}`.
+ * Truncation is the intersection of lower/upper with the key's valid range; the
+ * interval shorthand is a lognormal when the key's range is positive, else a normal. */
+static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_param_id id,
+                                   const yaml_node_t *map, size_t line, gs_error *err)
+{
+    const char *key = params_table[id].key;
+    char msg[MSG_MAX];
+    GS_RETURN_IF(params_table[id].flags & PF_INT || strncmp(key, "run.", 4) == 0, err,
+                 GS_ERR_INPUT, "%s:%zu: %s: cannot be uncertain (it fixes the run's shape)",
+                 sc->path, line, key);
+    double lo, hi, lower, upper, x;
+    key_bounds(id, &lo, &hi);
+    size_t l;
+    const yaml_node_t *v;
+    if ((v = map_get(doc, map, "lower", &l))) {
+        GS_FORWARD(node_number(sc, v, l, key, "lower", &x, err));
+        if (x > lo) lo = x;
+    }
+    if ((v = map_get(doc, map, "upper", &l))) {
+        GS_FORWARD(node_number(sc, v, l, key, "upper", &x, err));
+        if (x < hi) hi = x;
+    }
+    lower = lo, upper = hi;
+    gs_dist d;
+    const yaml_node_t *fam = map_get(doc, map, "dist", &l);
+    if (!fam) {
+        static const char *const allowed[] = {"p5", "p95", "lower", "upper", NULL};
+        size_t l5, l95;
+        const yaml_node_t *v5 = map_get(doc, map, "p5", &l5), *v95 = map_get(doc, map, "p95", &l95);
+        if (!v5 || !v95)
+            return fail_at(err, sc->path, line, key,
+                           "expected a number, or a distribution: `dist: FAMILY` (normal, "
+                           "lognormal, uniform, beta, triangular) or the interval "
+                           "{p5: x, p95: y}");
+        GS_FORWARD(only_keys(sc, doc, map, key, allowed, err));
+        double p5, p95;
+        GS_FORWARD(node_number(sc, v5, l5, key, "p5", &p5, err));
+        GS_FORWARD(node_number(sc, v95, l95, key, "p95", &p95, err));
+        if (dist_fit_interval(&d, p5, p95, params_table[id].lo >= 0, lower, upper, msg,
+                              sizeof msg) != GS_OK)
+            return fail_at(err, sc->path, l5, key, "%s", msg);
+    } else {
+        if (fam->type != YAML_SCALAR_NODE || dist_family_find(scalar(fam)) < 0)
+            return fail_at(err, sc->path, l, key,
+                           "unknown distribution '%.40s' (expected normal, lognormal, uniform, "
+                           "beta or triangular)",
+                           fam->type == YAML_SCALAR_NODE ? scalar(fam) : "");
+        dist_family f = (dist_family)dist_family_find(scalar(fam));
+        const char *allowed[9] = {"dist", "lower", "upper"};
+        size_t na = 3, np = dist_param_count(f);
+        for (size_t i = 0; i < np; i++) allowed[na++] = dist_param_name(f, i);
+        allowed[na] = NULL;
+        GS_FORWARD(only_keys(sc, doc, map, key, allowed, err));
+        double par[4] = {0, 0, 0, 1}; /* beta defaults to [0, 1] */
+        for (size_t i = 0; i < np; i++) {
+            size_t pl;
+            const char *pname = dist_param_name(f, i);
+            const yaml_node_t *pv = map_get(doc, map, pname, &pl);
+            if (!pv) {
+                if (f == DIST_BETA && i >= 2) continue;
+                return fail_at(err, sc->path, line, key, "%s needs `%s:`", dist_family_names[f],
+                               pname);
+            }
+            GS_FORWARD(node_number(sc, pv, pl, key, pname, &par[i], err));
+        }
+        if (dist_init(&d, f, par, lower, upper, msg, sizeof msg) != GS_OK)
+            return fail_at(err, sc->path, line, key, "%s", msg);
+    }
+    int u = scenario_uncertain_index(sc, id);
+    if (u < 0) {
+        GS_RETURN_IF(sc->n_uncertain == SCENARIO_MAX_UNCERTAIN, err, GS_ERR_INPUT,
+                     "%s:%zu: %s: at most %d uncertain parameters", sc->path, line, key,
+                     SCENARIO_MAX_UNCERTAIN);
+        u = (int)sc->n_uncertain++;
+    }
+    sc->uncertain[u] = (scenario_uncertain){id, d, (unsigned)line};
+    /* the key's plain value becomes the median, for anything that wants one number */
+    *params_field(&sc->params, id) = dist_quantile(&d, 0.5);
+    return GS_OK;
+}
+
+/* A known parameter key from a scalar node, with did-you-mean. */
+static gs_status node_param_key(const gs_scenario *sc, const yaml_node_t *k, const char *where,
+                                gs_param_id *id, gs_error *err)
+{
+    if (k->type != YAML_SCALAR_NODE)
+        return fail_at(err, sc->path, node_line(k), where, "expected a key such as "
+                       "capability.catch_up, got %s", node_kind(k));
+    int i = params_find(scalar(k));
+    if (i < 0) {
+        const char *hint = params_suggest(scalar(k));
+        if (hint)
+            return fail_at(err, sc->path, node_line(k), scalar(k),
+                           "unknown key; did you mean '%s'?", hint);
+        return fail_at(err, sc->path, node_line(k), scalar(k), "unknown key");
+    }
+    *id = (gs_param_id)i;
+    return GS_OK;
+}
+
+/* `uncertainty: {design: lhs, correlations: [[KEY, KEY, rho], ...]}` */
+static gs_status read_uncertainty(gs_scenario *sc, yaml_document_t *doc, const yaml_node_t *map,
+                                  gs_error *err)
+{
+    static const char *const allowed[] = {"design", "correlations", NULL};
+    GS_FORWARD(only_keys(sc, doc, map, "uncertainty", allowed, err));
+    size_t l;
+    const yaml_node_t *v = map_get(doc, map, "design", &l);
+    if (v) {
+        int k = v->type == YAML_SCALAR_NODE ? design_find(scalar(v)) : -1;
+        if (k < 0)
+            return fail_at(err, sc->path, l, "uncertainty.design",
+                           "expected monte_carlo, lhs or sobol");
+        sc->design = (design_kind)k;
+    }
+    v = map_get(doc, map, "correlations", &l);
+    if (!v) return GS_OK;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail_at(err, sc->path, l, "uncertainty.correlations",
+                       "expected a list of [KEY, KEY, rho]");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        const yaml_node_t *e = yaml_document_get_node(doc, *it);
+        size_t el = node_line(e);
+        if (e->type != YAML_SEQUENCE_NODE || e->data.sequence.items.top - e->data.sequence.items.start != 3)
+            return fail_at(err, sc->path, el, "uncertainty.correlations",
+                           "each entry is [KEY, KEY, rho]");
+        scenario_rank_corr rc = {0, 0, 0, (unsigned)el};
+        GS_FORWARD(node_param_key(sc, yaml_document_get_node(doc, e->data.sequence.items.start[0]),
+                                  "uncertainty.correlations", &rc.a, err));
+        GS_FORWARD(node_param_key(sc, yaml_document_get_node(doc, e->data.sequence.items.start[1]),
+                                  "uncertainty.correlations", &rc.b, err));
+        GS_FORWARD(node_number(sc, yaml_document_get_node(doc, e->data.sequence.items.start[2]), el,
+                               "uncertainty.correlations", "rho", &rc.rho, err));
+        if (rc.a == rc.b || !(rc.rho > -1 && rc.rho < 1))
+            return fail_at(err, sc->path, el, "uncertainty.correlations",
+                           "needs two different keys and -1 < rho < 1");
+        GS_RETURN_IF(sc->n_rank_corr == SCENARIO_MAX_RANK_CORR, err, GS_ERR_INPUT,
+                     "%s:%zu: uncertainty.correlations: at most %d entries", sc->path, el,
+                     SCENARIO_MAX_RANK_CORR);
+        sc->rank_corr[sc->n_rank_corr++] = rc;
+    }
+    return GS_OK;
+}
+
+/* The grid values of one swept key: a YAML list of numbers, each valid for the key. */
+static gs_status read_grid_values(gs_scenario *sc, yaml_document_t *doc, size_t slot,
+                                  const yaml_node_t *v, size_t line, gs_error *err)
+{
+    scenario_sweep *sw = &sc->sweep;
+    const char *key = params_table[sw->keys[slot]].key;
+    char msg[MSG_MAX];
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail_at(err, sc->path, line, key, "expected a list of values such as [0.3, 0.6]");
+    size_t n = 0;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        const yaml_node_t *e = yaml_document_get_node(doc, *it);
+        GS_RETURN_IF(n == SWEEP_MAX_VALUES, err, GS_ERR_INPUT,
+                     "%s:%zu: %s: at most %d values per key", sc->path, node_line(e), key,
+                     SWEEP_MAX_VALUES);
+        double x;
+        GS_FORWARD(node_number(sc, e, node_line(e), key, "value", &x, err));
+        if (params_check_value(sw->keys[slot], x, msg, sizeof msg) != GS_OK)
+            return fail_at(err, sc->path, node_line(e), key, "%s", msg);
+        sw->values[slot][n++] = x;
+    }
+    if (n == 0) return fail_at(err, sc->path, line, key, "expected at least one value");
+    sw->n_values[slot] = n;
+    return GS_OK;
+}
+
+/* A [lo, hi] range of one swept key, both ends valid for the key: read as a list of
+ * values (the grid's reader), then moved to lo and hi. */
+static gs_status read_range(gs_scenario *sc, yaml_document_t *doc, size_t slot,
+                            const yaml_node_t *v, size_t line, gs_error *err)
+{
+    scenario_sweep *sw = &sc->sweep;
+    const char *key = params_table[sw->keys[slot]].key;
+    GS_FORWARD(read_grid_values(sc, doc, slot, v, line, err));
+    if (sw->n_values[slot] != 2) return fail_at(err, sc->path, line, key, "expected a range [lo, hi]");
+    if (!(sw->values[slot][0] < sw->values[slot][1]))
+        return fail_at(err, sc->path, line, key, "lo must be below hi");
+    sw->lo[slot] = sw->values[slot][0], sw->hi[slot] = sw->values[slot][1];
+    sw->n_values[slot] = 0;
+    return GS_OK;
+}
+
+/* `sweep: {grid: {KEY: [values]}, crn: true, metric: premium}` or
+ * `sweep: {design: lhs | sobol, points: N, ranges: {KEY: [lo, hi]}, ...}`. */
+static gs_status read_sweep(gs_scenario *sc, yaml_document_t *doc, const yaml_node_t *map,
+                            size_t line, gs_error *err)
+{
+    static const char *const allowed[] = {"grid", "design", "points", "ranges", "crn", "metric",
+                                          NULL};
+    GS_FORWARD(only_keys(sc, doc, map, "sweep", allowed, err));
+    scenario_sweep *sw = &sc->sweep;
+    sw->line = (unsigned)line;
+    size_t l;
+    const yaml_node_t *v;
+    if ((v = map_get(doc, map, "crn", &l))) GS_FORWARD(node_bool(sc, v, l, "sweep.crn", &sw->crn, err));
+    if ((v = map_get(doc, map, "metric", &l))) {
+        int m = -1;
+        for (int q = 0; v->type == YAML_SCALAR_NODE && q < METRIC_COUNT; q++)
+            if (strcmp(scalar(v), model_vars[model_metrics[q]].name) == 0) m = q;
+        if (m < 0)
+            return fail_at(err, sc->path, l, "sweep.metric",
+                           "expected lag_months, premium, premium_q, rent or closed_share");
+        sw->metric = m;
+    }
+    const yaml_node_t *grid = map_get(doc, map, "grid", NULL);
+    const yaml_node_t *ranges = map_get(doc, map, "ranges", &l);
+    if (!grid == !ranges)
+        return fail_at(err, sc->path, line, "sweep",
+                       "give either `grid: {KEY: [values]}` or `design:`, `points:` and "
+                       "`ranges: {KEY: [lo, hi]}`");
+    const yaml_node_t *keys = grid ? grid : ranges;
+    if (keys->type != YAML_MAPPING_NODE)
+        return fail_at(err, sc->path, line, grid ? "sweep.grid" : "sweep.ranges",
+                       "expected a mapping of KEY: [...]");
+    sw->kind = grid ? SWEEP_GRID : SWEEP_LHS;
+    if (!grid) {
+        size_t dl, pl;
+        const yaml_node_t *dv = map_get(doc, map, "design", &dl);
+        const yaml_node_t *pv = map_get(doc, map, "points", &pl);
+        if (dv) {
+            int k = dv->type == YAML_SCALAR_NODE ? design_find(scalar(dv)) : -1;
+            if (k != DESIGN_LHS && k != DESIGN_SOBOL)
+                return fail_at(err, sc->path, dl, "sweep.design", "expected lhs or sobol");
+            sw->kind = k == DESIGN_LHS ? SWEEP_LHS : SWEEP_SOBOL;
+        }
+        double x = 0;
+        if (!pv) return fail_at(err, sc->path, line, "sweep", "a design sweep needs `points: N`");
+        GS_FORWARD(node_number(sc, pv, pl, "sweep.points", "points", &x, err));
+        if (!(x >= 1 && x <= SWEEP_MAX_POINTS && x == floor(x)))
+            return fail_at(err, sc->path, pl, "sweep.points", "must be a whole number in [1, %d]",
+                           SWEEP_MAX_POINTS);
+        sw->points = (size_t)x;
+    } else if (map_get(doc, map, "design", &l) || map_get(doc, map, "points", &l)) {
+        return fail_at(err, sc->path, l, "sweep", "a grid sweep takes no design or points");
+    }
+    sw->points = grid ? 1 : sw->points;
+    for (const yaml_node_pair_t *pr = keys->data.mapping.pairs.start;
+         pr < keys->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+        const yaml_node_t *vals = yaml_document_get_node(doc, pr->value);
+        gs_param_id id;
+        GS_FORWARD(node_param_key(sc, k, "sweep", &id, err));
+        for (size_t j = 0; j < sw->n_keys; j++)
+            if (sw->keys[j] == id)
+                return fail_at(err, sc->path, node_line(k), scalar(k), "swept twice");
+        GS_RETURN_IF(sw->n_keys == SWEEP_MAX_KEYS, err, GS_ERR_INPUT,
+                     "%s:%zu: %s: at most %d swept keys", sc->path, node_line(k), scalar(k),
+                     SWEEP_MAX_KEYS);
+        if (params_table[id].flags & PF_INT || strncmp(params_table[id].key, "run.", 4) == 0)
+            return fail_at(err, sc->path, node_line(k), scalar(k),
+                           "cannot be swept (it fixes the run's shape)");
+        size_t slot = sw->n_keys++;
+        sw->keys[slot] = id;
+        sw->key_line[slot] = (unsigned)node_line(k);
+        if (grid) {
+            GS_FORWARD(read_grid_values(sc, doc, slot, vals, node_line(k), err));
+            if ((double)sw->points * (double)sw->n_values[slot] > SWEEP_MAX_POINTS)
+                return fail_at(err, sc->path, node_line(k), scalar(k),
+                               "the grid has more than %d points", SWEEP_MAX_POINTS);
+            sw->points *= sw->n_values[slot];
+        } else {
+            GS_FORWARD(read_range(sc, doc, slot, vals, node_line(k), err));
+        }
+    }
+    if (sw->n_keys == 0) return fail_at(err, sc->path, line, "sweep", "no key to sweep");
+    return GS_OK;
+}
+
+/* `sensitivity: {tornado: true, sobol: true, samples: 1024, bootstrap: 200, ...}` */
+static gs_status read_sensitivity(gs_scenario *sc, yaml_document_t *doc, const yaml_node_t *map,
+                                  size_t line, gs_error *err)
+{
+    static const char *const allowed[] = {"tornado", "sobol", "per_cycle", "samples",
+                                          "bootstrap", "trajectories", NULL};
+    GS_FORWARD(only_keys(sc, doc, map, "sensitivity", allowed, err));
+    scenario_sensitivity *s = &sc->sensitivity;
+    s->line = (unsigned)line;
+    static const struct {
+        const char *name;
+        double lo, hi;
+    } counts[] = {{"samples", 16, 1e7}, {"bootstrap", 0, 1e5}, {"trajectories", 1, 1e12}};
+    uint64_t *dest[] = {&s->samples, &s->bootstrap, &s->trajectories};
+    size_t l;
+    const yaml_node_t *v;
+    if ((v = map_get(doc, map, "tornado", &l))) GS_FORWARD(node_bool(sc, v, l, "sensitivity.tornado", &s->tornado, err));
+    if ((v = map_get(doc, map, "sobol", &l))) GS_FORWARD(node_bool(sc, v, l, "sensitivity.sobol", &s->sobol, err));
+    if ((v = map_get(doc, map, "per_cycle", &l)))
+        GS_FORWARD(node_bool(sc, v, l, "sensitivity.per_cycle", &s->per_cycle, err));
+    for (size_t i = 0; i < 3; i++) {
+        if (!(v = map_get(doc, map, counts[i].name, &l))) continue;
+        char key[64];
+        snprintf(key, sizeof key, "sensitivity.%s", counts[i].name);
+        double x;
+        GS_FORWARD(node_number(sc, v, l, key, counts[i].name, &x, err));
+        if (!(x >= counts[i].lo && x <= counts[i].hi && x == floor(x)))
+            return fail_at(err, sc->path, l, key, "must be a whole number in [%g, %g]",
+                           counts[i].lo, counts[i].hi);
+        *dest[i] = (uint64_t)x;
+    }
+    return GS_OK;
+}
+
+/* Sets the parameters of sweep point `point` into p (see sweep.c for the order). */
+static void grid_point(const scenario_sweep *sw, size_t point, gs_params *p)
+{
+    for (size_t j = sw->n_keys; j-- > 0;) {
+        *params_field(p, sw->keys[j]) = sw->values[j][point % sw->n_values[j]];
+        point /= sw->n_values[j];
+    }
+}
+
+/* What can only be checked once the whole file and the overrides are in: rank
+ * correlations name uncertain keys and form a valid matrix; a key is not both swept and
+ * uncertain; every grid point satisfies the relations between parameters; sensitivity
+ * has uncertain parameters to explain and no sweep. */
+static gs_status check_extensions(gs_scenario *sc, gs_error *err)
+{
+    size_t d = sc->n_uncertain;
+    double rho[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN], L[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
+    for (size_t i = 0; i < d * d; i++) rho[i] = i % (d + 1) == 0;
+    for (size_t c = 0; c < sc->n_rank_corr; c++) {
+        const scenario_rank_corr *rc = &sc->rank_corr[c];
+        int a = scenario_uncertain_index(sc, rc->a), b = scenario_uncertain_index(sc, rc->b);
+        if (a < 0 || b < 0)
+            return fail_at(err, sc->path, rc->line, params_table[a < 0 ? rc->a : rc->b].key,
+                           "a rank correlation needs both keys to be distributions");
+        rho[(size_t)a * d + (size_t)b] = rho[(size_t)b * d + (size_t)a] = rc->rho;
+    }
+    if (sc->n_rank_corr && design_copula_factor(d, rho, L) != GS_OK)
+        return fail_at(err, sc->path, sc->rank_corr[0].line, "uncertainty.correlations",
+                       "the rank correlations contradict each other (not positive definite)");
+    const scenario_sweep *sw = &sc->sweep;
+    for (size_t j = 0; j < sw->n_keys; j++)
+        if (scenario_uncertain_index(sc, sw->keys[j]) >= 0)
+            return fail_at(err, sc->path, sw->key_line[j], params_table[sw->keys[j]].key,
+                           "a key cannot be both swept and a distribution");
+    for (size_t pt = 0; sw->kind == SWEEP_GRID && pt < sw->points; pt++) {
+        gs_params p = sc->params;
+        grid_point(sw, pt, &p);
+        gs_param_id bad;
+        char msg[MSG_MAX];
+        if (params_check_relations(&p, &bad, msg, sizeof msg) != GS_OK)
+            return fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
+                           "sweep point %zu: %s", pt, msg);
+    }
+    if (sc->sensitivity.line && sw->kind != SWEEP_NONE)
+        return fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
+                       "sensitivity analysis cannot be combined with a sweep");
+    if (sc->sensitivity.line && d == 0)
+        return fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
+                       "needs at least one uncertain parameter (a distribution)");
+    return GS_OK;
+}
+
 /* The keys of one section (a mapping of scalars). */
 static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char *section,
                               const yaml_node_t *map, gs_error *err)
@@ -381,6 +896,11 @@ static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char 
         }
         if (kind == KEY_QUANTILES) {
             GS_FORWARD(read_quantiles(sc, doc, v, line, err));
+            continue;
+        }
+        if (kind == KEY_PARAM && v->type == YAML_MAPPING_NODE) {
+            GS_FORWARD(read_distribution(sc, doc, (gs_param_id)id, v, line, err));
+            sc->line[id] = (unsigned)line;
             continue;
         }
         if (v->type != YAML_SCALAR_NODE)
@@ -430,6 +950,14 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
             char **slot = name[0] == 'n' ? &sc->name : &sc->description;
             free(*slot);
             *slot = s;
+        } else if (strcmp(name, "uncertainty") == 0 || strcmp(name, "sweep") == 0 ||
+                   strcmp(name, "sensitivity") == 0) {
+            if (v->type != YAML_MAPPING_NODE)
+                return fail_at(err, sc->path, line, name,
+                               "a section must be a mapping of KEY: value, got %s", node_kind(v));
+            if (name[1] == 'n') GS_FORWARD(read_uncertainty(sc, doc, v, err));
+            else if (name[1] == 'w') GS_FORWARD(read_sweep(sc, doc, v, line, err));
+            else GS_FORWARD(read_sensitivity(sc, doc, v, line, err));
         } else if (is_section(name)) {
             if (is_null(v)) continue; /* an empty section sets nothing */
             if (v->type == YAML_SCALAR_NODE)
@@ -627,6 +1155,7 @@ gs_status scenario_parse(const char *text, size_t len, const char *path,
     gs_status st = read_yaml(&tmp, err);
     for (size_t i = 0; st == GS_OK && i < nsets; i++) st = apply_assignment(&tmp, sets[i], err);
     if (st == GS_OK) st = check_relations(&tmp, err);
+    if (st == GS_OK) st = check_extensions(&tmp, err);
     if (st == GS_OK && !tmp.name && !(tmp.name = file_stem(path))) st = fail_nomem(err, path);
     if (st != GS_OK) {
         scenario_free(&tmp);

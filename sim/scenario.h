@@ -4,6 +4,18 @@
  * scalar keys are those of params.def (`hardware: {vol: 0.35}` is key hardware.vol),
  * plus run.trajectories, run.seed and run.quantiles (a list of levels).  Every error
  * reads "FILE:LINE: KEY: what is wrong".
+ *
+ * Extensions (README "Uncertainty, sweeps and sensitivity"):
+ *   - any parameter may be a distribution, a mapping instead of a number:
+ *       catch_up: {dist: beta, a: 6, b: 4}        catch_up_sd: {p5: 0.08, p95: 0.25}
+ *     with optional truncation `lower:` / `upper:` (always also the key's valid range);
+ *   - run.antithetic, run.target_se, run.max_trajectories;
+ *   - `uncertainty:` {design: monte_carlo | lhs | sobol,
+ *                     correlations: [[KEY, KEY, rho], ...]} (Spearman rank correlations);
+ *   - `sweep:` {grid: {KEY: [values]}} or {design: lhs | sobol, points: N,
+ *                ranges: {KEY: [lo, hi]}}, plus crn: true|false, metric: NAME;
+ *   - `sensitivity:` {tornado: bool, sobol: bool, samples: N, bootstrap: B,
+ *                     per_cycle: bool, trajectories: N}.
  */
 #ifndef GAPSIM_SCENARIO_H
 #define GAPSIM_SCENARIO_H
@@ -11,10 +23,60 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "design.h"
+#include "dist.h"
 #include "error.h"
 #include "params.h"
 
-enum { SCENARIO_MAX_QUANTILES = 64 };
+enum {
+    SCENARIO_MAX_QUANTILES = 64,
+    SCENARIO_MAX_UNCERTAIN = DESIGN_MAX_DIM, /* uncertain parameters in one scenario */
+    SCENARIO_MAX_RANK_CORR = 64,             /* rank correlations between them */
+    SWEEP_MAX_KEYS = 8,                      /* swept keys */
+    SWEEP_MAX_VALUES = 256,                  /* grid values per swept key */
+    SWEEP_MAX_POINTS = 100000                /* points of one sweep */
+};
+
+/* One uncertain parameter: `capability: {catch_up: {dist: beta, a: 6, b: 4}}`. */
+typedef struct {
+    gs_param_id id;
+    gs_dist dist;
+    unsigned line;
+} scenario_uncertain;
+
+/* A target rank (Spearman) correlation between the uncertain parameters a and b. */
+typedef struct {
+    gs_param_id a, b;
+    double rho;
+    unsigned line;
+} scenario_rank_corr;
+
+typedef enum { SWEEP_NONE, SWEEP_GRID, SWEEP_LHS, SWEEP_SOBOL } sweep_kind;
+
+/* The `sweep:` section: a grid (cartesian product of listed values, the last key varying
+ * fastest) or `points` points of an LHS / Sobol design over [lo, hi] ranges. */
+typedef struct {
+    sweep_kind kind;
+    int crn;       /* common random numbers: the same shock streams at every point */
+    int metric;    /* index into model_metrics of the console table's metric */
+    size_t n_keys;
+    gs_param_id keys[SWEEP_MAX_KEYS];
+    unsigned key_line[SWEEP_MAX_KEYS];
+    size_t n_values[SWEEP_MAX_KEYS];                 /* grid */
+    double values[SWEEP_MAX_KEYS][SWEEP_MAX_VALUES]; /* grid */
+    double lo[SWEEP_MAX_KEYS], hi[SWEEP_MAX_KEYS];   /* lhs / sobol */
+    size_t points;                                   /* number of points */
+    unsigned line;                                   /* of `sweep:` */
+} scenario_sweep;
+
+/* The `sensitivity:` section (runs with uncertain parameters only). */
+typedef struct {
+    int tornado, sobol, per_cycle;
+    uint64_t samples;      /* Sobol base sample N: N (d + 2) trajectories */
+    uint64_t bootstrap;    /* bootstrap replicates of the confidence intervals */
+    uint64_t trajectories; /* trajectories of each tornado run (0 = the run's) */
+    unsigned line;
+} scenario_sensitivity;
 
 /* Value of line[id] for a parameter set by an override (--set / scenario_set). */
 #define SCENARIO_LINE_SET 0xffffffffu
@@ -32,7 +94,25 @@ typedef struct {
     uint64_t seed;              /* run.seed, default 20260501 */
     size_t n_quantiles;         /* run.quantiles, default 0.01 0.05 0.10 0.25 0.50 0.75 0.90 0.95 0.99 */
     double quantiles[SCENARIO_MAX_QUANTILES];
+    /* run extras */
+    int antithetic;             /* run.antithetic: pairs of mirrored parameter draws */
+    double target_se;           /* run.target_se: 0 = off */
+    uint64_t max_trajectories;  /* run.max_trajectories: cap of --target-se */
+    /* uncertainty */
+    size_t n_uncertain;
+    scenario_uncertain uncertain[SCENARIO_MAX_UNCERTAIN];
+    design_kind design;         /* uncertainty.design, default monte_carlo */
+    size_t n_rank_corr;
+    scenario_rank_corr rank_corr[SCENARIO_MAX_RANK_CORR];
+    scenario_sweep sweep;
+    scenario_sensitivity sensitivity;
 } gs_scenario;
+
+/* Index of id in sc->uncertain, or -1 if the parameter is a plain number. */
+int scenario_uncertain_index(const gs_scenario *sc, gs_param_id id);
+
+/* Number of points of the sweep (1 when there is none). */
+size_t scenario_sweep_points(const gs_scenario *sc);
 
 /* A scenario with every default and no file (for tests and tools); name "default". */
 gs_status scenario_init_default(gs_scenario *sc, gs_error *err);

@@ -4,6 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "sensitivity.h"
+#include "sweep.h"
+
 /* Index of the quantile level closest to want. */
 static size_t nearest_level(const gs_result *r, double want)
 {
@@ -109,8 +112,88 @@ static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
             (unsigned long long)r->trajectories, (unsigned long long)r->seed);
 }
 
+/* The uncertain parameters, the achieved rank correlations and, when run, the ranked
+ * sensitivity table for the premium (Sobol indices with 95% bootstrap intervals, and
+ * the tornado's swing of P(compound)). */
+static void print_uncertainty(FILE *f, const gs_uncertainty *u)
+{
+    fprintf(f, "\nUncertain parameters (drawn once per trajectory)\n");
+    for (size_t j = 0; j < u->d; j++)
+        fprintf(f, "  %-28s %s\n", params_table[u->ids[j]].key, u->dist_text[j]);
+    for (size_t c = 0; c < u->n_pairs; c++)
+        fprintf(f, "  rank correlation %s ~ %s: asked %.3f, achieved %.3f\n",
+                params_table[u->pair_a[c]].key, params_table[u->pair_b[c]].key, u->pair_target[c],
+                u->pair_achieved[c]);
+    if (!u->has_sobol && !u->has_tornado) return;
+    for (int q = 0; q < METRIC_COUNT; q++) {
+        if (q != 1 && q != 0) continue; /* premium and lag in the console; all in the file */
+        size_t order[SCENARIO_MAX_UNCERTAIN];
+        sensitivity_rank(u, q, order);
+        fprintf(f, "\nWhat decides %s at the horizon (ranked%s)\n", model_vars[model_metrics[q]].name,
+                u->has_sobol ? " by total Sobol index" : " by tornado swing");
+        if (u->has_sobol)
+            fprintf(f, "  %-28s %-21s %-21s", "parameter", "first-order [95% CI]", "total [95% CI]");
+        else
+            fprintf(f, "  %-28s", "parameter");
+        if (u->has_tornado) fprintf(f, " P(compound) p10 -> p90");
+        fprintf(f, "\n");
+        for (size_t i = 0; i < u->d; i++) {
+            size_t j = order[i];
+            fprintf(f, "  %-28s", params_table[u->ids[j]].key);
+            if (u->has_sobol)
+                fprintf(f, " %5.2f [%5.2f,%5.2f]  %5.2f [%5.2f,%5.2f] ", u->first[j][q], u->first_lo[j][q],
+                        u->first_hi[j][q], u->total[j][q], u->total_lo[j][q], u->total_hi[j][q]);
+            if (u->has_tornado)
+                fprintf(f, " %.3f -> %.3f (%+.3f)", u->tornado_compound[j][0][q],
+                        u->tornado_compound[j][1][q],
+                        u->tornado_compound[j][1][q] - u->tornado_compound[j][0][q]);
+            fprintf(f, "\n");
+        }
+        if (u->has_tornado)
+            fprintf(f, "  (every parameter at its median: P(compound) = %.3f, median %s = %.4g)\n",
+                    u->tornado_base_compound[q], model_vars[model_metrics[q]].name,
+                    u->tornado_base_median[q]);
+    }
+    if (u->has_sobol)
+        fprintf(f, "  Sobol: %llu base samples, %llu bootstrap resamples; 1 - sum of first-order\n"
+                   "  indices is the share of variance from interactions and the per-cycle shocks.\n",
+                (unsigned long long)u->sobol_samples, (unsigned long long)u->sobol_bootstrap);
+}
+
+/* One line per point: the swept values and P(compound), P(persist), P(collapse) of the
+ * sweep's metric with their standard errors. */
+static void print_sweep(FILE *f, const gs_scenario *sc, const gs_result *res)
+{
+    const gs_sweep *sw = res->sweep;
+    static const char *const kinds[] = {"none", "grid", "lhs", "sobol"};
+    int q = sw->metric;
+    fprintf(f, "gapsim: scenario '%s' (%s)\n", sc->name, sc->path ? sc->path : "");
+    fprintf(f, "  %s sweep of %zu points, %llu trajectories each, seed %llu, common random "
+               "numbers %s\n\n",
+            kinds[sw->kind], sw->n_points, (unsigned long long)res->trajectories,
+            (unsigned long long)res->seed, sw->crn ? "on" : "off");
+    fprintf(f, "Outcome of %s at the horizon per point (P +- 1 standard error)\n",
+            model_vars[model_metrics[q]].name);
+    fprintf(f, "  %5s", "point");
+    for (size_t j = 0; j < sw->n_keys; j++) fprintf(f, " %14.14s", params_table[sw->keys[j]].key + (strchr(params_table[sw->keys[j]].key, '.') - params_table[sw->keys[j]].key) + 1);
+    fprintf(f, "  %-17s %-17s %-17s\n", "P(compound)", "P(persist)", "P(collapse)");
+    for (size_t p = 0; p < sw->n_points; p++) {
+        const gs_result *r = &sw->points[p];
+        fprintf(f, "  %5zu", p);
+        for (size_t j = 0; j < sw->n_keys; j++) fprintf(f, " %14.6g", sw->values[p * sw->n_keys + j]);
+        for (int o = 0; o < OUTCOME_COUNT; o++)
+            fprintf(f, "  %6.4f +- %-6.4f", r->outcome_probability[q][o], r->outcome_stderr[q][o]);
+        if (r->batches) fprintf(f, "  (%llu traj.)", (unsigned long long)r->trajectories);
+        fprintf(f, "\n");
+    }
+}
+
 void summary_print(FILE *f, const gs_scenario *sc, const gs_result *res)
 {
+    if (res->sweep) {
+        print_sweep(f, sc, res);
+        return;
+    }
     fprintf(f, "gapsim: scenario '%s'", sc->name);
     if (sc->path) fprintf(f, " (%s)", sc->path);
     fprintf(f, "\n  %llu trajectories x %d cycles of %g years, seed %llu, %d threads\n\n",
@@ -119,6 +202,14 @@ void summary_print(FILE *f, const gs_scenario *sc, const gs_result *res)
     print_start(f, res);
     print_horizon(f, res);
     print_outcomes(f, sc, res);
+    if (res->target_se > 0)
+        fprintf(f, "\n--target-se %g: %llu batches of %llu trajectories (%llu in all); the target "
+                   "was %s.\n",
+                res->target_se, (unsigned long long)res->batches,
+                (unsigned long long)res->batch_size, (unsigned long long)res->trajectories,
+                res->target_met ? "met" : "NOT met (the cap run.max_trajectories was reached)");
+    if (res->antithetic) fprintf(f, "Antithetic pairs of parameter draws.\n");
+    if (res->uncertainty) print_uncertainty(f, res->uncertainty);
     uint64_t bad = 0;
     for (int v = 0; v < VAR_COUNT; v++) bad += res->nonfinite[v];
     if (bad)

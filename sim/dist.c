@@ -1,0 +1,207 @@
+/* dist.c - distributions of uncertain parameters, drawn by inverse CDF (see dist.h). */
+#include "dist.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+const char *const dist_family_names[DIST_COUNT] = {"normal", "lognormal", "uniform", "beta",
+                                                   "triangular"};
+
+static const char *const param_names[DIST_COUNT][4] = {
+    {"mean", "sd"}, {"mu", "sigma"}, {"min", "max"}, {"a", "b", "min", "max"},
+    {"min", "mode", "max"}};
+static const size_t param_counts[DIST_COUNT] = {2, 2, 2, 4, 3};
+
+/* z_{0.95} = Φ⁻¹(0.95): a 90% interval of a normal is mean ± 1.6449 sd. */
+static const double z95 = 1.6448536269514722;
+
+int dist_family_find(const char *name)
+{
+    for (int f = 0; f < DIST_COUNT; f++)
+        if (strcmp(name, dist_family_names[f]) == 0) return f;
+    return -1;
+}
+
+size_t dist_param_count(dist_family f) { return param_counts[f]; }
+const char *dist_param_name(dist_family f, size_t i) { return param_names[f][i]; }
+
+/* The natural support of a family before truncation. */
+static void natural_support(dist_family f, const double *par, double *lo, double *hi)
+{
+    switch (f) {
+    case DIST_NORMAL: *lo = -INFINITY, *hi = INFINITY; break;
+    case DIST_LOGNORMAL: *lo = 0, *hi = INFINITY; break;
+    case DIST_UNIFORM: *lo = par[0], *hi = par[1]; break;
+    case DIST_BETA: *lo = par[2], *hi = par[3]; break;
+    default: *lo = par[0], *hi = par[2]; break;
+    }
+}
+
+/* Triangular CDF on [a, c] with mode m:
+ *   F(x) = (x−a)² / ((c−a)(m−a))        a <= x <= m
+ *        = 1 − (c−x)² / ((c−a)(c−m))    m <  x <= c */
+static double triangular_cdf(const double *par, double x)
+{
+    double a = par[0], m = par[1], c = par[2];
+    if (x <= a) return 0;
+    if (x >= c) return 1;
+    if (x <= m) return (x - a) * (x - a) / ((c - a) * (m - a));
+    return 1 - (c - x) * (c - x) / ((c - a) * (c - m));
+}
+
+/* Its inverse: x = a + √(p (c−a)(m−a)) for p <= F(m) = (m−a)/(c−a), else
+ * x = c − √((1−p)(c−a)(c−m)). */
+static double triangular_inv(const double *par, double p)
+{
+    double a = par[0], m = par[1], c = par[2];
+    if (p <= (m - a) / (c - a)) return a + sqrt(p * (c - a) * (m - a));
+    return c - sqrt((1 - p) * (c - a) * (c - m));
+}
+
+double dist_cdf(const gs_dist *d, double x)
+{
+    const double *p = d->par;
+    switch (d->family) {
+    case DIST_NORMAL: return gsl_cdf_gaussian_P(x - p[0], p[1]);
+    case DIST_LOGNORMAL: return x <= 0 ? 0 : gsl_cdf_lognormal_P(x, p[0], p[1]);
+    case DIST_UNIFORM: return x <= p[0] ? 0 : x >= p[1] ? 1 : (x - p[0]) / (p[1] - p[0]);
+    case DIST_BETA:
+        return x <= p[2] ? 0 : x >= p[3] ? 1 : gsl_cdf_beta_P((x - p[2]) / (p[3] - p[2]), p[0], p[1]);
+    default: return triangular_cdf(p, x);
+    }
+}
+
+/* Untruncated inverse CDF at P in [0, 1].  In the upper half the normal and lognormal
+ * use the complement (Q⁻¹(1 − P)) to keep the tail's precision. */
+static double family_inv(const gs_dist *d, double P)
+{
+    const double *p = d->par;
+    switch (d->family) {
+    case DIST_NORMAL:
+        return p[0] + (P <= 0.5 ? gsl_cdf_gaussian_Pinv(P, p[1]) : gsl_cdf_gaussian_Qinv(1 - P, p[1]));
+    case DIST_LOGNORMAL:
+        return P <= 0.5 ? gsl_cdf_lognormal_Pinv(P, p[0], p[1])
+                        : gsl_cdf_lognormal_Qinv(1 - P, p[0], p[1]);
+    case DIST_UNIFORM: return p[0] + P * (p[1] - p[0]);
+    case DIST_BETA: return p[2] + (p[3] - p[2]) * gsl_cdf_beta_Pinv(P, p[0], p[1]);
+    default: return triangular_inv(p, P);
+    }
+}
+
+double dist_quantile(const gs_dist *d, double u)
+{
+    double P = d->cdf_lo + u * (d->cdf_hi - d->cdf_lo);
+    double x = family_inv(d, P);
+    if (!(x >= d->lo)) x = d->lo; /* also catches NaN from a failed inversion */
+    if (x > d->hi) x = d->hi;
+    return x;
+}
+
+/* Checks one family's parameters; writes the problem into msg. */
+static int check_params(dist_family f, const double *p, char *msg, size_t size)
+{
+    for (size_t i = 0; i < param_counts[f]; i++)
+        if (!isfinite(p[i])) {
+            snprintf(msg, size, "%s must be a finite number", param_names[f][i]);
+            return -1;
+        }
+    switch (f) {
+    case DIST_NORMAL:
+    case DIST_LOGNORMAL:
+        if (!(p[1] > 0)) {
+            snprintf(msg, size, "%s must be > 0, got %g", param_names[f][1], p[1]);
+            return -1;
+        }
+        return 0;
+    case DIST_UNIFORM:
+        if (!(p[0] < p[1])) {
+            snprintf(msg, size, "min must be below max, got min %g, max %g", p[0], p[1]);
+            return -1;
+        }
+        return 0;
+    case DIST_BETA:
+        if (!(p[0] > 0 && p[1] > 0)) {
+            snprintf(msg, size, "a and b must be > 0, got a %g, b %g", p[0], p[1]);
+            return -1;
+        }
+        if (!(p[2] < p[3])) {
+            snprintf(msg, size, "min must be below max, got min %g, max %g", p[2], p[3]);
+            return -1;
+        }
+        return 0;
+    default:
+        if (!(p[0] <= p[1] && p[1] <= p[2] && p[0] < p[2])) {
+            snprintf(msg, size, "need min <= mode <= max and min < max, got %g, %g, %g", p[0],
+                     p[1], p[2]);
+            return -1;
+        }
+        return 0;
+    }
+}
+
+/* Truncation keeps the mass F(hi) − F(lo); below 1e-12 nothing sensible is left (and
+ * the inverse CDF would return the bound itself), so that is an error. */
+gs_status dist_init(gs_dist *d, dist_family f, const double par[4], double lower,
+                    double upper, char *msg, size_t msg_size)
+{
+    memset(d, 0, sizeof *d);
+    d->family = f;
+    memcpy(d->par, par, 4 * sizeof *par);
+    if (check_params(f, d->par, msg, msg_size)) return GS_ERR_INPUT;
+    if (!(lower <= upper)) {
+        snprintf(msg, msg_size, "the lower bound %g is above the upper bound %g", lower, upper);
+        return GS_ERR_INPUT;
+    }
+    natural_support(f, d->par, &d->lo, &d->hi);
+    if (lower > d->lo) d->lo = lower;
+    if (upper < d->hi) d->hi = upper;
+    d->cdf_lo = isinf(d->lo) ? 0 : dist_cdf(d, d->lo);
+    d->cdf_hi = isinf(d->hi) ? 1 : dist_cdf(d, d->hi);
+    if (!(d->lo <= d->hi) || !(d->cdf_hi - d->cdf_lo > 1e-12)) {
+        char what[160];
+        dist_describe(d, what, sizeof what);
+        snprintf(msg, msg_size, "the bounds [%g, %g] exclude all the mass of %s", lower, upper,
+                 what);
+        return GS_ERR_INPUT;
+    }
+    return GS_OK;
+}
+
+/* Normal: mean = (p5 + p95)/2, sd = (p95 − p5)/(2 z95).
+ * Lognormal: the same on ln x, i.e. mu = (ln p5 + ln p95)/2, sigma = ln(p95/p5)/(2 z95). */
+gs_status dist_fit_interval(gs_dist *d, double p5, double p95, int positive, double lower,
+                            double upper, char *msg, size_t msg_size)
+{
+    if (!(isfinite(p5) && isfinite(p95) && p5 < p95)) {
+        snprintf(msg, msg_size, "p5 must be below p95, got p5 %g, p95 %g", p5, p95);
+        return GS_ERR_INPUT;
+    }
+    double par[4] = {0, 0, 0, 0};
+    if (positive) {
+        if (!(p5 > 0)) {
+            snprintf(msg, msg_size,
+                     "p5 must be > 0 for a key that takes only positive values (the interval "
+                     "is fitted to a lognormal), got %g", p5);
+            return GS_ERR_INPUT;
+        }
+        par[0] = 0.5 * (log(p5) + log(p95));
+        par[1] = log(p95 / p5) / (2 * z95);
+        return dist_init(d, DIST_LOGNORMAL, par, lower, upper, msg, msg_size);
+    }
+    par[0] = 0.5 * (p5 + p95);
+    par[1] = (p95 - p5) / (2 * z95);
+    return dist_init(d, DIST_NORMAL, par, lower, upper, msg, msg_size);
+}
+
+void dist_describe(const gs_dist *d, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s(", dist_family_names[d->family]);
+    for (size_t i = 0; i < param_counts[d->family] && n > 0 && (size_t)n < size; i++)
+        n += snprintf(buf + n, size - (size_t)n, "%s%s=%.4g", i ? ", " : "",
+                      param_names[d->family][i], d->par[i]);
+    if (n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ") on [%.4g, %.4g]", d->lo, d->hi);
+}

@@ -1,0 +1,72 @@
+/* dist.h - probability distributions of uncertain scenario parameters.
+ *
+ * A gs_dist is one family with its parameters and optional truncation bounds.  Values
+ * are drawn by the inverse of the (truncated) CDF from a uniform u in (0, 1):
+ *     x = F⁻¹(F(lo) + u (F(hi) − F(lo))),
+ * so that a uniform from a trajectory's own PCG stream, a Latin-hypercube stratum or a
+ * Sobol point all map to the same distribution, deterministically.  The CDFs and their
+ * inverses are GSL's (gsl_cdf_*); the triangular one is closed-form.
+ *
+ * Families and their parameters (par[0..3]):
+ *   normal      mean, sd                       sd > 0
+ *   lognormal   mu, sigma   of ln x            sigma > 0 (median e^mu)
+ *   uniform     min, max                       min < max
+ *   beta        a, b, min, max  (Beta(a, b) rescaled to [min, max]; default [0, 1])
+ *   triangular  min, mode, max                 min <= mode <= max, min < max
+ * plus the 90%-interval shorthand {p5, p95} (dist_fit_interval).
+ */
+#ifndef GAPSIM_DIST_H
+#define GAPSIM_DIST_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef enum {
+    DIST_NORMAL,
+    DIST_LOGNORMAL,
+    DIST_UNIFORM,
+    DIST_BETA,
+    DIST_TRIANGULAR,
+    DIST_COUNT
+} dist_family;
+
+extern const char *const dist_family_names[DIST_COUNT];
+
+typedef struct {
+    dist_family family;
+    double par[4];     /* family parameters, see above */
+    double lo, hi;     /* support after truncation (finite or ±inf) */
+    double cdf_lo, cdf_hi; /* untruncated F(lo), F(hi) */
+} gs_dist;
+
+/* The family called name ("normal"), or -1. */
+int dist_family_find(const char *name);
+
+/* Number of parameters of a family and their names ("mean", "sd"). */
+size_t dist_param_count(dist_family f);
+const char *dist_param_name(dist_family f, size_t i);
+
+/* Sets up d: checks the parameters, intersects the support with [lower, upper]
+ * (pass -INFINITY / INFINITY for none), computes the truncation.  On a problem writes
+ * it into msg ("sd must be > 0, got -1", "the bounds [2, 3] exclude all the mass of
+ * normal(0, 0.1)") and returns GS_ERR_INPUT. */
+gs_status dist_init(gs_dist *d, dist_family f, const double par[4], double lower,
+                    double upper, char *msg, size_t msg_size);
+
+/* The 90%-interval shorthand: the normal (positive == 0) or lognormal (positive != 0)
+ * whose 5th and 95th percentiles are p5 and p95, then truncated to [lower, upper].
+ * Fails when p5 >= p95, or when positive and p5 <= 0. */
+gs_status dist_fit_interval(gs_dist *d, double p5, double p95, int positive, double lower,
+                            double upper, char *msg, size_t msg_size);
+
+/* Untruncated CDF F(x) of d's family. */
+double dist_cdf(const gs_dist *d, double x);
+
+/* The u-quantile of the truncated distribution, u in [0, 1]; always in [lo, hi]. */
+double dist_quantile(const gs_dist *d, double u);
+
+/* "beta(a=6, b=4, min=0, max=1) on [0.2, 1]" into buf. */
+void dist_describe(const gs_dist *d, char *buf, size_t size);
+
+#endif

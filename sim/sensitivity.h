@@ -1,0 +1,90 @@
+/* sensitivity.h - which uncertain parameters decide the outcome: a tornado and
+ * variance-based (Sobol) indices, plus the summary of a run's parameter draws.
+ *
+ * Tornado: each uncertain parameter at its 10th and 90th percentile with every other at
+ * its median; one Monte Carlo run per setting (common random numbers: the same shock
+ * streams in every run), reporting P(compound) and the median of each outcome metric at
+ * the horizon.
+ *
+ * Sobol indices of Y = an outcome metric at the horizon (or at each cycle), on a Sobol
+ * (quasi-random) design of 2d columns: A = the first d, B = the last d, AB_j = A with
+ * column j from B; N (d + 2) trajectories.  Trajectory rows of A and AB_j share their
+ * shock stream r, rows of B use stream N + r, so the shocks act as one more (unlisted)
+ * input and the indices are those of the parameters, noise included in V:
+ *     V      = variance of Y over the 2N rows of A and B
+ *     S_j    = (1/N) Σ_r f(B)_r (f(AB_j)_r − f(A)_r) / V           (Saltelli et al. 2010)
+ *     S_Tj   = (1/(2N)) Σ_r (f(A)_r − f(AB_j)_r)² / V               (Jansen 1999)
+ * Confidence intervals: percentile bootstrap over the rows r (B resamples of N rows,
+ * each from rng_stream(seed, ENGINE_BOOT_FAMILY, b)), 95%.
+ * Rank correlations between parameters are ignored by the Sobol design (the indices
+ * assume independent inputs).
+ */
+#ifndef GAPSIM_SENSITIVITY_H
+#define GAPSIM_SENSITIVITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "error.h"
+#include "model.h"
+#include "scenario.h"
+
+enum { SENS_DIST_TEXT = 160 };
+
+typedef struct gs_uncertainty {
+    size_t d;                                     /* uncertain parameters */
+    gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
+    char dist_text[SCENARIO_MAX_UNCERTAIN][SENS_DIST_TEXT]; /* "beta(a=6, b=4, ...)" */
+    double p10[SCENARIO_MAX_UNCERTAIN], p50[SCENARIO_MAX_UNCERTAIN], p90[SCENARIO_MAX_UNCERTAIN];
+    double draw_mean[SCENARIO_MAX_UNCERTAIN];     /* sample mean of the run's draws */
+    /* rank correlations asked for, and achieved by the draws (Spearman) */
+    size_t n_pairs;
+    gs_param_id pair_a[SCENARIO_MAX_RANK_CORR], pair_b[SCENARIO_MAX_RANK_CORR];
+    double pair_target[SCENARIO_MAX_RANK_CORR], pair_achieved[SCENARIO_MAX_RANK_CORR];
+    /* tornado: [parameter][0 = p10, 1 = p90][metric] */
+    int has_tornado;
+    uint64_t tornado_trajectories;
+    double tornado_base_compound[METRIC_COUNT], tornado_base_median[METRIC_COUNT];
+    double tornado_compound[SCENARIO_MAX_UNCERTAIN][2][METRIC_COUNT];
+    double tornado_median[SCENARIO_MAX_UNCERTAIN][2][METRIC_COUNT];
+    /* Sobol indices [parameter][metric] with 95% bootstrap intervals */
+    int has_sobol;
+    uint64_t sobol_samples, sobol_bootstrap;
+    double sobol_variance[METRIC_COUNT];
+    double first[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT], first_lo[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT],
+        first_hi[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT];
+    double total[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT], total_lo[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT],
+        total_hi[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT];
+    /* per cycle (sensitivity.per_cycle), point estimates: [cycle][parameter][metric] */
+    int n_cycles;
+    double *first_by_cycle, *total_by_cycle;
+} gs_uncertainty;
+
+/* Summarises a run's draws values[n][d] (percentiles of each distribution, sample means,
+ * achieved rank correlations) into a new *out (free with sensitivity_free). */
+gs_status sensitivity_describe(const gs_scenario *sc, const double *values, size_t n,
+                               gs_uncertainty **out, gs_error *err);
+
+/* Runs the tornado and/or the Sobol analysis the scenario asks for into u. */
+gs_status sensitivity_run(const gs_scenario *sc, const gs_run_options *opt, gs_uncertainty *u,
+                          gs_error *err);
+
+void sensitivity_free(gs_uncertainty *u);
+
+/* The estimators on given outputs: yA[n], yB[n], yAB[d][n]; rows[n] selects the rows of
+ * a bootstrap resample (NULL = rows 0..n-1).  first[d], total[d]; *variance gets V. */
+void sensitivity_indices(size_t n, size_t d, const double *yA, const double *yB,
+                         const double *yAB, const uint32_t *rows, double *first, double *total,
+                         double *variance);
+
+/* Percentile-bootstrap 95% intervals of the indices from nboot resamples. */
+gs_status sensitivity_bootstrap(size_t n, size_t d, const double *yA, const double *yB,
+                                const double *yAB, size_t nboot, uint64_t seed,
+                                double *first_lo, double *first_hi, double *total_lo,
+                                double *total_hi, gs_error *err);
+
+/* Order of the parameters by decreasing total index of metric q (ties: first index). */
+void sensitivity_rank(const gs_uncertainty *u, int q, size_t *order);
+
+#endif

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# e2e_sweep.sh - end-to-end checks of uncertain parameters, sensitivity and sweeps with
+# the real binary; prints "ok N - name" / "not ok N - name" (TAP style).  Run from the
+# repository root.  (Malformed distributions and sweeps are in tests/data/bad/, which
+# tests/e2e.sh runs.)
+set -u
+BUILD=${BUILD:-build}
+PY=${PY:-/usr/bin/python3}
+case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+n=0
+
+check() { # check NAME COMMAND...: ok if the command exits 0
+    local name=$1
+    shift
+    n=$((n + 1))
+    local out
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $name"
+    else
+        echo "not ok $n - $name"
+        echo "$out" | sed 's/^/    # /' | tail -n 15
+    fi
+}
+
+# --- sweeps ----------------------------------------------------------------------------
+sweep_small() { # sweep_small OUT THREADS [extra]
+    local out=$1 threads=$2
+    shift 2
+    "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 400 --seed 3 --threads "$threads" -o "$out" "$@"
+}
+check "phase sweep runs with 1 thread" sweep_small "$TMP/s1.h5" 1
+check "phase sweep runs with 2 threads" sweep_small "$TMP/s2.h5" 2
+check "sweep: 1 and 2 threads give identical data (h5diff)" h5diff --exclude-attribute / "$TMP/s1.h5" "$TMP/s2.h5"
+check "gapsim sweep is run; --no-crn changes the data" bash -c \
+    "'$GAPSIM' sweep scenarios/phase_sweep.yaml -q -n 400 --seed 3 --no-crn -o '$TMP/nocrn.h5' && ! h5diff -q '$TMP/s1.h5' '$TMP/nocrn.h5' outcome_probability outcome_probability"
+check "sweep file: point dimension, param_ coordinates, unstacks into a 10 x 8 grid" "$PY" -c "
+import xarray as xr
+for engine in ('h5netcdf', 'netcdf4'):
+    ds = xr.open_dataset('$TMP/s1.h5', engine=engine)
+    assert ds.premium_mean.dims == ('point', 'cycle'), ds.premium_mean.dims
+    assert ds.outcome_probability.dims == ('point', 'metric', 'outcome')
+    assert 'param_capability_catch_up' in ds.coords and 'param_training_reinvest' in ds.coords
+    assert not [d for d in ds.dims if d.startswith('phony')]
+    assert ds.attrs['sweep_kind'] == 'grid' and list(ds.attrs['sweep_shape']) == [10, 8]
+g = ds.set_index(point=ds.attrs['sweep_coordinates'].split()).unstack('point')
+p = g.outcome_probability.sel(metric='premium', outcome='compound')
+assert p.shape == (10, 8), p.shape
+# the phase diagram: more catch-up, less compounding (first vs last row, every column)
+assert (p.isel(param_capability_catch_up=0) > p.isel(param_capability_catch_up=-1)).all()
+"
+check "sweep console table has P(compound) per point" bash -c \
+    "'$GAPSIM' run scenarios/phase_sweep.yaml -n 200 -o '$TMP/t.h5' | grep -c '^ *[0-9]* *0\\.' | grep -qx 80"
+check "an LHS sweep over ranges" bash -c "cat >'$TMP/lhs.yaml' <<'Y'
+name: lhs
+sweep: {design: lhs, points: 5, ranges: {pricing.capture_trend: [-1.0, 0.0], serving.trend: [-0.8, 0.0]}}
+Y
+'$GAPSIM' run '$TMP/lhs.yaml' -q -n 300 -o '$TMP/lhs.h5' && h5dump -H -d param_serving_trend '$TMP/lhs.h5' | grep -q '( 5 )'"
+
+readme_sweep_snippet() { # the README's sweep example and its unstack snippet, as written
+    mkdir -p "$TMP/snip/output" && cd "$TMP/snip" || return 1
+    cp -r "$OLDPWD/scenarios" . || return 1
+    "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 300 -o output/phase.h5 || return 1
+    awk '/^```py$/{f=1;next} /^```$/{f=0} f' "$OLDPWD/README.md" >snippet.py
+    grep -q sweep_coordinates snippet.py || { echo "snippet not found in README"; return 1; }
+    "$PY" snippet.py | grep -q param_training_reinvest
+}
+check "README sweep snippet runs as written" readme_sweep_snippet
+
+# --- uncertain parameters and sensitivity ---------------------------------------------
+unc_small() { # unc_small OUT THREADS: -n also sizes the tornado runs
+    "$GAPSIM" run scenarios/uncertain.yaml -q -n 800 --seed 5 --threads "$2" -o "$1"
+}
+check "uncertain run with sensitivity, 1 thread" unc_small "$TMP/u1.h5" 1
+check "uncertain run with sensitivity, 2 threads" unc_small "$TMP/u2.h5" 2
+check "uncertain: 1 and 2 threads give identical data (h5diff)" h5diff --exclude-attribute / "$TMP/u1.h5" "$TMP/u2.h5"
+check "sensitivity in the file: parameter dim, Sobol indices with CIs, tornado" "$PY" -c "
+import xarray as xr, numpy as np
+ds = xr.open_dataset('$TMP/u1.h5', engine='h5netcdf')
+assert ds.sobol_total.dims == ('parameter', 'metric')
+assert ds.tornado_compound.dims == ('parameter', 'side', 'metric')
+assert 'capability.catch_up' in list(ds.parameter.values)
+lo, hi, s = ds.sobol_total_ci_low, ds.sobol_total_ci_high, ds.sobol_total
+assert bool(((lo <= s) & (s <= hi)).all())
+assert abs(float(ds.rank_correlation_achieved[0]) - 0.4) < 0.1
+"
+check "sensitivity table printed, ranked" bash -c \
+    "'$GAPSIM' run scenarios/uncertain.yaml -n 400 -o '$TMP/u3.h5' | grep -q 'What decides premium at the horizon (ranked by total Sobol index)'"
+check "--target-se reports its batches and meets the target" bash -c \
+    "'$GAPSIM' run scenarios/baseline.yaml -n 1000 --target-se 0.008 -o '$TMP/se.h5' | grep -q 'batches of 1000 trajectories.*the target was met'"
+check "--target-se: same seed, same answer (h5diff)" bash -c \
+    "'$GAPSIM' run scenarios/baseline.yaml -q -n 1000 --target-se 0.008 -t 1 -o '$TMP/se1.h5' && h5diff --exclude-attribute / '$TMP/se.h5' '$TMP/se1.h5'"
+cat >"$TMP/anti.yaml" <<'Y'
+name: anti
+training: {reinvest: {dist: uniform, min: 0.0, max: 0.7}}
+Y
+check "--antithetic pairs the draws (summary says so)" bash -c \
+    "'$GAPSIM' run '$TMP/anti.yaml' -n 400 --antithetic -o '$TMP/a.h5' | grep -q 'Antithetic pairs'"
+check "--antithetic with an LHS design is bad input (2)" bash -c \
+    "'$GAPSIM' run scenarios/uncertain.yaml -q -n 100 --antithetic -o '$TMP/b.h5'; test \$? -eq 2"

@@ -1,0 +1,184 @@
+#define _DEFAULT_SOURCE /* M_PI */
+/* test_dist.c - distributions of uncertain parameters: sample moments within stated
+ * standard errors, truncation respected, the {p5, p95} fit, and malformed input.
+ * Uniforms come from a fixed PCG stream; each moment check allows 4 standard errors
+ * (SE of a mean = sd/√n; SE of a variance ≈ sd² √(2/(n−1)), for these near-normal shapes
+ * widened by the kurtosis term below). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "dist.h"
+#include "rng.h"
+
+enum { N = 200000 };
+
+static gs_dist make(dist_family f, double a, double b, double c, double d, double lo, double hi)
+{
+    double par[4] = {a, b, c, d};
+    gs_dist dist;
+    char msg[256];
+    if (dist_init(&dist, f, par, lo, hi, msg, sizeof msg) != GS_OK) fail_msg("dist_init: %s", msg);
+    return dist;
+}
+
+/* Draws N values and checks mean and variance against the exact ones: the mean within
+ * 4 SE (sd/√N), the variance within 4 SE with SE² = (μ4 − σ⁴)/N (μ4 given). */
+static void check_moments(const gs_dist *d, double mean, double var, double mu4, double *minv,
+                          double *maxv)
+{
+    rng_pcg32 g;
+    rng_stream(&g, 12345, 0, (uint64_t)d->family);
+    double s = 0, s2 = 0, lo = INFINITY, hi = -INFINITY;
+    double *x = malloc(N * sizeof *x);
+    for (int i = 0; i < N; i++) {
+        double u = ((double)(rng_pcg32_next64(&g) >> 11) + 0.5) * 0x1.0p-53;
+        x[i] = dist_quantile(d, u);
+        s += x[i];
+        lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
+    }
+    double m = s / N;
+    for (int i = 0; i < N; i++) s2 += (x[i] - m) * (x[i] - m);
+    free(x);
+    double v = s2 / (N - 1);
+    assert_within_se(m, mean, sqrt(var / N), 4);
+    assert_within_se(v, var, sqrt((mu4 - var * var) / N), 4);
+    if (minv) *minv = lo;
+    if (maxv) *maxv = hi;
+}
+
+static void test_normal(void **state)
+{
+    (void)state;
+    gs_dist d = make(DIST_NORMAL, 0.6, 0.2, 0, 0, -INFINITY, INFINITY);
+    check_moments(&d, 0.6, 0.04, 3 * 0.04 * 0.04, NULL, NULL); /* μ4 = 3σ⁴ */
+}
+
+static void test_lognormal(void **state)
+{
+    (void)state;
+    double mu = -1.0, s = 0.3, s2 = s * s;
+    gs_dist d = make(DIST_LOGNORMAL, mu, s, 0, 0, -INFINITY, INFINITY);
+    /* E = e^{μ+σ²/2}, Var = (e^{σ²} − 1) e^{2μ+σ²}, μ4 = Var² (e^{4σ²} + 2e^{3σ²} + 3e^{2σ²} − 3) */
+    double mean = exp(mu + s2 / 2), var = expm1(s2) * exp(2 * mu + s2);
+    double mu4 = var * var * (exp(4 * s2) + 2 * exp(3 * s2) + 3 * exp(2 * s2) - 3);
+    double lo;
+    check_moments(&d, mean, var, mu4, &lo, NULL);
+    assert_true(lo > 0);
+}
+
+static void test_uniform(void **state)
+{
+    (void)state;
+    gs_dist d = make(DIST_UNIFORM, 0.1, 0.7, 0, 0, -INFINITY, INFINITY);
+    double w = 0.6, var = w * w / 12, mu4 = w * w * w * w / 80;
+    double lo, hi;
+    check_moments(&d, 0.4, var, mu4, &lo, &hi);
+    assert_true(lo >= 0.1 && hi <= 0.7);
+}
+
+static void test_beta(void **state)
+{
+    (void)state;
+    double a = 6, b = 4, n = a + b;
+    gs_dist d = make(DIST_BETA, a, b, 0, 1, -INFINITY, INFINITY);
+    double mean = a / n, var = a * b / (n * n * (n + 1));
+    /* excess kurtosis 6[(a−b)²(a+b+1) − ab(a+b+2)] / [ab(a+b+2)(a+b+3)] */
+    double kurt = 6 * ((a - b) * (a - b) * (n + 1) - a * b * (n + 2)) / (a * b * (n + 2) * (n + 3));
+    check_moments(&d, mean, var, (kurt + 3) * var * var, NULL, NULL);
+    /* rescaled to [2, 4]: mean 2 + 2·0.6, variance 4× */
+    gs_dist e = make(DIST_BETA, a, b, 2, 4, -INFINITY, INFINITY);
+    check_moments(&e, 3.2, 4 * var, (kurt + 3) * 16 * var * var, NULL, NULL);
+}
+
+static void test_triangular(void **state)
+{
+    (void)state;
+    double a = -1, m = -0.3, c = 0.2;
+    gs_dist d = make(DIST_TRIANGULAR, a, m, c, 0, -INFINITY, INFINITY);
+    double mean = (a + m + c) / 3, var = (a * a + m * m + c * c - a * m - a * c - m * c) / 18;
+    /* excess kurtosis of a triangular distribution: −3/5 */
+    check_moments(&d, mean, var, 2.4 * var * var, NULL, NULL);
+}
+
+/* Truncation: every draw within the bounds, and the truncated normal's mean on [0, ∞)
+ * is σ √(2/π) (half-normal), variance σ² (1 − 2/π). */
+static void test_truncation(void **state)
+{
+    (void)state;
+    gs_dist d = make(DIST_NORMAL, 0, 1, 0, 0, 0, INFINITY);
+    double lo, hi;
+    double mean = sqrt(2 / M_PI), var = 1 - 2 / M_PI;
+    /* central μ4 = E[x⁴] − 4m E[x³] + 6m² E[x²] − 3m⁴ with E[x²] = 1, E[x³] = 2√(2/π) = 2m,
+     * E[x⁴] = 3 */
+    double mu4 = 3 - 8 * mean * mean + 6 * mean * mean - 3 * pow(mean, 4);
+    check_moments(&d, mean, var, mu4, &lo, &hi);
+    assert_true(lo >= 0);
+    /* a lognormal cut to [0.5, 2]: all draws inside; F_trunc(x) = (F(x) − F(.5))/(F(2) − F(.5)) */
+    gs_dist t = make(DIST_LOGNORMAL, 0, 1, 0, 0, 0.5, 2.0);
+    rng_pcg32 g;
+    rng_stream(&g, 99, 0, 0);
+    int below1 = 0;
+    for (int i = 0; i < N; i++) {
+        double x = dist_quantile(&t, rng_uniform(&g));
+        if (x < 0.5 || x > 2.0) fail_msg("draw %g outside [0.5, 2]", x);
+        below1 += x < 1.0;
+    }
+    double p = (dist_cdf(&t, 1.0) - dist_cdf(&t, 0.5)) / (dist_cdf(&t, 2.0) - dist_cdf(&t, 0.5));
+    assert_within_se((double)below1 / N, p, sqrt(p * (1 - p) / N), 4);
+    /* the extreme uniforms map onto the bounds, never beyond */
+    assert_true(dist_quantile(&t, 0.0) >= 0.5 && dist_quantile(&t, 1.0) <= 2.0);
+}
+
+/* {p5, p95}: the fitted distribution's 5th and 95th percentiles are p5 and p95 (to
+ * 1e-9), lognormal for a positive key, normal otherwise. */
+static void test_interval(void **state)
+{
+    (void)state;
+    gs_dist d;
+    char msg[256];
+    assert_int_equal(dist_fit_interval(&d, 0.4, 0.8, 1, 0, INFINITY, msg, sizeof msg), GS_OK);
+    assert_int_equal(d.family, DIST_LOGNORMAL);
+    assert_close_rel(dist_quantile(&d, 0.05), 0.4, 1e-9);
+    assert_close_rel(dist_quantile(&d, 0.95), 0.8, 1e-9);
+    assert_int_equal(dist_fit_interval(&d, -0.9, -0.3, 0, -INFINITY, INFINITY, msg, sizeof msg), GS_OK);
+    assert_int_equal(d.family, DIST_NORMAL);
+    assert_close_rel(dist_quantile(&d, 0.05), -0.9, 1e-9);
+    assert_close_rel(dist_quantile(&d, 0.95), -0.3, 1e-9);
+}
+
+/* Malformed: p5 > p95, bounds that exclude all the mass, bad parameters. */
+static void test_malformed(void **state)
+{
+    (void)state;
+    gs_dist d;
+    char msg[256];
+    assert_int_equal(dist_fit_interval(&d, 0.8, 0.4, 1, 0, 1, msg, sizeof msg), GS_ERR_INPUT);
+    assert_non_null(strstr(msg, "p5 must be below p95"));
+    double normal[4] = {0, 0.1, 0, 0};
+    assert_int_equal(dist_init(&d, DIST_NORMAL, normal, 5, 6, msg, sizeof msg), GS_ERR_INPUT);
+    assert_non_null(strstr(msg, "exclude all the mass"));
+    double uni[4] = {0, 1, 0, 0};
+    assert_int_equal(dist_init(&d, DIST_UNIFORM, uni, 2, 3, msg, sizeof msg), GS_ERR_INPUT);
+    double bad_sd[4] = {0, -1, 0, 0};
+    assert_int_equal(dist_init(&d, DIST_NORMAL, bad_sd, -INFINITY, INFINITY, msg, sizeof msg),
+                     GS_ERR_INPUT);
+    double tri[4] = {0, 2, 1, 0};
+    assert_int_equal(dist_init(&d, DIST_TRIANGULAR, tri, -INFINITY, INFINITY, msg, sizeof msg),
+                     GS_ERR_INPUT);
+    assert_int_equal(dist_family_find("gamma"), -1);
+    assert_int_equal(dist_family_find("beta"), DIST_BETA);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normal),     cmocka_unit_test(test_lognormal),
+        cmocka_unit_test(test_uniform),    cmocka_unit_test(test_beta),
+        cmocka_unit_test(test_triangular), cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_interval),   cmocka_unit_test(test_malformed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
