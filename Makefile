@@ -11,7 +11,7 @@ PY       := /usr/bin/python3
 CC       ?= cc
 CXX      ?= c++
 BUILD    ?= build
-OPT      ?= -O2
+OPT      ?= -O2 -fno-trapping-math
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
             -Wformat=2 -Wvla -Werror
 HDF5_CFLAGS := $(shell pkg-config --cflags hdf5-serial 2>/dev/null)
@@ -118,3 +118,35 @@ fuzz: $(BUILD)/fuzz_scenario
 	cp scenarios/*.yaml tests/data/bad/*.yaml $(BUILD)/fuzz-corpus/
 	$(BUILD)/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
 	    -artifact_prefix=tests/fuzz/regressions/ $(BUILD)/fuzz-corpus
+
+# --- analysis (issue 5): `gapsim plot` and `gapsim report` run the Python scripts of
+# analysis/; the binary finds them next to itself (<bin>/../share/gapsim/analysis or
+# <bin>/../analysis), else at these compile-time paths, else via $GAPSIM_ANALYSIS_DIR.
+ANALYSIS_PY := analysis/gapsim_io.py analysis/gapsim_plot.py analysis/gapsim_report.py \
+               analysis/example.py
+$(BUILD)/sim/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
+                                    -DGAPSIM_DATADIR='"$(PREFIX)/share/gapsim"'
+
+.PHONY: figures install-analysis
+# The README's figures: the baseline scenario, small PNGs in docs/figures/.
+figures: $(BIN)
+	mkdir -p docs/figures
+	$(BIN) run scenarios/baseline.yaml -q -o $(BUILD)/baseline.h5
+	$(PY) analysis/gapsim_plot.py $(BUILD)/baseline.h5 -o docs/figures --format png --dpi 72
+
+install: install-analysis
+install-analysis:
+	install -d $(DESTDIR)$(PREFIX)/share/gapsim/analysis
+	install -m 644 $(ANALYSIS_PY) $(DESTDIR)$(PREFIX)/share/gapsim/analysis/
+
+# --- performance (issue 6): the floor micro-benchmark, built with the same flags, is
+# part of `make bench` (tests/bench/bench.sh).
+$(BUILD)/bench_floor: tests/bench/bench_floor.c sim/vmath.h $(LIB)
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+bench: $(BUILD)/bench_floor
+
+# --- sweeps and sensitivity (issue 3): a 100-point sweep of 100,000 trajectories each
+# and a Sobol-index run, with point-runs per minute (tests/bench/bench_sweep.sh).
+.PHONY: bench-sweep
+bench-sweep: $(BIN)
+	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh

@@ -18,6 +18,7 @@
 #include <gsl/gsl_errno.h>
 #include <omp.h>
 
+#include "cli.h"
 #include "engine.h"
 #include "error.h"
 #include "h5out.h"
@@ -35,8 +36,13 @@ enum { EXIT_USAGE = 2, MAX_SETS = 256 };
 
 static const char usage_text[] =
     "usage: gapsim run SCENARIO.yaml [options]   simulate and write OUTPUT.h5\n"
+    "       gapsim sweep SCENARIO.yaml [options]  the same as run (for scenarios with sweep:)\n"
     "       gapsim check SCENARIO.yaml [--set KEY=VALUE ...]   validate only\n"
     "       gapsim keys               every scenario key (Markdown table)\n"
+    "       gapsim summary FILE.h5 [--point I]   the console summary of a result file\n"
+    "       gapsim compare A.h5 B.h5  differences beyond the Monte Carlo error\n"
+    "       gapsim plot FILE.h5 [-o DIR]         figures, PNG + SVG (default output/)\n"
+    "       gapsim report FILE.h5 [-o FILE.html] one self-contained HTML report\n"
     "       gapsim --help | --version\n"
     "\n"
     "run options:\n"
@@ -49,6 +55,11 @@ static const char usage_text[] =
     "                         (repeatable; run.quantiles takes a comma list)\n"
     "      --paths N          also store the full paths of the first N trajectories\n"
     "  -q, --quiet            no summary, no progress (errors still go to stderr)\n"
+    "      --target-se X      add batches of N trajectories until every outcome\n"
+    "                         probability's standard error is below X\n"
+    "      --max-trajectories M   cap of --target-se (default 10^7)\n"
+    "      --antithetic       mirrored pairs of uncertain-parameter draws\n"
+    "      --no-crn, --crn    sweeps: independent / common shock streams per point\n"
     "\n"
     "exit status: 0 success, 2 bad input or usage, 1 runtime failure,\n"
     "             130/143 interrupted by SIGINT/SIGTERM\n";
@@ -321,6 +332,7 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return EXIT_USAGE;
     }
+    if (cli_sweep_rewrite(&argc, &argv)) return EXIT_USAGE; /* sweep = run; --target-se ... */
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -338,5 +350,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
     if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
     if (!strcmp(cmd, "keys")) return cmd_keys();
+    if (cli_tools_handles(cmd)) return cli_tools_main(argc, argv);
     return usage_error("unknown command '%s'", cmd);
 }

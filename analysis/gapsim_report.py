@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""gapsim_report.py - one self-contained HTML report of a gapsim result file.
+
+Usage: /usr/bin/python3 analysis/gapsim_report.py FILE.h5 [-o REPORT.html]
+                                                 [--params TABLE.tsv] [--metric premium]
+(`gapsim report FILE.h5 [-o FILE.html]` runs this and passes --params.)
+
+The report holds the headline answer, the outcome table (or, for a sweep, P(outcome)
+per point), the horizon quantiles of the key variables, every figure of gapsim_plot
+(PNG embedded as data: URIs), the scenario's assumptions (key, value, unit, source and
+where the value came from) and the provenance (attributes and the scenario file
+verbatim).  Nothing refers to the network or to other files: it can be mailed as is.
+
+--params is the parameter table written by `gapsim report` (tab-separated: key, unit,
+symbol, meaning, source, origin); without it the assumptions table has key and value
+only.
+"""
+import argparse
+import base64
+import html
+import io
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gapsim_io as gio  # noqa: E402
+import gapsim_plot as gplot  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1060px; margin: 2em auto; color: #222;
+       line-height: 1.45; padding: 0 1em; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.answer { font-size: 1.15em; background: #f6f3e8; padding: 0.7em 1em; border-left: 4px solid #d95f02; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { color: #555; font-size: 0.9em; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+.muted { color: #666; font-size: 0.9em; }
+"""
+
+HORIZON_VARS = ["premium", "premium_q", "lag_months", "gap", "price_open", "price_closed",
+                "closed_share", "rent", "closed_profit", "lcoi_open", "lcoi_closed"]
+
+
+def esc(x):
+    return html.escape(gio.text(x))
+
+
+def table(header, rows, numeric=()):
+    """An HTML table; columns whose index is in numeric are right-aligned."""
+    out = ["<table>", "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = "".join(f'<td class="num">{esc(c)}</td>' if i in numeric else f"<td>{esc(c)}</td>"
+                        for i, c in enumerate(row))
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def fmt(x):
+    return f"{x:.4g}"
+
+
+def headline(ds, metric):
+    """The single-run answer sentence, as the console summary words it."""
+    p = ds["outcome_probability"].sel(metric=metric)
+    best = str(p.idxmax("outcome").values)
+    lo = float(ds["outcome_ci_low"].sel(metric=metric, outcome=best))
+    hi = float(ds["outcome_ci_high"].sel(metric=metric, outcome=best))
+    verb = {"compound": "compounds", "persist": "persists", "collapse": "collapses"}.get(best, best)
+    return (f"The closed {metric} most likely <b>{verb}</b> by {int(gio.years(ds)[-1])}: "
+            f"P = {float(p.sel(outcome=best)):.3f} (95% interval {lo:.3f}-{hi:.3f}), "
+            f"{int(ds.attrs.get('trajectories', 0)):,} simulated futures, "
+            f"seed {int(ds.attrs.get('seed', 0))}.")
+
+
+def outcome_section(ds, metric):
+    if gio.is_sweep(ds):
+        keys = gio.swept_keys(ds)
+        header = ["point"] + [k[len("param_"):] for k in keys] + [
+            f"P({o})" for o in gio.OUTCOMES]
+        rows = []
+        for i in range(ds.sizes["point"]):
+            pt = ds.isel(point=i)
+            rows.append([i] + [fmt(float(pt[k])) for k in keys] + [
+                f"{float(pt['outcome_probability'].sel(metric=metric, outcome=o)):.4f}"
+                for o in gio.OUTCOMES])
+        return (f"<h2>Outcomes across the sweep ({esc(metric)})</h2>\n"
+                + table(header, rows, numeric=set(range(len(header)))))
+    rows = []
+    for m in ds["metric"].values:
+        for o in ds["outcome"].values:
+            sel = dict(metric=m, outcome=o)
+            rows.append([gio.text(m), gio.text(o),
+                         f"{float(ds['outcome_probability'].sel(**sel)):.4f}",
+                         f"{float(ds['outcome_stderr'].sel(**sel)):.4f}",
+                         f"{float(ds['outcome_ci_low'].sel(**sel)):.4f}-"
+                         f"{float(ds['outcome_ci_high'].sel(**sel)):.4f}"])
+    compound = ds.attrs.get("param_outcome_compound_ratio", 1.5)
+    collapse = ds.attrs.get("param_outcome_collapse_ratio", 0.5)
+    return ("<h2>Outcome table</h2>\n"
+            f"<p>r = value at the horizon / value at the start: compound if r &ge; {compound:g}, "
+            f"collapse if r &le; {collapse:g}, persist in between.</p>\n"
+            + table(["metric", "outcome", "probability", "standard error", "95% interval"],
+                    rows, numeric={2, 3, 4}))
+
+
+def quantile_section(ds):
+    if gio.is_sweep(ds):
+        return ""
+    (i5, p5), (i50, _), (i95, p95) = (gio.nearest_level(ds, p) for p in (0.05, 0.5, 0.95))
+    rows = []
+    for v in HORIZON_VARS:
+        name = f"{v}_quantile"
+        if name not in ds.data_vars:
+            continue
+        q = ds[name].isel(cycle=-1)
+        rows.append([v, gio.text(ds[name].attrs.get("units", "")),
+                     fmt(float(ds[name].isel(cycle=0, quantile=i50))),
+                     fmt(float(q.isel(quantile=i5))), fmt(float(q.isel(quantile=i50))),
+                     fmt(float(q.isel(quantile=i95)))])
+    return (f"<h2>At the horizon ({int(gio.years(ds)[-1])})</h2>\n"
+            + table(["variable", "unit", "start", f"{100 * p5:g}th percentile", "median",
+                     f"{100 * p95:g}th percentile"], rows, numeric={2, 3, 4, 5}))
+
+
+def read_params_table(path):
+    """{key: {unit, symbol, meaning, source, origin}} from the TSV of `gapsim report`."""
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    header = lines[0].split("\t")
+    return {cells[0]: dict(zip(header, cells)) for cells in (l.split("\t") for l in lines[1:])
+            if len(cells) == len(header)}
+
+
+def assumptions_section(ds, params):
+    """key, value, unit, source: values from param_<key> (attributes, or the sweep's
+    coordinates shown as their range)."""
+    swept = {k: ds[k].values for k in gio.swept_keys(ds)}
+    uncertain = dict(part.split(": ", 1) for part in
+                     gio.text(ds.attrs.get("uncertain_distributions", "")).split("; ")
+                     if ": " in part)
+    rows = []
+    if params:
+        for key, info in params.items():
+            attr = "param_" + key.replace(".", "_")
+            if key in uncertain:
+                value = f"uncertain: {uncertain[key]}"
+            elif attr in swept:
+                value = f"swept {fmt(swept[attr].min())} to {fmt(swept[attr].max())}"
+            elif attr in ds.attrs:
+                value = fmt(float(ds.attrs[attr]))
+            else:
+                value = "(not recorded)"
+            rows.append([key, value, info.get("unit", ""), info.get("meaning", ""),
+                         info.get("source", ""), info.get("origin", "")])
+        header = ["key", "value", "unit", "meaning", "source", "set by"]
+    else:
+        for attr in sorted(a for a in ds.attrs if a.startswith("param_")):
+            rows.append([attr[len("param_"):], fmt(float(ds.attrs[attr]))])
+        for attr, values in swept.items():
+            rows.append([attr[len("param_"):], f"swept {fmt(values.min())} to {fmt(values.max())}"])
+        header = ["key", "value"]
+    return ("<h2>Assumptions</h2>\n<p>Every parameter of the run with its unit and the source "
+            "of its default value (see the scenario file below for the comments of this "
+            "scenario).</p>\n" + table(header, rows, numeric={1}))
+
+
+def figures_section(ds, path, metric):
+    parts = ["<h2>Figures</h2>"]
+    for name, title, fig in gplot.make_figures(ds, path, metric):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)
+        plt.close(fig)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        parts.append(f'<figure id="fig-{esc(name)}"><img alt="{esc(title)}" '
+                     f'src="data:image/png;base64,{data}">'
+                     f"<figcaption>{esc(title)}</figcaption></figure>")
+    return "\n".join(parts)
+
+
+def provenance_section(ds, path):
+    keys = ["title", "source", "history", "created", "gapsim_format_version", "scenario_file",
+            "scenario_sha256", "rng", "seed", "trajectories", "threads", "Conventions"]
+    rows = [["file", os.path.basename(path)]] + [
+        [k, gio.text(ds.attrs[k])] for k in keys if k in ds.attrs]
+    text = gio.text(ds.attrs.get("scenario_text", ""))
+    return ("<h2>Provenance</h2>\n" + table(["attribute", "value"], rows)
+            + "\n<h3>Scenario file, verbatim</h3>\n<pre>" + esc(text) + "</pre>")
+
+
+def build_report(ds, path, params, metric):
+    name = gio.text(ds.attrs.get("scenario_name", "?"))
+    desc = gio.text(ds.attrs.get("scenario_description", ""))
+    body = [f"<h1>gapsim: scenario {esc(name)}</h1>"]
+    if desc:
+        body.append(f"<p>{esc(desc)}</p>")
+    body.append(f'<p class="muted">{esc(gio.describe(ds, path))}</p>')
+    if not gio.is_sweep(ds):
+        body.append(f'<p class="answer">{headline(ds, metric)}</p>')
+    body += [outcome_section(ds, metric), quantile_section(ds), figures_section(ds, path, metric),
+             assumptions_section(ds, params), provenance_section(ds, path)]
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>gapsim report: {esc(name)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(b for b in body if b) + "\n</body>\n</html>\n")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="One self-contained HTML report of a result file.")
+    ap.add_argument("file", help="result file (.h5)")
+    ap.add_argument("-o", "--output", help="HTML file (default: output/<file stem>.html)")
+    ap.add_argument("--params", help="parameter table (TSV) written by gapsim report")
+    ap.add_argument("--metric", default=gio.HEADLINE_METRIC, help="headline metric")
+    args = ap.parse_args(argv)
+    out = args.output or os.path.join(
+        "output", os.path.splitext(os.path.basename(args.file))[0] + ".html")
+    ds = gio.open_result(args.file)
+    page = build_report(ds, args.file, read_params_table(args.params), args.metric)
+    if os.path.dirname(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(page)
+    os.replace(tmp, out)  # never a half-written report
+    print(f"Wrote {out} ({len(page) // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    gio.run_main(main)

@@ -1,0 +1,722 @@
+/* h5in.c - a gapsim result file read back into a scenario and a result (see h5in.h).
+ *
+ * The reader trusts nothing: every dataset's rank and extent are checked against the
+ * coordinates before it is read, labels are matched by name, and every HDF5 call is
+ * checked with automatic error printing off.  A sweep file is recognised by its
+ * `point` coordinate; then every per-run variable has a leading point axis and one
+ * hyperslab row of it is read.
+ *
+ * Not thread-safe (HDF5 serial); nothing is left open after a call returns.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "h5in.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <hdf5.h>
+
+#include "h5out.h"
+#include "model.h"
+#include "params.h"
+#include "sensitivity.h"
+
+enum {
+    CAUSE_MAX = 512, /* innermost HDF5 error description kept */
+    LABEL_MAX = 128, /* longest coordinate label kept, NUL included */
+    MAX_LABELS = 256 /* most entries of a string coordinate */
+};
+
+/* The reader's context: the path for messages, the caller's error, the open file and
+ * the sweep point (-1 for a single run) with the number of points. */
+typedef struct {
+    const char *path;
+    gs_error *err;
+    hid_t file;
+    long point;
+    hsize_t n_points;
+} h5r;
+
+/* ---- errors --------------------------------------------------------------------- */
+
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    /* H5E_WALK_UPWARD starts at the deepest entry: n == 0 is the innermost cause. */
+    if (n == 0 && e->desc && e->desc[0]) snprintf(data, CAUSE_MAX, "%s", e->desc);
+    return 0;
+}
+
+/* Fails with GS_ERR_INPUT: "PATH: problem". */
+static gs_status bad(const h5r *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static gs_status bad(const h5r *r, const char *fmt, ...)
+{
+    char what[GS_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return gs_error_set(r->err, GS_ERR_INPUT, "%s: %s", r->path, what);
+}
+
+/* As bad(), with the innermost cause of HDF5's error stack appended ("...: CAUSE").
+ * Must follow the failing HDF5 call directly: the next API call clears the stack. */
+static gs_status bad_h5(const h5r *r, const char *doing)
+{
+    char cause[CAUSE_MAX] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, cause);
+    for (char *c = cause; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' ';
+    if (!cause[0]) snprintf(cause, sizeof cause, "HDF5 call failed (no cause reported)");
+    /* "lock" as a word ("unable to lock file"), not inside "sblock". */
+    int locking = 0;
+    for (const char *c = cause; (c = strstr(c, "lock")) != NULL; c++)
+        locking |= c == cause || !isalpha((unsigned char)c[-1]);
+    const char *hint =
+        locking ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)" : "";
+    return bad(r, "%s: %s%s", doing, cause, hint);
+}
+
+static gs_status nomem(const h5r *r)
+{
+    return gs_error_set(r->err, GS_ERR_NOMEM, "%s: out of memory", r->path);
+}
+
+/* ---- attributes ------------------------------------------------------------------- */
+
+static int attr_has(const h5r *r, const char *name)
+{
+    return H5Aexists(r->file, name) > 0;
+}
+
+/* Reads the scalar numeric root attribute `name` converted to mtype (a native integer
+ * or floating type) into out.  Fails if it is missing, not a number or not scalar. */
+static gs_status attr_num(const h5r *r, const char *name, hid_t mtype, void *out)
+{
+    if (!attr_has(r, name)) return bad(r, "no attribute '%s'", name);
+    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
+    hid_t s = a < 0 ? H5I_INVALID_HID : H5Aget_space(a);
+    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+    gs_status st = GS_OK;
+    if (a < 0 || t < 0 || s < 0)
+        st = bad_h5(r, "reading an attribute");
+    else if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || H5Sget_simple_extent_npoints(s) != 1)
+        st = bad(r, "attribute '%s' is not a single number", name);
+    else if (H5Aread(a, mtype, out) < 0)
+        st = bad_h5(r, "reading attribute");
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    return st;
+}
+
+/* Reads the string root attribute `name` (fixed-length or variable-length) into a new
+ * NUL-terminated string *out (the caller frees it) of length *len (may be NULL). */
+static gs_status attr_string(const h5r *r, const char *name, char **out, size_t *len)
+{
+    *out = NULL;
+    if (!attr_has(r, name)) return bad(r, "no attribute '%s'", name);
+    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
+    hid_t m = t < 0 ? H5I_INVALID_HID : H5Tcopy(H5T_C_S1);
+    gs_status st = a < 0 || t < 0 || m < 0 ? bad_h5(r, "reading an attribute") : GS_OK;
+    if (st == GS_OK && H5Tget_class(t) != H5T_STRING)
+        st = bad(r, "attribute '%s' is not a string", name);
+    /* HDF5 converts strings only within one character set: take the file's. */
+    if (st == GS_OK && H5Tset_cset(m, H5Tget_cset(t)) < 0) st = bad_h5(r, "reading an attribute");
+    if (st == GS_OK && H5Tis_variable_str(t) > 0) {
+        char *v = NULL;
+        if (H5Tset_size(m, H5T_VARIABLE) < 0 || H5Aread(a, m, &v) < 0)
+            st = bad_h5(r, "reading a string attribute");
+        else if (!(*out = strdup(v ? v : "")))
+            st = nomem(r);
+        if (v) H5free_memory(v);
+    } else if (st == GS_OK) {
+        size_t size = H5Tget_size(t);
+        *out = calloc(size + 1, 1);
+        if (!*out)
+            st = nomem(r);
+        else if (H5Tset_size(m, size + 1) < 0 || H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 ||
+                 H5Aread(a, m, *out) < 0)
+            st = bad_h5(r, "reading a string attribute");
+    }
+    if (st != GS_OK)
+        free(*out), *out = NULL;
+    else if (len)
+        *len = strlen(*out);
+    if (m >= 0) H5Tclose(m);
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    return st;
+}
+
+/* ---- datasets --------------------------------------------------------------------- */
+
+static int dset_has(const h5r *r, const char *name)
+{
+    return H5Lexists(r->file, name, H5P_DEFAULT) > 0;
+}
+
+/* The length of the one-dimensional root dataset `name` (a coordinate). */
+static gs_status coord_len(const h5r *r, const char *name, hsize_t *n)
+{
+    if (!dset_has(r, name)) return bad(r, "no coordinate '%s'", name);
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    gs_status st = s < 0 ? bad_h5(r, "opening a coordinate") : GS_OK;
+    if (st == GS_OK &&
+        (H5Sget_simple_extent_ndims(s) != 1 || H5Sget_simple_extent_dims(s, n, NULL) < 0))
+        st = bad(r, "coordinate '%s' is not one-dimensional", name);
+    if (s >= 0) H5Sclose(s);
+    if (d >= 0) H5Dclose(d);
+    return st;
+}
+
+/* Reads dataset `name` of shape dims[0..rank) (rank 0..3), converted to mtype, into buf.
+ * A per-run variable (per_run != 0) of a sweep file has a leading point axis: its shape
+ * must be (n_points, dims...) and row r->point is read. */
+static gs_status dset_read(const h5r *r, const char *name, int per_run, int rank,
+                           const hsize_t *dims, hid_t mtype, void *buf)
+{
+    if (!dset_has(r, name)) return bad(r, "no dataset '%s'", name);
+    int lead = per_run && r->point >= 0;
+    hsize_t fdims[H5S_MAX_RANK], start[4] = {0}, count[4];
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    hid_t fs = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    gs_status st = fs < 0 ? bad_h5(r, "opening a dataset") : GS_OK;
+    int frank = st == GS_OK ? H5Sget_simple_extent_ndims(fs) : -1;
+    int ok = st == GS_OK && frank == rank + lead && frank <= 4 &&
+             H5Sget_simple_extent_dims(fs, fdims, NULL) >= 0;
+    for (int i = 0; ok && i < rank; i++) ok = fdims[lead + i] == dims[i];
+    if (ok && lead) ok = fdims[0] == r->n_points;
+    if (st == GS_OK && !ok)
+        st = bad(r, "dataset '%s' does not have the shape of its coordinates", name);
+    hid_t ms = H5I_INVALID_HID;
+    if (st == GS_OK) {
+        for (int i = 0; i < frank; i++) count[i] = fdims[i];
+        if (lead) start[0] = (hsize_t)r->point, count[0] = 1;
+        ms = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
+        if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+            st = bad_h5(r, "reading a dataset");
+    }
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    return st;
+}
+
+/* Reads the string coordinate `name` (fixed- or variable-length strings) into a new
+ * array *out of *n labels (the caller frees it; labels longer than LABEL_MAX - 1 bytes
+ * are cut). */
+static gs_status labels_read(const h5r *r, const char *name, char (**out)[LABEL_MAX], hsize_t *n)
+{
+    *out = NULL;
+    GS_FORWARD(coord_len(r, name, n));
+    if (*n > MAX_LABELS) return bad(r, "coordinate '%s' has too many labels", name);
+    char(*lab)[LABEL_MAX] = calloc(*n ? *n : 1, sizeof *lab);
+    char **vlen = calloc(*n ? *n : 1, sizeof *vlen);
+    hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+    hid_t t = d < 0 ? H5I_INVALID_HID : H5Dget_type(d);
+    hid_t m = t < 0 ? H5I_INVALID_HID : H5Tcopy(H5T_C_S1);
+    gs_status st = !lab || !vlen ? nomem(r) : m < 0 ? bad_h5(r, "opening a coordinate") : GS_OK;
+    if (st == GS_OK && H5Tget_class(t) != H5T_STRING)
+        st = bad(r, "coordinate '%s' is not a list of names", name);
+    if (st == GS_OK && H5Tset_cset(m, H5Tget_cset(t)) < 0) st = bad_h5(r, "reading a coordinate");
+    if (st == GS_OK && H5Tis_variable_str(t) > 0) {
+        if (H5Tset_size(m, H5T_VARIABLE) < 0 ||
+            H5Dread(d, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, vlen) < 0)
+            st = bad_h5(r, "reading a coordinate");
+        for (hsize_t i = 0; st == GS_OK && i < *n; i++)
+            snprintf(lab[i], LABEL_MAX, "%s", vlen[i] ? vlen[i] : "");
+        for (hsize_t i = 0; i < *n; i++)
+            if (vlen[i]) H5free_memory(vlen[i]);
+    } else if (st == GS_OK) {
+        if (H5Tset_size(m, LABEL_MAX) < 0 || H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 ||
+            H5Dread(d, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, lab) < 0)
+            st = bad_h5(r, "reading a coordinate");
+    }
+    if (m >= 0) H5Tclose(m);
+    if (t >= 0) H5Tclose(t);
+    if (d >= 0) H5Dclose(d);
+    free(vlen);
+    if (st != GS_OK)
+        free(lab);
+    else
+        *out = lab;
+    return st;
+}
+
+/* Matches the string coordinate `name` against the names gapsim writes: on success
+ * file_ix[j] is the position in the file of names[j] for j < n.  The file may hold the
+ * labels in any order but must hold all of them. */
+static gs_status labels_match(const h5r *r, const char *name, const char *const *names, size_t n,
+                              int *file_ix, hsize_t *n_file)
+{
+    char(*lab)[LABEL_MAX];
+    GS_FORWARD(labels_read(r, name, &lab, n_file));
+    gs_status st = GS_OK;
+    for (size_t j = 0; st == GS_OK && j < n; j++) {
+        file_ix[j] = -1;
+        for (hsize_t i = 0; i < *n_file; i++)
+            if (!strcmp(lab[i], names[j])) file_ix[j] = (int)i;
+        if (file_ix[j] < 0) st = bad(r, "coordinate '%s' lacks '%s'", name, names[j]);
+    }
+    free(lab);
+    return st;
+}
+
+/* ---- opening ---------------------------------------------------------------------- */
+
+/* Opens r->path read-only and checks what makes it a readable gapsim file: HDF5, a
+ * gapsim_format_version this build reads, completed = 1.  Reads the number of sweep
+ * points.  On failure nothing is open. */
+static gs_status file_open(h5r *r)
+{
+    struct stat sb;
+    r->file = H5I_INVALID_HID;
+    if (stat(r->path, &sb) != 0)
+        return gs_error_set(r->err, GS_ERR_INPUT, "%s: cannot read: %s", r->path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) return bad(r, "is a directory, not a result file");
+    /* As in h5out: no HDF5 shutdown at exit, no automatic error printing. */
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (r->file < 0) return bad_h5(r, "not a readable HDF5 file (truncated or damaged?)");
+
+    long long version = 0, completed = 0;
+    gs_status st = GS_OK;
+    if (!attr_has(r, "gapsim_format_version"))
+        st = bad(r, "not a gapsim result file (no gapsim_format_version attribute)");
+    if (st == GS_OK) st = attr_num(r, "gapsim_format_version", H5T_NATIVE_LLONG, &version);
+    if (st == GS_OK && version != H5OUT_FORMAT_VERSION)
+        st = bad(r,
+                 "gapsim format version %lld is not supported (this gapsim reads version %d); "
+                 "%s",
+                 version, H5OUT_FORMAT_VERSION,
+                 version < H5OUT_FORMAT_VERSION ? "re-run the scenario to make a current file"
+                                                : "use a newer gapsim");
+    if (st == GS_OK &&
+        (!attr_has(r, "completed") ||
+         attr_num(r, "completed", H5T_NATIVE_LLONG, &completed) != GS_OK || completed != 1))
+        st = bad(r, "incomplete file (no completed = 1: the run that wrote it did not finish)");
+    r->n_points = 0;
+    if (st == GS_OK && dset_has(r, "point")) st = coord_len(r, "point", &r->n_points);
+    if (st != GS_OK) {
+        H5Fclose(r->file);
+        r->file = H5I_INVALID_HID;
+    }
+    return st;
+}
+
+gs_status h5in_probe(const char *path, h5in_info *info, gs_error *err)
+{
+    h5r r = {.path = path ? path : "", .err = err, .point = H5IN_SINGLE};
+    gs_error_clear(err);
+    GS_FORWARD(file_open(&r));
+    info->format_version = H5OUT_FORMAT_VERSION;
+    info->n_points = (long)r.n_points;
+    H5Fclose(r.file);
+    return GS_OK;
+}
+
+/* ---- the result --------------------------------------------------------------------- */
+
+/* The statistics of every recorded variable: <var>_mean, <var>_sd (cycle) and
+ * <var>_quantile (cycle, quantile), whose file layout per variable is the result's. */
+static gs_status stats_read(const h5r *r, gs_result *res)
+{
+    size_t nc = (size_t)res->n_cycles, nq = res->n_quantiles;
+    res->mean = malloc(VAR_COUNT * nc * sizeof *res->mean);
+    res->sd = malloc(VAR_COUNT * nc * sizeof *res->sd);
+    res->quantile = malloc(VAR_COUNT * nc * (nq ? nq : 1) * sizeof *res->quantile);
+    if (!res->mean || !res->sd || !res->quantile) return nomem(r);
+    const hsize_t dims[2] = {nc, nq};
+    char name[96];
+    for (int v = 0; v < VAR_COUNT; v++) {
+        snprintf(name, sizeof name, "%s_mean", model_vars[v].name);
+        GS_FORWARD(
+            dset_read(r, name, 1, 1, dims, H5T_NATIVE_DOUBLE, res->mean + result_ix(res, v, 0)));
+        snprintf(name, sizeof name, "%s_sd", model_vars[v].name);
+        GS_FORWARD(
+            dset_read(r, name, 1, 1, dims, H5T_NATIVE_DOUBLE, res->sd + result_ix(res, v, 0)));
+        snprintf(name, sizeof name, "%s_quantile", model_vars[v].name);
+        if (nq)
+            GS_FORWARD(dset_read(r, name, 1, 2, dims, H5T_NATIVE_DOUBLE,
+                                 res->quantile + result_ix(res, v, 0) * nq));
+    }
+    return GS_OK;
+}
+
+/* The outcome tables (metric, outcome), reordered from the file's label order to
+ * model_metrics[] x model_outcome_names[]. */
+static gs_status outcomes_read(const h5r *r, gs_result *res)
+{
+    const char *metric_names[METRIC_COUNT];
+    for (int m = 0; m < METRIC_COUNT; m++) metric_names[m] = model_vars[model_metrics[m]].name;
+    int mix[METRIC_COUNT], oix[OUTCOME_COUNT];
+    hsize_t dims[2];
+    GS_FORWARD(labels_match(r, "metric", metric_names, METRIC_COUNT, mix, &dims[0]));
+    GS_FORWARD(labels_match(r, "outcome", model_outcome_names, OUTCOME_COUNT, oix, &dims[1]));
+    struct {
+        const char *name;
+        double (*dst)[OUTCOME_COUNT];
+    } tables[] = {
+        {"outcome_probability", res->outcome_probability},
+        {"outcome_stderr", res->outcome_stderr},
+        {"outcome_ci_low", res->outcome_ci_low},
+        {"outcome_ci_high", res->outcome_ci_high},
+    };
+    size_t cells = (size_t)(dims[0] * dims[1]);
+    double *buf = malloc(cells * sizeof *buf);
+    uint64_t *counts = malloc(cells * sizeof *counts);
+    gs_status st = buf && counts ? GS_OK : nomem(r);
+    for (size_t i = 0; st == GS_OK && i < sizeof tables / sizeof tables[0]; i++) {
+        st = dset_read(r, tables[i].name, 1, 2, dims, H5T_NATIVE_DOUBLE, buf);
+        for (int m = 0; st == GS_OK && m < METRIC_COUNT; m++)
+            for (int o = 0; o < OUTCOME_COUNT; o++)
+                tables[i].dst[m][o] = buf[(size_t)mix[m] * dims[1] + (size_t)oix[o]];
+    }
+    /* outcome_count is gapsim's own addition to the contract: optional (zeros). */
+    int have_counts = dset_has(r, "outcome_count");
+    if (st == GS_OK && have_counts)
+        st = dset_read(r, "outcome_count", 1, 2, dims, H5T_NATIVE_UINT64, counts);
+    for (int m = 0; st == GS_OK && m < METRIC_COUNT; m++)
+        for (int o = 0; o < OUTCOME_COUNT; o++)
+            res->outcome_count[m][o] =
+                have_counts ? counts[(size_t)mix[m] * dims[1] + (size_t)oix[o]] : 0;
+    free(buf);
+    free(counts);
+    return st;
+}
+
+/* nonfinite_count(variable), optional (not part of the contract): zeros without it. */
+static gs_status nonfinite_read(const h5r *r, gs_result *res)
+{
+    memset(res->nonfinite, 0, sizeof res->nonfinite);
+    if (!dset_has(r, "nonfinite_count") || !dset_has(r, "variable")) return GS_OK;
+    const char *names[VAR_COUNT];
+    for (int v = 0; v < VAR_COUNT; v++) names[v] = model_vars[v].name;
+    int vix[VAR_COUNT];
+    hsize_t n;
+    GS_FORWARD(labels_match(r, "variable", names, VAR_COUNT, vix, &n));
+    uint64_t *buf = malloc((size_t)n * sizeof *buf);
+    if (!buf) return nomem(r);
+    gs_status st = dset_read(r, "nonfinite_count", 1, 1, &n, H5T_NATIVE_UINT64, buf);
+    for (int v = 0; st == GS_OK && v < VAR_COUNT; v++) res->nonfinite[v] = buf[vix[v]];
+    free(buf);
+    return st;
+}
+
+/* ---- uncertain parameters and their sensitivity -------------------------------------- */
+
+/* Reads `name`, of dims ([rows,] [sides,] metric) in the file's metric order, into dst
+ * laid out [rows][sides][METRIC_COUNT] in model_metrics order (mix from labels_match). */
+static gs_status metric_table_read(const h5r *r, const char *name, size_t rows, int sides,
+                                   const int *mix, hsize_t n_metric, double *dst)
+{
+    hsize_t dims[3];
+    int rank = 0;
+    if (rows) dims[rank++] = rows;
+    if (sides) dims[rank++] = (hsize_t)sides;
+    dims[rank++] = n_metric;
+    size_t lines = (rows ? rows : 1) * (size_t)(sides ? sides : 1);
+    double *buf = malloc(lines * (size_t)n_metric * sizeof *buf);
+    if (!buf) return nomem(r);
+    gs_status st = dset_read(r, name, 0, rank, dims, H5T_NATIVE_DOUBLE, buf);
+    for (size_t l = 0; st == GS_OK && l < lines; l++)
+        for (int q = 0; q < METRIC_COUNT; q++)
+            dst[l * METRIC_COUNT + q] = buf[l * (size_t)n_metric + (size_t)mix[q]];
+    free(buf);
+    return st;
+}
+
+/* The distribution text of `key` from "key: text; key: text" into out ("" if absent). */
+static void dist_text_of(const char *all, const char *key, char *out, size_t size)
+{
+    size_t klen = strlen(key);
+    out[0] = '\0';
+    for (const char *p = all; p && *p; p = strstr(p, "; "), p = p ? p + 2 : NULL)
+        if (!strncmp(p, key, klen) && !strncmp(p + klen, ": ", 2)) {
+            const char *text = p + klen + 2, *end = strstr(text, "; ");
+            snprintf(out, size, "%.*s", (int)(end ? (size_t)(end - text) : strlen(text)), text);
+            return;
+        }
+}
+
+/* The tornado's and the Sobol analysis's tables, where the file has them. */
+static gs_status sensitivity_read(const h5r *r, gs_uncertainty *u, const int *mix, hsize_t nm)
+{
+    size_t d = u->d;
+    if (dset_has(r, "tornado_compound")) {
+        u->has_tornado = 1;
+        GS_FORWARD(
+            metric_table_read(r, "tornado_compound", d, 2, mix, nm, &u->tornado_compound[0][0][0]));
+        GS_FORWARD(
+            metric_table_read(r, "tornado_median", d, 2, mix, nm, &u->tornado_median[0][0][0]));
+        GS_FORWARD(
+            metric_table_read(r, "tornado_base_compound", 0, 0, mix, nm, u->tornado_base_compound));
+        GS_FORWARD(
+            metric_table_read(r, "tornado_base_median", 0, 0, mix, nm, u->tornado_base_median));
+        if (attr_has(r, "tornado_trajectories"))
+            GS_FORWARD(
+                attr_num(r, "tornado_trajectories", H5T_NATIVE_UINT64, &u->tornado_trajectories));
+    }
+    if (!dset_has(r, "sobol_first")) return GS_OK;
+    u->has_sobol = 1;
+    const struct {
+        const char *name;
+        double (*dst)[METRIC_COUNT];
+    } tables[] = {{"sobol_first", u->first},
+                  {"sobol_first_ci_low", u->first_lo},
+                  {"sobol_first_ci_high", u->first_hi},
+                  {"sobol_total", u->total},
+                  {"sobol_total_ci_low", u->total_lo},
+                  {"sobol_total_ci_high", u->total_hi}};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        GS_FORWARD(metric_table_read(r, tables[i].name, d, 0, mix, nm, &tables[i].dst[0][0]));
+    if (dset_has(r, "sobol_variance"))
+        GS_FORWARD(metric_table_read(r, "sobol_variance", 0, 0, mix, nm, u->sobol_variance));
+    if (attr_has(r, "sobol_samples"))
+        GS_FORWARD(attr_num(r, "sobol_samples", H5T_NATIVE_UINT64, &u->sobol_samples));
+    if (attr_has(r, "sobol_bootstrap"))
+        GS_FORWARD(attr_num(r, "sobol_bootstrap", H5T_NATIVE_UINT64, &u->sobol_bootstrap));
+    return GS_OK;
+}
+
+/* The rank correlations asked for and achieved: correlation_pair labels "a ~ b". */
+static gs_status pairs_read(const h5r *r, gs_uncertainty *u)
+{
+    if (!dset_has(r, "correlation_pair")) return GS_OK;
+    char(*lab)[LABEL_MAX];
+    hsize_t n;
+    GS_FORWARD(labels_read(r, "correlation_pair", &lab, &n));
+    gs_status st = n > SCENARIO_MAX_RANK_CORR ? bad(r, "too many correlation pairs") : GS_OK;
+    for (hsize_t c = 0; st == GS_OK && c < n; c++) {
+        char *tilde = strstr(lab[c], " ~ ");
+        if (tilde) *tilde = '\0';
+        int a = params_find(lab[c]), b = tilde ? params_find(tilde + 3) : -1;
+        if (a < 0 || b < 0)
+            st = bad(r, "correlation pair %llu names an unknown key", (unsigned long long)c);
+        u->pair_a[c] = (gs_param_id)a, u->pair_b[c] = (gs_param_id)b;
+    }
+    u->n_pairs = (size_t)n;
+    if (st == GS_OK)
+        st = dset_read(r, "rank_correlation_target", 0, 1, &n, H5T_NATIVE_DOUBLE, u->pair_target);
+    if (st == GS_OK)
+        st = dset_read(r, "rank_correlation_achieved", 0, 1, &n, H5T_NATIVE_DOUBLE,
+                       u->pair_achieved);
+    free(lab);
+    return st;
+}
+
+/* A run with uncertain parameters (a `parameter` coordinate; single runs only): the
+ * parameters, their distributions and percentiles, the rank correlations and the
+ * sensitivity tables, into a new res->uncertainty, as the summary prints them. */
+static gs_status uncertainty_read(const h5r *r, gs_result *res)
+{
+    if (r->point >= 0 || !dset_has(r, "parameter")) return GS_OK;
+    char(*lab)[LABEL_MAX];
+    hsize_t d, nm;
+    GS_FORWARD(labels_read(r, "parameter", &lab, &d));
+    gs_uncertainty *u = calloc(1, sizeof *u);
+    char *dists = NULL;
+    gs_status st = !u                           ? nomem(r)
+                   : d > SCENARIO_MAX_UNCERTAIN ? bad(r, "too many uncertain parameters")
+                                                : GS_OK;
+    if (st == GS_OK && attr_has(r, "uncertain_distributions"))
+        st = attr_string(r, "uncertain_distributions", &dists, NULL);
+    for (hsize_t j = 0; st == GS_OK && j < d; j++) {
+        int id = params_find(lab[j]);
+        if (id < 0)
+            st = bad(r, "uncertain parameter '%s' is not a known key", lab[j]);
+        else
+            u->ids[j] = (gs_param_id)id;
+        if (dists) dist_text_of(dists, lab[j], u->dist_text[j], sizeof u->dist_text[j]);
+    }
+    if (st == GS_OK) u->d = (size_t)d;
+    const struct {
+        const char *name;
+        double *dst;
+    } pv[] = {{"parameter_p10", u ? u->p10 : NULL},
+              {"parameter_p50", u ? u->p50 : NULL},
+              {"parameter_p90", u ? u->p90 : NULL},
+              {"parameter_draw_mean", u ? u->draw_mean : NULL}};
+    for (size_t i = 0; st == GS_OK && i < sizeof pv / sizeof pv[0]; i++)
+        if (dset_has(r, pv[i].name))
+            st = dset_read(r, pv[i].name, 0, 1, &d, H5T_NATIVE_DOUBLE, pv[i].dst);
+    if (st == GS_OK) st = pairs_read(r, u);
+    const char *metric_names[METRIC_COUNT];
+    for (int m = 0; m < METRIC_COUNT; m++) metric_names[m] = model_vars[model_metrics[m]].name;
+    int mix[METRIC_COUNT];
+    if (st == GS_OK) st = labels_match(r, "metric", metric_names, METRIC_COUNT, mix, &nm);
+    if (st == GS_OK) st = sensitivity_read(r, u, mix, nm);
+    free(lab);
+    free(dists);
+    if (st != GS_OK) {
+        sensitivity_free(u);
+        return st;
+    }
+    res->uncertainty = u;
+    return GS_OK;
+}
+
+/* Shape and identity of the run: cycles, quantile levels, seed, trajectories, threads,
+ * and the --target-se / antithetic settings when the file has them. */
+static gs_status shape_read(const h5r *r, gs_result *res)
+{
+    hsize_t nc, nq;
+    GS_FORWARD(coord_len(r, "cycle", &nc));
+    GS_FORWARD(coord_len(r, "quantile", &nq));
+    if (nc < 1 || nc > 1000000)
+        return bad(r, "coordinate 'cycle' has %llu entries", (unsigned long long)nc);
+    if (nq > SCENARIO_MAX_QUANTILES)
+        return bad(r, "%llu quantile levels, at most %d are supported", (unsigned long long)nq,
+                   SCENARIO_MAX_QUANTILES);
+    res->n_cycles = (int)nc;
+    res->n_quantiles = (size_t)nq;
+    if (nq)
+        GS_FORWARD(dset_read(r, "quantile", 0, 1, &nq, H5T_NATIVE_DOUBLE, res->quantile_levels));
+    GS_FORWARD(attr_num(r, "seed", H5T_NATIVE_UINT64, &res->seed));
+    GS_FORWARD(attr_num(r, "trajectories", H5T_NATIVE_UINT64, &res->trajectories));
+    /* A sweep may run a different number of trajectories per point (--target-se). */
+    if (r->point >= 0 && dset_has(r, "trajectories"))
+        GS_FORWARD(dset_read(r, "trajectories", 1, 0, NULL, H5T_NATIVE_UINT64, &res->trajectories));
+    res->threads = 0;
+    if (attr_has(r, "threads")) GS_FORWARD(attr_num(r, "threads", H5T_NATIVE_INT, &res->threads));
+    /* Optional: what --target-se and antithetic runs add (they show in the summary). */
+    const struct {
+        const char *name;
+        hid_t type;
+        void *dst;
+    } extras[] = {
+        {"antithetic", H5T_NATIVE_INT, &res->antithetic},
+        {"target_se", H5T_NATIVE_DOUBLE, &res->target_se},
+        {"batch_size", H5T_NATIVE_UINT64, &res->batch_size},
+        {"batches", H5T_NATIVE_UINT64, &res->batches},
+        {"target_met", H5T_NATIVE_INT, &res->target_met},
+    };
+    for (size_t i = 0; i < sizeof extras / sizeof extras[0]; i++)
+        if (attr_has(r, extras[i].name))
+            GS_FORWARD(attr_num(r, extras[i].name, extras[i].type, extras[i].dst));
+    if (r->point >= 0 && dset_has(r, "batches"))
+        GS_FORWARD(dset_read(r, "batches", 1, 0, NULL, H5T_NATIVE_UINT64, &res->batches));
+    return GS_OK;
+}
+
+/* ---- the scenario --------------------------------------------------------------------- */
+
+/* Replaces the owned string *dst by a copy of src. */
+static gs_status replace_string(const h5r *r, char **dst, const char *src)
+{
+    char *copy = strdup(src);
+    if (!copy) return nomem(r);
+    free(*dst);
+    *dst = copy;
+    return GS_OK;
+}
+
+/* The scenario the run used.  scenario_text is parsed again (as the run did, without
+ * its --set overrides) for the name, description and which line set each parameter;
+ * if it no longer parses (written by a gapsim that knew other keys), the defaults
+ * stand in.  Then every parameter takes the value recorded in the file, which is what
+ * the run really used: a sweep's param_<key>(point) coordinate, else the param_<key>
+ * attribute.  Values that differ from the text are marked as overrides. */
+static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc)
+{
+    char *text = NULL, *file = NULL, *name = NULL, *desc = NULL;
+    size_t len = 0;
+    GS_FORWARD(attr_string(r, "scenario_text", &text, &len));
+    gs_status st = GS_OK;
+    if (attr_has(r, "scenario_file")) st = attr_string(r, "scenario_file", &file, NULL);
+    if (st == GS_OK && attr_has(r, "scenario_name"))
+        st = attr_string(r, "scenario_name", &name, NULL);
+    if (st == GS_OK && attr_has(r, "scenario_description"))
+        st = attr_string(r, "scenario_description", &desc, NULL);
+    gs_error perr;
+    int parsed = 0;
+    if (st == GS_OK) {
+        const char *label = file && *file ? file : r->path;
+        parsed = scenario_parse(text, len, label, NULL, 0, sc, &perr) == GS_OK;
+        if (!parsed && perr.status == GS_ERR_NOMEM)
+            st = nomem(r);
+        else if (!parsed && scenario_init_default(sc, r->err) != GS_OK)
+            st = nomem(r);
+        if (!parsed && st == GS_OK) {
+            free(sc->text);
+            sc->text = text, sc->text_len = len, text = NULL;
+        }
+    }
+    char key[128];
+    for (int i = 0; st == GS_OK && i < PARAM_COUNT; i++) {
+        snprintf(key, sizeof key, "param_%s", params_table[i].key);
+        for (char *c = key; *c; c++)
+            if (*c == '.') *c = '_';
+        double v;
+        if (r->point >= 0 && dset_has(r, key))
+            st = dset_read(r, key, 1, 0, NULL, H5T_NATIVE_DOUBLE, &v);
+        else if (attr_has(r, key))
+            st = attr_num(r, key, H5T_NATIVE_DOUBLE, &v);
+        else if (!parsed)
+            st = bad(r, "no '%s' and the scenario_text does not parse (%s)", key, perr.msg);
+        else
+            continue;
+        double *field = params_field(&sc->params, (gs_param_id)i);
+        if (st == GS_OK && memcmp(field, &v, sizeof v) != 0) {
+            *field = v;
+            sc->line[i] = SCENARIO_LINE_SET;
+        }
+    }
+    if (st == GS_OK && file && *file) st = replace_string(r, &sc->path, file);
+    if (st == GS_OK && name && *name) st = replace_string(r, &sc->name, name);
+    if (st == GS_OK && desc) st = replace_string(r, &sc->description, desc);
+    if (st != GS_OK) scenario_free(sc);
+    free(text);
+    free(file);
+    free(name);
+    free(desc);
+    return st;
+}
+
+gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *res, gs_error *err)
+{
+    h5r r = {.path = path ? path : "", .err = err, .point = point};
+    memset(sc, 0, sizeof *sc);
+    memset(res, 0, sizeof *res);
+    gs_error_clear(err);
+    GS_FORWARD(file_open(&r));
+    gs_status st = GS_OK;
+    if (r.n_points == 0 && point != H5IN_SINGLE)
+        st = gs_error_set(err, GS_ERR_USAGE, "%s: not a sweep file, it has no point %ld", r.path,
+                          point);
+    else if (r.n_points > 0 && point == H5IN_SINGLE)
+        st = gs_error_set(
+            err, GS_ERR_USAGE, "%s: a sweep of %llu points: choose one with --point I (0 to %llu)",
+            r.path, (unsigned long long)r.n_points, (unsigned long long)r.n_points - 1);
+    else if (r.n_points > 0 && (point < 0 || (hsize_t)point >= r.n_points))
+        st = gs_error_set(err, GS_ERR_USAGE, "%s: no point %ld (the sweep has points 0 to %llu)",
+                          r.path, point, (unsigned long long)r.n_points - 1);
+    if (st == GS_OK) st = shape_read(&r, res);
+    if (st == GS_OK) st = stats_read(&r, res);
+    if (st == GS_OK) st = outcomes_read(&r, res);
+    if (st == GS_OK) st = nonfinite_read(&r, res);
+    if (st == GS_OK) st = uncertainty_read(&r, res);
+    if (st == GS_OK) st = scenario_rebuild(&r, sc);
+    H5Fclose(r.file);
+    if (st != GS_OK) {
+        engine_result_free(res);
+        return st;
+    }
+    res->cycle_years = sc->params.run_cycle_years;
+    sc->trajectories = res->trajectories;
+    sc->seed = res->seed;
+    sc->n_quantiles = res->n_quantiles;
+    memcpy(sc->quantiles, res->quantile_levels, sizeof sc->quantiles);
+    return GS_OK;
+}
