@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "error.h"
+#include "estimate.h"
 #include "h5out.h"
 #include "scenario.h"
 #include "summary.h"
@@ -55,6 +56,7 @@ static const char usage_text[] =
     "                         (repeatable; run.quantiles takes a comma list)\n"
     "      --paths N          also store the full paths of the first N trajectories\n"
     "  -q, --quiet            no summary, no progress (errors still go to stderr)\n"
+    "      --dry-run          print the memory and time estimate, run nothing\n"
     "      --target-se X      add batches of N trajectories until every outcome\n"
     "                         probability's standard error is below X\n"
     "      --max-trajectories M   cap of --target-se (default 10^7)\n"
@@ -166,7 +168,7 @@ typedef struct {
     const char *sets[MAX_SETS];
     size_t nsets;
     gs_run_options run;
-    int quiet;
+    int quiet, dry_run;
 } cli_args;
 
 /* Parses the arguments after the subcommand; returns 0 or an exit code. */
@@ -212,6 +214,9 @@ static int parse_args(int argc, char **argv, int allow_run_options, cli_args *a)
             a->run.paths = v;
         } else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
             a->quiet = 1;
+            takes_value = 0;
+        } else if (!strcmp(arg, "--dry-run")) {
+            a->dry_run = 1;
             takes_value = 0;
         } else if (arg[0] == '-' && arg[1]) {
             return usage_error("unknown option '%s'", arg);
@@ -265,6 +270,42 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
+/* Estimates memory and time before anything is allocated.  --dry-run prints the
+ * estimate and returns 0; a run whose estimate exceeds 90% of the memory available is
+ * refused (exit 1) with the largest trajectory count that would fit.  Returns -1 when
+ * the run should go ahead. */
+static int check_resources(const gs_scenario *sc, const cli_args *a, const char *output)
+{
+    gs_estimate e;
+    estimate_run(sc, &a->run, &e);
+    double avail = estimate_available_memory();
+    uint64_t fit = estimate_max_trajectories(&e, 0.9 * avail);
+    if (a->dry_run) {
+        printf("gapsim: dry run of scenario '%s' -> %s\n", sc->name, output);
+        printf("  %llu trajectories x %d cycles", (unsigned long long)e.trajectories,
+               (int)sc->params.run_cycles);
+        if (e.points > 1) printf(" x %llu sweep points", (unsigned long long)e.points);
+        printf(", %d threads\n", e.threads);
+        printf("  memory: about %.0f MB (%.0f bytes per trajectory", e.bytes / 1e6,
+               e.bytes_per_trajectory);
+        if (e.concurrent > 1) printf(", %d points at once", e.concurrent);
+        printf(")\n  time:   about %.1f s (rough: ~200 ns of CPU per trajectory-cycle)\n",
+               e.seconds);
+        if (avail > 0)
+            printf("  available memory %.0f MB: at most %llu trajectories per run fit\n",
+                   avail / 1e6, (unsigned long long)fit);
+        return 0;
+    }
+    if (avail > 0 && e.bytes > 0.9 * avail) {
+        fprintf(stderr,
+                "gapsim: %s: the run needs about %.0f MB but only %.0f MB of memory are "
+                "available; at most %llu trajectories fit (use --trajectories)\n",
+                sc->name, e.bytes / 1e6, avail / 1e6, (unsigned long long)fit);
+        return 1;
+    }
+    return -1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     cli_args a = {0};
@@ -283,6 +324,13 @@ static int cmd_run(int argc, char **argv)
         }
         output = default_path;
     }
+
+    rc = check_resources(&sc, &a, output);
+    if (rc >= 0) {
+        scenario_free(&sc);
+        return rc;
+    }
+    rc = 0;
 
     progress_state progress = {.tty = isatty(STDERR_FILENO), .quiet = a.quiet,
                                .start = omp_get_wtime()};

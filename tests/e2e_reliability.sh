@@ -86,3 +86,32 @@ unwritable() { # /proc accepts no new files, even from root
         { echo "exit $rc"; cat "$TMP/err"; return 1; }
 }
 check "unwritable location: exit 1, one line naming the path" unwritable
+
+# --- resource limits ---------------------------------------------------------------
+dry_run() {
+    "$GAPSIM" run scenarios/baseline.yaml -n 1000000 --dry-run -o "$TMP/dry.h5" >"$TMP/dry" || return 1
+    grep -q "memory: about" "$TMP/dry" && grep -q "time:" "$TMP/dry" || { cat "$TMP/dry"; return 1; }
+    [ ! -e "$TMP/dry.h5" ] || { echo "dry run wrote a file"; return 1; }
+}
+check "--dry-run prints the memory and time estimate and writes nothing" dry_run
+too_big() {
+    "$GAPSIM" run scenarios/baseline.yaml -q -n 100000000000 -o "$TMP/big.h5" 2>"$TMP/err"
+    local rc=$?
+    [ "$rc" -eq 1 ] && grep -q "at most [0-9]* trajectories fit" "$TMP/err" && [ ! -e "$TMP/big.h5" ] ||
+        { echo "exit $rc"; cat "$TMP/err"; return 1; }
+}
+check "a run that cannot fit in memory is refused with the largest size that fits" too_big
+estimate_close() { # the estimate is within [0.8, 1.5] of the measured peak (max RSS)
+    local est rss
+    est=$("$GAPSIM" run scenarios/baseline.yaml -n 1000000 -t 2 --dry-run | sed -n 's/.*memory: about \([0-9]*\) MB.*/\1/p')
+    rss=$( { /usr/bin/time -f '%M' "$GAPSIM" run scenarios/baseline.yaml -q -n 1000000 -t 2 -o "$TMP/est.h5"; } 2>&1 | tail -n 1)
+    rss=$((rss / 1000))
+    echo "estimate $est MB, measured $rss MB"
+    [ "$((est * 10))" -ge "$((rss * 8))" ] && [ "$((est * 10))" -le "$((rss * 15))" ]
+}
+if [ "${BUILD#*san}" != "$BUILD" ]; then
+    n=$((n + 1))
+    echo "ok $n - memory estimate vs measured peak # SKIP sanitizers change the memory use"
+else
+    check "memory estimate within 0.8-1.5x of the measured peak (10^6 trajectories)" estimate_close
+fi
