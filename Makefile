@@ -89,8 +89,9 @@ test check: $(BIN) $(TEST_BIN) $(BUILD)/tests/pcg_ref
 $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
-bench: $(BIN) $(BUILD)/bench_rng
+bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor
 	BUILD=$(BUILD) bash tests/bench/bench.sh
+	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 
 PREFIX  ?= /usr/local
 install: $(BIN)
@@ -143,7 +144,6 @@ install-analysis:
 # part of `make bench` (tests/bench/bench.sh).
 $(BUILD)/bench_floor: tests/bench/bench_floor.c sim/vmath.h $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
-bench: $(BUILD)/bench_floor
 
 # --- sweeps and sensitivity (issue 3): a 100-point sweep of 100,000 trajectories each
 # and a Sobol-index run, with point-runs per minute (tests/bench/bench_sweep.sh).
