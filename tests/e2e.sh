@@ -1,34 +1,7 @@
 #!/usr/bin/env bash
 # e2e.sh - end-to-end checks of the real gapsim binary; prints "ok N - name" or
 # "not ok N - name" per check (TAP style).  Run from the repository root.
-set -u
-BUILD=${BUILD:-build}
-PY=${PY:-/usr/bin/python3}
-case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-
-check() { # check NAME COMMAND...: ok if the command exits 0
-    local name=$1
-    shift
-    n=$((n + 1))
-    local out
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $name"
-    else
-        echo "not ok $n - $name"
-        echo "$out" | sed 's/^/    # /' | tail -n 15
-    fi
-}
-
-exit_code() { # exit_code WANT COMMAND...: the command exits with status WANT
-    local want=$1
-    shift
-    "$@" >"$TMP/last.out" 2>"$TMP/last.err"
-    local rc=$?
-    [ "$rc" -eq "$want" ] || { echo "exit $rc, wanted $want"; cat "$TMP/last.err"; return 1; }
-}
+. tests/lib_e2e.sh
 
 # --- usage -------------------------------------------------------------------------
 check "--help exits 0 and shows usage" bash -c "'$GAPSIM' --help | grep -q 'usage: gapsim run'"

@@ -4,35 +4,8 @@
 # with synthetic sensitivity datasets; bad files (older format version, truncated,
 # not HDF5, not gapsim's) get one clear line and a non-zero exit, never a traceback.
 # Prints "ok N - name" / "not ok N - name" per check.  Run from the repository root.
-set -u
-BUILD=${BUILD:-build}
-PY=${PY:-/usr/bin/python3}
-case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
+. tests/lib_e2e.sh
 export GAPSIM_ANALYSIS_DIR=$PWD/analysis   # the scripts of this tree, whatever BUILD is
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-
-check() { # check NAME COMMAND...: ok if the command exits 0
-    local name=$1
-    shift
-    n=$((n + 1))
-    local out
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $name"
-    else
-        echo "not ok $n - $name"
-        echo "$out" | sed 's/^/    # /' | tail -n 15
-    fi
-}
-
-exit_code() { # exit_code WANT COMMAND...: the command exits with status WANT
-    local want=$1
-    shift
-    "$@" >"$TMP/last.out" 2>"$TMP/last.err"
-    local rc=$?
-    [ "$rc" -eq "$want" ] || { echo "exit $rc, wanted $want"; cat "$TMP/last.err"; return 1; }
-}
 
 refused() { # refused WANT_EXIT NEEDLE COMMAND...: exit WANT_EXIT, one stderr line with NEEDLE
     local want=$1 needle=$2

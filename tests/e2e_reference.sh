@@ -5,27 +5,8 @@
 # each; and the comparison is sharp enough to reject a reference whose hardware
 # volatility is 10% off.  The statistics and limits are in tests/reference_agreement.py.
 # Prints "ok N - name" / "not ok N - name" per check.  Run from the repository root.
-set -u
-BUILD=${BUILD:-build}
-PY=${PY:-/usr/bin/python3}
-case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-
-check() { # check NAME COMMAND...: ok if the command exits 0
-    local name=$1
-    shift
-    n=$((n + 1))
-    local out
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $name"
-        echo "$out" | sed 's/^/    # /'
-    else
-        echo "not ok $n - $name"
-        echo "$out" | sed 's/^/    # /' | tail -n 15
-    fi
-}
+. tests/lib_e2e.sh
+CHECK_VERBOSE=1   # show the agreement figures of passing checks too
 
 rejects() { # rejects COMMAND...: the comparison ran and found the quantiles apart
     local out

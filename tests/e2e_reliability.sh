@@ -2,23 +2,8 @@
 # e2e_reliability.sh - interruptions and storage faults against the real binary.
 # Prints "ok N - name" / "not ok N - name".  Run from the repository root, as root for
 # the full-disk check (it mounts a small tmpfs; skipped with a note otherwise).
-set -u
-BUILD=${BUILD:-build}
-case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
-TMP=$(mktemp -d)
-cleanup() { mountpoint -q "$TMP/full" 2>/dev/null && umount "$TMP/full"; rm -rf "$TMP"; }
-trap cleanup EXIT
-n=0
-check() {
-    local name=$1
-    shift
-    n=$((n + 1))
-    local out
-    if out=$("$@" 2>&1); then echo "ok $n - $name"; else
-        echo "not ok $n - $name"
-        echo "$out" | sed 's/^/    # /' | tail -n 15
-    fi
-}
+. tests/lib_e2e.sh
+e2e_cleanup() { mountpoint -q "$TMP/full" 2>/dev/null && umount "$TMP/full"; }
 no_temp_files() { ! ls -a "$1" | grep -q '\.tmp\.'; }
 
 # A run long enough to interrupt (about 10 s on 2 cores), writing over an existing file.
@@ -110,8 +95,7 @@ estimate_close() { # the estimate is within [0.8, 1.5] of the measured peak (max
     [ "$((est * 10))" -ge "$((rss * 8))" ] && [ "$((est * 10))" -le "$((rss * 15))" ]
 }
 if [ "${BUILD#*san}" != "$BUILD" ]; then
-    n=$((n + 1))
-    echo "ok $n - memory estimate vs measured peak # SKIP sanitizers change the memory use"
+    skip "memory estimate vs measured peak" "sanitizers change the memory use"
 else
     check "memory estimate within 0.8-1.5x of the measured peak (10^6 trajectories)" estimate_close
 fi

@@ -3,26 +3,7 @@
 # the real binary; prints "ok N - name" / "not ok N - name" (TAP style).  Run from the
 # repository root.  (Malformed distributions and sweeps are in tests/data/bad/, which
 # tests/e2e.sh runs.)
-set -u
-BUILD=${BUILD:-build}
-PY=${PY:-/usr/bin/python3}
-case $BUILD in /*) GAPSIM=$BUILD/gapsim ;; *) GAPSIM=$PWD/$BUILD/gapsim ;; esac
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-n=0
-
-check() { # check NAME COMMAND...: ok if the command exits 0
-    local name=$1
-    shift
-    n=$((n + 1))
-    local out
-    if out=$("$@" 2>&1); then
-        echo "ok $n - $name"
-    else
-        echo "not ok $n - $name"
-        echo "$out" | sed 's/^/    # /' | tail -n 15
-    fi
-}
+. tests/lib_e2e.sh
 
 # --- sweeps ----------------------------------------------------------------------------
 sweep_small() { # sweep_small OUT THREADS [extra]
