@@ -29,6 +29,10 @@ static const struct {
     {"--crn", "sweep.crn=true", 0},
 };
 
+/* The rewritten argument list: kept here so it stays reachable until the process
+ * exits, as the original argv does. */
+static char **volatile rewritten_argv; /* volatile: the store must not be optimised away */
+
 int cli_sweep_rewrite(int *argc, char ***argv)
 {
     if (*argc < 2 || (strcmp((*argv)[1], "run") != 0 && strcmp((*argv)[1], "sweep") != 0 &&
@@ -73,6 +77,6 @@ int cli_sweep_rewrite(int *argc, char ***argv)
     }
     out[n] = NULL;
     *argc = n;
-    *argv = out;
+    *argv = rewritten_argv = out;
     return 0;
 }

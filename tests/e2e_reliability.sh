@@ -99,3 +99,16 @@ if [ "${BUILD#*san}" != "$BUILD" ]; then
 else
     check "memory estimate within 0.8-1.5x of the measured peak (10^6 trajectories)" estimate_close
 fi
+
+# --- memory errors and leaks (valgrind; the sanitizer build is checked by ASan instead)
+under_valgrind() { # a small plain run and a small sweep: no memory error, no definite leak
+    valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
+        "$GAPSIM" run scenarios/baseline.yaml -q -n 500 -t 1 -o "$TMP/vg.h5" &&
+        valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
+            "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 50 -t 1 -o "$TMP/vg2.h5"
+}
+if [ "${BUILD#*san}" != "$BUILD" ] || ! command -v valgrind >/dev/null; then
+    skip "small runs are clean under valgrind" "sanitizer build or no valgrind"
+else
+    check "small runs are clean under valgrind (no memory error, no definite leak)" under_valgrind
+fi
