@@ -1,6 +1,7 @@
 # gapsim - plain Makefile.  `make help` lists the targets.
 #
 # Switches:  SANITIZE=address,undefined   build everything with sanitizers (into build-san/)
+#            MPI=1                        OpenMPI + parallel HDF5 (into build-mpi/)
 #            NATIVE=1                     add -march=native
 #            PREFIX=/usr/local DESTDIR=   for `make install`
 
@@ -19,6 +20,14 @@ HDF5_LIBS   := $(shell pkg-config --libs hdf5-serial 2>/dev/null) -lhdf5_hl
 ifeq ($(HDF5_LIBS),-lhdf5_hl)
 HDF5_CFLAGS := -I/usr/include/hdf5/serial
 HDF5_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lhdf5_hl
+endif
+# MPI=1: OpenMPI and Debian's parallel HDF5 (libhdf5-openmpi-dev), built into build-mpi/.
+# The default build stays serial and needs neither.
+ifdef MPI
+CC          := mpicc
+BUILD       := build-mpi
+HDF5_CFLAGS := $(shell pkg-config --cflags hdf5-openmpi) -DGAPSIM_MPI
+HDF5_LIBS   := $(shell pkg-config --libs hdf5-openmpi) -lhdf5_hl
 endif
 
 CFLAGS   ?= $(OPT) -g
@@ -150,3 +159,16 @@ $(BUILD)/bench_floor: tests/bench/bench_floor.c sim/vmath.h $(LIB)
 .PHONY: bench-sweep
 bench-sweep: $(BIN)
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
+
+# --- beyond one machine (issue 4): MPI tests and scaling figures of the MPI build.
+# `make MPI=1 test-mpi` builds build-mpi/gapsim and runs tests/e2e_mpi.sh with it (the
+# serial `make test` runs the same script's shard/merge checks, and its mpirun checks
+# when build-mpi/gapsim exists); `make MPI=1 bench-mpi` prints strong and weak scaling
+# for 1, 2 and 3 ranks (tests/bench/bench_mpi.sh).
+.PHONY: test-mpi bench-mpi
+test-mpi: $(BIN)
+	@out=$$(BUILD=$(BUILD) bash tests/e2e_mpi.sh 2>&1); echo "$$out"; \
+	p=$$(echo "$$out" | grep -c '^ok '); f=$$(echo "$$out" | grep -c '^not ok '); \
+	echo "$$p passed, $$f failed"; [ "$$f" -eq 0 ]
+bench-mpi: $(BIN)
+	BUILD=$(BUILD) bash tests/bench/bench_mpi.sh

@@ -41,23 +41,6 @@ enum { EXIT_USAGE = 2, EXIT_FAILURE_RUN = 1 };
 
 static const char default_python[] = "/usr/bin/python3";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gapsim: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'gapsim --help'.\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-static int report_error(const gs_error *err)
-{
-    fprintf(stderr, "gapsim: %s\n", err->msg);
-    return gs_status_exit_code(err->status);
-}
 
 /* Parses a sweep point index (0..LONG_MAX); returns 0 on success. */
 static int parse_point(const char *s, long *out)
@@ -90,26 +73,26 @@ static int tool_parse(int argc, char **argv, int want_files, int allow_output, i
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (allow_output && (!strcmp(arg, "-o") || !strcmp(arg, "--output"))) {
-            if (!val) return usage_error("%s needs a path", arg);
+            if (!val) return cli_usage_error("%s needs a path", arg);
             a->output = val, i++;
         } else if (allow_point && (!strcmp(arg, "--point") || !strcmp(arg, "--point-a") ||
                                    !strcmp(arg, "--point-b"))) {
             long p;
             if (parse_point(val, &p))
-                return usage_error("%s needs a point index (0, 1, ...), got '%s'", arg,
+                return cli_usage_error("%s needs a point index (0, 1, ...), got '%s'", arg,
                                    val ? val : "");
             if (strcmp(arg, "--point-b")) a->point[0] = p;
             if (strcmp(arg, "--point-a")) a->point[1] = p;
             i++;
         } else if (arg[0] == '-' && arg[1]) {
-            return usage_error("unknown option '%s' for %s", arg, argv[1]);
+            return cli_usage_error("unknown option '%s' for %s", arg, argv[1]);
         } else {
-            if (a->n_files == want_files) return usage_error("unexpected argument '%s'", arg);
+            if (a->n_files == want_files) return cli_usage_error("unexpected argument '%s'", arg);
             a->file[a->n_files++] = arg;
         }
     }
     if (a->n_files < want_files)
-        return usage_error("%s needs %s", argv[1],
+        return cli_usage_error("%s needs %s", argv[1],
                            want_files == 2 ? "two result files" : "a result file");
     return 0;
 }
@@ -126,7 +109,7 @@ static int cmd_summary(int argc, char **argv)
     gs_scenario sc;
     gs_result res;
     gs_error err;
-    if (h5in_read(a.file[0], a.point[0], &sc, &res, &err) != GS_OK) return report_error(&err);
+    if (h5in_read(a.file[0], a.point[0], &sc, &res, &err) != GS_OK) return cli_report(&err);
     summary_print(stdout, &sc, &res);
     engine_result_free(&res);
     scenario_free(&sc);
@@ -271,11 +254,11 @@ static int cmd_compare(int argc, char **argv)
     gs_scenario sc[2];
     gs_result res[2];
     gs_error err;
-    if (h5in_read(a.file[0], a.point[0], &sc[0], &res[0], &err) != GS_OK) return report_error(&err);
+    if (h5in_read(a.file[0], a.point[0], &sc[0], &res[0], &err) != GS_OK) return cli_report(&err);
     if (h5in_read(a.file[1], a.point[1], &sc[1], &res[1], &err) != GS_OK) {
         engine_result_free(&res[0]);
         scenario_free(&sc[0]);
-        return report_error(&err);
+        return cli_report(&err);
     }
     printf("gapsim compare: B against A\n");
     compare_header("A", a.file[0], &sc[0], &res[0], a.point[0]);
@@ -423,7 +406,7 @@ static int cmd_python(int argc, char **argv, int is_report)
     if (rc) return rc;
     h5in_info info;
     gs_error err;
-    if (h5in_probe(a.file[0], &info, &err) != GS_OK) return report_error(&err);
+    if (h5in_probe(a.file[0], &info, &err) != GS_OK) return cli_report(&err);
     char dir[PATH_MAX], script[PATH_MAX + 32], out[PATH_MAX], stem[256];
     if (analysis_dir(dir, sizeof dir)) {
         fprintf(stderr, "gapsim: cannot find the analysis scripts (gapsim_plot.py); set "
@@ -471,5 +454,5 @@ int cli_tools_main(int argc, char **argv)
     if (!strcmp(cmd, "compare")) return cmd_compare(argc, argv);
     if (!strcmp(cmd, "plot")) return cmd_python(argc, argv, 0);
     if (!strcmp(cmd, "report")) return cmd_python(argc, argv, 1);
-    return usage_error("unknown command '%s'", cmd);
+    return cli_usage_error("unknown command '%s'", cmd);
 }

@@ -11,6 +11,13 @@
  * Block j covers trajectories [jB, min(N, (j+1)B)).  The cycle loop is outside and the
  * blocks inside, because each cycle's statistics need every trajectory's value of that
  * cycle; the record buffer is reused from cycle to cycle.
+ *
+ * MPI ranks (and --shard slices) own contiguous runs of whole blocks (engine_slice);
+ * the arrays above then hold only the rank's trajectories.  The blocks' moments are
+ * merged over a fixed binary tree of block indices (tree_eval), the same for any
+ * split; ranges, non-finite counts and outcome counts are exact; quantiles are exact
+ * order statistics (stats_dist.h across ranks).  So every rank count gives the serial
+ * run's bits.
  */
 #include "engine.h"
 
@@ -22,6 +29,7 @@
 
 #include "sensitivity.h"
 #include "stats.h"
+#include "stats_dist.h"
 #include "sweep.h"
 
 static double now_seconds(void) { return omp_get_wtime(); }
@@ -49,8 +57,29 @@ typedef struct {
     size_t nblocks;
     stats_qsel **qsel; /* one workspace per thread */
     int threads;
-    const engine_job *job;
+    const engine_job *job; /* the job as seen by this rank: streams, draws from gfirst */
+    size_t nglobal;        /* trajectories of the whole job */
+    size_t gfirst;         /* global index of this rank's first trajectory */
+    size_t nblocks_global;
+    const gs_comm *comm;   /* NULL unless distributed over more than one rank */
+    int replay;            /* values come from opt->source, not the model */
+    int shard;             /* a --shard slice: values go to opt->sink, no statistics */
 } run_memory;
+
+void engine_slice(uint64_t n, uint64_t part, uint64_t parts, uint64_t *first, uint64_t *count)
+{
+    uint64_t nb = (n + ENGINE_BLOCK - 1) / ENGINE_BLOCK, b0, bc;
+    comm_split(nb, (int)part, (int)parts, &b0, &bc);
+    uint64_t end = (b0 + bc) * ENGINE_BLOCK;
+    *first = b0 * ENGINE_BLOCK;
+    if (*first > n) *first = n;
+    *count = (end < n ? end : n) - *first;
+}
+
+int engine_distributed(const gs_run_options *opt)
+{
+    return opt && opt->comm && opt->comm->size > 1;
+}
 
 static void run_free(run_memory *w)
 {
@@ -119,7 +148,7 @@ static void step_uncertain(run_memory *w, size_t first, size_t count, int k, int
 static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
 {
     size_t n = w->n, nblocks = w->nblocks;
-    int uncertain = w->job->d > 0, with_stats = !w->job->outcomes_only;
+    int uncertain = w->job->d > 0, with_stats = !w->job->outcomes_only && !w->shard;
 #pragma omp parallel for schedule(static) num_threads(w->threads)
     for (size_t j = 0; j < nblocks; j++) {
         size_t first = j * ENGINE_BLOCK;
@@ -129,7 +158,9 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
         for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * n + first;
         /* uncertain: record and advance together (the record buffer is not touched by
          * advance), so that each trajectory's model is derived once per cycle */
-        if (uncertain)
+        if (w->replay)
+            ; /* the source filled the record */
+        else if (uncertain)
             step_uncertain(w, first, count, k, last);
         else
             model_record(m, &b, k, out);
@@ -139,40 +170,165 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
             for (int q = 0; q < METRIC_COUNT; q++)
                 memcpy(w->metric0 + (size_t)q * n + first, out[model_metrics[q]],
                        count * sizeof(double));
-        if (!uncertain && !last) model_advance(m, &b, k, w->rng + first);
+        if (!uncertain && !last && !w->replay) model_advance(m, &b, k, w->rng + first);
     }
 }
 
-/* Mean, standard deviation and exact quantiles of every variable at cycle k.  One
- * thread handles a whole variable: the blocks' moments are merged in block order and
- * quantiles are exact, so the numbers do not depend on the thread count. */
+/* ---- the fixed merge tree of block moments ------------------------------------------
+
+ * Node (a, L) covers blocks [a, a + 2^L) (a a multiple of 2^L); its moments are
+ *   node(a, 0) = block a,   node(a, L) = merge(node(a, L−1), node(a + 2^(L−1), L−1)),
+ * blocks at or past the last one being empty (and merging an empty set is exact
+ * identity).  The root covers [0, 2^H) ⊇ all blocks.  A rank computes the maximal
+ * aligned nodes inside its run of blocks (tree_cover); the ranks exchange them and
+ * every rank evaluates the root from them (tree_eval).  The value of a node does not
+ * depend on which nodes were precomputed, so any split gives the same bits, and the
+ * serial run (one rank owning every block) is the same computation. */
+
+enum { TREE_MAX_COVER = 128 };
+
+typedef struct {
+    uint64_t start, level;
+    stats_moments m[VAR_COUNT];
+    double min[VAR_COUNT], max[VAR_COUNT];
+    uint64_t nonfinite[VAR_COUNT];
+} tree_node;
+
+/* The maximal aligned nodes covering blocks [b0, b1), in order; returns their number. */
+static size_t tree_cover(uint64_t b0, uint64_t b1, uint64_t *start, unsigned *level)
+{
+    size_t n = 0;
+    while (b0 < b1) {
+        unsigned L = 0;
+        while (L < 63 && b0 % ((uint64_t)2 << L) == 0 && b0 + ((uint64_t)2 << L) <= b1) L++;
+        start[n] = b0, level[n] = L, n++;
+        b0 += (uint64_t)1 << L;
+    }
+    return n;
+}
+
+/* Node (a, L) of variable v from this rank's blocks (blk[0] is global block gb0); the
+ * node lies inside the rank's blocks. */
+static stats_moments tree_local(const stats_block *blk, uint64_t gb0, uint64_t a, unsigned L)
+{
+    if (L == 0) return blk[a - gb0].moments;
+    const uint64_t half = (uint64_t)1 << (L - 1);
+    stats_moments left = tree_local(blk, gb0, a, L - 1);
+    const stats_moments right = tree_local(blk, gb0, a + half, L - 1);
+    stats_moments_merge(&left, &right);
+    return left;
+}
+
+/* Node (a, L) of variable v from the precomputed nodes[0..nn) (sorted by start, disjoint,
+ * covering every block below nb). */
+static stats_moments tree_eval(const tree_node *nodes, size_t nn, uint64_t nb, uint64_t a,
+                               unsigned L, int v)
+{
+    stats_moments empty = {0, 0, 0};
+    if (a >= nb) return empty;
+    size_t lo = 0, hi = nn; /* binary search for start == a */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (nodes[mid].start < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < nn && nodes[lo].start == a && nodes[lo].level == L) return nodes[lo].m[v];
+    if (L == 0) return empty; /* not reached: every block is covered */
+    const uint64_t half = (uint64_t)1 << (L - 1);
+    stats_moments left = tree_eval(nodes, nn, nb, a, L - 1, v);
+    const stats_moments right = tree_eval(nodes, nn, nb, a + half, L - 1, v);
+    stats_moments_merge(&left, &right);
+    return left;
+}
+
+/* This rank's cover nodes of cycle k's block statistics into *out (malloc'd); across
+ * ranks, every rank's nodes concatenated in rank order (block order). */
+static gs_status tree_nodes(const run_memory *w, tree_node **out, size_t *nn, gs_error *err)
+{
+    uint64_t start[TREE_MAX_COVER];
+    unsigned level[TREE_MAX_COVER];
+    const uint64_t gb0 = w->gfirst / ENGINE_BLOCK;
+    const size_t nc = tree_cover(gb0, gb0 + w->nblocks, start, level);
+    tree_node *mine = calloc(nc ? nc : 1, sizeof *mine);
+    gs_status st = mine ? GS_OK : gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == GS_OK && i < nc; i++) {
+        mine[i].start = start[i], mine[i].level = level[i];
+        for (int v = 0; v < VAR_COUNT; v++) {
+            const stats_block *blk = w->blocks + (size_t)v * w->nblocks;
+            mine[i].m[v] = tree_local(blk, gb0, start[i], level[i]);
+            const stats_block *b = blk + (start[i] - gb0);
+            double mn = b[0].min, mx = b[0].max;
+            uint64_t nf = 0;
+            for (uint64_t j = 0; j < ((uint64_t)1 << level[i]); j++) {
+                mn = b[j].min < mn ? b[j].min : mn;
+                mx = b[j].max > mx ? b[j].max : mx;
+                nf += b[j].nonfinite;
+            }
+            mine[i].min[v] = mn, mine[i].max[v] = mx, mine[i].nonfinite[v] = nf;
+        }
+    }
+    if (!w->comm) {
+        *out = mine, *nn = nc;
+        return st;
+    }
+    st = comm_agree(w->comm, st, err);
+    void *all = NULL;
+    size_t bytes = 0;
+    if (st == GS_OK && comm_allgather_bytes(w->comm, mine, nc * sizeof *mine, &all, &bytes) != GS_OK)
+        st = gs_error_set(err, GS_ERR_INTERNAL, "MPI gather of block moments failed");
+    free(mine);
+    *out = all, *nn = bytes / sizeof(tree_node);
+    return st;
+}
+
+/* Mean, standard deviation and exact quantiles of every variable at cycle k from the
+ * tree of block moments, the exact range and the exact quantiles.  Serially one thread
+ * handles a whole variable; across ranks the variables go in order on the main thread
+ * (every rank makes the same collective calls). */
 static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error *err)
 {
     size_t n = w->n;
-    gs_status status = GS_OK;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(w->threads)
+    tree_node *nodes;
+    size_t nn;
+    gs_status status = tree_nodes(w, &nodes, &nn, err);
+    if (status != GS_OK) {
+        free(nodes);
+        return status;
+    }
+    unsigned H = 0;
+    while (((uint64_t)1 << H) < w->nblocks_global) H++;
+    const int dist = w->comm != NULL;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(dist ? 1 : w->threads)
     for (int v = 0; v < VAR_COUNT; v++) {
         const double *x = w->record + (size_t)v * n;
-        const stats_block *blk = w->blocks + (size_t)v * w->nblocks;
-        stats_moments acc = {0, 0, 0};
-        double min = blk[0].min, max = blk[0].max;
-        size_t nonfinite = 0;
-        for (size_t j = 0; j < w->nblocks; j++) {
-            stats_moments_merge(&acc, &blk[j].moments);
-            min = blk[j].min < min ? blk[j].min : min;
-            max = blk[j].max > max ? blk[j].max : max;
-            nonfinite += blk[j].nonfinite;
+        const stats_moments acc = tree_eval(nodes, nn, w->nblocks_global, 0, H, v);
+        double min = nodes[0].min[v], max = nodes[0].max[v];
+        uint64_t nonfinite = 0;
+        for (size_t j = 0; j < nn; j++) {
+            min = nodes[j].min[v] < min ? nodes[j].min[v] : min;
+            max = nodes[j].max[v] > max ? nodes[j].max[v] : max;
+            nonfinite += nodes[j].nonfinite[v];
         }
         res->mean[result_ix(res, v, k)] = acc.mean;
         res->sd[result_ix(res, v, k)] = stats_moments_sd(&acc);
         double *q = res->quantile + result_qix(res, v, k, 0);
-        stats_qsel *ws = w->qsel[omp_get_thread_num()];
         gs_error local;
-        gs_status s = nonfinite == 0
-                          ? stats_quantiles_finite(ws, x, n, min, max, res->quantile_levels,
-                                                   res->n_quantiles, q, &local)
-                          : stats_quantiles(ws, x, n, res->quantile_levels, res->n_quantiles, q,
-                                            NULL, &local);
+        gs_status s;
+        if (dist) {
+            uint64_t kmin = stats_key(min), kmax = stats_key(max), nf = w->nglobal;
+            s = nonfinite == 0 ? GS_OK : stats_dist_range(w->comm, x, n, &kmin, &kmax, &nf, &local);
+            if (s == GS_OK)
+                s = stats_dist_quantiles(w->comm, x, n, kmin, kmax, nf, res->quantile_levels,
+                                         res->n_quantiles, q, &local);
+        } else {
+            stats_qsel *ws = w->qsel[omp_get_thread_num()];
+            s = nonfinite == 0 ? stats_quantiles_finite(ws, x, n, min, max, res->quantile_levels,
+                                                        res->n_quantiles, q, &local)
+                               : stats_quantiles(ws, x, n, res->quantile_levels,
+                                                 res->n_quantiles, q, NULL, &local);
+        }
 #pragma omp critical(engine_stats_error)
         {
             res->nonfinite[v] += nonfinite;
@@ -182,6 +338,7 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
             }
         }
     }
+    free(nodes);
     return status;
 }
 
@@ -195,7 +352,8 @@ static int job_column(const engine_job *job, gs_param_id id)
 
 /* Outcome classes at the horizon: integer counts, then p, SE and Wilson intervals.
  * The class thresholds are the trajectory's own when they are uncertain. */
-static void outcomes(const run_memory *w, const gs_model *m, gs_result *res)
+static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res,
+                          gs_error *err)
 {
     size_t n = w->n;
     const engine_job *job = w->job;
@@ -204,47 +362,52 @@ static void outcomes(const run_memory *w, const gs_model *m, gs_result *res)
     for (int q = 0; q < METRIC_COUNT; q++) {
         const double *m0 = w->metric0 + (size_t)q * n;
         const double *mk = w->record + (size_t)model_metrics[q] * n;
-        uint64_t count[OUTCOME_COUNT] = {0, 0, 0};
+        uint64_t *count = res->outcome_count[q];
+        for (int o = 0; o < OUTCOME_COUNT; o++) count[o] = 0;
         for (size_t i = 0; i < n; i++)
             count[model_classify(
                 m0[i], mk[i],
                 c_up < 0 ? m->p.outcome_compound_ratio : job->values[i * job->d + (size_t)c_up],
                 c_down < 0 ? m->p.outcome_collapse_ratio
                            : job->values[i * job->d + (size_t)c_down])]++;
-        for (int o = 0; o < OUTCOME_COUNT; o++) {
-            res->outcome_count[q][o] = count[o];
-            stats_proportion(count[o], n, 1.959963984540054, &res->outcome_probability[q][o],
-                             &res->outcome_stderr[q][o], &res->outcome_ci_low[q][o],
-                             &res->outcome_ci_high[q][o]);
-        }
     }
+    if (w->comm && comm_sum_u64(w->comm, &res->outcome_count[0][0],
+                                METRIC_COUNT * OUTCOME_COUNT) != GS_OK)
+        return gs_error_set(err, GS_ERR_INTERNAL, "MPI sum of outcome counts failed");
+    for (int q = 0; q < METRIC_COUNT; q++)
+        for (int o = 0; o < OUTCOME_COUNT; o++)
+            stats_proportion(res->outcome_count[q][o], w->nglobal, 1.959963984540054,
+                             &res->outcome_probability[q][o], &res->outcome_stderr[q][o],
+                             &res->outcome_ci_low[q][o], &res->outcome_ci_high[q][o]);
+    return GS_OK;
 }
 
 /* Copies cycle k of the first n_paths trajectories into the path store. */
 static void store_paths(const run_memory *w, gs_result *res, int k)
 {
     for (int v = 0; v < VAR_COUNT; v++)
-        for (uint64_t i = 0; i < res->n_paths; i++)
-            res->paths[((size_t)v * res->n_paths + i) * (size_t)res->n_cycles + (size_t)k] =
+        for (uint64_t i = 0; i < res->paths_count; i++)
+            res->paths[((size_t)v * res->paths_count + i) * (size_t)res->n_cycles + (size_t)k] =
                 (float)w->record[(size_t)v * w->n + i];
 }
 
 static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *err)
 {
     size_t nc = (size_t)res->n_cycles, nq = res->n_quantiles;
-    w->state = malloc(MODEL_STATE_ARRAYS * n * sizeof(double));
-    w->rng = malloc(n * sizeof(rng_pcg32));
-    w->record = malloc(VAR_COUNT * n * sizeof(double));
-    w->metric0 = malloc(METRIC_COUNT * n * sizeof(double));
+    size_t n1 = n ? n : 1; /* a rank with nothing to do still has valid pointers */
+    w->state = w->replay ? NULL : malloc(MODEL_STATE_ARRAYS * n1 * sizeof(double));
+    w->rng = w->replay ? NULL : malloc(n1 * sizeof(rng_pcg32));
+    w->record = malloc(VAR_COUNT * n1 * sizeof(double));
+    w->metric0 = malloc(METRIC_COUNT * n1 * sizeof(double));
     w->nblocks = (n + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
-    w->blocks = malloc(VAR_COUNT * w->nblocks * sizeof(stats_block));
+    w->blocks = malloc(VAR_COUNT * (w->nblocks ? w->nblocks : 1) * sizeof(stats_block));
     w->qsel = calloc((size_t)w->threads, sizeof *w->qsel);
     res->mean = calloc(VAR_COUNT * nc, sizeof(double));
     res->sd = calloc(VAR_COUNT * nc, sizeof(double));
     res->quantile = calloc(VAR_COUNT * nc * nq, sizeof(double));
-    if (res->n_paths) res->paths = calloc(VAR_COUNT * res->n_paths * nc, sizeof(float));
-    int ok = w->state && w->rng && w->record && w->metric0 && w->blocks && w->qsel && res->mean &&
-             res->sd && res->quantile && (!res->n_paths || res->paths);
+    if (res->paths_count) res->paths = calloc(VAR_COUNT * res->paths_count * nc, sizeof(float));
+    int ok = ((w->state && w->rng) || w->replay) && w->record && w->metric0 && w->blocks && w->qsel && res->mean &&
+             res->sd && res->quantile && (!res->paths_count || res->paths);
     for (int t = 0; ok && !w->job->outcomes_only && t < w->threads; t++)
         ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
     if (!ok)
@@ -262,12 +425,37 @@ static void export_metrics(const run_memory *w, int k, int last)
     const engine_job *job = w->job;
     for (int q = 0; q < METRIC_COUNT; q++) {
         const double *src = w->record + (size_t)model_metrics[q] * w->n;
+        const size_t N = w->nglobal, at = w->gfirst;
         if (job->cycle_metrics)
-            memcpy(job->cycle_metrics + ((size_t)k * METRIC_COUNT + (size_t)q) * w->n, src,
+            memcpy(job->cycle_metrics + ((size_t)k * METRIC_COUNT + (size_t)q) * N + at, src,
                    w->n * sizeof(double));
         if (last && job->horizon_metrics)
-            memcpy(job->horizon_metrics + (size_t)q * w->n, src, w->n * sizeof(double));
+            memcpy(job->horizon_metrics + (size_t)q * N + at, src, w->n * sizeof(double));
     }
+}
+
+/* Across ranks: every rank's part of the job's metric outputs, gathered so that each
+ * rank holds them all (rows of nglobal values, rank slices in order). */
+static gs_status gather_metrics(const run_memory *w, int n_cycles, gs_error *err)
+{
+    const engine_job *job = w->job;
+    size_t rows = (job->horizon_metrics ? METRIC_COUNT : 0) +
+                  (job->cycle_metrics ? (size_t)n_cycles * METRIC_COUNT : 0);
+    for (size_t r = 0; r < rows; r++) {
+        double *row = r < (job->horizon_metrics ? (size_t)METRIC_COUNT : 0)
+                          ? job->horizon_metrics + r * w->nglobal
+                          : job->cycle_metrics +
+                                (r - (job->horizon_metrics ? METRIC_COUNT : 0)) * w->nglobal;
+        void *all = NULL;
+        size_t bytes = 0;
+        gs_status st = comm_allgather_bytes(w->comm, row + w->gfirst, w->n * sizeof(double), &all,
+                                            &bytes);
+        if (st == GS_OK && bytes == w->nglobal * sizeof(double)) memcpy(row, all, bytes);
+        free(all);
+        GS_RETURN_IF(st != GS_OK || bytes != w->nglobal * sizeof(double), err, GS_ERR_INTERNAL,
+                     "MPI gather of outcome metrics failed");
+    }
+    return GS_OK;
 }
 
 gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_run_options *opt,
@@ -283,7 +471,17 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     GS_RETURN_IF(n64 > (uint64_t)SIZE_MAX / 1024, err, GS_ERR_INPUT,
                  "run.trajectories: %llu is too large for this machine",
                  (unsigned long long)n64);
-    size_t n = (size_t)n64;
+    /* this rank's (or shard's) trajectories [first, first + count) */
+    const int dist = engine_distributed(opt), shard = opt->nshards > 0 && opt->sink;
+    uint64_t first = 0, count = n64;
+    if (dist) engine_slice(n64, (uint64_t)opt->comm->rank, (uint64_t)opt->comm->size, &first, &count);
+    if (shard) engine_slice(n64, opt->shard, opt->nshards, &first, &count);
+    size_t n = (size_t)count;
+    engine_job local = *job; /* streams and draws as seen from trajectory `first` */
+    local.first += first;
+    if (local.stream) local.stream += first;
+    if (local.values) local.values += first * job->d;
+
     res->trajectories = n64;
     res->seed = job->seed;
     res->n_cycles = model.cycles + 1;
@@ -291,46 +489,60 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     res->n_quantiles = sc->n_quantiles;
     memcpy(res->quantile_levels, sc->quantiles, sc->n_quantiles * sizeof(double));
     res->n_paths = opt->paths < n64 ? opt->paths : n64;
+    res->paths_first = first;
+    res->paths_count = res->n_paths > first ? (res->n_paths - first < n ? res->n_paths - first : n) : 0;
     res->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
 
-    run_memory w = {.n = n, .threads = res->threads, .job = job};
+    run_memory w = {.n = n, .threads = res->threads, .job = &local, .nglobal = (size_t)n64,
+                    .gfirst = (size_t)first, .comm = dist ? opt->comm : NULL,
+                    .replay = opt->source != NULL, .shard = shard};
+    w.nblocks_global = (w.nglobal + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     gs_status status = run_alloc(&w, res, n, err);
+    if (dist) status = comm_agree(opt->comm, status, err);
     if (status != GS_OK) goto fail;
 
     /* Cycle 0: generators and state. */
 #pragma omp parallel for schedule(static) num_threads(w.threads)
-    for (size_t first = 0; first < n; first += ENGINE_BLOCK) {
-        size_t count = n - first < ENGINE_BLOCK ? n - first : ENGINE_BLOCK;
-        for (size_t i = first; i < first + count; i++)
+    for (size_t b = 0; b < (w.replay ? 0 : n); b += ENGINE_BLOCK) {
+        size_t cnt = n - b < ENGINE_BLOCK ? n - b : ENGINE_BLOCK;
+        for (size_t i = b; i < b + cnt; i++)
             rng_stream(&w.rng[i], res->seed, job->shock_point,
-                       job->stream ? job->stream[i] : job->first + i);
-        gs_block b = block_view(&w, first, count);
+                       local.stream ? local.stream[i] : local.first + i);
+        gs_block blk = block_view(&w, b, cnt);
         if (job->d > 0)
-            step_uncertain(&w, first, count, -1, 0);
+            step_uncertain(&w, b, cnt, -1, 0);
         else
-            model_start(&model, &b);
+            model_start(&model, &blk);
     }
 
-    uint64_t total = (uint64_t)n * (uint64_t)res->n_cycles;
+    uint64_t total = n64 * (uint64_t)res->n_cycles;
     for (int k = 0; k < res->n_cycles; k++) {
         int last = k == res->n_cycles - 1;
         double t0 = now_seconds();
+        if (w.replay) status = opt->source(opt->source_ctx, k, first, n, w.record, err);
+        if (status != GS_OK) goto fail;
         step_cycle(&model, &w, k, last);
+        if (shard) status = opt->sink(opt->sink_ctx, k, first, n, w.record, err);
+        if (status != GS_OK) goto fail;
         double t1 = now_seconds();
-        if (!job->outcomes_only) status = cycle_statistics(&w, res, k, err);
+        if (!job->outcomes_only && !shard) status = cycle_statistics(&w, res, k, err);
         if (status != GS_OK) goto fail;
         export_metrics(&w, k, last);
-        if (res->n_paths) store_paths(&w, res, k);
-        if (last) outcomes(&w, &model, res);
+        if (res->paths_count) store_paths(&w, res, k);
+        if (last && !shard) status = outcomes(&w, &model, res, err);
+        if (status != GS_OK) goto fail;
         double t2 = now_seconds();
         res->time_model += t1 - t0;
         res->time_stats += t2 - t1;
-        if (opt->progress && opt->progress(opt->progress_ctx, (uint64_t)(k + 1) * n, total)) {
+        if (opt->progress && opt->progress(opt->progress_ctx, (uint64_t)(k + 1) * n64, total))
             status = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted at cycle %d of %d",
                                   k + 1, res->n_cycles);
-            goto fail;
-        }
+        if (dist) status = comm_agree(opt->comm, status, err); /* stop together */
+        if (status != GS_OK) goto fail;
     }
+    if (dist && (job->horizon_metrics || job->cycle_metrics))
+        status = gather_metrics(&w, res->n_cycles, err);
+    if (status != GS_OK) goto fail;
     run_free(&w);
     res->time_total = now_seconds() - t_start;
     return GS_OK;
@@ -561,6 +773,12 @@ gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result
     GS_RETURN_IF(sc->antithetic && sc->design != DESIGN_MONTE_CARLO, err, GS_ERR_INPUT,
                  "%s: run.antithetic: needs uncertainty.design monte_carlo (lhs and sobol "
                  "designs are balanced already)", sc->path);
+    GS_RETURN_IF((opt->nshards || opt->source) &&
+                     (sc->target_se > 0 || opt->target_se > 0 ||
+                      (sc->n_uncertain && sc->sensitivity.line)),
+                 err, GS_ERR_USAGE,
+                 "%s: --shard and merge do not support --target-se or a sensitivity: section "
+                 "(run those with MPI: mpirun -np R gapsim run ...)", sc->path);
     if (sc->sweep.kind != SWEEP_NONE) return sweep_run(sc, opt, res, err);
     GS_FORWARD(engine_run_point(sc, &sc->params, 0, opt, res, err));
     if (sc->n_uncertain && sc->sensitivity.line) {

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "comm.h"
 #include "error.h"
 #include "model.h"
 #include "scenario.h"
@@ -41,8 +42,10 @@ typedef struct {
     double outcome_ci_low[METRIC_COUNT][OUTCOME_COUNT];
     double outcome_ci_high[METRIC_COUNT][OUTCOME_COUNT];
     uint64_t nonfinite[VAR_COUNT]; /* non-finite values seen per variable (all cycles) */
-    uint64_t n_paths;         /* trajectories whose full paths are stored */
-    float *paths;             /* [VAR_COUNT][n_paths][n_cycles] or NULL */
+    uint64_t n_paths;         /* trajectories whose full paths are stored (all ranks) */
+    float *paths;             /* [VAR_COUNT][paths_count][n_cycles] or NULL: the stored
+                                 paths of trajectories paths_first .. + paths_count */
+    uint64_t paths_first, paths_count; /* this rank's rows (serial: 0 and n_paths) */
     int threads;              /* threads used */
     /* wall-clock split of the run, seconds */
     double time_model, time_stats, time_total;
@@ -61,6 +64,13 @@ typedef struct {
  * trajectory-cycles; return non-zero to stop the run (GS_ERR_INTERRUPTED). */
 typedef int (*engine_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
+/* The recorded values of one cycle of trajectories [first, first + n):
+ * record[v * n + i] for variable v.  A sink (--shard) receives them after each cycle; a
+ * source (gapsim merge) supplies them instead of the model.  Called from the main
+ * thread; jobs run in order (a sweep's points one after the other). */
+typedef gs_status (*engine_values_fn)(void *ctx, int k, uint64_t first, size_t n,
+                                      double *record, gs_error *err);
+
 typedef struct {
     uint64_t trajectories; /* overrides the scenario's when non-zero */
     uint64_t seed_set;     /* non-zero: use `seed` instead of the scenario's */
@@ -72,7 +82,21 @@ typedef struct {
     int threads;           /* 0 = all cores (omp_get_max_threads) */
     engine_progress_fn progress;
     void *progress_ctx;
+    /* Beyond one process (all zero / NULL for a plain run): */
+    const gs_comm *comm;   /* MPI ranks sharing the trajectories (NULL: this process) */
+    uint32_t shard, nshards; /* nshards > 0: run only slice `shard` and hand its values
+                                to `sink`; no statistics (--shard I/N) */
+    engine_values_fn sink, source; /* see engine_values_fn */
+    void *sink_ctx, *source_ctx;
+    struct gs_resume *checkpoint; /* sweeps: record finished points / read them back */
 } gs_run_options;
+
+/* Trajectories [*first, *first + *count) of n that part `part` of `parts` (an MPI rank or
+ * a shard) runs: whole blocks of ENGINE_BLOCK, blocks split as comm_split does. */
+void engine_slice(uint64_t n, uint64_t part, uint64_t parts, uint64_t *first, uint64_t *count);
+
+/* Non-zero when opt spreads runs over more than one MPI rank. */
+int engine_distributed(const gs_run_options *opt);
 
 /* One Monte Carlo run of n trajectories with explicit streams and per-trajectory
  * parameters: what engine_run, the sweeps and the sensitivity analysis are built on.

@@ -34,6 +34,15 @@
  *
  * Not thread-safe: one h5out_write at a time per process (HDF5 serial and the static
  * temporary-path buffer used by h5out_cleanup_on_signal).
+ *
+ * Across MPI ranks (h5out_write_comm, MPI build): every rank opens the temporary file
+ * (named by rank 0) with the MPI-IO driver and makes every call, in the same order:
+ * creating datasets, attributes, scales.  Data are written collectively; rank 0 writes
+ * the statistics (every rank holds the same) and each rank its own rows of the full
+ * paths (float32 memory into float32 file: no conversion, as collective writes of
+ * filtered datasets require).  Parallel HDF5 1.10 cannot write variable-length strings,
+ * so the string coordinates are created empty, and after the collective close rank 0
+ * reopens the file alone to fill them and write `completed`, then renames.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -81,10 +90,26 @@ void h5out_cleanup_on_signal(void)
     if (tmp_live) unlink(tmp_path);
 }
 
-/* The writer's context: the target path for messages and the caller's error. */
+/* String coordinates created but not yet written (parallel writes). */
+typedef struct h5_deferred {
+    char dset[160];        /* full path of the dataset */
+    size_t n;
+    char **names;          /* copies */
+    struct h5_deferred *next;
+} h5_deferred;
+
+/* The writer's context: the target path for messages and the caller's error; across
+ * ranks also this rank, the collective transfer list, the rows of this rank (rows_*),
+ * whether to skip the data (skip_data) and the deferred string coordinates. */
 typedef struct {
     const char *path;
     gs_error *err;
+    int par, rank;
+    hid_t dxpl;
+    const gs_comm *comm;
+    int rows_active, skip_data;
+    hsize_t rows_first, rows_count;
+    h5_deferred **deferred;
 } h5w;
 
 /* ---- errors --------------------------------------------------------------------- */
@@ -255,6 +280,30 @@ static gs_status var_labels(const h5w *w, hid_t dset, const char *long_name, con
     return GS_OK;
 }
 
+/* Writes data into dset: serially all of it; across ranks collectively, rank 0 all of
+ * it (or, with rows_active, each rank rows [rows_first, + rows_count) of axis 0 from a
+ * buffer of rows_count rows), the other ranks nothing. */
+static herr_t data_write(const h5w *w, hid_t dset, hid_t mtype, int rank, const hsize_t *dims,
+                         const void *data)
+{
+    if (!w->par) return H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    hsize_t mdims[8], start[8] = {0};
+    for (int i = 0; i < rank; i++) mdims[i] = dims[i];
+    int mine = w->rows_active ? w->rows_count > 0 : w->rank == 0;
+    if (w->rows_active) mdims[0] = w->rows_count ? w->rows_count : 1;
+    hid_t fspace = H5Dget_space(dset), mspace = H5Screate_simple(rank, mdims, NULL);
+    herr_t rc = fspace < 0 || mspace < 0 ? -1 : 0;
+    if (rc >= 0 && !mine) rc = H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0;
+    if (rc >= 0 && mine && w->rows_active) {
+        start[0] = w->rows_first;
+        rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, mdims, NULL);
+    }
+    if (rc >= 0) rc = H5Dwrite(dset, mtype, mspace, fspace, w->dxpl, data);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    return rc;
+}
+
 /* Creates dataset `name` in loc with dims[rank] of file type ftype and writes data
  * (memory type mtype) into it.  Datasets are chunked (chunk, or one chunk of the whole
  * dataset when chunk is NULL) with shuffle + deflate at `level`, except with level
@@ -279,7 +328,7 @@ static gs_status dset_write(const h5w *w, hid_t loc, const char *name, hid_t fty
     }
     hid_t dset = rc < 0 ? H5I_INVALID_HID
                         : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dset >= 0 && nelem > 0) rc = H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (dset >= 0 && nelem > 0 && !w->skip_data) rc = data_write(w, dset, mtype, rank, dims, data);
     gs_status st = dset < 0 || rc < 0 ? h5_fail(w, "writing dataset %s", name) : GS_OK;
     if (dcpl >= 0) H5Pclose(dcpl);
     if (space >= 0) H5Sclose(space);
@@ -309,10 +358,28 @@ static gs_status scale_strings(const h5w *w, hid_t loc, const char *name, size_t
                                const char *const *names, const char *long_name, hid_t *out)
 {
     hid_t t = str_type(H5T_VARIABLE);
+    h5w sw = *w;
+    sw.skip_data = w->par; /* parallel HDF5 cannot write them: see h5out_write_comm */
     gs_status st = t < 0 ? h5_fail(w, "making the string type of %s", name)
-                         : scale_write(w, loc, name, t, t, n, CONTIGUOUS, names, long_name,
+                         : scale_write(&sw, loc, name, t, t, n, CONTIGUOUS, names, long_name,
                                        NULL, out);
     if (t >= 0) H5Tclose(t);
+    if (st == GS_OK && w->par && w->rank == 0) {
+        h5_deferred *d = calloc(1, sizeof *d);
+        char **copy = calloc(n ? n : 1, sizeof *copy);
+        int ok = d && copy;
+        for (size_t i = 0; ok && i < n; i++) ok = (copy[i] = strdup(names[i])) != NULL;
+        if (ok) {
+            char where[128] = "";
+            H5Iget_name(loc, where, sizeof where);
+            snprintf(d->dset, sizeof d->dset, "%s%s%s", where, strcmp(where, "/") ? "/" : "", name);
+            d->n = n, d->names = copy, d->next = *w->deferred, *w->deferred = d;
+        } else {
+            for (size_t i = 0; copy && i < n; i++) free(copy[i]);
+            free(copy), free(d);
+            st = gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+        }
+    }
     return st;
 }
 
@@ -411,6 +478,11 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     sha256_hex(text, text_len, sha);
+    int threads = res->threads;
+    if (w->par && w->comm) { /* every rank must write the same attribute values */
+        comm_broadcast(w->comm, created, sizeof created);
+        comm_broadcast(w->comm, &threads, sizeof threads);
+    }
 
     GS_FORWARD(attr_str(w, root, "Conventions", "CF-1.8"));
     snprintf(buf, sizeof buf, "gapsim: %s", sc->name ? sc->name : "unnamed");
@@ -433,7 +505,7 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     GS_FORWARD(attr_str(w, root, "rng", rng_scheme));
     GS_FORWARD(attr_u64(w, root, "seed", res->seed));
     GS_FORWARD(attr_u64(w, root, "trajectories", res->trajectories));
-    GS_FORWARD(attr_int(w, root, "threads", res->threads));
+    GS_FORWARD(attr_int(w, root, "threads", threads));
     GS_FORWARD(attr_str(w, root, "created", created));
     if (res->n_quantiles)
         GS_FORWARD(attr_write(w, root, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
@@ -790,11 +862,15 @@ static gs_status paths_write(const h5w *w, hid_t root, const gs_result *res)
         st = scale_write(w, grp, "trajectory", H5T_STD_U64LE, H5T_NATIVE_UINT64, dims[0],
                          STATS_DEFLATE, index,
                          "trajectory index", "1", &scales[0]);
-    size_t per_var = (size_t)res->n_paths * (size_t)res->n_cycles;
+    /* across ranks each rank writes its own rows (res->paths holds only those) */
+    h5w pw = *w;
+    if (w->par) pw.rows_active = 1, pw.rows_first = res->paths_first, pw.rows_count = res->paths_count;
+    size_t per_var = (size_t)(w->par ? res->paths_count : res->n_paths) * (size_t)res->n_cycles;
+    static float none;
     for (int v = 0; st == GS_OK && v < VAR_COUNT; v++)
-        st = var_write(w, grp, model_vars[v].name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims,
-                       chunk, PATHS_DEFLATE, res->paths + (size_t)v * per_var, scales,
-                       model_vars[v].long_name, model_vars[v].units, "time");
+        st = var_write(&pw, grp, model_vars[v].name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims,
+                       chunk, PATHS_DEFLATE, per_var ? res->paths + (size_t)v * per_var : &none,
+                       scales, model_vars[v].long_name, model_vars[v].units, "time");
     for (int i = 0; i < 2; i++)
         if (scales[i] >= 0) H5Dclose(scales[i]);
     free(index);
@@ -869,21 +945,109 @@ static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_resu
     GS_RETURN_IF(res->n_cycles < 1 || !res->mean || !res->sd ||
                      (res->n_quantiles && !res->quantile) ||
                      res->n_quantiles > SCENARIO_MAX_QUANTILES ||
-                     (res->n_paths && !res->paths),
+                     (res->n_paths && !res->paths && res->paths_count),
                  w->err, GS_ERR_INTERNAL,
                  "writing %s: incomplete result (%d cycles, %zu quantiles)", w->path,
                  res->n_cycles, res->n_quantiles);
     return GS_OK;
 }
 
+/* The file's contents, all but the string coordinates' data when across ranks. */
+static gs_status contents_write(const h5w *w, hid_t root, const gs_scenario *sc,
+                                const gs_result *res, const h5out_meta *meta)
+{
+    gs_status st = root_attrs_write(w, root, sc, res, meta);
+    run_layout lay = {.pts = res, .P = 1, .point_scale = H5I_INVALID_HID};
+    if (st == GS_OK && res->sweep) {
+        lay.pts = res->sweep->points, lay.P = res->sweep->n_points, lay.sweep = 1;
+        st = sweep_coords_write(w, root, res, &lay);
+    }
+    if (st == GS_OK && (res->target_se > 0 || res->antithetic)) st = run_extras_write(w, root, res);
+    if (st == GS_OK) st = stats_write(w, root, res, &lay);
+    if (lay.point_scale >= 0) H5Dclose(lay.point_scale);
+    if (st == GS_OK && res->n_paths > 0) st = paths_write(w, root, res);
+    return st;
+}
+
+/* File creation and access properties: creation order on the root group's links and
+ * attributes; 1.8 object formats; a strong close so that H5Fclose also closes whatever
+ * a failure left open; across ranks the MPI-IO driver. */
+static gs_status file_props(const h5w *w, hid_t *fcpl, hid_t *fapl)
+{
+    *fcpl = H5Pcreate(H5P_FILE_CREATE), *fapl = H5Pcreate(H5P_FILE_ACCESS);
+    herr_t rc = *fcpl < 0 || *fapl < 0 ? -1 : H5Pset_link_creation_order(*fcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_attr_creation_order(*fcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_libver_bounds(*fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    if (rc >= 0) rc = H5Pset_fclose_degree(*fapl, H5F_CLOSE_STRONG);
+#ifdef GAPSIM_MPI
+    if (rc >= 0 && w->par) rc = H5Pset_fapl_mpio(*fapl, w->comm->handle, MPI_INFO_NULL);
+#endif
+    return rc < 0 ? h5_fail(w, "setting up file properties") : GS_OK;
+}
+
+static void deferred_free(h5_deferred *d)
+{
+    while (d) {
+        h5_deferred *next = d->next;
+        for (size_t i = 0; i < d->n; i++) free(d->names[i]);
+        free(d->names);
+        free(d);
+        d = next;
+    }
+}
+
+/* Rank 0 after the collective close: reopens the file alone, fills the string
+ * coordinates and writes `completed`. */
+static gs_status finish_alone(const h5w *w, const h5_deferred *d)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    hid_t file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(tmp_path, H5F_ACC_RDWR, fapl);
+    gs_status st = file < 0 ? h5_fail(w, "reopening temporary file %s", tmp_path) : GS_OK;
+    if (fapl >= 0) H5Pclose(fapl);
+    hid_t t = str_type(H5T_VARIABLE);
+    for (; st == GS_OK && d; d = d->next) {
+        hid_t dset = H5Dopen2(file, d->dset, H5P_DEFAULT);
+        if (dset < 0 || H5Dwrite(dset, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->names) < 0)
+            st = h5_fail(w, "writing dataset %s", d->dset);
+        if (dset >= 0) H5Dclose(dset);
+    }
+    if (t >= 0) H5Tclose(t);
+    hid_t root = st == GS_OK ? H5Gopen2(file, "/", H5P_DEFAULT) : H5I_INVALID_HID;
+    if (st == GS_OK && root < 0) st = h5_fail(w, "opening the root group");
+    if (st == GS_OK) st = attr_int(w, root, "completed", 1);
+    if (root >= 0) H5Gclose(root);
+    if (file >= 0 && H5Fclose(file) < 0 && st == GS_OK)
+        st = h5_fail(w, "closing temporary file %s", tmp_path);
+    return st;
+}
+
 gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_result *res,
                       const h5out_meta *meta, gs_error *err)
 {
-    h5w w = {path ? path : "", err};
+    return h5out_write_comm(path, sc, res, meta, NULL, err);
+}
+
+gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_result *res,
+                           const h5out_meta *meta, const gs_comm *comm, gs_error *err)
+{
+    h5_deferred *deferred = NULL;
+    h5w w = {path ? path : "", err, 0, 0, H5P_DEFAULT, comm, 0, 0, 0, 0, &deferred};
+#ifdef GAPSIM_MPI
+    w.par = comm && comm->size > 1;
+    w.rank = comm ? comm->rank : 0;
+#endif
     char dir[H5OUT_PATH_MAX];
     gs_error_clear(err);
-    GS_FORWARD(result_check(&w, sc, res));
-    GS_FORWARD(target_prepare(&w, dir, sizeof dir));
+    gs_status st = result_check(&w, sc, res);
+    if (st == GS_OK && w.rank == 0) st = target_prepare(&w, dir, sizeof dir);
+    if (w.par) { /* every rank stops on rank 0's verdict and uses its temporary name */
+        if ((st = comm_agree(comm, st, err)) != GS_OK) return st;
+        comm_broadcast(comm, tmp_path, sizeof tmp_path);
+        comm_broadcast(comm, dir, sizeof dir);
+    } else if (st != GS_OK) {
+        return st;
+    }
     /* HDF5 1.10 leaves a dangling file ID when H5Fclose fails (a full disk), and its
      * atexit shutdown then crashes on it (HDFGroup/hdf5 issue 2257, fixed in 1.14): skip
      * that shutdown; files are closed explicitly and the OS reclaims the rest.  Works
@@ -891,51 +1055,49 @@ gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_result *
     H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
-    /* Creation order on the root group's links and attributes; 1.8 object formats; a
-     * strong close so that H5Fclose also closes whatever a failure left open. */
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
-    herr_t rc = fcpl < 0 || fapl < 0 ? -1 : H5Pset_link_creation_order(fcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_attr_creation_order(fcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    if (rc >= 0) rc = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
-    gs_status st = rc < 0 ? h5_fail(&w, "setting up file properties") : GS_OK;
+    hid_t fcpl, fapl;
+    st = file_props(&w, &fcpl, &fapl);
     hid_t file = H5I_INVALID_HID;
     if (st == GS_OK) {
-        tmp_live = 1;
+        tmp_live = w.rank == 0;
         file = H5Fcreate(tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
         if (file < 0) st = h5_fail(&w, "creating temporary file %s", tmp_path);
     }
     if (fcpl >= 0) H5Pclose(fcpl);
     if (fapl >= 0) H5Pclose(fapl);
+#ifdef GAPSIM_MPI
+    if (w.par && st == GS_OK) {
+        w.dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (w.dxpl < 0 || H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+            st = h5_fail(&w, "setting up collective transfers");
+    }
+    if (w.par) st = comm_agree(comm, st, err);
+#endif
 
     hid_t root = H5I_INVALID_HID;
     if (st == GS_OK && (root = H5Gopen2(file, "/", H5P_DEFAULT)) < 0)
         st = h5_fail(&w, "opening the root group");
-    if (st == GS_OK) st = root_attrs_write(&w, root, sc, res, meta);
-    run_layout lay = {.pts = res, .P = 1, .point_scale = H5I_INVALID_HID};
-    if (st == GS_OK && res->sweep) {
-        lay.pts = res->sweep->points, lay.P = res->sweep->n_points, lay.sweep = 1;
-        st = sweep_coords_write(&w, root, res, &lay);
-    }
-    if (st == GS_OK && (res->target_se > 0 || res->antithetic)) st = run_extras_write(&w, root, res);
-    if (st == GS_OK) st = stats_write(&w, root, res, &lay);
-    if (lay.point_scale >= 0) H5Dclose(lay.point_scale);
-    if (st == GS_OK && res->n_paths > 0) st = paths_write(&w, root, res);
-    if (st == GS_OK) st = attr_int(&w, root, "completed", 1); /* last: the file is whole */
+    if (st == GS_OK) st = contents_write(&w, root, sc, res, meta);
+    if (st == GS_OK && !w.par) st = attr_int(&w, root, "completed", 1); /* last: the file is whole */
     if (root >= 0) H5Gclose(root);
     if (file >= 0 && H5Fclose(file) < 0 && st == GS_OK)
         st = h5_fail(&w, "closing temporary file %s", tmp_path);
-
-    if (st == GS_OK && sync_path(tmp_path, O_RDONLY) < 0)
-        st = sys_fail(&w, "syncing", tmp_path);
-    if (st == GS_OK && rename(tmp_path, path) < 0) st = sys_fail(&w, "renaming", tmp_path);
-    if (st != GS_OK) {
-        if (tmp_live) unlink(tmp_path);
-        tmp_live = 0;
-        return st;
+    if (w.dxpl != H5P_DEFAULT && w.dxpl >= 0) H5Pclose(w.dxpl);
+    if (w.par) {
+        st = comm_agree(comm, st, err);
+        if (st == GS_OK && w.rank == 0) st = finish_alone(&w, deferred);
     }
-    tmp_live = 0;
-    if (sync_path(dir, O_RDONLY | O_DIRECTORY) < 0)
-        return sys_fail(&w, "file complete, but syncing its directory", dir);
-    return GS_OK;
+    deferred_free(deferred);
+
+    if (w.rank == 0) {
+        if (st == GS_OK && sync_path(tmp_path, O_RDONLY) < 0)
+            st = sys_fail(&w, "syncing", tmp_path);
+        if (st == GS_OK && rename(tmp_path, path) < 0) st = sys_fail(&w, "renaming", tmp_path);
+        if (st != GS_OK) unlink(tmp_path);
+        tmp_live = 0;
+        if (st == GS_OK && sync_path(dir, O_RDONLY | O_DIRECTORY) < 0)
+            st = sys_fail(&w, "file complete, but syncing its directory", dir);
+    }
+    if (w.par) st = comm_agree(comm, st, err);
+    return st;
 }
