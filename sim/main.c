@@ -19,9 +19,11 @@
 #include <omp.h>
 
 #include "cli.h"
+#include "comm.h"
 #include "engine.h"
 #include "error.h"
 #include "estimate.h"
+#include "resume.h"
 #include "h5out.h"
 #include "scenario.h"
 #include "summary.h"
@@ -39,6 +41,7 @@ static const char usage_text[] =
     "usage: gapsim run SCENARIO.yaml [options]   simulate and write OUTPUT.h5\n"
     "       gapsim sweep SCENARIO.yaml [options]  the same as run (for scenarios with sweep:)\n"
     "       gapsim check SCENARIO.yaml [--set KEY=VALUE ...]   validate only\n"
+    "       gapsim merge -o OUT.h5 PART.h5 ...   combine --shard partial files\n"
     "       gapsim keys               every scenario key (Markdown table)\n"
     "       gapsim summary FILE.h5 [--point I]   the console summary of a result file\n"
     "       gapsim compare A.h5 B.h5  differences beyond the Monte Carlo error\n"
@@ -55,8 +58,12 @@ static const char usage_text[] =
     "      --set KEY=VALUE    override a scenario key, e.g. --set hardware.vol=0.5\n"
     "                         (repeatable; run.quantiles takes a comma list)\n"
     "      --paths N          also store the full paths of the first N trajectories\n"
+    "      --shard I/N        run slice I (0-based) of N of the trajectories into a\n"
+    "                         partial file; combine with gapsim merge\n"
     "  -q, --quiet            no summary, no progress (errors still go to stderr)\n"
     "      --dry-run          print the memory and time estimate, run nothing\n"
+    "      --resume           continue an interrupted sweep from its checkpoints\n"
+    "                         (OUTPUT.resume/); refused if the run differs\n"
     "      --target-se X      add batches of N trajectories until every outcome\n"
     "                         probability's standard error is below X\n"
     "      --max-trajectories M   cap of --target-se (default 10^7)\n"
@@ -67,6 +74,7 @@ static const char usage_text[] =
     "             130/143 interrupted by SIGINT/SIGTERM\n";
 
 static volatile sig_atomic_t interrupted;
+static gs_comm world; /* the MPI ranks (one process in the serial build) */
 
 /* SIGINT/SIGTERM: the engine stops at the next progress check; a write in progress
  * removes its temporary file. */
@@ -76,8 +84,8 @@ static void on_signal(int sig)
     h5out_cleanup_on_signal();
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+/* Prints "gapsim: <message>" and the --help hint; returns the usage exit status. */
+int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -168,7 +176,7 @@ typedef struct {
     const char *sets[MAX_SETS];
     size_t nsets;
     gs_run_options run;
-    int quiet, dry_run;
+    int quiet, dry_run, resume;
 } cli_args;
 
 /* Parses the arguments after the subcommand; returns 0 or an exit code. */
@@ -180,37 +188,41 @@ static int parse_args(int argc, char **argv, int allow_run_options, cli_args *a)
         unsigned long long v;
         int takes_value = 1;
         if (!strcmp(arg, "--set")) {
-            if (!val) return usage_error("%s needs KEY=VALUE", arg);
-            if (a->nsets == MAX_SETS) return usage_error("too many %s options", arg);
+            if (!val) return cli_usage_error("%s needs KEY=VALUE", arg);
+            if (a->nsets == MAX_SETS) return cli_usage_error("too many %s options", arg);
             a->sets[a->nsets++] = val;
         } else if (!strncmp(arg, "--set=", 6)) {
-            if (a->nsets == MAX_SETS) return usage_error("too many %s options", "--set");
+            if (a->nsets == MAX_SETS) return cli_usage_error("too many %s options", "--set");
             a->sets[a->nsets++] = arg + 6;
             takes_value = 0;
         } else if (!allow_run_options && arg[0] == '-' && arg[1]) {
-            return usage_error("unknown option '%s' for check", arg);
+            return cli_usage_error("unknown option '%s' for check", arg);
         } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!val) return usage_error("%s needs a file name", arg);
+            if (!val) return cli_usage_error("%s needs a file name", arg);
             a->output = val;
         } else if (!strcmp(arg, "-n") || !strcmp(arg, "--trajectories")) {
             if (parse_u64(val, 1000000000000ULL, &v) || v == 0)
-                return usage_error("--trajectories needs a whole number from 1 to 10^12, "
+                return cli_usage_error("--trajectories needs a whole number from 1 to 10^12, "
                                    "got '%s'", val ? val : "");
             a->run.trajectories = v;
         } else if (!strcmp(arg, "--seed")) {
             if (parse_u64(val, ULLONG_MAX, &v))
-                return usage_error("--seed needs a whole number from 0 to 2^64-1, got '%s'",
+                return cli_usage_error("--seed needs a whole number from 0 to 2^64-1, got '%s'",
                                    val ? val : "");
             a->run.seed = v;
             a->run.seed_set = 1;
         } else if (!strcmp(arg, "-t") || !strcmp(arg, "--threads")) {
             if (parse_u64(val, 4096, &v) || v == 0)
-                return usage_error("--threads needs a whole number from 1 to 4096, got '%s'",
+                return cli_usage_error("--threads needs a whole number from 1 to 4096, got '%s'",
                                    val ? val : "");
             a->run.threads = (int)v;
+        } else if (!strcmp(arg, "--shard")) {
+            if (cli_shard_parse(val, &a->run.shard, &a->run.nshards))
+                return cli_usage_error("--shard needs I/N with 0 <= I < N <= 100000, got '%s'",
+                                       val ? val : "");
         } else if (!strcmp(arg, "--paths")) {
             if (parse_u64(val, 1000000000000ULL, &v))
-                return usage_error("--paths needs a whole number, got '%s'", val ? val : "");
+                return cli_usage_error("--paths needs a whole number, got '%s'", val ? val : "");
             a->run.paths = v;
         } else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
             a->quiet = 1;
@@ -218,20 +230,24 @@ static int parse_args(int argc, char **argv, int allow_run_options, cli_args *a)
         } else if (!strcmp(arg, "--dry-run")) {
             a->dry_run = 1;
             takes_value = 0;
+        } else if (!strcmp(arg, "--resume")) {
+            a->resume = 1;
+            takes_value = 0;
         } else if (arg[0] == '-' && arg[1]) {
-            return usage_error("unknown option '%s'", arg);
+            return cli_usage_error("unknown option '%s'", arg);
         } else {
-            if (a->scenario) return usage_error("unexpected argument '%s'", arg);
+            if (a->scenario) return cli_usage_error("unexpected argument '%s'", arg);
             a->scenario = arg;
             takes_value = 0;
         }
         i += takes_value;
     }
-    if (!a->scenario) return usage_error("%s", "missing SCENARIO file");
+    if (!a->scenario) return cli_usage_error("%s", "missing SCENARIO file");
     return 0;
 }
 
-static int report(const gs_error *err)
+/* Prints "gapsim: <message>"; returns the exit status of the error's status. */
+int cli_report(const gs_error *err)
 {
     fprintf(stderr, "gapsim: %s\n", err->msg);
     return gs_status_exit_code(err->status);
@@ -263,7 +279,7 @@ static int cmd_check(int argc, char **argv)
     if (rc) return rc;
     gs_scenario sc;
     gs_error err;
-    if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return report(&err);
+    if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return cli_report(&err);
     printf("%s: OK (scenario '%s', %d cycles, %llu trajectories)\n", a.scenario, sc.name,
            (int)sc.params.run_cycles, (unsigned long long)sc.trajectories);
     scenario_free(&sc);
@@ -313,7 +329,7 @@ static int cmd_run(int argc, char **argv)
     if (rc) return rc;
     gs_scenario sc;
     gs_error err;
-    if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return report(&err);
+    if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return cli_report(&err);
 
     char default_path[PATH_MAX];
     const char *output = a.output;
@@ -337,11 +353,35 @@ static int cmd_run(int argc, char **argv)
     progress.last = progress.start;
     a.run.progress = on_progress;
     a.run.progress_ctx = &progress;
+    a.run.comm = &world;
+    if (a.run.nshards) {
+        rc = cli_shard_run(&sc, &a.run, a.sets, a.nsets, output, a.quiet, &err);
+        scenario_free(&sc);
+        return rc;
+    }
+
+    /* Sweeps keep checkpoints of finished points, so that --resume can continue. */
+    gs_resume *checkpoint = NULL;
+    /* (one process only: under MPI or --shard the ranks would race on the directory) */
+    int checkpoints = scenario_sweep_points(&sc) && world.size == 1 && !a.run.nshards;
+    if (a.resume && !checkpoints) {
+        scenario_free(&sc);
+        return cli_usage_error("--resume is for sweeps run by one process; %s %s", a.scenario,
+                               scenario_sweep_points(&sc) ? "runs under MPI or --shard"
+                                                          : "has no sweep: section");
+    }
+    if (checkpoints &&
+        resume_open(output, &sc, &a.run, a.resume, &checkpoint, &err) != GS_OK) {
+        scenario_free(&sc);
+        return cli_report(&err);
+    }
+    a.run.checkpoint = checkpoint;
 
     gs_result res;
     rc = 0;
     if (engine_run(&sc, &a.run, &res, &err) != GS_OK) {
-        rc = interrupted ? 128 + interrupted : report(&err);
+        resume_close(checkpoint, 0);
+        rc = interrupted ? 128 + interrupted : cli_report(&err);
         if (interrupted) fprintf(stderr, "\ngapsim: interrupted; no output written\n");
         scenario_free(&sc);
         return rc;
@@ -349,25 +389,29 @@ static int cmd_run(int argc, char **argv)
     char *command = join_command_line(argc, argv);
     h5out_meta meta = {GAPSIM_VERSION, GAPSIM_GIT, command ? command : argv[0]};
     double t0 = omp_get_wtime();
-    gs_status s = h5out_write(output, &sc, &res, &meta, &err);
+    gs_status s = h5out_write_comm(output, &sc, &res, &meta, &world, &err);
     double t_out = omp_get_wtime() - t0;
     if (interrupted) {
         fprintf(stderr, "gapsim: interrupted; no output written\n");
         rc = 128 + interrupted;
     } else if (s != GS_OK) {
-        rc = report(&err);
+        rc = cli_report(&err);
     } else if (!a.quiet) {
         summary_print(stdout, &sc, &res);
         printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
                res.time_total + t_out, res.time_model, res.time_stats, t_out);
     }
+    if (checkpoint && resume_loaded(checkpoint) && !a.quiet && rc == 0)
+        printf("(resumed: %zu points were read back from checkpoints)\n",
+               resume_loaded(checkpoint));
+    resume_close(checkpoint, rc == 0);
     free(command);
     engine_result_free(&res);
     scenario_free(&sc);
     return rc;
 }
 
-int main(int argc, char **argv)
+static int gapsim_main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     struct sigaction sa;
@@ -398,6 +442,25 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
     if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
     if (!strcmp(cmd, "keys")) return cmd_keys();
+    if (!strcmp(cmd, "merge")) return cli_merge_main(argc, argv);
     if (cli_tools_handles(cmd)) return cli_tools_main(argc, argv);
-    return usage_error("unknown command '%s'", cmd);
+    return cli_usage_error("unknown command '%s'", cmd);
+}
+
+/* MPI (make MPI=1): every rank runs the same command; ranks other than 0 send their
+ * standard output and error to /dev/null, so rank 0 alone prints the progress, the
+ * summary and the (agreed, see comm_agree) error message. */
+int main(int argc, char **argv)
+{
+    gs_error err;
+    if (comm_start(&argc, &argv, &err) != GS_OK) {
+        fprintf(stderr, "gapsim: %s\n", err.msg);
+        return 1;
+    }
+    world = comm_world();
+    if (world.rank != 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        comm_abort(&world, 1);
+    int rc = gapsim_main(argc, argv);
+    comm_stop();
+    return rc;
 }

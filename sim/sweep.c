@@ -1,6 +1,8 @@
 /* sweep.c - points of a sweep and the loop of runs over them (see sweep.h). */
 #include "sweep.h"
 
+#include "resume.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,23 +96,39 @@ gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, gs_result 
     /* Many points: one point per thread, each run single-threaded (no per-cycle
      * barriers; a point's numbers do not depend on its thread count).  Few points: one
      * at a time, each with every thread. */
-    int across = s->points >= 2 * (size_t)threads && threads > 1;
+    /* Across MPI ranks, or when values stream to or from files (--shard, merge), the
+     * points go one after the other, each over every rank and thread. */
+    int across = s->points >= 2 * (size_t)threads && threads > 1 && !engine_distributed(opt) &&
+                 !opt->sink && !opt->source;
     sweep_progress sp = {opt, 0, s->points};
     if (opt->progress && !across) o.progress = on_point_progress, o.progress_ctx = &sp;
     if (across) o.threads = 1, o.progress = NULL;
     size_t failed = SIZE_MAX;
     gs_error first_err;
+    int stop = 0; /* set by the first failure or interruption: later points are skipped */
     if (st == GS_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(across ? threads : 1)
         for (size_t p = 0; p < s->points; p++) {
+            int stopped;
+#pragma omp atomic read
+            stopped = stop;
+            if (stopped) continue;
             gs_error e;
-            gs_status ps = run_one_point(sc, sw, p, &o, across ? NULL : &sp, &e);
+            gs_status ps = GS_OK;
+            /* a point finished before an interruption is read back, not run again */
+            if (!opt->checkpoint || !resume_load(opt->checkpoint, p, &sw->points[p])) {
+                ps = run_one_point(sc, sw, p, &o, across ? NULL : &sp, &e);
+                if (ps == GS_OK && opt->checkpoint)
+                    ps = resume_save(opt->checkpoint, p, sc, &sw->points[p], &e);
+            }
             if (ps == GS_OK && across && opt->progress) {
 #pragma omp critical(sweep_progress)
                 if (opt->progress(opt->progress_ctx, p + 1, s->points)) ps = GS_ERR_INTERRUPTED,
                     gs_error_set(&e, ps, "sweep interrupted");
             }
             if (ps != GS_OK) {
+#pragma omp atomic write
+                stop = 1;
 #pragma omp critical(sweep_error)
                 if (p < failed) failed = p, first_err = e, st = ps;
             }
