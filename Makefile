@@ -116,18 +116,24 @@ clean:
 # replays them).
 FUZZ_SECONDS ?= 120
 FUZZ_CC      ?= clang
-$(BUILD)/fuzz_scenario: tests/fuzz/fuzz_scenario.c sim/scenario.c sim/params.c sim/error.c $(wildcard sim/*.h sim/*.def)
+FUZZ_FLAGS   := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fopenmp=libgomp -Isim \
+                $(HDF5_CFLAGS) -DGAPSIM_VERSION='"$(VERSION)"' -DGAPSIM_GIT='"$(GIT_REV)"'
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard sim/*.h sim/*.def sim/cli_*.c sim/main.c)
 	@mkdir -p $(BUILD)
-	$(FUZZ_CC) -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -Isim \
-	    tests/fuzz/fuzz_scenario.c sim/scenario.c sim/params.c sim/error.c \
-	    -o $@ -lgsl -lgslcblas -lyaml -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(LIB_SRC) $(if $(findstring cli,$*),$(filter sim/cli_%,$(CLI_SRC))) \
+	    -o $@ $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lm
 
+# The scenario loader (seeded with the scenarios and the malformed files) and the
+# command-line parser (seeded with tests/fuzz/cli-seeds/), FUZZ_SECONDS each.
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz_scenario
-	mkdir -p $(BUILD)/fuzz-corpus
+fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli
+	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cli-corpus
 	cp scenarios/*.yaml tests/data/bad/*.yaml $(BUILD)/fuzz-corpus/
+	cp tests/fuzz/cli-seeds/* $(BUILD)/fuzz-cli-corpus/
 	$(BUILD)/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
 	    -artifact_prefix=tests/fuzz/regressions/ $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=5 \
+	    -artifact_prefix=tests/fuzz/regressions-cli/ $(BUILD)/fuzz-cli-corpus
 
 # --- analysis (issue 5): `gapsim plot` and `gapsim report` run the Python scripts of
 # analysis/; the binary finds them next to itself (<bin>/../share/gapsim/analysis or

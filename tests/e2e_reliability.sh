@@ -105,7 +105,14 @@ under_valgrind() { # a small plain run and a small sweep: no memory error, no de
     valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
         "$GAPSIM" run scenarios/baseline.yaml -q -n 500 -t 1 -o "$TMP/vg.h5" &&
         valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
-            "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 50 -t 1 -o "$TMP/vg2.h5"
+            "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 50 -t 1 -o "$TMP/vg2.h5" || return 1
+    # regression (tests/fuzz/regressions-cli/leak-missing-value, found by make fuzz): an
+    # option rewritten to --set, then a later one missing its value, leaked the first
+    valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
+        "$GAPSIM" sweep scenarios/phase_sweep.yaml --max-trajectories 621 --max-trajectories \
+        2>"$TMP/vg.err"
+    local rc=$?
+    [ "$rc" -eq 2 ] || { echo "exit $rc, wanted 2"; cat "$TMP/vg.err"; return 1; }
 }
 if [ "${BUILD#*san}" != "$BUILD" ] || ! command -v valgrind >/dev/null; then
     skip "small runs are clean under valgrind" "sanitizer build or no valgrind"
