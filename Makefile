@@ -132,7 +132,7 @@ fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli
 	cp tests/fuzz/cli-seeds/* $(BUILD)/fuzz-cli-corpus/
 	$(BUILD)/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
 	    -artifact_prefix=tests/fuzz/regressions/ $(BUILD)/fuzz-corpus
-	$(BUILD)/fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=5 \
+	$(BUILD)/fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=5 -close_fd_mask=2 \
 	    -artifact_prefix=tests/fuzz/regressions-cli/ $(BUILD)/fuzz-cli-corpus
 
 # --- analysis (issue 5): `gapsim plot` and `gapsim report` run the Python scripts of
