@@ -196,7 +196,10 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
 
 /* The random numbers of one trajectory-cycle, always drawn in this order: five normals
  * z (ε = L z), the supply-shock and breakthrough events (one 32-bit output each), and the
- * jump size J only when a supply shock happens. */
+ * jump size J (drawn whether or not a shock happens, so that an antithetic pair stays in
+ * step).  A mirrored trajectory (b->mirror[i], antithetic variates) draws the same
+ * numbers from a copy of its partner's generator and uses −z, −J and 2³²−1−x for the
+ * events: its shocks are the partner's reflected. */
 void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
 {
     (void)k;
@@ -211,19 +214,22 @@ void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
     for (size_t i = 0; i < b->n; i++) {
         rng_pcg32 *r = &rng[i];
         double z[SHOCK_COUNT], eps[SHOCK_COUNT];
-        for (int j = 0; j < SHOCK_COUNT; j++) z[j] = rng_normal(r);
+        const double sign = b->mirror && b->mirror[i] ? -1.0 : 1.0;
+        const uint32_t flip = b->mirror && b->mirror[i] ? UINT32_MAX : 0u;
+        for (int j = 0; j < SHOCK_COUNT; j++) z[j] = sign * rng_normal(r);
         /* ε = L z, L lower triangular */
         for (int j = 0; j < SHOCK_COUNT; j++) {
             double s = 0.0;
             for (int l = 0; l <= j; l++) s += L[j * SHOCK_COUNT + l] * z[l];
             eps[j] = s;
         }
-        int shock = (double)rng_pcg32_next(r) < jump_threshold;
-        int breakthrough = (double)rng_pcg32_next(r) < breakthrough_threshold;
+        int shock = (double)(rng_pcg32_next(r) ^ flip) < jump_threshold;
+        int breakthrough = (double)(rng_pcg32_next(r) ^ flip) < breakthrough_threshold;
+        double jump = sign * rng_normal(r);
 
         /* 1. y_{k+1} = y_k e^{−θ_H Δ} + σ_H √((1−e^{−2θ_H Δ})/(2θ_H)) ε_hw + N_k J_k */
         double y = b->hw_dev[i] * m->hw_decay + m->hw_step * eps[SHOCK_HARDWARE];
-        if (shock) y += p->hardware_shock_mean + p->hardware_shock_sd * rng_normal(r);
+        if (shock) y += p->hardware_shock_mean + p->hardware_shock_sd * jump;
         b->hw_dev[i] = y;
         /* 2. e_{k+1} = e_k e^{−θ_E Δ} + σ_E √(…) ε_power */
         b->power_dev[i] = b->power_dev[i] * m->power_decay + m->power_step * eps[SHOCK_POWER];

@@ -90,6 +90,9 @@ typedef struct {
     double *profit_prev;  /* Π_{k-1} */
     double *compute_prev; /* ln X_{k-1} */
     double *compute_now;  /* ln X_k, set by model_record for model_advance */
+    const unsigned char *mirror; /* NULL, or per trajectory 1 = the antithetic partner of
+                                    the trajectory before it: it draws from a copy of that
+                                    trajectory's generator and uses −z and 2³²−1−x */
 } gs_block;
 
 enum { MODEL_STATE_ARRAYS = 9 };

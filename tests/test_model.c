@@ -105,7 +105,7 @@ static void block_make(test_block *t, const gs_model *m, size_t n)
     assert_true(t->mem && t->rng && t->rec);
     double *s = t->mem;
     t->b = (gs_block){n, s, s + n, s + 2 * n, s + 3 * n, s + 4 * n, s + 5 * n, s + 6 * n,
-                      s + 7 * n, s + 8 * n};
+                      s + 7 * n, s + 8 * n, NULL};
     for (size_t i = 0; i < n; i++) rng_stream(&t->rng[i], 11, 0, i);
     model_start(m, &t->b);
 }
@@ -123,7 +123,8 @@ static gs_block sub_block(const test_block *t, size_t first, size_t count)
     const gs_block *b = &t->b;
     return (gs_block){count, b->hw_dev + first, b->power_dev + first, b->q_closed + first,
                       b->q_open + first, b->log_demand + first, b->share + first,
-                      b->profit_prev + first, b->compute_prev + first, b->compute_now + first};
+                      b->profit_prev + first, b->compute_prev + first, b->compute_now + first,
+                      NULL};
 }
 
 static void test_record_lane_independent(void **state)
