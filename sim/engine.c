@@ -51,6 +51,7 @@ typedef struct {
     size_t n;
     double *state;   /* MODEL_STATE_ARRAYS × n */
     rng_pcg32 *rng;  /* n */
+    unsigned char *mirror; /* n, antithetic runs only: 1 for odd trajectories (or NULL) */
     double *record;  /* VAR_COUNT × n */
     double *metric0; /* METRIC_COUNT × n */
     stats_block *blocks; /* VAR_COUNT × nblocks */
@@ -64,6 +65,7 @@ typedef struct {
     const gs_comm *comm;   /* NULL unless distributed over more than one rank */
     int replay;            /* values come from opt->source, not the model */
     int shard;             /* a --shard slice: values go to opt->sink, no statistics */
+    int antithetic;        /* run.antithetic: odd trajectories mirror the even ones' shocks */
 } run_memory;
 
 void engine_slice(uint64_t n, uint64_t part, uint64_t parts, uint64_t *first, uint64_t *count)
@@ -85,6 +87,7 @@ static void run_free(run_memory *w)
 {
     free(w->state);
     free(w->rng);
+    free(w->mirror);
     free(w->record);
     free(w->metric0);
     free(w->blocks);
@@ -109,6 +112,7 @@ static gs_block block_view(const run_memory *w, size_t first, size_t count)
         .profit_prev = s + 6 * n + first,
         .compute_prev = s + 7 * n + first,
         .compute_now = s + 8 * n + first,
+        .mirror = w->mirror ? w->mirror + first : NULL,
     };
     return b;
 }
@@ -283,10 +287,36 @@ static gs_status tree_nodes(const run_memory *w, tree_node **out, size_t *nn, gs
     return st;
 }
 
+/* The exact quantiles of every variable at cycle k across ranks, all variables at once
+ * (stats_dist.h's batched calls: a fixed number of collective calls per cycle, the local
+ * passes in parallel over the variables).  The key range is the exact global range
+ * min[v], max[v] when no value is non-finite, else found by one more reduction; the
+ * finite count is nglobal − nonfinite[v] (stats_block_of counts exactly the values
+ * stats_dist skips). */
+static gs_status dist_quantiles(run_memory *w, gs_result *res, int k, const double *min,
+                                const double *max, const uint64_t *nonfinite, gs_error *err)
+{
+    stats_dist_var v[VAR_COUNT], ranged[VAR_COUNT];
+    int which[VAR_COUNT], nr = 0;
+    for (int j = 0; j < VAR_COUNT; j++) {
+        v[j] = (stats_dist_var){w->record + (size_t)j * w->n, w->n, stats_key(min[j]),
+                                stats_key(max[j]), w->nglobal - nonfinite[j],
+                                res->quantile + result_qix(res, j, k, 0)};
+        if (nonfinite[j]) ranged[nr] = v[j], which[nr++] = j;
+    }
+    if (nr > 0) { /* the same on every rank: nonfinite is global */
+        GS_FORWARD(stats_dist_range_many(w->comm, ranged, (size_t)nr, w->threads, err));
+        for (int i = 0; i < nr; i++) v[which[i]] = ranged[i];
+    }
+    return stats_dist_quantiles_many(w->comm, v, VAR_COUNT, res->quantile_levels,
+                                     res->n_quantiles, w->threads, err);
+}
+
 /* Mean, standard deviation and exact quantiles of every variable at cycle k from the
  * tree of block moments, the exact range and the exact quantiles.  Serially one thread
- * handles a whole variable; across ranks the variables go in order on the main thread
- * (every rank makes the same collective calls). */
+ * handles a whole variable; across ranks the moments likewise, then dist_quantiles
+ * selects every variable's quantiles together (every rank makes the same collective
+ * calls, from the main thread). */
 static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error *err)
 {
     size_t n = w->n;
@@ -300,7 +330,9 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
     unsigned H = 0;
     while (((uint64_t)1 << H) < w->nblocks_global) H++;
     const int dist = w->comm != NULL;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(dist ? 1 : w->threads)
+    double vmin[VAR_COUNT], vmax[VAR_COUNT];
+    uint64_t vnonfinite[VAR_COUNT];
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->threads)
     for (int v = 0; v < VAR_COUNT; v++) {
         const double *x = w->record + (size_t)v * n;
         const stats_moments acc = tree_eval(nodes, nn, w->nblocks_global, 0, H, v);
@@ -313,16 +345,11 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
         }
         res->mean[result_ix(res, v, k)] = acc.mean;
         res->sd[result_ix(res, v, k)] = stats_moments_sd(&acc);
+        vmin[v] = min, vmax[v] = max, vnonfinite[v] = nonfinite;
         double *q = res->quantile + result_qix(res, v, k, 0);
         gs_error local;
-        gs_status s;
-        if (dist) {
-            uint64_t kmin = stats_key(min), kmax = stats_key(max), nf = w->nglobal;
-            s = nonfinite == 0 ? GS_OK : stats_dist_range(w->comm, x, n, &kmin, &kmax, &nf, &local);
-            if (s == GS_OK)
-                s = stats_dist_quantiles(w->comm, x, n, kmin, kmax, nf, res->quantile_levels,
-                                         res->n_quantiles, q, &local);
-        } else {
+        gs_status s = GS_OK;
+        if (!dist) {
             stats_qsel *ws = w->qsel[omp_get_thread_num()];
             s = nonfinite == 0 ? stats_quantiles_finite(ws, x, n, min, max, res->quantile_levels,
                                                         res->n_quantiles, q, &local)
@@ -339,6 +366,7 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
         }
     }
     free(nodes);
+    if (dist && status == GS_OK) status = dist_quantiles(w, res, k, vmin, vmax, vnonfinite, err);
     return status;
 }
 
@@ -397,6 +425,7 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     size_t n1 = n ? n : 1; /* a rank with nothing to do still has valid pointers */
     w->state = w->replay ? NULL : malloc(MODEL_STATE_ARRAYS * n1 * sizeof(double));
     w->rng = w->replay ? NULL : malloc(n1 * sizeof(rng_pcg32));
+    if (w->antithetic && !w->replay) w->mirror = malloc(n1);
     w->record = malloc(VAR_COUNT * n1 * sizeof(double));
     w->metric0 = malloc(METRIC_COUNT * n1 * sizeof(double));
     w->nblocks = (n + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
@@ -406,7 +435,8 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     res->sd = calloc(VAR_COUNT * nc, sizeof(double));
     res->quantile = calloc(VAR_COUNT * nc * nq, sizeof(double));
     if (res->paths_count) res->paths = calloc(VAR_COUNT * res->paths_count * nc, sizeof(float));
-    int ok = ((w->state && w->rng) || w->replay) && w->record && w->metric0 && w->blocks && w->qsel && res->mean &&
+    int ok = ((w->state && w->rng) || w->replay) && (w->mirror || !w->antithetic || w->replay) &&
+             w->record && w->metric0 && w->blocks && w->qsel && res->mean &&
              res->sd && res->quantile && (!res->paths_count || res->paths);
     for (int t = 0; ok && !w->job->outcomes_only && t < w->threads; t++)
         ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
@@ -495,7 +525,7 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
 
     run_memory w = {.n = n, .threads = res->threads, .job = &local, .nglobal = (size_t)n64,
                     .gfirst = (size_t)first, .comm = dist ? opt->comm : NULL,
-                    .replay = opt->source != NULL, .shard = shard};
+                    .replay = opt->source != NULL, .shard = shard, .antithetic = sc->antithetic};
     w.nblocks_global = (w.nglobal + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     gs_status status = run_alloc(&w, res, n, err);
     if (dist) status = comm_agree(opt->comm, status, err);
@@ -505,9 +535,13 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
 #pragma omp parallel for schedule(static) num_threads(w.threads)
     for (size_t b = 0; b < (w.replay ? 0 : n); b += ENGINE_BLOCK) {
         size_t cnt = n - b < ENGINE_BLOCK ? n - b : ENGINE_BLOCK;
-        for (size_t i = b; i < b + cnt; i++)
-            rng_stream(&w.rng[i], res->seed, job->shock_point,
-                       local.stream ? local.stream[i] : local.first + i);
+        for (size_t i = b; i < b + cnt; i++) {
+            uint64_t stream = local.stream ? local.stream[i] : local.first + i;
+            /* antithetic: an odd trajectory reflects the shocks of the even one before
+             * it (same stream, model_advance mirrors them) */
+            if (w.mirror) w.mirror[i] = (unsigned char)(stream & 1);
+            rng_stream(&w.rng[i], res->seed, job->shock_point, w.mirror ? stream & ~1ULL : stream);
+        }
         gs_block blk = block_view(&w, b, cnt);
         if (job->d > 0)
             step_uncertain(&w, b, cnt, -1, 0);

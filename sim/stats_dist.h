@@ -7,6 +7,12 @@
  * too large to gather is refined the same way inside its own key range.  Every decision
  * depends only on reduced integers, so all ranks make the same collective calls.
  * Exact order statistics do not depend on how the data were split.
+ *
+ * The _many calls handle a batch of variables together: one reduction of all their
+ * ranges, and per refinement level one sum of all their bucket counts and one gather of
+ * all their needed keys, so the number of collective calls does not grow with the
+ * number of variables; the local passes run in parallel over the variables (OpenMP,
+ * `threads` threads; MPI is called from the calling thread only).
  */
 #ifndef GAPSIM_STATS_DIST_H
 #define GAPSIM_STATS_DIST_H
@@ -16,6 +22,16 @@
 
 #include "comm.h"
 #include "error.h"
+
+/* One variable of a batch: this rank's values x[0..n), the global key range
+ * [kmin, kmax] and number nf of the finite values (inputs of stats_dist_quantiles_many,
+ * outputs of stats_dist_range_many), and where its quantiles go (out[0..nlevels)). */
+typedef struct {
+    const double *x;
+    size_t n;
+    uint64_t kmin, kmax, nf;
+    double *out;
+} stats_dist_var;
 
 /* Collective.  The key range [*kmin, *kmax] and number *nf of the finite values of
  * every rank's x[0..n) (*kmin > *kmax when there are none). */
@@ -28,5 +44,14 @@ gs_status stats_dist_range(const gs_comm *c, const double *x, size_t n, uint64_t
 gs_status stats_dist_quantiles(const gs_comm *c, const double *x, size_t n, uint64_t kmin,
                                uint64_t kmax, uint64_t nf, const double *levels, size_t nlevels,
                                double *out, gs_error *err);
+
+/* Collective.  stats_dist_range for every variable v[0..nvar) (sets kmin, kmax, nf). */
+gs_status stats_dist_range_many(const gs_comm *c, stats_dist_var *v, size_t nvar, int threads,
+                                gs_error *err);
+
+/* Collective.  stats_dist_quantiles for every variable v[0..nvar) at once, the same bits. */
+gs_status stats_dist_quantiles_many(const gs_comm *c, const stats_dist_var *v, size_t nvar,
+                                    const double *levels, size_t nlevels, int threads,
+                                    gs_error *err);
 
 #endif

@@ -8,9 +8,12 @@
 # test-mpi), else build-mpi/gapsim; the serial reference is $SERIAL_GAPSIM, else
 # build/gapsim, else $GAPSIM.  mpirun runs as in CI: as root allowed, oversubscribed,
 # with ROMIO for MPI-IO (OpenMPI's ompio can hang collective HDF5 writes), each under
-# `timeout` so that a hang fails instead of blocking.
+# `timeout` so that a hang fails instead of blocking, and with
+# OMPI_MCA_mpi_yield_when_idle=1 (a rank waiting in a collective yields its core instead
+# of busy-polling it: with more ranks than free cores, polling starves the rank waited for).
 . tests/lib_e2e.sh
 export OMPI_MCA_io=romio321 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OMPI_MCA_rmaps_base_oversubscribe=1
 is_mpi() { ldd "$1" 2>/dev/null | grep -q libmpi; }
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -86,6 +89,11 @@ for np in 2 3; do
     check "mpirun -np $np: sweep = serial" bash -c \
         "$(declare -f mpi same); MPI='$MPI'; mpi $np run $SW -n 1100 -q -o '$TMP/msw$np.h5' && same '$TMP/sw.h5' '$TMP/msw$np.h5'"
 done
+# enough trajectories that the cross-rank quantile selection refines buckets over
+# several rounds, with 2 threads per rank running the batched local passes
+"$SERIAL" run $S -n 300000 -t 2 -q -o "$TMP/big.h5"
+check "mpirun -np 2, 2 threads each, 300000 trajectories (refined quantiles) = serial" bash -c \
+    "$(declare -f mpi same); MPI='$MPI'; OMP_NUM_THREADS=2 mpi 2 run $S -n 300000 -t 2 -q -o '$TMP/mbig.h5' && same '$TMP/big.h5' '$TMP/mbig.h5'"
 check "mpirun -np 3 with 2 blocks (a rank with nothing to do) = serial" bash -c \
     "$(declare -f mpi same); MPI='$MPI'; mpi 3 run $S -n 1500 --paths 1500 -q -o '$TMP/m1500.h5' && same '$TMP/s1500.h5' '$TMP/m1500.h5'"
 "$SERIAL" run scenarios/uncertain.yaml -n 1200 -q -o "$TMP/unc.h5"

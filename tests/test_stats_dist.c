@@ -59,6 +59,49 @@ static void test_dist_equals_serial(void **state)
     free(x);
 }
 
+/* The batched calls (stats_dist_range_many, stats_dist_quantiles_many) on several
+ * variables at once, with 2 threads, some needing refinement and some nothing finite:
+ * every variable's quantiles equal stats_quantiles's bits. */
+static void test_dist_batch_equals_serial(void **state)
+{
+    (void)state;
+    enum { N = 300000, V = 6 };
+    double *x = malloc((size_t)V * N * sizeof *x), out[V][NL];
+    assert_non_null(x);
+    rng_pcg32 g;
+    rng_stream(&g, 7, 0, 0);
+    for (size_t i = 0; i < N; i++) {
+        double *row = x + i;
+        row[0 * N] = rng_normal(&g);
+        row[1 * N] = i % 3 ? 1.0 : rng_normal(&g) * 1e-9 + 1.0;
+        row[2 * N] = exp(700 * rng_normal(&g) / 3);
+        row[3 * N] = i % 7 == 0 ? NAN : i % 11 == 0 ? -INFINITY : rng_normal(&g);
+        row[4 * N] = i % 2 ? -0.0 : 0.0;
+        row[5 * N] = NAN;
+    }
+    gs_comm c = comm_world();
+    gs_error err;
+    stats_dist_var v[V];
+    for (int j = 0; j < V; j++)
+        v[j] = (stats_dist_var){.x = x + (size_t)j * N, .n = N, .out = out[j]};
+    assert_int_equal(stats_dist_range_many(&c, v, V, 2, &err), GS_OK);
+    assert_true(v[5].nf == 0 && v[0].nf == N && v[3].nf < N);
+    assert_int_equal(stats_dist_quantiles_many(&c, v, V, levels, NL, 2, &err), GS_OK);
+    stats_qsel *ws = stats_qsel_alloc(N);
+    assert_non_null(ws);
+    for (int j = 0; j < V; j++) {
+        double want[NL];
+        assert_int_equal(stats_quantiles(ws, v[j].x, N, levels, NL, want, NULL, &err), GS_OK);
+        for (int q = 0; q < NL; q++)
+            if (!(isnan(want[q]) && isnan(out[j][q])) &&
+                memcmp(&want[q], &out[j][q], sizeof(double)))
+                fail_msg("variable %d level %g: batch %.17g, stats_quantiles %.17g", j, levels[q],
+                         out[j][q], want[q]);
+    }
+    stats_qsel_free(ws);
+    free(x);
+}
+
 /* Slices of whole blocks, contiguous, covering [0, n), empty for parts past the blocks. */
 static void test_slices(void **state)
 {
@@ -82,6 +125,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dist_equals_serial),
+        cmocka_unit_test(test_dist_batch_equals_serial),
         cmocka_unit_test(test_slices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,9 @@
 #   strong scaling: N = $STRONG trajectories on 1, 2, 3 ranks: time, speed-up, efficiency
 #   weak scaling:   N = $WEAK trajectories per rank on 1, 2, 3 ranks: time, efficiency
 # With more ranks than cores (3 ranks on 2 cores here) mpirun runs --oversubscribe and
-# the figures measure time sharing, not scaling.
+# the figures measure time sharing, not scaling.  Waiting ranks yield their core
+# (OMPI_MCA_mpi_yield_when_idle=1) instead of busy-polling it, which with as many ranks
+# as cores (or more) would take the core from the rank being waited for.
 set -eu
 BUILD=${BUILD:-build-mpi}
 GAPSIM=$BUILD/gapsim
@@ -13,6 +15,7 @@ STRONG=${STRONG:-400000}
 WEAK=${WEAK:-200000}
 CORES=$(nproc)
 export OMPI_MCA_io=romio321 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
 ldd "$GAPSIM" | grep -q libmpi || { echo "bench-mpi: $GAPSIM is not an MPI build: make MPI=1 bench-mpi"; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -25,7 +28,7 @@ best() { # NP N: best of 3 wall-clock seconds
     done
     echo "$b"
 }
-echo "bench-mpi: $CORES cores, $(mpirun --version | head -n 1), 1 thread per rank, best of 3"
+echo "bench-mpi: $CORES cores, $(mpirun --version | head -n 1), 1 thread per rank, best of 3, yield_when_idle=$OMPI_MCA_mpi_yield_when_idle"
 echo "strong scaling, N = $STRONG:"
 t1=$(best 1 "$STRONG")
 for np in 1 2 3; do
