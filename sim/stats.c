@@ -454,7 +454,7 @@ static gs_status select_keys(stats_qsel *ws, size_t off, size_t m, size_t free_o
 }
 
 /* The wanted order statistics for levels: l = ⌊p (n_f − 1)⌋ and l + 1. */
-static size_t wanted_ranks(const double *levels, size_t nlevels, size_t nf, size_t *rank)
+size_t stats_wanted_ranks(const double *levels, size_t nlevels, size_t nf, size_t *rank)
 {
     size_t nr = 0;
     for (size_t q = 0; q < nlevels; q++) {
@@ -513,7 +513,7 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
     if (nlevels == 0) return GS_OK;
     size_t rank[2 * STATS_MAX_LEVELS];
     uint64_t key[2 * STATS_MAX_LEVELS];
-    const size_t nr = wanted_ranks(levels, nlevels, nf, rank);
+    const size_t nr = stats_wanted_ranks(levels, nlevels, nf, rank);
 
     if (kmin == kmax) {
         for (size_t i = 0; i < nr; i++) key[i] = kmin;

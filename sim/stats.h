@@ -73,6 +73,11 @@ gs_status stats_quantiles_finite(stats_qsel *ws, const double *x, size_t n, doub
                                  double max, const double *levels, size_t nlevels, double *out,
                                  gs_error *err);
 
+/* The order statistics (0-based ranks among n values) that type-7 quantiles at
+ * levels[0..nlevels) need: l = ⌊p (n − 1)⌋ and l + 1 (when < n) for each level, sorted,
+ * without duplicates, into rank[0 .. 2 nlevels); returns their number.  n >= 1. */
+size_t stats_wanted_ranks(const double *levels, size_t nlevels, size_t n, size_t *rank);
+
 /* Outcome probability from a count: p = count/n, Monte Carlo standard error
  * sqrt(p(1-p)/n), and the Wilson score interval at z (1.959964 for 95%). */
 void stats_proportion(uint64_t count, uint64_t n, double z, double *p, double *se,

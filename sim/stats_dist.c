@@ -19,26 +19,13 @@ enum {
 /* x is finite (NaN and ±Inf are skipped everywhere). */
 static int finite_value(double x) { return x - x == 0.0; }
 
-/* The wanted order statistics: l = ⌊p (nf − 1)⌋ and l + 1 for every level, sorted,
- * without duplicates (as stats.c's wanted_ranks). */
+/* The wanted order statistics (stats_wanted_ranks), as 64-bit ranks. */
 static size_t wanted_ranks(const double *levels, size_t nlevels, uint64_t nf, uint64_t *rank)
 {
-    size_t nr = 0;
-    for (size_t q = 0; q < nlevels; q++) {
-        const uint64_t l = (uint64_t)(levels[q] * (double)(nf - 1));
-        rank[nr++] = l;
-        if (l + 1 < nf) rank[nr++] = l + 1;
-    }
-    for (size_t i = 1; i < nr; i++) {
-        uint64_t v = rank[i];
-        size_t j = i;
-        for (; j > 0 && rank[j - 1] > v; j--) rank[j] = rank[j - 1];
-        rank[j] = v;
-    }
-    size_t distinct = 0;
-    for (size_t i = 0; i < nr; i++)
-        if (distinct == 0 || rank[i] != rank[distinct - 1]) rank[distinct++] = rank[i];
-    return distinct;
+    size_t r[DIST_MAX_RANKS];
+    size_t nr = stats_wanted_ranks(levels, nlevels, (size_t)nf, r);
+    for (size_t i = 0; i < nr; i++) rank[i] = r[i];
+    return nr;
 }
 
 static int cmp_u64(const void *a, const void *b)
