@@ -33,14 +33,3 @@ int gs_status_exit_code(gs_status status)
     }
     return 1;
 }
-
-const char *gs_status_name(gs_status status)
-{
-    switch (status) {
-#define GS_STATUS_TEXT(name, code, text)                                         \
-    case name: return text;
-        GS_STATUS_LIST(GS_STATUS_TEXT)
-#undef GS_STATUS_TEXT
-    }
-    return "unknown status";
-}

@@ -44,9 +44,6 @@ void gs_error_clear(gs_error *err);
 /* The process exit status for a status: 0 ok, 2 bad input/usage, 1 anything else. */
 int gs_status_exit_code(gs_status status);
 
-/* A short static description of a status ("bad input"). */
-const char *gs_status_name(gs_status status);
-
 /* Propagation helpers in the style of zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR. */
 #define GS_RETURN_IF(cond, err, status, ...)                                     \
     do {                                                                         \

@@ -214,8 +214,9 @@ void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
     for (size_t i = 0; i < b->n; i++) {
         rng_pcg32 *r = &rng[i];
         double z[SHOCK_COUNT], eps[SHOCK_COUNT];
-        const double sign = b->mirror && b->mirror[i] ? -1.0 : 1.0;
-        const uint32_t flip = b->mirror && b->mirror[i] ? UINT32_MAX : 0u;
+        const int mirrored = b->mirror && b->mirror[i];
+        const double sign = mirrored ? -1.0 : 1.0;
+        const uint32_t flip = mirrored ? UINT32_MAX : 0u;
         for (int j = 0; j < SHOCK_COUNT; j++) z[j] = sign * rng_normal(r);
         /* ε = L z, L lower triangular */
         for (int j = 0; j < SHOCK_COUNT; j++) {
