@@ -45,11 +45,11 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
-# The library is every sim/*.c except the command-line program: main.c and cli_*.c.
-CLI_SRC  := sim/main.c $(wildcard sim/cli_*.c)
-LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard sim/*.c))
+# The library is sim/*.c; the command-line program is cli/*.c on top of it.
+CLI_SRC  := $(wildcard cli/*.c)
+LIB_SRC  := $(wildcard sim/*.c)
 LIB_OBJ  := $(LIB_SRC:sim/%.c=$(BUILD)/sim/%.o)
-CLI_OBJ  := $(CLI_SRC:sim/%.c=$(BUILD)/sim/%.o)
+CLI_OBJ  := $(CLI_SRC:cli/%.c=$(BUILD)/cli/%.o)
 LIB      := $(BUILD)/libgapsim.a
 BIN      := $(BUILD)/gapsim
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -72,6 +72,9 @@ deps:
 $(BUILD)/sim/%.o: sim/%.c $(wildcard sim/*.h sim/*.def) | $(BUILD)/sim
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/cli/%.o: cli/%.c $(wildcard cli/*.h sim/*.h sim/*.def) | $(BUILD)/cli
+	$(CC) $(CFLAGS) -Isim -c $< -o $@
+
 $(LIB): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -85,7 +88,7 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/testutil.h $(LIB) | $(BUILD)/tests
 $(BUILD)/tests/pcg_ref: tests/pcg_ref.cpp | $(BUILD)/tests
 	$(CXX) -std=c++17 -O2 $< -o $@
 
-$(BUILD)/sim $(BUILD)/tests:
+$(BUILD)/sim $(BUILD)/cli $(BUILD)/tests:
 	mkdir -p $@
 
 run: $(BIN)
@@ -118,9 +121,9 @@ FUZZ_SECONDS ?= 120
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fopenmp=libgomp -Isim \
                 $(HDF5_CFLAGS) -DGAPSIM_VERSION='"$(VERSION)"' -DGAPSIM_GIT='"$(GIT_REV)"'
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard sim/*.h sim/*.def sim/cli_*.c sim/main.c)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard sim/*.h sim/*.def cli/*.c cli/*.h)
 	@mkdir -p $(BUILD)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(LIB_SRC) $(if $(findstring cli,$*),$(filter sim/cli_%,$(CLI_SRC))) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(LIB_SRC) $(if $(findstring cli,$*),-Icli $(filter cli/cli_%,$(CLI_SRC))) \
 	    -o $@ $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lm
 
 # The scenario loader (seeded with the scenarios and the malformed files) and the
@@ -140,7 +143,7 @@ fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli
 # <bin>/../analysis), else at these compile-time paths, else via $GAPSIM_ANALYSIS_DIR.
 ANALYSIS_PY := analysis/gapsim_io.py analysis/gapsim_plot.py analysis/gapsim_report.py \
                analysis/example.py
-$(BUILD)/sim/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
+$(BUILD)/cli/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
                                     -DGAPSIM_DATADIR='"$(PREFIX)/share/gapsim"'
 
 .PHONY: figures install-analysis

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define main gapsim_fuzz_unused_main
-#include "../../sim/main.c"
+#include "../../cli/main.c"
 #undef main
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* cli.h - subcommands of the gapsim program that live outside main.c (sim/cli_*.c).
+/* cli.h - subcommands of the gapsim program that live outside main.c (cli/cli_*.c).
  * Each returns the process exit status: 0 ok, 2 bad input or usage, 1 runtime failure. */
 #ifndef GAPSIM_CLI_H
 #define GAPSIM_CLI_H
