@@ -478,6 +478,43 @@ static gs_status yaml_failure(const yaml_parser_t *parser, const char *path, con
     return fail_at(err, path, line, "syntax error", "%s", problem);
 }
 
+/* Walks the events of text[0..len) and fails as soon as mappings and lists nest deeper
+ * than TARGETS_DEPTH_MAX ("FILE:LINE: file: ...") or the YAML is malformed.  Run before
+ * the document is built: libyaml's scanner spends time quadratic in the depth of
+ * nesting, so a 1 MiB file of "[[[[..." would otherwise take minutes; the event pass
+ * stops at the first level too deep. */
+static gs_status check_depth(const char *text, size_t len, const char *path, gs_error *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return fail_nomem(err, path);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    gs_status st = GS_OK;
+    int depth = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            st = yaml_failure(&parser, path, text, len, err);
+            break;
+        }
+        yaml_event_type_t type = ev.type;
+        size_t line = ev.start_mark.line + 1;
+        yaml_event_delete(&ev);
+        if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+            if (++depth > TARGETS_DEPTH_MAX) {
+                st = fail_at(err, path, line, "file",
+                             "lists and mappings nested deeper than %d levels", TARGETS_DEPTH_MAX);
+                break;
+            }
+        } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        } else if (type == YAML_STREAM_END_EVENT) {
+            break;
+        }
+    }
+    yaml_parser_delete(&parser);
+    return st;
+}
+
 /* ---- public: loading ----------------------------------------------------------------- */
 
 void targets_free(targets_set *set)
@@ -517,6 +554,7 @@ gs_status targets_parse(const char *text, size_t len, const char *path, const ta
         for (const char *c = text; c < nul; c++) line += *c == '\n';
         return fail_at(err, path, line, "file", "holds a NUL byte (not a text file)");
     }
+    GS_FORWARD(check_depth(text, len, path, err));
     targets_set tmp = {0};
     tmp.path = malloc(strlen(path) + 1);
     if (!tmp.path) return fail_nomem(err, path);

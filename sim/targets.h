@@ -41,6 +41,7 @@ enum {
     TARGETS_NAME_MAX = 64,       /* bytes of a name, NUL included */
     TARGETS_SOURCE_MAX = 4096,   /* bytes of a source, NUL included */
     TARGETS_FILE_MAX = 1 << 20,  /* bytes of a targets file */
+    TARGETS_DEPTH_MAX = 32,      /* nesting of lists and mappings in a targets file */
     TARGETS_N_LEVELS = 5         /* quantile levels of the summaries */
 };
 
@@ -104,7 +105,8 @@ typedef struct {
  * run, a window outside the history window or holding no cycle start, σ <= 0, d < 0, a
  * value outside the variable's domain, log of a value <= 0, logit of a value outside
  * (0, 1) or of a variable that is not a share, duplicate names, more than TARGETS_MAX
- * targets, files above TARGETS_FILE_MAX bytes or holding a NUL byte. */
+ * targets, files above TARGETS_FILE_MAX bytes, holding a NUL byte or nesting lists and
+ * mappings deeper than TARGETS_DEPTH_MAX. */
 gs_status targets_load(const char *path, const targets_var *vars, size_t n_vars,
                        const targets_calendar *cal, targets_set *set, gs_error *err);
 

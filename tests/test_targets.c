@@ -257,6 +257,21 @@ static void test_parse_details(void **state)
                                    &err),
                      GS_ERR_INPUT);
     assert_string_equal(err.msg, "nul.yaml:2: file: holds a NUL byte (not a text file)");
+    /* hostile sizes: 1 MiB of "[" is refused at once (libyaml's scanner would take
+     * minutes over it), and a file one byte above the limit is refused unread */
+    size_t big = TARGETS_FILE_MAX;
+    char *deep = malloc(big + 2);
+    assert_non_null(deep);
+    memcpy(deep, "targets: ", 9);
+    memset(deep + 9, '[', big - 9);
+    assert_int_equal(targets_parse(deep, big, "deep.yaml", v2_vars, N_VARS, &v2_cal, &set, &err),
+                     GS_ERR_INPUT);
+    assert_string_equal(err.msg, "deep.yaml:1: file: lists and mappings nested deeper than 32 levels");
+    memset(deep + 9, ' ', big + 1 - 9);
+    assert_int_equal(targets_parse(deep, big + 1, "big.yaml", v2_vars, N_VARS, &v2_cal, &set, &err),
+                     GS_ERR_INPUT);
+    assert_string_equal(err.msg, "big.yaml:1: file: larger than 1048576 bytes");
+    free(deep);
     /* a missing file */
     assert_int_equal(targets_load("tests/data/no_such_targets.yaml", v2_vars, N_VARS, &v2_cal,
                                   &set, &err),
