@@ -535,6 +535,21 @@ double targets_transform_apply(targets_transform h, double x)
     }
 }
 
+double targets_transform_invert(targets_transform h, double y)
+{
+    switch (h) {
+    case TARGETS_LOG: return exp(y);
+    case TARGETS_LOGIT: return 1 / (1 + exp(-y));
+    default: return y;
+    }
+}
+
+void targets_band(const targets_target *t, double cutoff, double *lo, double *hi)
+{
+    *lo = targets_transform_invert(t->transform, t->h_value - cutoff * t->scale);
+    *hi = targets_transform_invert(t->transform, t->h_value + cutoff * t->scale);
+}
+
 gs_status targets_parse(const char *text, size_t len, const char *path, const targets_var *vars,
                         size_t n_vars, const targets_calendar *cal, targets_set *set,
                         gs_error *err)
@@ -753,6 +768,26 @@ const double *targets_acc_implausibility(const targets_acc *acc, size_t j)
 const double *targets_acc_score(const targets_acc *acc) { return acc->score; }
 
 const unsigned char *targets_acc_accepted(const targets_acc *acc) { return acc->accept; }
+
+static void quantiles_of(double *x, size_t m, double *out);
+
+gs_status targets_acc_quantiles(const targets_acc *acc, size_t j, int accepted_only,
+                                double out[TARGETS_N_LEVELS], size_t *n_used, gs_error *err)
+{
+    const targets_target *t = &acc->set->t[j];
+    const double *f = targets_acc_simulated(acc, j);
+    double *buf = malloc(acc->n * sizeof *buf);
+    GS_RETURN_IF(!buf, err, GS_ERR_NOMEM, "%s: out of memory for %zu simulated values", t->name,
+                 acc->n);
+    size_t m = 0;
+    for (size_t i = 0; i < acc->n; i++)
+        if (isfinite(f[i]) && (!accepted_only || acc->accept[i]))
+            buf[m++] = targets_transform_invert(t->transform, f[i]);
+    quantiles_of(buf, m, out);
+    free(buf);
+    if (n_used) *n_used = m;
+    return GS_OK;
+}
 
 /* ---- waves --------------------------------------------------------------------------- */
 

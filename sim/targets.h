@@ -120,6 +120,15 @@ void targets_free(targets_set *set);
 /* h(x) of a transform: x, ln x, ln(x / (1 − x)); NaN or ±∞ outside the domain. */
 double targets_transform_apply(targets_transform h, double x);
 
+/* h⁻¹(y): y, e^y, 1 / (1 + e^−y). */
+double targets_transform_invert(targets_transform h, double y);
+
+/* The observation's band at cutoff c, in the variable's units:
+ *   [h⁻¹(h(z) − c s), h⁻¹(h(z) + c s)],  s = √(σ² + d²),
+ * the simulated values (window means) whose I is at most c: the error bar of figures,
+ * and the band that "the accepted median reproduces the observation" refers to. */
+void targets_band(const targets_target *t, double cutoff, double *lo, double *hi);
+
 /* ---- implausibility and acceptance --------------------------------------------------- */
 
 typedef enum { TARGETS_RULE_MAX, TARGETS_RULE_SECOND_MAX } targets_rule;
@@ -173,6 +182,15 @@ const double *targets_acc_simulated(const targets_acc *acc, size_t j);
 const double *targets_acc_implausibility(const targets_acc *acc, size_t j);
 const double *targets_acc_score(const targets_acc *acc);
 const unsigned char *targets_acc_accepted(const targets_acc *acc);
+
+/* After decide: type-7 quantiles at targets_levels of target j's simulated value in the
+ * variable's units, h⁻¹(f_ij) (the window mean), over the accumulator's n trajectories,
+ * or over the accepted ones when accepted_only.  Non-finite f_ij are skipped; *n_used
+ * (if non-NULL) gets the number of values used; with none, every quantile is NaN.
+ * For one process's trajectories: across MPI ranks use the engine's distributed
+ * quantiles on targets_acc_simulated instead.  GS_ERR_NOMEM on allocation failure. */
+gs_status targets_acc_quantiles(const targets_acc *acc, size_t j, int accepted_only,
+                                double out[TARGETS_N_LEVELS], size_t *n_used, gs_error *err);
 
 /* ---- waves --------------------------------------------------------------------------- */
 

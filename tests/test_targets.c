@@ -610,6 +610,82 @@ static void test_windows_and_nonfinite(void **state)
     targets_free(&set);
 }
 
+/* The band h⁻¹(h(z) ± c s) in the variable's units, the inverse transforms, and a
+ * target's simulated quantiles: a value inside the band is accepted, one outside is
+ * not, and the accepted window means lie inside the band. */
+static void test_band_and_quantiles(void **state)
+{
+    (void)state;
+    targets_set set;
+    load_text("targets:\n"
+              "  - {name: p, variable: price_closed, date: 2025.0, transform: log, value: 5, "
+              "sigma: 0.3, discrepancy: 0.4, source: x}\n"
+              "  - {name: s, variable: closed_share, date: 2025.0, transform: logit, value: 0.8, "
+              "sigma: 0.25, discrepancy: 0, source: x}\n"
+              "  - {name: m, variable: lag_months, date: 2025.0, transform: identity, value: 4, "
+              "sigma: 1.2, discrepancy: 1.6, source: x}\n",
+              &set);
+    double lo, hi;
+    targets_band(&set.t[0], 3, &lo, &hi);
+    assert_near(lo, 5 * exp(-1.5), 1e-14);
+    assert_near(hi, 5 * exp(1.5), 1e-13);
+    targets_band(&set.t[1], 2, &lo, &hi);
+    assert_near(lo, 1 / (1 + exp(-(log(4) - 0.5))), 1e-15);
+    assert_near(hi, 1 / (1 + exp(-(log(4) + 0.5))), 1e-15);
+    targets_band(&set.t[2], 3, &lo, &hi);
+    assert_near(lo, -2, 1e-15);
+    assert_near(hi, 10, 1e-15);
+    for (int h = 0; h < 3; h++)
+        assert_near(targets_transform_invert((targets_transform)h,
+                                             targets_transform_apply((targets_transform)h, 0.3)),
+                    0.3, 1e-15);
+
+    /* 1000 trajectories: price on a grid 1 .. 100, share 0.8, months 4 */
+    enum { N = 1000 };
+    double rec[N_VARS * N] = {0};
+    const double *out[N_VARS];
+    views(rec, N, out);
+    size_t vp = var_index("price_closed"), vs = var_index("closed_share"),
+           vm = var_index("lag_months");
+    for (size_t i = 0; i < N; i++) {
+        rec[vp * N + i] = 1 + 99.0 * (double)i / (N - 1);
+        rec[vs * N + i] = 0.8;
+        rec[vm * N + i] = 4;
+    }
+    rec[vp * N + 7] = 0; /* log 0: not finite, skipped by the quantiles */
+    targets_acc *acc = targets_acc_alloc(&set, N);
+    assert_non_null(acc);
+    targets_acc_feed(acc, 2, 0, N, out);
+    targets_tally t;
+    targets_tally_clear(&t);
+    targets_acc_decide(acc, TARGETS_RULE_MAX, 3, 0, N, &t);
+    targets_band(&set.t[0], 3, &lo, &hi);
+    const unsigned char *a = targets_acc_accepted(acc);
+    size_t inside = 0;
+    for (size_t i = 0; i < N; i++) {
+        double x = rec[vp * N + i];
+        int in = x >= lo * (1 + 1e-12) && x <= hi * (1 - 1e-12);
+        int out_ = x < lo * (1 - 1e-12) || x > hi * (1 + 1e-12);
+        if (in) assert_int_equal(a[i], 1);
+        if (out_) assert_int_equal(a[i], 0);
+        inside += a[i];
+    }
+    assert_int_equal(t.accepted, inside);
+    double q[TARGETS_N_LEVELS];
+    size_t used;
+    gs_error err;
+    assert_int_equal(targets_acc_quantiles(acc, 0, 0, q, &used, &err), GS_OK);
+    assert_int_equal(used, N - 1);
+    assert_near(q[2], rec[vp * N + 500], 1e-12); /* the median of 999 values: row 500 */
+    assert_int_equal(targets_acc_quantiles(acc, 0, 1, q, &used, &err), GS_OK);
+    assert_int_equal(used, inside);
+    assert_true(q[0] >= lo && q[4] <= hi);
+    assert_int_equal(targets_acc_quantiles(acc, 1, 1, q, &used, &err), GS_OK);
+    for (int l = 0; l < TARGETS_N_LEVELS; l++) assert_near(q[l], 0.8, 1e-15);
+    targets_acc_free(acc);
+    targets_free(&set);
+}
+
 /* ---- waves and summaries ------------------------------------------------------------------ */
 
 static void test_wave_box(void **state)
@@ -697,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_known_posterior),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_windows_and_nonfinite),
+        cmocka_unit_test(test_band_and_quantiles),
         cmocka_unit_test(test_wave_box),
         cmocka_unit_test(test_summaries),
     };
