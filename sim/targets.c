@@ -653,6 +653,36 @@ void targets_tally_add(targets_tally *acc, const targets_tally *b)
     for (size_t j = 0; j < TARGETS_MAX; j++) acc->rejected[j] += b->rejected[j];
 }
 
+void targets_rank_rejections(const targets_set *set, const targets_tally *tally, size_t *order)
+{
+    for (size_t i = 0; i < set->n; i++) { /* insertion sort: stable, J is small */
+        size_t j = i;
+        while (j > 0 && tally->rejected[i] > tally->rejected[order[j - 1]]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+}
+
+void targets_describe_rejections(const targets_set *set, const targets_tally *tally, size_t count,
+                                 char *buf, size_t size)
+{
+    size_t order[TARGETS_MAX];
+    targets_rank_rejections(set, tally, order);
+    if (size == 0) return;
+    buf[0] = '\0';
+    size_t used = 0;
+    for (size_t r = 0; r < count && r < set->n && used < size; r++) {
+        size_t j = order[r];
+        double share = tally->drawn ? (double)tally->rejected[j] / (double)tally->drawn : NAN;
+        int w = snprintf(buf + used, size - used, "%s%s %.1f%%", r ? ", " : "", set->t[j].name,
+                         100 * share);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}
+
 struct targets_acc {
     const targets_set *set; /* borrowed */
     size_t n;

@@ -147,6 +147,16 @@ typedef struct {
 void targets_tally_clear(targets_tally *t);
 void targets_tally_add(targets_tally *acc, const targets_tally *b);
 
+/* The targets ordered by rejection count, most first (ties by position), into
+ * order[0..set->n). */
+void targets_rank_rejections(const targets_set *set, const targets_tally *tally, size_t *order);
+
+/* The first `count` targets of that order with their rejection shares (rejected /
+ * drawn), "T15 57.4%, T03 55.0%, T06 43.7%", into buf (truncated to size): for the
+ * low-acceptance warning and the message of a run that accepts nothing. */
+void targets_describe_rejections(const targets_set *set, const targets_tally *tally, size_t count,
+                                 char *buf, size_t size);
+
 /* The accumulator of n trajectories (a block, or all the trajectories of a rank).
  * Memory: 2 n J + 2 n doubles-or-bytes (sums then f_ij, I_ij, the score, the mask). */
 typedef struct targets_acc targets_acc;

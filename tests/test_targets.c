@@ -535,6 +535,20 @@ static void test_rules(void **state)
     static const unsigned char want_one[N] = {0, 0, 1, 0, 1};
     assert_memory_equal(targets_acc_accepted(acc), want_one, N);
     targets_acc_free(acc);
+    /* which targets reject most: a (3 of 5), b (2), c (0) */
+    char buf[128];
+    targets_tally rt;
+    targets_tally_clear(&rt);
+    rt.drawn = 5, rt.rejected[0] = 2, rt.rejected[1] = 3, rt.rejected[2] = 2;
+    size_t order[3];
+    targets_rank_rejections(&set, &rt, order);
+    assert_int_equal(order[0], 1);
+    assert_int_equal(order[1], 0); /* a tie: position order */
+    assert_int_equal(order[2], 2);
+    targets_describe_rejections(&set, &rt, 2, buf, sizeof buf);
+    assert_string_equal(buf, "b 60.0%, a 40.0%");
+    targets_describe_rejections(&set, &rt, 10, buf, 12); /* truncated, still a string */
+    assert_string_equal(buf, "b 60.0%, a ");
     targets_free(&set);
     assert_int_equal(targets_rule_find("max"), TARGETS_RULE_MAX);
     assert_int_equal(targets_rule_find("second_max"), TARGETS_RULE_SECOND_MAX);
