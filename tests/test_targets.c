@@ -119,6 +119,51 @@ static void test_observed_file(void **state)
     targets_free(&set); /* twice is harmless */
 }
 
+/* Feeds one trajectory's cycles 0..last_cycle from rec[k * N_VARS + v]. */
+static void feed_one(targets_acc *acc, const targets_set *set, const double *rec)
+{
+    for (int k = 0; k <= set->last_cycle; k++) {
+        const double *out[N_VARS];
+        for (size_t v = 0; v < N_VARS; v++) out[v] = &rec[(size_t)k * N_VARS + v];
+        targets_acc_feed(acc, k, 0, 1, out);
+    }
+}
+
+/* The calibration's mean-path check (HISTORY's table, computed independently): with
+ * each target's variable at the mean path's simulated value over the target's cycles,
+ * the implausibilities are those of the table (given to 2 decimals, from simulated
+ * values given to 3 significant digits: tolerance 0.02), the largest is T14's 1.71 and
+ * the second T06's 1.45, and the mean path is consistent with history under both rules. */
+static void test_observed_mean_path(void **state)
+{
+    (void)state;
+    targets_set set;
+    gs_error err;
+    if (targets_load(OBSERVED, v2_vars, N_VARS, &v2_cal, &set, &err) != GS_OK) fail_msg("%s", err.msg);
+    static const double simulated[16] = {10.89, 4.98, 4.06, 0.604, 0.528, 0.486, 8.42, 4.66,
+                                         4.64,  128.8, 0.782, 0.766, 0.828, 3, 2.46e10, 1.33e10};
+    static const double I_table[16] = {0.00, 0.24, 1.17, 0.02, 0.38, 1.45, 0.64, 0.49,
+                                       0.39, 0.20, 0.17, 0.74, 0.68, 1.71, 0.74, 0.21};
+    double rec[N_VARS * 5] = {0};
+    for (size_t j = 0; j < 16; j++)
+        for (int k = set.t[j].k_first; k <= set.t[j].k_last; k++)
+            rec[(size_t)k * N_VARS + set.t[j].var] = simulated[j];
+    for (int rule = 0; rule < 2; rule++) {
+        targets_acc *acc = targets_acc_alloc(&set, 1);
+        assert_non_null(acc);
+        feed_one(acc, &set, rec);
+        targets_tally t;
+        targets_tally_clear(&t);
+        targets_acc_decide(acc, (targets_rule)rule, TARGETS_DEFAULT_CUTOFF, 0, 1, &t);
+        for (size_t j = 0; j < 16; j++)
+            assert_near(targets_acc_implausibility(acc, j)[0], I_table[j], 0.02);
+        assert_near(targets_acc_score(acc)[0], rule ? 1.45 : 1.71, 0.02);
+        assert_int_equal(t.accepted, 1);
+        targets_acc_free(acc);
+    }
+    targets_free(&set);
+}
+
 /* Every file of tests/data/targets_bad fails with GS_ERR_INPUT (exit 2), the message
  * names the file, line and key of its first-line comment "# expect: LINE: KEY", and the
  * set is left empty. */
@@ -780,6 +825,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_observed_file),
+        cmocka_unit_test(test_observed_mean_path),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_parse_details),
