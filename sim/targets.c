@@ -116,14 +116,20 @@ typedef struct {
     const targets_calendar *cal;
 } walk;
 
-static size_t node_line(const yaml_node_t *node) { return node->start_mark.line + 1; }
+static size_t node_line(const yaml_node_t *node)
+{
+    return node->start_mark.line + 1;
+}
 
 static const char *node_kind(const yaml_node_t *node)
 {
     switch (node->type) {
-    case YAML_MAPPING_NODE: return "a mapping";
-    case YAML_SEQUENCE_NODE: return "a list";
-    default: return "a value";
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    default:
+        return "a value";
     }
 }
 
@@ -279,7 +285,8 @@ static gs_status read_when(const walk *w, const yaml_node_t *map, const char *ta
         if (!(x >= cal->start_year && x < cal->now))
             return fail_at(err, w->path, ld, key,
                            "%s is outside the history window [%s, %s) (run.start_year, "
-                           "history.now)", a_text, lo, hi);
+                           "history.now)",
+                           a_text, lo, hi);
         double c = floor((x - cal->start_year) / cal->cycle_years + cycle_eps);
         if (c >= cal->n_cycles)
             return fail_at(err, w->path, ld, key, "%s is after the run's last cycle", a_text);
@@ -289,20 +296,24 @@ static gs_status read_when(const walk *w, const yaml_node_t *map, const char *ta
         return GS_OK;
     }
     field_key(key, sizeof key, target, "window");
-    if (win->type != YAML_SEQUENCE_NODE || win->data.sequence.items.top - win->data.sequence.items.start != 2)
+    if (win->type != YAML_SEQUENCE_NODE ||
+        win->data.sequence.items.top - win->data.sequence.items.start != 2)
         return fail_at(err, w->path, lw, key, "expected [FROM, TO] (the years [FROM, TO)), got %s",
-                       win->type == YAML_SEQUENCE_NODE ? "a list of another length" : node_kind(win));
+                       win->type == YAML_SEQUENCE_NODE ? "a list of another length"
+                                                       : node_kind(win));
     double a, b;
     GS_FORWARD(field_number(w, node_at(w, win->data.sequence.items.start[0]), lw, key, &a, err));
     GS_FORWARD(field_number(w, node_at(w, win->data.sequence.items.start[1]), lw, key, &b, err));
     format_number(a_text, sizeof a_text, a);
     format_number(b_text, sizeof b_text, b);
     if (!(a < b))
-        return fail_at(err, w->path, lw, key, "FROM must be below TO, got [%s, %s)", a_text, b_text);
+        return fail_at(err, w->path, lw, key, "FROM must be below TO, got [%s, %s)", a_text,
+                       b_text);
     if (!(a >= cal->start_year && b <= cal->now))
         return fail_at(err, w->path, lw, key,
                        "[%s, %s) reaches outside the history window [%s, %s) (run.start_year, "
-                       "history.now)", a_text, b_text, lo, hi);
+                       "history.now)",
+                       a_text, b_text, lo, hi);
     double ka = ceil((a - cal->start_year) / cal->cycle_years - cycle_eps);
     double kb = ceil((b - cal->start_year) / cal->cycle_years - cycle_eps) - 1;
     if (ka > kb)
@@ -310,8 +321,8 @@ static gs_status read_when(const walk *w, const yaml_node_t *map, const char *ta
                        "[%s, %s) holds no cycle start (cycles start every %g years from %s)",
                        a_text, b_text, cal->cycle_years, lo);
     if (kb >= cal->n_cycles)
-        return fail_at(err, w->path, lw, key, "[%s, %s) reaches past the run's last cycle",
-                       a_text, b_text);
+        return fail_at(err, w->path, lw, key, "[%s, %s) reaches past the run's last cycle", a_text,
+                       b_text);
     t->is_window = 1;
     t->from = a, t->to = b;
     t->k_first = (int)ka, t->k_last = (int)kb;
@@ -323,9 +334,8 @@ static gs_status read_when(const walk *w, const yaml_node_t *map, const char *ta
 static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
                              const targets_target *earlier, targets_target *t, gs_error *err)
 {
-    static const char *const allowed[] = {"name",  "variable", "date",        "window",
-                                          "transform", "value", "sigma", "discrepancy",
-                                          "source", NULL};
+    static const char *const allowed[] = {"name",  "variable", "date",        "window", "transform",
+                                          "value", "sigma",    "discrepancy", "source", NULL};
     char key[KEY_MAX], where[KEY_MAX], got[40];
     size_t line;
     const yaml_node_t *v;
@@ -349,12 +359,13 @@ static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
             return fail_at(err, w->path, v ? line : t->line,
                            field_key(key, sizeof key, t->name, "name"),
                            "duplicate target name '%s' (first at line %u; unnamed targets "
-                           "are called T<position>)", t->name, earlier[q].line);
+                           "are called T<position>)",
+                           t->name, earlier[q].line);
     GS_FORWARD(only_keys(w, map, t->name, allowed, err));
 
     GS_FORWARD(required(w, map, t->name, "variable", &v, &line, err));
-    GS_FORWARD(read_variable(w, v, line, field_key(key, sizeof key, t->name, "variable"), &t->var,
-                             err));
+    GS_FORWARD(
+        read_variable(w, v, line, field_key(key, sizeof key, t->name, "variable"), &t->var, err));
     const targets_var *var = &w->vars[t->var];
 
     GS_FORWARD(read_when(w, map, t->name, t, err));
@@ -371,7 +382,8 @@ static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
     if (t->transform == TARGETS_LOGIT && var->kind != TARGETS_VAR_SHARE)
         return fail_at(err, w->path, line, key,
                        "logit needs a share in (0, 1), and %s is not a share (use log or "
-                       "identity)", var->name);
+                       "identity)",
+                       var->name);
     size_t transform_line = line;
 
     GS_FORWARD(required(w, map, t->name, "value", &v, &line, err));
@@ -447,7 +459,8 @@ static gs_status read_document(const walk *w, targets_set *set, gs_error *err)
         return fail_at(err, w->path, line, "targets", "expected a non-empty list of targets");
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (n > TARGETS_MAX)
-        return fail_at(err, w->path, line, "targets", "at most %d targets, got %zu", TARGETS_MAX, n);
+        return fail_at(err, w->path, line, "targets", "at most %d targets, got %zu", TARGETS_MAX,
+                       n);
     set->t = calloc(n, sizeof *set->t);
     if (!set->t) return fail_nomem(err, w->path);
     set->n = n; /* zeroed entries: targets_free may free them whatever happens next */
@@ -529,18 +542,24 @@ void targets_free(targets_set *set)
 double targets_transform_apply(targets_transform h, double x)
 {
     switch (h) {
-    case TARGETS_LOG: return x >= 0 ? log(x) : NAN;
-    case TARGETS_LOGIT: return x >= 0 && x <= 1 ? log(x / (1 - x)) : NAN;
-    default: return x;
+    case TARGETS_LOG:
+        return x >= 0 ? log(x) : NAN;
+    case TARGETS_LOGIT:
+        return x >= 0 && x <= 1 ? log(x / (1 - x)) : NAN;
+    default:
+        return x;
     }
 }
 
 double targets_transform_invert(targets_transform h, double y)
 {
     switch (h) {
-    case TARGETS_LOG: return exp(y);
-    case TARGETS_LOGIT: return 1 / (1 + exp(-y));
-    default: return y;
+    case TARGETS_LOG:
+        return exp(y);
+    case TARGETS_LOGIT:
+        return 1 / (1 + exp(-y));
+    default:
+        return y;
     }
 }
 
@@ -551,8 +570,7 @@ void targets_band(const targets_target *t, double cutoff, double *lo, double *hi
 }
 
 gs_status targets_parse(const char *text, size_t len, const char *path, const targets_var *vars,
-                        size_t n_vars, const targets_calendar *cal, targets_set *set,
-                        gs_error *err)
+                        size_t n_vars, const targets_calendar *cal, targets_set *set, gs_error *err)
 {
     memset(set, 0, sizeof *set);
     if (!path) path = "(string)";
@@ -560,7 +578,8 @@ gs_status targets_parse(const char *text, size_t len, const char *path, const ta
           cal->n_cycles >= 1 && isfinite(cal->now) && cal->now > cal->start_year))
         return gs_error_set(err, GS_ERR_INPUT,
                             "%s: history.now must be after run.start_year, with cycle_years > 0 "
-                            "and at least one cycle", path);
+                            "and at least one cycle",
+                            path);
     if (len > TARGETS_FILE_MAX)
         return fail_at(err, path, 1, "file", "larger than %d bytes", TARGETS_FILE_MAX);
     const char *nul = memchr(text, '\0', len);
@@ -644,7 +663,10 @@ int targets_rule_find(const char *name)
     return -1;
 }
 
-void targets_tally_clear(targets_tally *t) { memset(t, 0, sizeof *t); }
+void targets_tally_clear(targets_tally *t)
+{
+    memset(t, 0, sizeof *t);
+}
 
 void targets_tally_add(targets_tally *acc, const targets_tally *b)
 {
@@ -686,10 +708,10 @@ void targets_describe_rejections(const targets_set *set, const targets_tally *ta
 struct targets_acc {
     const targets_set *set; /* borrowed */
     size_t n;
-    double *sum;            /* [J][n]: Σ_k v_j over the target's cycles, then f_ij */
-    double *impl;           /* [J][n]: I_ij */
-    double *score;          /* [n]: max or second max of I_ij over j */
-    unsigned char *accept;  /* [n] */
+    double *sum;           /* [J][n]: Σ_k v_j over the target's cycles, then f_ij */
+    double *impl;          /* [J][n]: I_ij */
+    double *score;         /* [n]: max or second max of I_ij over j */
+    unsigned char *accept; /* [n] */
 };
 
 targets_acc *targets_acc_alloc(const targets_set *set, size_t n)
@@ -735,8 +757,7 @@ int targets_acc_needs(const targets_acc *acc, int k)
     return 0;
 }
 
-void targets_acc_feed(targets_acc *acc, int k, size_t first, size_t count,
-                      const double *const *out)
+void targets_acc_feed(targets_acc *acc, int k, size_t first, size_t count, const double *const *out)
 {
     const size_t n = acc->n;
     for (size_t j = 0; j < acc->set->n; j++) {
@@ -773,8 +794,10 @@ void targets_acc_decide(targets_acc *acc, targets_rule rule, double cutoff, size
         double top = -1, second = -1; /* I >= 0, so -1 is below every value */
         for (size_t j = 0; j < J; j++) {
             double x = acc->impl[j * n + i];
-            if (x > top) second = top, top = x;
-            else if (x > second) second = x;
+            if (x > top)
+                second = top, top = x;
+            else if (x > second)
+                second = x;
         }
         double s = rule == TARGETS_RULE_SECOND_MAX && J > 1 ? second : top;
         acc->score[i] = s;
@@ -795,9 +818,15 @@ const double *targets_acc_implausibility(const targets_acc *acc, size_t j)
     return acc->impl + j * acc->n;
 }
 
-const double *targets_acc_score(const targets_acc *acc) { return acc->score; }
+const double *targets_acc_score(const targets_acc *acc)
+{
+    return acc->score;
+}
 
-const unsigned char *targets_acc_accepted(const targets_acc *acc) { return acc->accept; }
+const unsigned char *targets_acc_accepted(const targets_acc *acc)
+{
+    return acc->accept;
+}
 
 static void quantiles_of(double *x, size_t m, double *out);
 
@@ -821,16 +850,14 @@ gs_status targets_acc_quantiles(const targets_acc *acc, size_t j, int accepted_o
 
 /* ---- waves --------------------------------------------------------------------------- */
 
-gs_status targets_wave_box(const double *draws, size_t n, size_t d,
-                           const unsigned char *accept, const double *prior_lo,
-                           const double *prior_hi, double widen, double *lo, double *hi,
-                           gs_error *err)
+gs_status targets_wave_box(const double *draws, size_t n, size_t d, const unsigned char *accept,
+                           const double *prior_lo, const double *prior_hi, double widen, double *lo,
+                           double *hi, gs_error *err)
 {
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) kept += !accept || accept[i];
     GS_RETURN_IF(kept < 2, err, GS_ERR_NUMERIC,
-                 "waves: %zu accepted trajectories, at least 2 are needed for the next wave",
-                 kept);
+                 "waves: %zu accepted trajectories, at least 2 are needed for the next wave", kept);
     for (size_t p = 0; p < d; p++) {
         double m = INFINITY, M = -INFINITY;
         for (size_t i = 0; i < n; i++) {
@@ -842,8 +869,8 @@ gs_status targets_wave_box(const double *draws, size_t n, size_t d,
             if (x > M) M = x;
         }
         GS_RETURN_IF(!(M > m), err, GS_ERR_NUMERIC,
-                     "waves: parameter %zu: every accepted draw equals %g (no range to widen)",
-                     p, m);
+                     "waves: parameter %zu: every accepted draw equals %g (no range to widen)", p,
+                     m);
         /* [m − w (M − m), M + w (M − m)] ∩ [prior_lo, prior_hi] */
         double width = M - m;
         lo[p] = fmax(m - widen * width, prior_lo[p]);
@@ -885,9 +912,8 @@ static void quantiles_of(double *x, size_t m, double *out)
     }
 }
 
-gs_status targets_summarize(const double *draws, size_t n, size_t d,
-                            const unsigned char *accept, targets_param_summary *out,
-                            gs_error *err)
+gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsigned char *accept,
+                            targets_param_summary *out, gs_error *err)
 {
     double *buf = malloc((n ? n : 1) * sizeof *buf);
     GS_RETURN_IF(!buf, err, GS_ERR_NOMEM, "history summaries: out of memory for %zu draws", n);
@@ -898,7 +924,8 @@ gs_status targets_summarize(const double *draws, size_t n, size_t d,
                 free(buf);
                 return gs_error_set(err, GS_ERR_NUMERIC,
                                     "history summaries: parameter %zu: draw of row %zu is not "
-                                    "finite", p, i);
+                                    "finite",
+                                    p, i);
             }
         }
         targets_param_summary *s = &out[p];
@@ -909,10 +936,14 @@ gs_status targets_summarize(const double *draws, size_t n, size_t d,
         quantiles_of(buf, m, s->posterior);
         /* shift = (median_post − median_prior) / (Q75_prior − Q25_prior) */
         double move = s->posterior[2] - s->prior[2], iqr = s->prior[3] - s->prior[1];
-        if (m == 0) s->shift = NAN;
-        else if (move == 0) s->shift = 0;
-        else if (iqr > 0) s->shift = move / iqr;
-        else s->shift = move > 0 ? INFINITY : -INFINITY;
+        if (m == 0)
+            s->shift = NAN;
+        else if (move == 0)
+            s->shift = 0;
+        else if (iqr > 0)
+            s->shift = move / iqr;
+        else
+            s->shift = move > 0 ? INFINITY : -INFINITY;
     }
     free(buf);
     return GS_OK;

@@ -37,16 +37,16 @@
 #include "error.h"
 
 enum {
-    TARGETS_MAX = 256,           /* targets in one file */
-    TARGETS_NAME_MAX = 64,       /* bytes of a name, NUL included */
-    TARGETS_SOURCE_MAX = 4096,   /* bytes of a source, NUL included */
-    TARGETS_FILE_MAX = 1 << 20,  /* bytes of a targets file */
-    TARGETS_DEPTH_MAX = 32,      /* nesting of lists and mappings in a targets file */
-    TARGETS_N_LEVELS = 5         /* quantile levels of the summaries */
+    TARGETS_MAX = 256,          /* targets in one file */
+    TARGETS_NAME_MAX = 64,      /* bytes of a name, NUL included */
+    TARGETS_SOURCE_MAX = 4096,  /* bytes of a source, NUL included */
+    TARGETS_FILE_MAX = 1 << 20, /* bytes of a targets file */
+    TARGETS_DEPTH_MAX = 32,     /* nesting of lists and mappings in a targets file */
+    TARGETS_N_LEVELS = 5        /* quantile levels of the summaries */
 };
 
 #define TARGETS_DEFAULT_CUTOFF 3.0
-#define TARGETS_WAVE_WIDEN 0.1 /* each side, as a share of the accepted range's width */
+#define TARGETS_WAVE_WIDEN     0.1 /* each side, as a share of the accepted range's width */
 
 /* ---- the variable table ------------------------------------------------------------ */
 
@@ -77,24 +77,24 @@ extern const char *const targets_transform_names[3]; /* "identity", "log", "logi
 
 typedef struct {
     char name[TARGETS_NAME_MAX];
-    char *source;          /* owned by the set */
-    size_t var;            /* index into the variable table */
+    char *source; /* owned by the set */
+    size_t var;   /* index into the variable table */
     targets_transform transform;
-    int is_window;         /* 1: window [from, to); 0: date (from = to = the date) */
+    int is_window; /* 1: window [from, to); 0: date (from = to = the date) */
     double from, to;
-    int k_first, k_last;   /* the cycles averaged, inclusive */
-    double value;          /* z_j, untransformed */
+    int k_first, k_last; /* the cycles averaged, inclusive */
+    double value;        /* z_j, untransformed */
     double sigma, discrepancy;
-    double h_value;        /* h_j(z_j) */
-    double scale;          /* √(σ_j² + d_j²) */
-    unsigned line;         /* line of the target's entry in the file */
+    double h_value; /* h_j(z_j) */
+    double scale;   /* √(σ_j² + d_j²) */
+    unsigned line;  /* line of the target's entry in the file */
 } targets_target;
 
 typedef struct {
-    char *path;            /* owned */
-    size_t n;              /* J >= 1 */
-    targets_target *t;     /* [n], owned */
-    int last_cycle;        /* max_j k_last: decide after feeding this cycle */
+    char *path;        /* owned */
+    size_t n;          /* J >= 1 */
+    targets_target *t; /* [n], owned */
+    int last_cycle;    /* max_j k_last: decide after feeding this cycle */
 } targets_set;
 
 /* Loads and checks a targets file against the variable table vars[0..n_vars) and the
@@ -139,8 +139,8 @@ int targets_rule_find(const char *name);
 /* Integer counts: merge across blocks, threads, ranks and shards by adding
  * (targets_tally_add), exactly. */
 typedef struct {
-    uint64_t drawn;               /* trajectories decided */
-    uint64_t accepted;            /* of which consistent with history */
+    uint64_t drawn;                 /* trajectories decided */
+    uint64_t accepted;              /* of which consistent with history */
     uint64_t rejected[TARGETS_MAX]; /* per target: trajectories with I_ij > c */
 } targets_tally;
 
@@ -211,10 +211,9 @@ gs_status targets_acc_quantiles(const targets_acc *acc, size_t j, int accepted_o
  * accept (NULL = every row) selects the rows.  Fails (GS_ERR_NUMERIC, message naming
  * the parameter index) with fewer than two accepted rows, a non-finite draw, or a
  * parameter whose accepted draws are all equal (a zero-width box). */
-gs_status targets_wave_box(const double *draws, size_t n, size_t d,
-                           const unsigned char *accept, const double *prior_lo,
-                           const double *prior_hi, double widen, double *lo, double *hi,
-                           gs_error *err);
+gs_status targets_wave_box(const double *draws, size_t n, size_t d, const unsigned char *accept,
+                           const double *prior_lo, const double *prior_hi, double widen, double *lo,
+                           double *hi, gs_error *err);
 
 /* The movement of a probability between two waves in standard errors of the
  * difference: (p2 − p1) / √(se1² + se2²); 0 when both are equal and both se are 0. */
@@ -234,9 +233,8 @@ typedef struct {
 /* Exact type-7 quantiles (as stats.h) of parameter p over all n rows and over the
  * accepted ones (accept[i] != 0), for every p < d, into out[0..d).  Deterministic: the
  * values are sorted.  GS_ERR_NOMEM, or GS_ERR_NUMERIC on a non-finite draw. */
-gs_status targets_summarize(const double *draws, size_t n, size_t d,
-                            const unsigned char *accept, targets_param_summary *out,
-                            gs_error *err);
+gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsigned char *accept,
+                            targets_param_summary *out, gs_error *err);
 
 /* The parameters ordered by |shift| descending (NaN last, ties by index) into
  * order[0..d). */

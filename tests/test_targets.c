@@ -19,15 +19,15 @@
 #include "targets.h"
 #include "testutil.h"
 
-#define assert_near(got, want, tol)                                              \
-    do {                                                                         \
-        double got_ = (got), want_ = (want);                                     \
-        if (!(fabs(got_ - want_) <= (tol)))                                      \
-            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #got, got_, want_, \
-                     (double)(tol));                                             \
+#define assert_near(got, want, tol)                                                                \
+    do {                                                                                           \
+        double got_ = (got), want_ = (want);                                                       \
+        if (!(fabs(got_ - want_) <= (tol)))                                                        \
+            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #got, got_, want_,               \
+                     (double)(tol));                                                               \
     } while (0)
 
-#define BAD_DIR "tests/data/targets_bad"
+#define BAD_DIR  "tests/data/targets_bad"
 #define OBSERVED "scenarios/history/observed_2024_2026.yaml"
 
 /* The recorded variables of MODEL.md §8, version 2, with their domains. */
@@ -35,16 +35,36 @@
 #define S TARGETS_VAR_SHARE
 #define R TARGETS_VAR_REAL
 static const targets_var v2_vars[] = {
-    {"hw_cost", P},           {"power_price", P},         {"compute_cost", P},
-    {"serving_cost_open", P}, {"serving_cost_closed", P}, {"training_budget", P},
-    {"funding_multiplier", P}, {"quality_closed", P},     {"quality_open", P},
-    {"quality_open_west", P}, {"gap", R},                 {"lag_months", R},
-    {"value_at_stake", P},    {"price_open", P},          {"price_closed", P},
-    {"readiness", S},         {"restricted", S},          {"restricted_share", S},
-    {"closed_labs", P},       {"profit_cover", R},        {"capture", S},
-    {"equilibrium_share", S}, {"closed_share", S},        {"demand", P},
-    {"closed_profit", R},     {"rent", R},                {"premium", R},
-    {"premium_q", R},         {"lcoi_open", P},           {"lcoi_closed", P},
+    {"hw_cost", P},
+    {"power_price", P},
+    {"compute_cost", P},
+    {"serving_cost_open", P},
+    {"serving_cost_closed", P},
+    {"training_budget", P},
+    {"funding_multiplier", P},
+    {"quality_closed", P},
+    {"quality_open", P},
+    {"quality_open_west", P},
+    {"gap", R},
+    {"lag_months", R},
+    {"value_at_stake", P},
+    {"price_open", P},
+    {"price_closed", P},
+    {"readiness", S},
+    {"restricted", S},
+    {"restricted_share", S},
+    {"closed_labs", P},
+    {"profit_cover", R},
+    {"capture", S},
+    {"equilibrium_share", S},
+    {"closed_share", S},
+    {"demand", P},
+    {"closed_profit", R},
+    {"rent", R},
+    {"premium", R},
+    {"premium_q", R},
+    {"lcoi_open", P},
+    {"lcoi_closed", P},
 };
 #undef P
 #undef S
@@ -92,13 +112,13 @@ static void test_observed_file(void **state)
         int k0, k1;
         double h, scale;
     } want[16] = {
-        {"price_closed", 0, 0, 2.389, 0.361},  {"price_closed", 2, 3, 1.705, 0.424},
-        {"price_closed", 4, 4, 1.825, 0.361},  {"price_open", 0, 0, -0.511, 0.461},
-        {"price_open", 2, 3, -0.462, 0.461},   {"price_open", 4, 4, -0.051, 0.461},
-        {"premium", 2, 3, 1.872, 0.403},       {"lag_months", 0, 3, 3.50, 2.375},
-        {"lag_months", 4, 4, 4.00, 1.616},     {"quality_closed", 4, 4, 128.0, 4.243},
-        {"closed_share", 2, 2, 1.386, 0.650},  {"closed_share", 3, 3, 0.708, 0.650},
-        {"hw_cost", 2, 4, 0.077, 0.391},       {"closed_labs", 2, 4, 4, 0.583},
+        {"price_closed", 0, 0, 2.389, 0.361},   {"price_closed", 2, 3, 1.705, 0.424},
+        {"price_closed", 4, 4, 1.825, 0.361},   {"price_open", 0, 0, -0.511, 0.461},
+        {"price_open", 2, 3, -0.462, 0.461},    {"price_open", 4, 4, -0.051, 0.461},
+        {"premium", 2, 3, 1.872, 0.403},        {"lag_months", 0, 3, 3.50, 2.375},
+        {"lag_months", 4, 4, 4.00, 1.616},      {"quality_closed", 4, 4, 128.0, 4.243},
+        {"closed_share", 2, 2, 1.386, 0.650},   {"closed_share", 3, 3, 0.708, 0.650},
+        {"hw_cost", 2, 4, 0.077, 0.391},        {"closed_labs", 2, 4, 4, 0.583},
         {"closed_profit", 4, 4, 24.377, 0.610}, {"training_budget", 4, 4, 23.208, 0.500},
     };
     for (size_t j = 0; j < 16; j++) {
@@ -139,9 +159,11 @@ static void test_observed_mean_path(void **state)
     (void)state;
     targets_set set;
     gs_error err;
-    if (targets_load(OBSERVED, v2_vars, N_VARS, &v2_cal, &set, &err) != GS_OK) fail_msg("%s", err.msg);
-    static const double simulated[16] = {10.89, 4.98, 4.06, 0.604, 0.528, 0.486, 8.42, 4.66,
-                                         4.64,  128.8, 0.782, 0.766, 0.828, 3, 2.46e10, 1.33e10};
+    if (targets_load(OBSERVED, v2_vars, N_VARS, &v2_cal, &set, &err) != GS_OK)
+        fail_msg("%s", err.msg);
+    static const double simulated[16] = {10.89, 4.98, 4.06,    0.604,  0.528, 0.486,
+                                         8.42,  4.66, 4.64,    128.8,  0.782, 0.766,
+                                         0.828, 3,    2.46e10, 1.33e10};
     static const double I_table[16] = {0.00, 0.24, 1.17, 0.02, 0.38, 1.45, 0.64, 0.49,
                                        0.39, 0.20, 0.17, 0.74, 0.68, 1.71, 0.74, 0.21};
     double rec[N_VARS * 5] = {0};
@@ -194,7 +216,8 @@ static void test_bad_files(void **state)
         gs_status st = targets_load(path, v2_vars, N_VARS, &v2_cal, &set, &err);
         if (st != GS_ERR_INPUT) fail_msg("%s: status %d, expected GS_ERR_INPUT", path, (int)st);
         assert_int_equal(gs_status_exit_code(st), 2);
-        if (!strstr(err.msg, want)) fail_msg("%s: message \"%s\" lacks \"%s\"", path, err.msg, want);
+        if (!strstr(err.msg, want))
+            fail_msg("%s: message \"%s\" lacks \"%s\"", path, err.msg, want);
         assert_null(set.t);
         assert_null(set.path);
         assert_int_equal(set.n, 0);
@@ -246,14 +269,14 @@ static void test_parse_details(void **state)
     (void)state;
     targets_set set;
     gs_error err;
-#define ONE_DATE                                                                 \
-    "targets:\n"                                                                  \
-    "  - variable: lag_months\n"                                                  \
-    "    date: %s\n"                                                              \
-    "    transform: identity\n"                                                   \
-    "    value: -2\n"                                                             \
-    "    sigma: 1\n"                                                              \
-    "    discrepancy: 0\n"                                                        \
+#define ONE_DATE                                                                                   \
+    "targets:\n"                                                                                   \
+    "  - variable: lag_months\n"                                                                   \
+    "    date: %s\n"                                                                               \
+    "    transform: identity\n"                                                                    \
+    "    value: -2\n"                                                                              \
+    "    sigma: 1\n"                                                                               \
+    "    discrepancy: 0\n"                                                                         \
     "    source: \"x\"\n"
     static const struct {
         const char *date;
@@ -275,9 +298,9 @@ static void test_parse_details(void **state)
     char text[512];
     snprintf(text, sizeof text, ONE_DATE, "2025.5");
     targets_calendar shortrun = {2024.0, 0.5, 3, 2026.5};
-    assert_int_equal(targets_parse(text, strlen(text), "mem.yaml", v2_vars, N_VARS, &shortrun,
-                                   &set, &err),
-                     GS_ERR_INPUT);
+    assert_int_equal(
+        targets_parse(text, strlen(text), "mem.yaml", v2_vars, N_VARS, &shortrun, &set, &err),
+        GS_ERR_INPUT);
     assert_string_equal(err.msg, "mem.yaml:3: T01.date: 2025.5 is after the run's last cycle");
     /* quarters: [2024.25, 2024.75) holds the starts 2024.25 and 2024.5 (cycles 1, 2) */
     const char *q = "targets:\n"
@@ -298,9 +321,9 @@ static void test_parse_details(void **state)
     targets_free(&set);
     /* a NUL byte, reported at its line */
     const char nul[] = "targets:\n  - name: A\0\n";
-    assert_int_equal(targets_parse(nul, sizeof nul - 1, "nul.yaml", v2_vars, N_VARS, &v2_cal, &set,
-                                   &err),
-                     GS_ERR_INPUT);
+    assert_int_equal(
+        targets_parse(nul, sizeof nul - 1, "nul.yaml", v2_vars, N_VARS, &v2_cal, &set, &err),
+        GS_ERR_INPUT);
     assert_string_equal(err.msg, "nul.yaml:2: file: holds a NUL byte (not a text file)");
     /* hostile sizes: 1 MiB of "[" is refused at once (libyaml's scanner would take
      * minutes over it), and a file one byte above the limit is refused unread */
@@ -311,16 +334,17 @@ static void test_parse_details(void **state)
     memset(deep + 9, '[', big - 9);
     assert_int_equal(targets_parse(deep, big, "deep.yaml", v2_vars, N_VARS, &v2_cal, &set, &err),
                      GS_ERR_INPUT);
-    assert_string_equal(err.msg, "deep.yaml:1: file: lists and mappings nested deeper than 32 levels");
+    assert_string_equal(err.msg,
+                        "deep.yaml:1: file: lists and mappings nested deeper than 32 levels");
     memset(deep + 9, ' ', big + 1 - 9);
     assert_int_equal(targets_parse(deep, big + 1, "big.yaml", v2_vars, N_VARS, &v2_cal, &set, &err),
                      GS_ERR_INPUT);
     assert_string_equal(err.msg, "big.yaml:1: file: larger than 1048576 bytes");
     free(deep);
     /* a missing file */
-    assert_int_equal(targets_load("tests/data/no_such_targets.yaml", v2_vars, N_VARS, &v2_cal,
-                                  &set, &err),
-                     GS_ERR_INPUT);
+    assert_int_equal(
+        targets_load("tests/data/no_such_targets.yaml", v2_vars, N_VARS, &v2_cal, &set, &err),
+        GS_ERR_INPUT);
     assert_contains(err.msg, "tests/data/no_such_targets.yaml: cannot read:");
     /* a bad calendar is the caller's input error, not the file's */
     targets_calendar backwards = {2024.0, 0.5, 21, 2024.0};
@@ -382,8 +406,8 @@ static void test_huge_sigma_accepts_all(void **state)
 }
 
 /* Truncated normal N(μ, τ²) on [L, U]: mean, sd, median (closed form). */
-static void truncated_normal(double mu, double tau, double L, double U, double *mean,
-                             double *sd, double *median, double *mass)
+static void truncated_normal(double mu, double tau, double L, double U, double *mean, double *sd,
+                             double *median, double *mass)
 {
     double a = (L - mu) / tau, b = (U - mu) / tau;
     double Z = gsl_cdf_ugaussian_P(b) - gsl_cdf_ugaussian_P(a);
@@ -391,7 +415,8 @@ static void truncated_normal(double mu, double tau, double L, double U, double *
     double r = (pa - pb) / Z;
     *mean = mu + tau * r;
     *sd = tau * sqrt(1 + (a * pa - b * pb) / Z - r * r);
-    *median = mu + tau * gsl_cdf_ugaussian_Pinv(0.5 * (gsl_cdf_ugaussian_P(a) + gsl_cdf_ugaussian_P(b)));
+    *median =
+        mu + tau * gsl_cdf_ugaussian_Pinv(0.5 * (gsl_cdf_ugaussian_P(a) + gsl_cdf_ugaussian_P(b)));
     *mass = Z;
 }
 
@@ -490,8 +515,10 @@ static void test_known_posterior(void **state)
             double x = a + b * theta[i];
             const double *o[N_VARS] = {0};
             o[qo] = &x;
-            if (i < split) targets_acc_feed(a1, k, i, 1, o);
-            else targets_acc_feed(a2, k, i - split, 1, o);
+            if (i < split)
+                targets_acc_feed(a1, k, i, 1, o);
+            else
+                targets_acc_feed(a2, k, i - split, 1, o);
         }
     }
     targets_tally t1, t2;
@@ -504,8 +531,8 @@ static void test_known_posterior(void **state)
     assert_memory_equal(&t1, &tally, sizeof tally);
     assert_memory_equal(targets_acc_accepted(a1), accepted, split);
     assert_memory_equal(targets_acc_accepted(a2), accepted + split, N - split);
-    assert_memory_equal(targets_acc_implausibility(a2, 0), targets_acc_implausibility(acc, 0) + split,
-                        (N - split) * sizeof(double));
+    assert_memory_equal(targets_acc_implausibility(a2, 0),
+                        targets_acc_implausibility(acc, 0) + split, (N - split) * sizeof(double));
     targets_acc_free(a1);
     targets_acc_free(a2);
     targets_acc_free(acc);
@@ -559,7 +586,8 @@ static void test_rules(void **state)
         targets_acc_decide(acc, (targets_rule)rule, 3, 0, N, &t);
         assert_memory_equal(targets_acc_accepted(acc), rule ? want_second : want_max, N);
         for (size_t i = 0; i < N; i++)
-            for (size_t j = 0; j < 3; j++) assert_near(targets_acc_implausibility(acc, j)[i], I[i][j], 1e-15);
+            for (size_t j = 0; j < 3; j++)
+                assert_near(targets_acc_implausibility(acc, j)[i], I[i][j], 1e-15);
         assert_near(targets_acc_score(acc)[0], rule ? 1 : 5, 0);
         assert_near(targets_acc_score(acc)[3], 4, 0);
         assert_int_equal(t.rejected[0], 3); /* 5, 5, 4 > 3 */
@@ -619,10 +647,10 @@ static void test_windows_and_nonfinite(void **state)
     assert_int_equal(set.t[1].k_last, 4);
     enum { N = 6 };
     /* price_open in cycles 0, 1, 2 per trajectory; closed_share in cycles 3, 4 */
-    static const double po[N][3] = {{1, 2, 3}, {0, 0, 0}, {1, NAN, 3}, {1, INFINITY, 3},
-                                    {1, 2, 3}, {-1, -1, -1}};
-    static const double cs[N][2] = {{0.4, 0.6}, {0.5, 0.5}, {0.5, 0.5}, {0.5, 0.5}, {1, 1},
-                                    {0.5, 0.5}};
+    static const double po[N][3] = {{1, 2, 3},        {0, 0, 0}, {1, NAN, 3},
+                                    {1, INFINITY, 3}, {1, 2, 3}, {-1, -1, -1}};
+    static const double cs[N][2] = {{0.4, 0.6}, {0.5, 0.5}, {0.5, 0.5},
+                                    {0.5, 0.5}, {1, 1},     {0.5, 0.5}};
     double rec[N_VARS * N] = {0};
     const double *out[N_VARS];
     views(rec, N, out);
@@ -756,25 +784,28 @@ static void test_wave_box(void **state)
     const double plo[] = {0.0, 12}, phi[] = {INFINITY, 100};
     double lo[2], hi[2];
     gs_error err;
-    assert_int_equal(targets_wave_box(draws, 4, 2, accept, plo, phi, TARGETS_WAVE_WIDEN, lo, hi, &err),
-                     GS_OK);
+    assert_int_equal(
+        targets_wave_box(draws, 4, 2, accept, plo, phi, TARGETS_WAVE_WIDEN, lo, hi, &err), GS_OK);
     assert_near(lo[0], 0.8, 1e-15); /* [1, 3] widened by 0.2 each side */
     assert_near(hi[0], 3.2, 1e-15);
-    assert_near(lo[1], 12, 0);      /* 10 − 1 = 9, cut at the prior's 12 */
+    assert_near(lo[1], 12, 0); /* 10 − 1 = 9, cut at the prior's 12 */
     assert_near(hi[1], 21, 1e-14);
     /* every row (accept NULL) */
     assert_int_equal(targets_wave_box(draws, 4, 2, NULL, plo, phi, 0.1, lo, hi, &err), GS_OK);
-    assert_near(lo[0], 0.0, 0);     /* 1 − 9.9 cut at 0 */
+    assert_near(lo[0], 0.0, 0); /* 1 − 9.9 cut at 0 */
     assert_near(hi[0], 109.9, 1e-12);
     /* fewer than two accepted, equal draws, a non-finite draw */
     const unsigned char one[] = {0, 1, 0, 0};
-    assert_int_equal(targets_wave_box(draws, 4, 2, one, plo, phi, 0.1, lo, hi, &err), GS_ERR_NUMERIC);
+    assert_int_equal(targets_wave_box(draws, 4, 2, one, plo, phi, 0.1, lo, hi, &err),
+                     GS_ERR_NUMERIC);
     assert_contains(err.msg, "1 accepted trajectories, at least 2");
     const double same[] = {1, 5, 1, 6};
-    assert_int_equal(targets_wave_box(same, 2, 2, NULL, plo, phi, 0.1, lo, hi, &err), GS_ERR_NUMERIC);
+    assert_int_equal(targets_wave_box(same, 2, 2, NULL, plo, phi, 0.1, lo, hi, &err),
+                     GS_ERR_NUMERIC);
     assert_contains(err.msg, "parameter 0: every accepted draw equals 1");
     const double nan[] = {1, 5, NAN, 6};
-    assert_int_equal(targets_wave_box(nan, 2, 2, NULL, plo, phi, 0.1, lo, hi, &err), GS_ERR_NUMERIC);
+    assert_int_equal(targets_wave_box(nan, 2, 2, NULL, plo, phi, 0.1, lo, hi, &err),
+                     GS_ERR_NUMERIC);
     /* movement in standard errors of the difference */
     assert_near(targets_wave_movement(0.50, 0.01, 0.53, 0.01), 0.03 / sqrt(2e-4), 1e-12);
     assert_near(targets_wave_movement(0.5, 0.03, 0.46, 0.04), -0.8, 1e-12);

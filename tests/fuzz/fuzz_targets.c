@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     targets_set set;
     gs_error err;
     gs_error_clear(&err);
-    gs_status st = targets_parse((const char *)data, size, "fuzz.yaml", vars, N_VARS, &cal, &set,
-                                 &err);
+    gs_status st =
+        targets_parse((const char *)data, size, "fuzz.yaml", vars, N_VARS, &cal, &set, &err);
     if (st != GS_OK) {
         if (st != GS_ERR_INPUT || strncmp(err.msg, "fuzz.yaml", 9) != 0) abort();
         if (set.t || set.path || set.n) abort();
