@@ -1,0 +1,331 @@
+/* rng_block.c - per-cycle draws of a block of trajectories, portable and vector paths.
+ *
+ * The contract (rng_block.h) is the portable path, draw_portable: each trajectory in
+ * turn draws its plan with rng.h's rng_normal and rng_uniform.  The vector paths compute
+ * the same numbers lane by lane with exact operations only, so they agree bit for bit:
+ *
+ *   pcg32 step      s' = a s + c (mod 2^64).  AVX-512DQ multiplies 64-bit lanes
+ *                   (vpmullq); AVX2 has only 32 x 32 -> 64 (vpmuludq), so with
+ *                   s = s_h 2^32 + s_l and a = a_h 2^32 + a_l
+ *                       a s = a_l s_l + ((a_l s_h + a_h s_l) mod 2^32) 2^32  (mod 2^64).
+ *   XSH RR output   x = ((s >> 18) ^ s) >> 27 (low 32 bits), rot = s >> 59,
+ *                   out = x rotated right by rot: AVX-512 rotates 32-bit lanes
+ *                   (vprorvd); AVX2 shifts the 64-bit word (x, x) right by rot.
+ *   53-bit k        k = bits >> 11 < 2^53 as a double, exactly: AVX-512DQ converts
+ *                   unsigned 64-bit lanes (vcvtuqq2pd); AVX2 adds the exact doubles of
+ *                   the high 21 and low 32 bits, each made by or-ing the bits into the
+ *                   mantissa of 2^84 or 2^52 and subtracting that power of two.
+ *   normal          layer = bits & 255, u = k 2^-52 - 1 (exact), fast path if
+ *                   |u| < ratio[layer] (two table gathers), z = u x[layer] (one IEEE
+ *                   multiply, as the scalar code); a lane that misses the fast path is
+ *                   finished by rng_normal_slow(lane's generator, bits), the scalar code,
+ *                   and its state is put back into the vector.
+ *   uniform         u = k 2^-53 (exact).
+ *   mirror          -z by flipping the sign bit, 1 - u (exact).
+ * No fused multiply-add anywhere (none is asked for, and the Makefile compiles this file
+ * with -ffp-contract=off).  Trajectories beyond the last whole group of lanes go
+ * through the portable path.
+ */
+#include "rng_block.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+gs_status rng_block_plan_parse(rng_block_plan *plan, const char *spec, gs_error *err)
+{
+    size_t len = spec ? strlen(spec) : 0;
+    GS_RETURN_IF(len == 0 || len > RNG_BLOCK_MAX_DRAWS, err, GS_ERR_INPUT,
+                 "draw plan '%s': needs 1 to %d draws", spec ? spec : "(null)",
+                 RNG_BLOCK_MAX_DRAWS);
+    for (size_t j = 0; j < len; j++)
+        GS_RETURN_IF(spec[j] != RNG_DRAW_NORMAL && spec[j] != RNG_DRAW_UNIFORM, err,
+                     GS_ERR_INPUT, "draw plan '%s': draw %zu is '%c', not N or U", spec,
+                     j + 1, spec[j]);
+    plan->count = (unsigned)len;
+    memcpy(plan->kind, spec, len);
+    return GS_OK;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Portable path: the definition.
+ * ------------------------------------------------------------------------------ */
+
+/* Trajectories [first, n): rng_normal (written out, to count its slow path) and
+ * rng_uniform in plan order, mirrored where asked.  Returns the slow-path count. */
+static size_t draw_portable(const rng_block_plan *plan, rng_pcg32 *rng, size_t first,
+                            size_t n, const unsigned char *mirror, double *const *out)
+{
+    size_t slow = 0;
+    for (size_t i = first; i < n; i++) {
+        rng_pcg32 *r = &rng[i];
+        const int mirrored = mirror != NULL && mirror[i] != 0;
+        for (unsigned j = 0; j < plan->count; j++) {
+            double x;
+            if (plan->kind[j] == RNG_DRAW_NORMAL) {
+                /* rng_normal, as in rng.h */
+                const uint64_t bits = rng_pcg32_next64(r);
+                const unsigned layer = (unsigned)(bits & (RNG_ZIG_LAYERS - 1u));
+                const double u = (double)(bits >> 11) * 0x1.0p-52 - 1.0;
+                if (__builtin_expect(fabs(u) < rng_zig_ratio[layer], 1)) {
+                    x = u * rng_zig_x[layer];
+                } else {
+                    slow++;
+                    x = rng_normal_slow(r, bits);
+                }
+                x = mirrored ? -x : x;
+            } else {
+                x = rng_uniform(r);
+                x = mirrored ? 1.0 - x : x;
+            }
+            out[j][i] = x;
+        }
+    }
+    return slow;
+}
+
+/* ---------------------------------------------------------------------------------
+ * Vector paths (x86-64 with GCC or Clang: target attributes and <immintrin.h>).
+ * ------------------------------------------------------------------------------ */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RNG_BLOCK_X86 1
+#include <immintrin.h>
+
+#define MULT_LO ((long long)(RNG_PCG32_MULT & 0xffffffffu))
+#define MULT_HI ((long long)(RNG_PCG32_MULT >> 32))
+#define SIGN_BIT ((long long)0x8000000000000000ULL)
+
+/* Finishes the normals of the lanes not in fast_mask (bit l set = lane l took the fast
+ * path) with the scalar slow path: z[l] and state[l] are updated in place. */
+static size_t finish_slow_lanes(unsigned lanes, unsigned fast_mask, uint64_t *state,
+                                const uint64_t *inc, const uint64_t *bits, double *z)
+{
+    size_t slow = 0;
+    for (unsigned l = 0; l < lanes; l++) {
+        if (fast_mask >> l & 1u)
+            continue;
+        rng_pcg32 g = {state[l], inc[l]};
+        z[l] = rng_normal_slow(&g, bits[l]);
+        state[l] = g.state;
+        slow++;
+    }
+    return slow;
+}
+
+/* --- AVX2: 4 lanes --------------------------------------------------------------- */
+
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline __m256i lcg_step_avx2(__m256i s, __m256i inc)
+{
+    const __m256i a_lo = _mm256_set1_epi64x(MULT_LO), a_hi = _mm256_set1_epi64x(MULT_HI);
+    const __m256i low = _mm256_mul_epu32(s, a_lo);
+    const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(s, 32), a_lo),
+                                           _mm256_mul_epu32(s, a_hi));
+    return _mm256_add_epi64(_mm256_add_epi64(low, _mm256_slli_epi64(cross, 32)), inc);
+}
+
+/* XSH RR of s in the low 32 bits of each lane (the high 32 bits are not meaningful). */
+AVX2 static inline __m256i xsh_rr_avx2(__m256i s)
+{
+    const __m256i x = _mm256_srli_epi64(_mm256_xor_si256(_mm256_srli_epi64(s, 18), s), 27);
+    const __m256i xx = _mm256_shuffle_epi32(x, _MM_SHUFFLE(2, 2, 0, 0)); /* (x, x) */
+    return _mm256_srlv_epi64(xx, _mm256_srli_epi64(s, 59));
+}
+
+/* Two outputs as one 64-bit word, high word first (rng_pcg32_next64); steps *s twice. */
+AVX2 static inline __m256i next64_avx2(__m256i *s, __m256i inc)
+{
+    const __m256i hi = xsh_rr_avx2(*s);
+    *s = lcg_step_avx2(*s, inc);
+    const __m256i lo = xsh_rr_avx2(*s);
+    *s = lcg_step_avx2(*s, inc);
+    return _mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0xaa);
+}
+
+/* (double)(bits >> 11), exactly. */
+AVX2 static inline __m256d top53_avx2(__m256i bits)
+{
+    const __m256i k = _mm256_srli_epi64(bits, 11);
+    const __m256i low = _mm256_and_si256(k, _mm256_set1_epi64x(0xffffffffLL));
+    const __m256d d_low = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(low, _mm256_set1_epi64x(0x4330000000000000LL))),
+        _mm256_set1_pd(0x1.0p52));
+    const __m256d d_high = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(k, 32),
+                                            _mm256_set1_epi64x(0x4530000000000000LL))),
+        _mm256_set1_pd(0x1.0p84));
+    return _mm256_add_pd(d_high, d_low);
+}
+
+AVX2 static size_t draw_avx2(const rng_block_plan *plan, rng_pcg32 *rng, size_t n,
+                             const unsigned char *mirror, double *const *out)
+{
+    size_t slow = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256i s = _mm256_set_epi64x((long long)rng[i + 3].state, (long long)rng[i + 2].state,
+                                      (long long)rng[i + 1].state, (long long)rng[i].state);
+        const __m256i inc = _mm256_set_epi64x((long long)rng[i + 3].inc, (long long)rng[i + 2].inc,
+                                              (long long)rng[i + 1].inc, (long long)rng[i].inc);
+        __m256i mirrored = _mm256_setzero_si256(); /* all ones in mirrored lanes */
+        if (mirror != NULL) {
+            int32_t flags;
+            memcpy(&flags, mirror + i, sizeof flags);
+            const __m256i m = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(flags));
+            mirrored = _mm256_xor_si256(_mm256_cmpeq_epi64(m, _mm256_setzero_si256()),
+                                        _mm256_set1_epi64x(-1));
+        }
+        const __m256i flip = _mm256_and_si256(mirrored, _mm256_set1_epi64x(SIGN_BIT));
+        for (unsigned j = 0; j < plan->count; j++) {
+            const __m256i bits = next64_avx2(&s, inc);
+            __m256d x;
+            if (plan->kind[j] == RNG_DRAW_NORMAL) {
+                const __m256i layer = _mm256_and_si256(bits, _mm256_set1_epi64x(RNG_ZIG_LAYERS - 1));
+                const __m256d u = _mm256_sub_pd(_mm256_mul_pd(top53_avx2(bits), _mm256_set1_pd(0x1.0p-52)),
+                                                _mm256_set1_pd(1.0));
+                const __m256d abs_u = _mm256_andnot_pd(_mm256_set1_pd(-0.0), u);
+                const __m256d ratio = _mm256_i64gather_pd(rng_zig_ratio, layer, 8);
+                const unsigned fast = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(abs_u, ratio, _CMP_LT_OQ));
+                x = _mm256_mul_pd(u, _mm256_i64gather_pd(rng_zig_x, layer, 8));
+                if (__builtin_expect(fast != 0xfu, 0)) {
+                    uint64_t st[4], in[4], b[4];
+                    double z[4];
+                    _mm256_storeu_si256((__m256i *)st, s);
+                    _mm256_storeu_si256((__m256i *)in, inc);
+                    _mm256_storeu_si256((__m256i *)b, bits);
+                    _mm256_storeu_pd(z, x);
+                    slow += finish_slow_lanes(4, fast, st, in, b, z);
+                    s = _mm256_loadu_si256((const __m256i *)st);
+                    x = _mm256_loadu_pd(z);
+                }
+                x = _mm256_xor_pd(x, _mm256_castsi256_pd(flip));
+            } else {
+                const __m256d u = _mm256_mul_pd(top53_avx2(bits), _mm256_set1_pd(0x1.0p-53));
+                x = _mm256_blendv_pd(u, _mm256_sub_pd(_mm256_set1_pd(1.0), u),
+                                     _mm256_castsi256_pd(mirrored));
+            }
+            _mm256_storeu_pd(out[j] + i, x);
+        }
+        uint64_t st[4];
+        _mm256_storeu_si256((__m256i *)st, s);
+        for (unsigned l = 0; l < 4; l++) rng[i + l].state = st[l];
+    }
+    return slow + draw_portable(plan, rng, i, n, mirror, out);
+}
+
+/* --- AVX-512 F + DQ: 8 lanes ------------------------------------------------------ */
+
+#define AVX512 __attribute__((target("avx512f,avx512dq")))
+
+/* Two outputs as one 64-bit word, high word first; steps *s twice.  The XSH RR output
+ * sits in the low 32 bits of each lane after the 32-bit rotate. */
+AVX512 static inline __m512i next64_avx512(__m512i *s, __m512i inc)
+{
+    const __m512i mult = _mm512_set1_epi64((long long)RNG_PCG32_MULT);
+    __m512i x = _mm512_srli_epi64(_mm512_xor_si512(_mm512_srli_epi64(*s, 18), *s), 27);
+    const __m512i hi = _mm512_rorv_epi32(x, _mm512_srli_epi64(*s, 59));
+    *s = _mm512_add_epi64(_mm512_mullo_epi64(*s, mult), inc);
+    x = _mm512_srli_epi64(_mm512_xor_si512(_mm512_srli_epi64(*s, 18), *s), 27);
+    const __m512i lo = _mm512_rorv_epi32(x, _mm512_srli_epi64(*s, 59));
+    *s = _mm512_add_epi64(_mm512_mullo_epi64(*s, mult), inc);
+    return _mm512_mask_blend_epi32(0xaaaa, lo, _mm512_slli_epi64(hi, 32));
+}
+
+AVX512 static size_t draw_avx512(const rng_block_plan *plan, rng_pcg32 *rng, size_t n,
+                                 const unsigned char *mirror, double *const *out)
+{
+    size_t slow = 0, i = 0;
+    const __m512i lane_pair = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    for (; i + 8 <= n; i += 8) {
+        /* rng[i .. i+8) is (state, inc) x 8: even words are states, odd ones increments */
+        const __m512i w0 = _mm512_loadu_si512((const void *)&rng[i]);
+        const __m512i w1 = _mm512_loadu_si512((const void *)&rng[i + 4]);
+        __m512i s = _mm512_permutex2var_epi64(w0, lane_pair, w1);
+        const __m512i inc = _mm512_permutex2var_epi64(
+            w0, _mm512_add_epi64(lane_pair, _mm512_set1_epi64(1)), w1);
+        __mmask8 mirrored = 0;
+        if (mirror != NULL) {
+            const __m512i m = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(mirror + i)));
+            mirrored = _mm512_test_epi64_mask(m, m);
+        }
+        for (unsigned j = 0; j < plan->count; j++) {
+            const __m512i bits = next64_avx512(&s, inc);
+            const __m512d k = _mm512_cvtepu64_pd(_mm512_srli_epi64(bits, 11));
+            __m512d x;
+            if (plan->kind[j] == RNG_DRAW_NORMAL) {
+                const __m512i layer = _mm512_and_si512(bits, _mm512_set1_epi64(RNG_ZIG_LAYERS - 1));
+                const __m512d u = _mm512_sub_pd(_mm512_mul_pd(k, _mm512_set1_pd(0x1.0p-52)),
+                                                _mm512_set1_pd(1.0));
+                const __m512d abs_u = _mm512_andnot_pd(_mm512_set1_pd(-0.0), u);
+                const __m512d ratio = _mm512_i64gather_pd(layer, rng_zig_ratio, 8);
+                const unsigned fast = (unsigned)_mm512_cmp_pd_mask(abs_u, ratio, _CMP_LT_OQ);
+                x = _mm512_mul_pd(u, _mm512_i64gather_pd(layer, rng_zig_x, 8));
+                if (__builtin_expect(fast != 0xffu, 0)) {
+                    uint64_t st[8], in[8], b[8];
+                    double z[8];
+                    _mm512_storeu_si512((void *)st, s);
+                    _mm512_storeu_si512((void *)in, inc);
+                    _mm512_storeu_si512((void *)b, bits);
+                    _mm512_storeu_pd(z, x);
+                    slow += finish_slow_lanes(8, fast, st, in, b, z);
+                    s = _mm512_loadu_si512((const void *)st);
+                    x = _mm512_loadu_pd(z);
+                }
+                x = _mm512_castsi512_pd(_mm512_mask_xor_epi64(
+                    _mm512_castpd_si512(x), mirrored, _mm512_castpd_si512(x),
+                    _mm512_set1_epi64(SIGN_BIT)));
+            } else {
+                const __m512d u = _mm512_mul_pd(k, _mm512_set1_pd(0x1.0p-53));
+                x = _mm512_mask_sub_pd(u, mirrored, _mm512_set1_pd(1.0), u);
+            }
+            _mm512_storeu_pd(out[j] + i, x);
+        }
+        uint64_t st[8];
+        _mm512_storeu_si512((void *)st, s);
+        for (unsigned l = 0; l < 8; l++) rng[i + l].state = st[l];
+    }
+    return slow + draw_portable(plan, rng, i, n, mirror, out);
+}
+#endif /* x86-64 */
+
+/* ---------------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------------ */
+
+/* The kernels that will run for isa: a level this build has no kernels for, or this
+ * CPU cannot run, steps down to the widest one below it that can run. */
+static isa_level runnable(isa_level isa)
+{
+#ifndef RNG_BLOCK_X86
+    (void)isa;
+    return ISA_PORTABLE;
+#else
+    if ((unsigned)isa >= ISA_COUNT)
+        isa = ISA_COUNT - 1;
+    while (isa > ISA_PORTABLE && !isa_supported(isa))
+        isa = (isa_level)(isa - 1);
+    return isa;
+#endif
+}
+
+unsigned rng_block_lanes(isa_level isa)
+{
+    static const unsigned lanes[ISA_COUNT] = {1u, 4u, 8u};
+    return lanes[runnable(isa)];
+}
+
+size_t rng_block_draw(isa_level isa, const rng_block_plan *plan, rng_pcg32 *rng, size_t n,
+                      const unsigned char *mirror, double *const *out)
+{
+    switch (runnable(isa)) {
+#ifdef RNG_BLOCK_X86
+    case ISA_AVX512:
+        return draw_avx512(plan, rng, n, mirror, out);
+    case ISA_AVX2:
+        return draw_avx2(plan, rng, n, mirror, out);
+#endif
+    default:
+        return draw_portable(plan, rng, 0, n, mirror, out);
+    }
+}
