@@ -105,7 +105,10 @@ test check: $(BIN) $(TEST_BIN) $(BUILD)/tests/pcg_ref
 $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
-bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor
+$(BUILD)/bench_rng_block: tests/bench/bench_rng_block.c $(LIB)
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+
+bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 
