@@ -15,6 +15,9 @@ const char *isa_name(isa_level isa)
  * checks with XGETBV that the operating system saves the wider registers. */
 int isa_supported(isa_level isa)
 {
+#if !(defined(__x86_64__) && defined(__GNUC__))
+    return isa == ISA_PORTABLE; /* no vector kernels are compiled in */
+#else
     __builtin_cpu_init();
     switch (isa) {
     case ISA_PORTABLE:
@@ -26,6 +29,7 @@ int isa_supported(isa_level isa)
     default:
         return 0;
     }
+#endif
 }
 
 isa_level isa_best(void)
@@ -35,6 +39,20 @@ isa_level isa_best(void)
         if (isa_supported((isa_level)l))
             best = (isa_level)l;
     return best;
+}
+
+isa_level isa_runnable(isa_level isa)
+{
+#if !(defined(__x86_64__) && defined(__GNUC__))
+    (void)isa;
+    return ISA_PORTABLE;
+#else
+    if ((unsigned)isa >= ISA_COUNT)
+        isa = (isa_level)(ISA_COUNT - 1);
+    while (isa > ISA_PORTABLE && !isa_supported(isa))
+        isa = (isa_level)(isa - 1);
+    return isa;
+#endif
 }
 
 gs_status isa_choose(const char *request, isa_level *isa, gs_error *err)

@@ -22,6 +22,19 @@ typedef enum {
     ISA_COUNT
 } isa_level;
 
+/* Function attributes for a kernel's AVX2 and AVX-512 versions (GCC and Clang on
+ * x86-64; empty elsewhere, where only ISA_PORTABLE runs).  No "fma": contraction into
+ * fused multiply-adds would change results (and the kernels' files are compiled with
+ * -ffp-contract=off besides).  A model loop written as a static inline function can be
+ * instantiated once per level with these and dispatched on the caller's isa_level. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ISA_TARGET_AVX2 __attribute__((target("avx2")))
+#define ISA_TARGET_AVX512 __attribute__((target("avx512f,avx512dq")))
+#else
+#define ISA_TARGET_AVX2
+#define ISA_TARGET_AVX512
+#endif
+
 /* "portable", "avx2" or "avx512" (the spelling GAPSIM_ISA takes); "?" out of range. */
 const char *isa_name(isa_level isa);
 
@@ -30,6 +43,11 @@ int isa_supported(isa_level isa);
 
 /* The widest level this CPU runs. */
 isa_level isa_best(void);
+
+/* isa if this CPU runs it, else the widest level below it that it runs (out-of-range
+ * values count as the widest level): what a kernel dispatches on, so that a level the
+ * CPU lacks never executes an illegal instruction. */
+isa_level isa_runnable(isa_level isa);
 
 /* The level named `request` ("portable", "avx2", "avx512"); NULL or "" asks for
  * isa_best().  GS_ERR_USAGE if the name is unknown or this CPU lacks that level. */

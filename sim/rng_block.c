@@ -115,7 +115,7 @@ static size_t finish_slow_lanes(unsigned lanes, unsigned fast_mask, uint64_t *st
 
 /* --- AVX2: 4 lanes --------------------------------------------------------------- */
 
-#define AVX2 __attribute__((target("avx2")))
+#define AVX2 ISA_TARGET_AVX2
 
 AVX2 static inline __m256i lcg_step_avx2(__m256i s, __m256i inc)
 {
@@ -285,7 +285,7 @@ AVX2 static size_t draw_avx2(const rng_block_plan *plan, rng_pcg32 *rng, size_t 
 
 /* --- AVX-512 F + DQ: 8 lanes ------------------------------------------------------ */
 
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
+#define AVX512 ISA_TARGET_AVX512
 
 /* Two outputs as one 64-bit word, high word first; steps *s twice.  The XSH RR output
  * sits in the low 32 bits of each lane after the 32-bit rotate. */
@@ -362,32 +362,16 @@ AVX512 static size_t draw_avx512(const rng_block_plan *plan, rng_pcg32 *rng, siz
  * Dispatch
  * ------------------------------------------------------------------------------ */
 
-/* The kernels that will run for isa: a level this build has no kernels for, or this
- * CPU cannot run, steps down to the widest one below it that can run. */
-static isa_level runnable(isa_level isa)
-{
-#ifndef RNG_BLOCK_X86
-    (void)isa;
-    return ISA_PORTABLE;
-#else
-    if ((unsigned)isa >= ISA_COUNT)
-        isa = ISA_COUNT - 1;
-    while (isa > ISA_PORTABLE && !isa_supported(isa))
-        isa = (isa_level)(isa - 1);
-    return isa;
-#endif
-}
-
 unsigned rng_block_lanes(isa_level isa)
 {
     static const unsigned lanes[ISA_COUNT] = {1u, 4u, 8u};
-    return lanes[runnable(isa)];
+    return lanes[isa_runnable(isa)];
 }
 
 size_t rng_block_draw(isa_level isa, const rng_block_plan *plan, rng_pcg32 *rng, size_t n,
                       const unsigned char *mirror, double *const *out)
 {
-    switch (runnable(isa)) {
+    switch (isa_runnable(isa)) {
 #ifdef RNG_BLOCK_X86
     case ISA_AVX512:
         return draw_avx512(plan, rng, n, mirror, out);

@@ -13,7 +13,9 @@
  * usage: bench_rng_block [N [CYCLES [THREADS [PLAN [BLOCK]]]]]
  *        defaults 1000000 16 1 NNNNNNUUUU 512
  * prints one line per path: "NAME Mdraws/s/core  ns/draw  x-scalar" and the ISA
- * that runs by default (GAPSIM_ISA, else the widest this CPU has).
+ * that runs by default (GAPSIM_ISA, else the widest this CPU has); then, per level,
+ * vmath_array's exp and log in ns per element (arrays of BLOCK doubles, in cache, one
+ * thread).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "isa.h"
 #include "rng.h"
 #include "rng_block.h"
+#include "vmath_array.h"
 
 enum { REPS = 3 };
 
@@ -87,6 +90,41 @@ static double run_block(const bench *b, isa_level isa, double *sink_out)
     return ok ? t : -1.0;
 }
 
+/* ns per element of vmath_array_exp and _log on isa (best of REPS), over n values. */
+static void run_vmath(isa_level isa, size_t block, double *ns_exp, double *ns_log)
+{
+    enum { TOTAL = 20000000 };
+    double *x = malloc(block * sizeof *x), *y = malloc(block * sizeof *y);
+    *ns_exp = *ns_log = -1.0;
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return;
+    }
+    rng_pcg32 r;
+    rng_stream(&r, 2, 0, 0);
+    for (size_t i = 0; i < block; i++) x[i] = 0.05 + 10.0 * rng_uniform(&r);
+    const size_t rounds = TOTAL / block + 1;
+    for (int f = 0; f < 2; f++) {
+        double best = 1e300;
+        for (int rep = 0; rep < REPS; rep++) {
+            const double t0 = omp_get_wtime();
+            for (size_t k = 0; k < rounds; k++) {
+                if (f == 0)
+                    vmath_array_exp(isa, y, x, block);
+                else
+                    vmath_array_log(isa, y, x, block);
+                x[k % block] += y[(k * 7) % block] * 1e-300; /* keeps every round */
+            }
+            const double t = omp_get_wtime() - t0;
+            best = t < best ? t : best;
+        }
+        *(f == 0 ? ns_exp : ns_log) = best / ((double)rounds * block) * 1e9;
+    }
+    free(x);
+    free(y);
+}
+
 int main(int argc, char **argv)
 {
     bench b;
@@ -139,6 +177,14 @@ int main(int argc, char **argv)
         printf("%-9s %8.1f Mdraws/s/core %7.2f ns/draw %6.2fx scalar   (checksum %.6g)\n",
                isa_name((isa_level)l), draws / best / b.threads / 1e6,
                best * b.threads / draws * 1e9, scalar / best, sink);
+    }
+    for (int l = ISA_PORTABLE; l < ISA_COUNT; l++) {
+        if (!isa_supported((isa_level)l))
+            continue;
+        double ns_exp, ns_log;
+        run_vmath((isa_level)l, b.block, &ns_exp, &ns_log);
+        printf("vmath_array %-9s exp %6.2f ns, log %6.2f ns per element (1 thread)\n",
+               isa_name((isa_level)l), ns_exp, ns_log);
     }
     free(b.rng);
     return 0;
