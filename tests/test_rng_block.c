@@ -247,7 +247,7 @@ static void test_mirror_reflects(void **state)
 static void check_isa(isa_level isa)
 {
     if (!isa_supported(isa)) {
-        print_message("%s: this CPU lacks it; the %s path is not tested here\n",
+        print_message("[  SKIPPED ] %s: this CPU lacks it, so the %s path is not tested here\n",
                       isa_name(isa), isa_name(isa));
         skip();
     }

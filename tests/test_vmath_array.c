@@ -57,7 +57,8 @@ static double *make_args(void)
 static void check_level(isa_level isa)
 {
     if (!isa_supported(isa)) {
-        print_message("%s: this CPU lacks it; its exp/log are not tested here\n", isa_name(isa));
+        print_message("[  SKIPPED ] %s: this CPU lacks it, so its exp/log are not tested here\n",
+                      isa_name(isa));
         skip();
     }
     double *x = make_args(), *y = malloc(COUNT * sizeof *y), *z = malloc(COUNT * sizeof *z);
