@@ -29,6 +29,13 @@
  */
 #include "rng_block.h"
 
+/* No contraction into fused multiply-adds (they would change the bits): GCC has it off
+ * in ISO C mode and the Makefile says -ffp-contract=off; Clang contracts by default, and
+ * its avx512f target implies FMA, so say it here too (GCC would warn about the pragma). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

@@ -2,6 +2,13 @@
  * (portable, AVX2, AVX-512); see vmath_array.h for why the bits are the same. */
 #include "vmath_array.h"
 
+/* No contraction into fused multiply-adds (they would change the bits): GCC has it off
+ * in ISO C mode and the Makefile says -ffp-contract=off; Clang contracts by default, and
+ * its avx512f target implies FMA, so say it here too (GCC would warn about the pragma). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include "vmath.h"
 
 /* The loop of each level: `omp simd` so that the compiler vectorises the inlined

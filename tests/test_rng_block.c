@@ -11,6 +11,8 @@
  *     skipped, with a message, when this CPU lacks the instruction set;
  *   - isa_choose: names, the error for an unknown name or a missing instruction set.
  */
+#define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +177,30 @@ static void test_isa_choose(void **state)
                   rng_block_lanes(isa_best()));
 }
 
+/* GAPSIM_ISA forces a level; unset or empty, the widest; a bad name is an error.  The
+ * variable is restored afterwards (a run of the tests may set it). */
+static void test_isa_from_env(void **state)
+{
+    (void)state;
+    const char *old = getenv("GAPSIM_ISA");
+    char saved[64] = "";
+    if (old) snprintf(saved, sizeof saved, "%s", old);
+    isa_level isa;
+    gs_error err;
+    assert_int_equal(setenv("GAPSIM_ISA", "portable", 1), 0);
+    assert_int_equal(isa_from_env(&isa, &err), GS_OK);
+    assert_int_equal(isa, ISA_PORTABLE);
+    assert_int_equal(setenv("GAPSIM_ISA", "AVX2", 1), 0); /* names are lower case */
+    assert_int_equal(isa_from_env(&isa, &err), GS_ERR_USAGE);
+    assert_int_equal(setenv("GAPSIM_ISA", "", 1), 0);
+    assert_int_equal(isa_from_env(&isa, &err), GS_OK);
+    assert_int_equal(isa, isa_best());
+    assert_int_equal(unsetenv("GAPSIM_ISA"), 0);
+    assert_int_equal(isa_from_env(&isa, &err), GS_OK);
+    assert_int_equal(isa, isa_best());
+    if (old) setenv("GAPSIM_ISA", saved, 1);
+}
+
 /* ---------------------------------------------------------------------------------
  * The portable path against sequential calls
  * ------------------------------------------------------------------------------ */
@@ -330,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_parse),
         cmocka_unit_test(test_isa_choose),
+        cmocka_unit_test(test_isa_from_env),
         cmocka_unit_test(test_portable_is_sequential),
         cmocka_unit_test(test_mirror_reflects),
         cmocka_unit_test(test_avx2_equals_portable),
