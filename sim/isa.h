@@ -23,10 +23,13 @@ typedef enum {
 } isa_level;
 
 /* Function attributes for a kernel's AVX2 and AVX-512 versions (GCC and Clang on
- * x86-64; empty elsewhere, where only ISA_PORTABLE runs).  No "fma": contraction into
- * fused multiply-adds would change results (and the kernels' files are compiled with
- * -ffp-contract=off besides).  A model loop written as a static inline function can be
- * instantiated once per level with these and dispatched on the caller's isa_level. */
+ * x86-64; empty elsewhere, where only ISA_PORTABLE runs).  "avx512f" implies FMA in
+ * GCC and Clang, and a multiply-add contracted into one fused instruction would change
+ * results, so a file using these must be compiled without contraction:
+ * -ffp-contract=off (per-file flag in the Makefile; also GCC's default in ISO C mode)
+ * and, for Clang, #pragma STDC FP_CONTRACT OFF.  A model loop written as a static
+ * inline function can be instantiated once per level with these and dispatched on the
+ * caller's isa_level (isa_runnable), as sim/vmath_array.c does. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define ISA_TARGET_AVX2 __attribute__((target("avx2")))
 #define ISA_TARGET_AVX512 __attribute__((target("avx512f,avx512dq")))
