@@ -12,10 +12,9 @@
  * normal misses the rectangle of its layer (1.5% of normals: the tail or a wedge) is
  * finished by rng_normal_slow on that lane's generator, so the numbers are the same.
  *
- * Antithetic variates: mirror is NULL, or mirror[i] != 0 marks trajectory i as the
- * antithetic partner of another whose generator rng[i] is a copy of (the caller makes
- * the copy, as the engine does today).  A mirrored trajectory draws exactly the same
- * bits and writes
+ * Antithetic variates: mirror is NULL, or mirror[i] != 0 marks trajectory i as an
+ * antithetic partner; the caller has made rng[i] a copy of its partner's generator (as
+ * the engine does today), so it draws exactly the same bits, and it writes
  *     -z      for a normal z   (exact negation: the sign bit flipped; +0 becomes -0),
  *     1 - u   for a uniform u  (exact: u = k 2^-53, 1 - u = (2^53 - k) 2^-53, in (0, 1]).
  *
