@@ -11,6 +11,10 @@
 #   best vectorised form);
 # then a run with --paths 10^5 (output throughput), and the same 10^6 run built with
 # -march=native (make NATIVE=1, into $BUILD-native).
+# Before the table: the block draws of sim/rng_block.c (tests/bench/bench_rng_block.c)
+# on each instruction set this CPU runs against today's scalar loop, 10^6 trajectories
+# x 16 cycles of six normals and four uniforms, 1 thread, and which ISA runs by default
+# (GAPSIM_ISA=portable|avx2|avx512 forces one).
 # Environment: BUILD (default build), SIZES (default "10000 100000 1000000"),
 # NATIVE=0 to skip the native build, REF_MAX (largest N the NumPy reference runs at,
 # default 1000000).
@@ -68,6 +72,8 @@ if [ "$NATIVE" != 0 ] && make -s NATIVE=1 BUILD="$BUILD-native" "$BUILD-native/g
     native_floor=$("$BUILD-native/bench_floor" 1000000 "$CYCLES" 1 | awk '{print $2}')
     echo "floor, -march=native build (vectorised lanes):                          $native_floor ns per trajectory-cycle"
 fi
+echo
+"$BUILD/bench_rng_block" 1000000 16 1 NNNNNNUUUU 512
 best_floor=$(awk -v a="$floor_ns" -v b="${native_floor:-$floor_ns}" 'BEGIN{print (b < a ? b : a)}')
 echo
 
