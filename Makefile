@@ -181,3 +181,9 @@ test-mpi: $(BIN)
 	echo "$$p passed, $$f failed"; [ "$$f" -eq 0 ]
 bench-mpi: $(BIN)
 	BUILD=$(BUILD) bash tests/bench/bench_mpi.sh
+
+# --- scenario discovery (issue 13): the PRIM test helper (tests/e2e_prim.sh compares it
+# with the NumPy PRIM of tests/prim_reference.py) and the PRIM benchmark.
+$(BUILD)/tests/prim_tool: tests/prim_tool.c $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+test check: $(BUILD)/tests/prim_tool

@@ -857,8 +857,11 @@ gs_status prim_describe(FILE *out, const prim_result *res, const prim_words *wor
     for (size_t b = 0; b < res->n_boxes; b++) {
         const prim_box *bx = &res->boxes[b];
         if (res->n_boxes > 1) fprintf(out, "box %zu: ", b + 1);
-        fprintf(out, "%s in %.0f%% of %s (vs %.0f%% overall) where ", subject,
-                100.0 * bx->box.density, rows, 100.0 * res->base_density);
+        fprintf(out, "%s in %.0f%% of %s ", subject, 100.0 * bx->box.density, rows);
+        if (b == 0) fprintf(out, "(vs %.0f%% overall) where ", 100.0 * res->base_density);
+        else
+            fprintf(out, "(vs %.0f%% in the %s no earlier box holds) where ",
+                    100.0 * bx->steps[0].density, rows);
         /* the limits, most important column first */
         size_t said = 0;
         for (size_t r = 0; r < res->d; r++) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
 #include "testutil.h"
@@ -425,6 +426,7 @@ static void test_bad_input(void **state)
 
 int main(void)
 {
+    gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_box),
         cmocka_unit_test(test_threads_identical),
