@@ -187,3 +187,9 @@ bench-mpi: $(BIN)
 $(BUILD)/tests/prim_tool: tests/prim_tool.c $(LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 test check: $(BUILD)/tests/prim_tool
+$(BUILD)/bench_prim: tests/bench/bench_prim.c $(LIB)
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+.PHONY: bench-prim
+bench-prim: $(BUILD)/bench_prim
+	$(BUILD)/bench_prim 1000000 20 15
+bench: bench-prim

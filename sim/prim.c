@@ -274,8 +274,11 @@ typedef struct {
     uint32_t *rows;     /* [n] this process's rows in the current box (increasing) */
     uint32_t *removed;  /* [n] rows a peel removes */
     size_t n_rows;      /* entries of rows */
-    uint64_t *hist;     /* [2 total_bins]: rows per bin, then positive rows per bin */
-    uint64_t *delta;    /* [2 total_bins] with a reduce callback: what a peel removes */
+    uint8_t *row_y;     /* [n] target of rows[i] or removed[i] (read in order) */
+    uint32_t *hist;     /* [total_bins][2]: rows and positive rows per bin, of the box over
+                           all processes (32 bits: half the cache footprint of 64) */
+    uint32_t *scratch;  /* [total_bins][2] with a reduce callback: what a peel removes here */
+    uint64_t *delta;    /* [total_bins][2] with a reduce callback: the counts to sum */
     uint32_t *lo, *hi;  /* [d] the current box */
     uint64_t rows_all, positives_all; /* N0, K0 of the whole discovery */
 } prim_ctx;
@@ -286,6 +289,18 @@ static gs_status reduce(prim_ctx *c, uint64_t *counts, size_t n, gs_error *err)
     gs_status s = c->opt->reduce(c->opt->reduce_ctx, counts, n, err);
     if (s != GS_OK && err && !err->msg[0]) gs_error_set(err, s, "prim: count reduction failed");
     return s;
+}
+
+/* Sums a histogram over the processes in place, through the 64-bit buffer the callback
+ * takes (sums fit in 32 bits: prim_run checks that all rows together are fewer than 2^32). */
+static gs_status hist_reduce(prim_ctx *c, uint32_t *h, gs_error *err)
+{
+    if (!c->opt->reduce) return GS_OK;
+    const size_t nh = 2 * c->data->total_bins;
+    for (size_t b = 0; b < nh; b++) c->delta[b] = h[b];
+    GS_FORWARD(reduce(c, c->delta, nh, err));
+    for (size_t b = 0; b < nh; b++) h[b] = (uint32_t)c->delta[b];
+    return GS_OK;
 }
 
 /* a/b > c/d for counts (b, d > 0; all < 2^32, so the products fit in 64 bits). */
@@ -307,26 +322,28 @@ static prim_step make_step(const prim_ctx *c, uint64_t rows, uint64_t positives)
                        .restricted = count_restricted(c->data, c->lo, c->hi), .moved = -1};
 }
 
-/* Adds the rows r[0..m) to (sign +1) or from (sign -1) hist, column by column. */
-static void hist_add(prim_ctx *c, uint64_t *hist, const uint32_t *r, size_t m, int sign)
+/* Adds the rows r[0..m), whose targets are ry[0..m), to (sign +1) or from (sign -1)
+ * hist, column by column (one thread per column).  The rows are increasing but sparse,
+ * so their codes are fetched ahead of use. */
+static void hist_add(prim_ctx *c, uint32_t *hist, const uint32_t *r, const uint8_t *ry, size_t m,
+                     int sign)
 {
     const prim_data *data = c->data;
-    const size_t n = data->n, tb = data->total_bins;
-    const uint8_t *y = c->target;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(c->threads)
+    const size_t n = data->n;
+    enum { AHEAD = 64 };
+    /* threads only for big updates: a small one costs less than waking the team */
+    const int parallel = c->threads > 1 && (double)m * (double)data->d >= 1e6;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(c->threads) if (parallel)
     for (size_t j = 0; j < data->d; j++) {
-        uint64_t *h = hist + data->bin_offset[j], *hp = h + tb;
+        uint32_t *h = hist + 2 * data->bin_offset[j];
         const uint16_t *code = data->code + j * n;
-        if (sign > 0)
-            for (size_t i = 0; i < m; i++) {
-                h[code[r[i]]]++;
-                hp[code[r[i]]] += y[r[i]] != 0;
-            }
-        else
-            for (size_t i = 0; i < m; i++) {
-                h[code[r[i]]]--;
-                hp[code[r[i]]] -= y[r[i]] != 0;
-            }
+        const uint32_t one = sign > 0 ? 1 : (uint32_t)-1;
+        for (size_t i = 0; i < m; i++) {
+            if (i + AHEAD < m) __builtin_prefetch(code + r[i + AHEAD]);
+            const size_t b = 2 * (size_t)code[r[i]];
+            h[b] += one;
+            h[b + 1] += ry[i] ? one : 0;
+        }
     }
 }
 
@@ -374,27 +391,26 @@ static int best_peel(const prim_ctx *c, uint64_t rows, uint64_t pos, prim_move *
                      uint64_t *best_r, uint64_t *best_k)
 {
     const prim_data *data = c->data;
-    const size_t tb = data->total_bins;
     double need_d = ceil(c->opt->peel_alpha * (double)rows);
     const uint64_t need = need_d < 1.0 ? 1 : (uint64_t)need_d;
     const double min_rows = c->opt->min_mass * (double)c->rows_all;
     int found = 0;
     for (uint32_t j = 0; j < data->d; j++) {
-        const uint64_t *h = c->hist + data->bin_offset[j], *hp = h + tb;
+        const uint32_t *h = c->hist + 2 * data->bin_offset[j];
         for (uint32_t side = 0; side < 2; side++) {
             uint64_t r = 0, k = 0;
             uint32_t limit = 0;
             int ok = 0;
             if (side == 0) {
                 for (uint32_t b = c->lo[j]; b < c->hi[j]; b++) {
-                    r += h[b];
-                    k += hp[b];
+                    r += h[2 * b];
+                    k += h[2 * b + 1];
                     if (r >= need) { limit = b + 1; ok = 1; break; }
                 }
             } else {
                 for (uint32_t b = c->hi[j]; b > c->lo[j]; b--) {
-                    r += h[b];
-                    k += hp[b];
+                    r += h[2 * b];
+                    k += h[2 * b + 1];
                     if (r >= need) { limit = b - 1; ok = 1; break; }
                 }
             }
@@ -428,19 +444,23 @@ static gs_status apply_peel(prim_ctx *c, const prim_move *mv, gs_error *err)
     size_t kept = 0, gone = 0;
     for (size_t i = 0; i < c->n_rows; i++) {
         const uint32_t r = c->rows[i];
-        if (code[r] < lo || code[r] > hi) c->removed[gone++] = r;
-        else c->rows[kept++] = r;
+        if (code[r] < lo || code[r] > hi) {
+            c->row_y[gone] = c->target[r] != 0;
+            c->removed[gone++] = r;
+        } else {
+            c->rows[kept++] = r;
+        }
     }
     c->n_rows = kept;
     if (!c->opt->reduce) {
-        hist_add(c, c->hist, c->removed, gone, -1);
+        hist_add(c, c->hist, c->removed, c->row_y, gone, -1);
         return GS_OK;
     }
     const size_t nh = 2 * data->total_bins;
-    memset(c->delta, 0, nh * sizeof *c->delta);
-    hist_add(c, c->delta, c->removed, gone, +1);
-    GS_FORWARD(reduce(c, c->delta, nh, err));
-    for (size_t b = 0; b < nh; b++) c->hist[b] -= c->delta[b];
+    memset(c->scratch, 0, nh * sizeof *c->scratch);
+    hist_add(c, c->scratch, c->removed, c->row_y, gone, +1);
+    GS_FORWARD(hist_reduce(c, c->scratch, err));
+    for (size_t b = 0; b < nh; b++) c->hist[b] -= c->scratch[b];
     return GS_OK;
 }
 
@@ -476,7 +496,8 @@ static int choose_step(const prim_options *o, const prim_step *s, size_t n, size
 
 typedef struct {
     const prim_ctx *c;
-    uint64_t *loo;    /* [2 total_bins] rows outside on one limit, by that column's bin */
+    uint64_t *loo;    /* [total_bins][2] rows (and positive rows) outside the box on one
+                         limit only, by their bin in that limit's column */
     uint64_t *limit;  /* [2 + 4 d]: box rows, positives; per column and side rows, positives */
 } scan_sink;
 
@@ -492,8 +513,8 @@ static void visit_paste(void *ctx, size_t row, int column, int side)
         return;
     }
     const size_t b = data->bin_offset[column] + data->code[(size_t)column * data->n + row];
-    s->loo[b]++;
-    s->loo[data->total_bins + b] += (uint64_t)y;
+    s->loo[2 * b]++;
+    s->loo[2 * b + 1] += (uint64_t)y;
 }
 
 static void visit_limits(void *ctx, size_t row, int column, int side)
@@ -513,7 +534,7 @@ static gs_status paste(prim_ctx *c, uint64_t *rows, uint64_t *pos, size_t *paste
                        uint64_t *loo, gs_error *err)
 {
     const prim_data *data = c->data;
-    const size_t tb = data->total_bins, nh = 2 * tb;
+    const size_t nh = 2 * data->total_bins;
     uint64_t box[2];
     for (size_t round = 0;; round++) {
         memset(loo, 0, nh * sizeof *loo);
@@ -531,17 +552,21 @@ static gs_status paste(prim_ctx *c, uint64_t *rows, uint64_t *pos, size_t *paste
         uint64_t best_n = box[0], best_k = box[1];
         int found = 0;
         for (uint32_t j = 0; j < data->d; j++) {
-            const uint64_t *h = loo + data->bin_offset[j], *hp = h + tb;
+            const uint64_t *h = loo + 2 * data->bin_offset[j];
             for (uint32_t side = 0; side < 2; side++) {
                 uint64_t a = 0, ak = 0;
                 uint32_t limit = side ? c->hi[j] : c->lo[j];
                 if (side == 0)
-                    while (limit > 0 && a < need) { limit--; a += h[limit]; ak += hp[limit]; }
+                    while (limit > 0 && a < need) {
+                        limit--;
+                        a += h[2 * limit];
+                        ak += h[2 * limit + 1];
+                    }
                 else
                     while (limit + 1 < data->n_bins[j] && a < need) {
                         limit++;
-                        a += h[limit];
-                        ak += hp[limit];
+                        a += h[2 * limit];
+                        ak += h[2 * limit + 1];
                     }
                 if (a == 0) continue;
                 const uint64_t nn = box[0] + a, nk = box[1] + ak;
@@ -600,8 +625,9 @@ static gs_status search_box(prim_ctx *c, prim_box *box, int *found, uint64_t *lo
     uint64_t tot[2] = {0, 0};
     for (size_t i = 0; i < data->n; i++)
         if (!c->state[i]) {
+            c->row_y[c->n_rows] = c->target[i] != 0;
+            tot[1] += c->row_y[c->n_rows];
             c->rows[c->n_rows++] = (uint32_t)i;
-            tot[1] += c->target[i] != 0;
         }
     tot[0] = c->n_rows;
     GS_FORWARD(reduce(c, tot, 2, err));
@@ -611,8 +637,8 @@ static gs_status search_box(prim_ctx *c, prim_box *box, int *found, uint64_t *lo
         c->hi[j] = data->n_bins[j] - 1;
     }
     memset(c->hist, 0, nh * sizeof *c->hist);
-    hist_add(c, c->hist, c->rows, c->n_rows, +1);
-    GS_FORWARD(reduce(c, c->hist, nh, err));
+    hist_add(c, c->hist, c->rows, c->row_y, c->n_rows, +1);
+    GS_FORWARD(hist_reduce(c, c->hist, err));
 
     size_t cap = 64, n_steps = 0;
     prim_step *steps = malloc(cap * sizeof *steps);
@@ -762,8 +788,10 @@ gs_status prim_run(const prim_data *data, const uint8_t *target, const uint8_t *
     c.state = malloc(n);
     c.rows = malloc(n * sizeof *c.rows);
     c.removed = malloc(n * sizeof *c.removed);
+    c.row_y = malloc(n);
     c.hist = malloc(nh * sizeof *c.hist);
     c.delta = opt->reduce ? malloc(nh * sizeof *c.delta) : NULL;
+    c.scratch = opt->reduce ? malloc(nh * sizeof *c.scratch) : NULL;
     c.lo = malloc(d * sizeof *c.lo);
     c.hi = malloc(d * sizeof *c.hi);
     uint64_t *loo = malloc(nh * sizeof *loo);
@@ -772,7 +800,7 @@ gs_status prim_run(const prim_data *data, const uint8_t *target, const uint8_t *
     res->ranking = malloc(d * sizeof *res->ranking);
     res->d = d;
     gs_status st = GS_OK;
-    if (!c.state || !c.rows || !c.removed || !c.hist || (opt->reduce && !c.delta) || !c.lo ||
+    if (!c.state || !c.rows || !c.removed || !c.row_y || !c.hist || (opt->reduce && (!c.delta || !c.scratch)) || !c.lo ||
         !c.hi || !loo || !res->boxes || !res->importance || !res->ranking) {
         st = gs_error_set(err, GS_ERR_NOMEM, "prim: out of memory for %zu rows", n);
         goto done;
@@ -785,6 +813,11 @@ gs_status prim_run(const prim_data *data, const uint8_t *target, const uint8_t *
     }
     st = reduce(&c, tot, 2, err);
     if (st != GS_OK) goto done;
+    if (tot[0] > UINT32_MAX) {
+        st = gs_error_set(err, GS_ERR_INPUT, "prim: %llu rows in all, at most %u",
+                          (unsigned long long)tot[0], (unsigned)UINT32_MAX);
+        goto done;
+    }
     if (tot[0] == 0) {
         st = gs_error_set(err, GS_ERR_INPUT, "prim: no rows left after the row filter");
         goto done;
@@ -825,8 +858,10 @@ done:
     free(c.state);
     free(c.rows);
     free(c.removed);
+    free(c.row_y);
     free(c.hist);
     free(c.delta);
+    free(c.scratch);
     free(c.lo);
     free(c.hi);
     free(loo);

@@ -21,18 +21,23 @@
 
 enum { KB_ROWS = 20000, KB_DIMS = 5 };
 
-/* Uniform [0,1]^5, target 1 inside [0.2,0.6] x [0.5,0.9] on columns 0 and 1, 0 outside,
+/* Uniform [0,1]^d, target 1 inside [0.2,0.6] x [0.5,0.9] on columns 0 and 1, 0 outside,
  * then each label flipped with probability 0.05. */
-static void known_box(size_t n, float *x, uint8_t *y, unsigned long seed)
+static void known_box_d(size_t n, size_t d, float *x, uint8_t *y, unsigned long seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < KB_DIMS; j++) x[j * n + i] = (float)gsl_rng_uniform(r);
+        for (size_t j = 0; j < d; j++) x[j * n + i] = (float)gsl_rng_uniform(r);
         const int in = x[i] >= 0.2f && x[i] <= 0.6f && x[n + i] >= 0.5f && x[n + i] <= 0.9f;
         y[i] = (uint8_t)(gsl_rng_uniform(r) < 0.05 ? !in : in);
     }
     gsl_rng_free(r);
+}
+
+static void known_box(size_t n, float *x, uint8_t *y, unsigned long seed)
+{
+    known_box_d(n, KB_DIMS, x, y, seed);
 }
 
 static void columns_of(const float *x, size_t n, size_t d, const float **col)
@@ -117,24 +122,26 @@ static void assert_same_result(const prim_result *a, const prim_result *b)
     }
 }
 
-/* 1 and 2 threads, coding and discovery, two boxes, with a row filter. */
+/* 1 and 2 threads, coding and discovery, two boxes, with a row filter; 200,000 rows x 20
+ * columns, so that the histogram updates run on threads too (prim.c uses threads for
+ * updates of at least 1e6 row-columns). */
 static void test_threads_identical(void **state)
 {
     (void)state;
-    const size_t n = 30000;
-    float *x = malloc(n * KB_DIMS * sizeof *x);
+    const size_t n = 200000, d = 20;
+    float *x = malloc(n * d * sizeof *x);
     uint8_t *y = malloc(n), *keep = malloc(n);
     assert_true(x && y && keep);
-    known_box(n, x, y, 7);
+    known_box_d(n, d, x, y, 7);
     for (size_t i = 0; i < n; i++) keep[i] = (uint8_t)(i % 17 != 3);
-    const float *col[KB_DIMS];
-    columns_of(x, n, KB_DIMS, col);
+    const float *col[20];
+    columns_of(x, n, d, col);
     prim_data d1, d2;
     gs_error err;
-    assert_int_equal(prim_data_create(&d1, n, KB_DIMS, col, 4096, 1, &err), GS_OK);
-    assert_int_equal(prim_data_create(&d2, n, KB_DIMS, col, 4096, 2, &err), GS_OK);
+    assert_int_equal(prim_data_create(&d1, n, d, col, 4096, 1, &err), GS_OK);
+    assert_int_equal(prim_data_create(&d2, n, d, col, 4096, 2, &err), GS_OK);
     assert_int_equal(d1.total_bins, d2.total_bins);
-    assert_memory_equal(d1.code, d2.code, n * KB_DIMS * sizeof *d1.code);
+    assert_memory_equal(d1.code, d2.code, n * d * sizeof *d1.code);
     assert_memory_equal(d1.bin_min, d2.bin_min, d1.total_bins * sizeof *d1.bin_min);
     prim_options opt = prim_options_default();
     opt.box_count = 2;
