@@ -25,6 +25,8 @@
 #include <gsl/gsl_cdf.h>
 #include <omp.h>
 
+#include "comm.h"
+
 static int prim_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 /* ------------------------------------------------------------------ coding */
@@ -229,6 +231,12 @@ gs_status prim_data_create_with_edges(prim_data *data, size_t n, size_t d,
         }
     }
     return GS_OK;
+}
+
+gs_status prim_reduce_comm(void *ctx, uint64_t *counts, size_t n, gs_error *err)
+{
+    gs_status s = comm_sum_u64((const gs_comm *)ctx, counts, n);
+    return s == GS_OK ? GS_OK : gs_error_set(err, s, "prim: summing counts over MPI ranks failed");
 }
 
 /* ------------------------------------------------------------------ options */

@@ -68,6 +68,10 @@ void prim_data_free(prim_data *data);
  * same order (prim_run does).  NULL: this process holds every row. */
 typedef gs_status (*prim_reduce_fn)(void *ctx, uint64_t *counts, size_t n, gs_error *err);
 
+/* A prim_reduce_fn over MPI ranks: ctx is a const gs_comm * (comm_sum_u64); with the
+ * serial build or one rank it leaves the counts as they are. */
+gs_status prim_reduce_comm(void *ctx, uint64_t *counts, size_t n, gs_error *err);
+
 typedef enum {
     PRIM_CHOOSE_KNEE,      /* the knee of the coverage-density curve (docs/discovery.md) */
     PRIM_CHOOSE_THRESHOLD  /* the step of largest coverage whose density >= threshold */

@@ -17,6 +17,7 @@
 
 #include "testutil.h"
 
+#include "comm.h"
 #include "prim.h"
 
 enum { KB_ROWS = 20000, KB_DIMS = 5 };
@@ -152,6 +153,14 @@ static void test_threads_identical(void **state)
     assert_int_equal(prim_run(&d2, y, keep, &opt, &r2, &err), GS_OK);
     assert_int_equal(r1.rows, n - (n + 13) / 17);
     assert_same_result(&r1, &r2);
+    /* the reduce path with the communicator of this one process: the same bits */
+    const gs_comm world = comm_world();
+    prim_result r3;
+    opt.reduce = prim_reduce_comm;
+    opt.reduce_ctx = (void *)&world;
+    assert_int_equal(prim_run(&d2, y, keep, &opt, &r3, &err), GS_OK);
+    assert_same_result(&r1, &r3);
+    prim_result_free(&r3);
     prim_result_free(&r1);
     prim_result_free(&r2);
     prim_data_free(&d1);
