@@ -21,7 +21,8 @@
  * and every process gets the same result without rows being gathered.
  *
  * Memory: prim_data holds 2 N d bytes of codes (half the float32 input) and the bin
- * edges; prim_run uses 10 N bytes (row lists and a row state) plus 16 bytes per bin.
+ * edges; prim_run uses 11 N bytes (row lists, their targets, a row state) plus 24 bytes
+ * per bin (48 with a reduce callback).
  * Nothing here prints except prim_describe to the FILE* it is given.
  */
 #ifndef GAPSIM_PRIM_H

@@ -101,8 +101,8 @@ int main(int argc, char **argv)
                res.boxes[0].pastes, res.boxes[0].box.mass, res.boxes[0].box.density);
         prim_result_free(&res);
     }
-    printf("  working memory of prim_run            %7.0f MB  (10 bytes per row + 24 per bin)\n",
-           (10.0 * (double)n + 24.0 * (double)data.total_bins) / 1e6);
+    printf("  working memory of prim_run            %7.0f MB  (11 bytes per row + 24 per bin)\n",
+           (11.0 * (double)n + 24.0 * (double)data.total_bins) / 1e6);
     opt.threads = threads;
     t0 = omp_get_wtime(), c0 = cpu_seconds();
     for (int k = 1; k <= cycles; k++) {
