@@ -40,6 +40,9 @@ static uint32_t float_key(float x)
     return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
+/* x, with -0 as +0 (they are one value here). */
+static float plus_zero(float x) { return x == 0.0f ? 0.0f : x; }
+
 /* Sorts keys[0..n) (value key << 32 | row) by their upper 32 bits, stably, with three
  * passes of a least-significant-digit radix sort (11, 11, 10 bits); tmp holds n items.
  * Rows enter in increasing order, so equal values stay in row order. */
@@ -83,20 +86,18 @@ static void code_column(const float *x, size_t n, uint32_t max_bins, uint64_t *k
     for (size_t i = 1; i < n; i++) distinct += (keys[i] >> 32) != (keys[i - 1] >> 32);
     const int every_value = distinct <= max_bins;
     uint32_t b = 0;
-    float first = x[(uint32_t)keys[0]];
-    bin_min[0] = first == 0.0f ? 0.0f : first;
+    bin_min[0] = plus_zero(x[(uint32_t)keys[0]]);
     for (size_t i = 0; i < n; i++) {
         const uint32_t row = (uint32_t)keys[i];
         if (i > 0 && (keys[i] >> 32) != (keys[i - 1] >> 32) &&
             (every_value || (uint64_t)i * max_bins >= (uint64_t)(b + 1) * n)) {
-            bin_max[b] = x[(uint32_t)keys[i - 1]];
+            bin_max[b] = plus_zero(x[(uint32_t)keys[i - 1]]);
             b++;
-            bin_min[b] = x[row] == 0.0f ? 0.0f : x[row];
+            bin_min[b] = plus_zero(x[row]);
         }
         code[row] = (uint16_t)b;
     }
-    bin_max[b] = x[(uint32_t)keys[n - 1]];
-    if (bin_max[b] == 0.0f) bin_max[b] = 0.0f;
+    bin_max[b] = plus_zero(x[(uint32_t)keys[n - 1]]);
     *n_bins = b + 1;
 }
 

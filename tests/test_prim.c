@@ -385,6 +385,38 @@ static void test_ties(void **state)
     free(y);
 }
 
+/* -0 and +0 are one value, infinities are values, bins follow the order of values; given
+ * edges put a value in the last bin whose smallest value is <= it. */
+static void test_coding(void **state)
+{
+    (void)state;
+    const float x[7] = {1.0f, -0.0f, INFINITY, 0.0f, -INFINITY, 1.0f, 0.5f};
+    const float *col[1] = {x};
+    prim_data data;
+    gs_error err;
+    assert_int_equal(prim_data_create(&data, 7, 1, col, 0, 1, &err), GS_OK);
+    assert_int_equal(data.n_bins[0], 5);
+    static const uint16_t want[7] = {3, 1, 4, 1, 0, 3, 2};
+    assert_memory_equal(data.code, want, sizeof want);
+    assert_false(signbit(data.bin_min[1]));
+    assert_true(data.bin_min[0] == -INFINITY && data.bin_max[4] == INFINITY);
+    prim_data_free(&data);
+    /* at most 2 bins: bin 1 starts at the first new value at or after sorted position
+     * ceil(7 / 2) = 4, the first 1 (0.5 at position 3 stays in bin 0) */
+    assert_int_equal(prim_data_create(&data, 7, 1, col, 2, 1, &err), GS_OK);
+    assert_int_equal(data.n_bins[0], 2);
+    static const uint16_t want2[7] = {1, 0, 1, 0, 0, 1, 0};
+    assert_memory_equal(data.code, want2, sizeof want2);
+    prim_data_free(&data);
+    const uint32_t nb[1] = {3};
+    const float edges[3] = {0.0f, 0.5f, 2.0f};
+    assert_int_equal(prim_data_create_with_edges(&data, 7, 1, col, nb, edges, 1, &err), GS_OK);
+    static const uint16_t want3[7] = {1, 0, 2, 0, 0, 1, 1};
+    assert_memory_equal(data.code, want3, sizeof want3);
+    assert_true(data.bin_max[0] == nextafterf(0.5f, 0.0f) && data.bin_max[2] == INFINITY);
+    prim_data_free(&data);
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_bad_input(void **state)
@@ -449,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_shards_identical),
         cmocka_unit_test(test_threshold_and_words),
         cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_coding),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
