@@ -193,3 +193,7 @@ $(BUILD)/bench_prim: tests/bench/bench_prim.c $(LIB)
 bench-prim: $(BUILD)/bench_prim
 	$(BUILD)/bench_prim 1000000 20 15
 bench: bench-prim
+# PRIM over MPI ranks: make MPI=1 build-mpi/tests/prim_mpi (tests/e2e_prim.sh runs it under
+# mpirun -np 2 when it exists).
+$(BUILD)/tests/prim_mpi: tests/prim_mpi.c $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)

@@ -101,9 +101,10 @@ static void code_column(const float *x, size_t n, uint32_t max_bins, uint64_t *k
     *n_bins = b + 1;
 }
 
-static gs_status check_columns(size_t n, size_t d, const float *const *columns, gs_error *err)
+static gs_status check_columns(size_t n, size_t d, const float *const *columns, int may_be_empty,
+                                gs_error *err)
 {
-    GS_RETURN_IF(n == 0, err, GS_ERR_INPUT, "prim: no rows");
+    GS_RETURN_IF(n == 0 && !may_be_empty, err, GS_ERR_INPUT, "prim: no rows");
     GS_RETURN_IF(d == 0, err, GS_ERR_INPUT, "prim: no columns (d = 0)");
     GS_RETURN_IF(n > UINT32_MAX, err, GS_ERR_INPUT, "prim: %zu rows, at most %u", n,
                  (unsigned)UINT32_MAX);
@@ -138,7 +139,7 @@ static gs_status data_alloc(prim_data *data, size_t n, size_t d, size_t bin_capa
     data->bin_offset = calloc(d, sizeof *data->bin_offset);
     data->bin_min = malloc(bin_capacity * sizeof *data->bin_min);
     data->bin_max = malloc(bin_capacity * sizeof *data->bin_max);
-    data->code = malloc(n * d * sizeof *data->code);
+    data->code = malloc((n ? n * d : 1) * sizeof *data->code);
     if (!data->n_bins || !data->bin_offset || !data->bin_min || !data->bin_max || !data->code) {
         prim_data_free(data);
         return gs_error_set(err, GS_ERR_NOMEM, "prim: out of memory coding %zu x %zu values",
@@ -151,7 +152,7 @@ gs_status prim_data_create(prim_data *data, size_t n, size_t d, const float *con
                            uint32_t max_bins, int threads, gs_error *err)
 {
     memset(data, 0, sizeof *data);
-    GS_FORWARD(check_columns(n, d, columns, err));
+    GS_FORWARD(check_columns(n, d, columns, 0, err));
     if (max_bins == 0) max_bins = PRIM_MAX_BINS;
     GS_RETURN_IF(max_bins > PRIM_MAX_BINS, err, GS_ERR_INPUT,
                  "prim: max_bins must be <= %d, got %u", PRIM_MAX_BINS, max_bins);
@@ -191,7 +192,7 @@ gs_status prim_data_create_with_edges(prim_data *data, size_t n, size_t d,
                                       const float *bin_min, int threads, gs_error *err)
 {
     memset(data, 0, sizeof *data);
-    GS_FORWARD(check_columns(n, d, columns, err));
+    GS_FORWARD(check_columns(n, d, columns, 1, err));
     GS_RETURN_IF(!n_bins || !bin_min, err, GS_ERR_INPUT, "prim: no bin edges given");
     size_t total = 0;
     for (size_t j = 0; j < d; j++) {
@@ -784,9 +785,10 @@ gs_status prim_run(const prim_data *data, const uint8_t *target, const uint8_t *
                    const prim_options *opt, prim_result *res, gs_error *err)
 {
     memset(res, 0, sizeof *res);
-    GS_RETURN_IF(!data || !data->code || data->n == 0, err, GS_ERR_INPUT, "prim: no rows");
+    GS_RETURN_IF(!data || !data->code || (data->n == 0 && !(opt && opt->reduce)), err,
+                 GS_ERR_INPUT, "prim: no rows");
     GS_RETURN_IF(data->d == 0, err, GS_ERR_INPUT, "prim: no columns (d = 0)");
-    GS_RETURN_IF(!target, err, GS_ERR_INPUT, "prim: no target");
+    GS_RETURN_IF(!target && data->n, err, GS_ERR_INPUT, "prim: no target");
     const prim_options defaults = prim_options_default();
     if (!opt) opt = &defaults;
     GS_FORWARD(check_options(opt, err));
@@ -794,10 +796,11 @@ gs_status prim_run(const prim_data *data, const uint8_t *target, const uint8_t *
 
     prim_ctx c = {.data = data, .target = target, .opt = opt,
                   .threads = prim_threads(opt->threads)};
-    c.state = malloc(n);
-    c.rows = malloc(n * sizeof *c.rows);
-    c.removed = malloc(n * sizeof *c.removed);
-    c.row_y = malloc(n);
+    const size_t n1 = n ? n : 1; /* a process may hold no rows */
+    c.state = malloc(n1);
+    c.rows = malloc(n1 * sizeof *c.rows);
+    c.removed = malloc(n1 * sizeof *c.removed);
+    c.row_y = malloc(n1);
     c.hist = malloc(nh * sizeof *c.hist);
     c.delta = opt->reduce ? malloc(nh * sizeof *c.delta) : NULL;
     c.scratch = opt->reduce ? malloc(nh * sizeof *c.scratch) : NULL;

@@ -58,7 +58,8 @@ gs_status prim_data_create(prim_data *data, size_t n, size_t d, const float *con
  * values are bin_min[bin_offset[j] + b], increasing in b (the first may be -inf); a value
  * goes to the last bin whose smallest value is <= it.  This is how processes that each
  * hold some rows share one set of bins (docs/discovery.md).  bin_max is then the next
- * bin's smallest value (the last: +inf), so limits are reported at the bin edges. */
+ * bin's smallest value (the last: +inf), so limits are reported at the bin edges.  n may be
+ * 0 here (a process holding no rows; prim_run accepts it with a reduce callback). */
 gs_status prim_data_create_with_edges(prim_data *data, size_t n, size_t d,
                                       const float *const *columns, const uint32_t *n_bins,
                                       const float *bin_min, int threads, gs_error *err);

@@ -9,7 +9,9 @@
 #      paste_alpha 0.02, where pasting happens, two boxes.
 # Checked: every step's rows, positives and restricted columns exactly, coverage, density
 # and mass to 1e-12, the knee, the pasting, the limits, the density gains to 1e-12 and
-# the quasi-p values (GSL against SciPy) to 1e-6 relative.  Prints "ok ..." / "not ok ...".
+# the quasi-p values (GSL against SciPy) to 1e-6 relative; and
+#   3. with the MPI build of tests/prim_mpi.c, 2 ranks against one process, bit for bit.
+# Prints "ok ..." / "not ok ...".
 set -u
 BUILD=${BUILD:-build}
 PY=${PY:-/usr/bin/python3}
@@ -53,4 +55,16 @@ if "$TOOL" run "$TMP/box.csv" 0.1 0.02 0.05 2 > "$TMP/box.out"; then
         echo "not ok prim, known box: no paste happened, the check of pasting is void"
 else
     echo "not ok prim, known box: prim_tool run failed"
+fi
+
+# 3. the same discovery over 2 MPI ranks, each holding half the rows, against one process
+#    (tests/prim_mpi.c), when the MPI build of the helper exists.
+MPI_PRIM=${MPI_PRIM:-build-mpi/tests/prim_mpi}
+if [ -x "$MPI_PRIM" ] && command -v mpirun >/dev/null; then
+    OMPI_MCA_io=romio321 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        OMPI_MCA_mpi_yield_when_idle=1 OMP_NUM_THREADS=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+        timeout 300 mpirun -np 2 "$MPI_PRIM" 2>&1 | grep -E '^(not )?ok' ||
+        echo "not ok prim, 2 MPI ranks: mpirun failed or timed out"
+else
+    echo "ok prim, 2 MPI ranks # SKIP no $MPI_PRIM (make MPI=1 $MPI_PRIM) or no mpirun"
 fi
