@@ -172,12 +172,14 @@ static void test_threads_identical(void **state)
 
 /* ------------------------------------------------------------ shards via reduce */
 
-/* Two "processes" as two threads, each holding half the rows; reduce adds their count
- * arrays through a barrier, as an MPI_Allreduce would. */
+/* Three "processes" as three threads, each holding a slice of the rows (one of them none);
+ * reduce adds their count arrays through a barrier, as an MPI_Allreduce would. */
+enum { RANKS = 3 };
+
 typedef struct {
     pthread_barrier_t barrier;
-    uint64_t *slot[2];
-    size_t n[2];
+    uint64_t *slot[RANKS];
+    size_t n[RANKS];
 } shard_hub;
 
 typedef struct {
@@ -198,11 +200,18 @@ static gs_status hub_reduce(void *ctx, uint64_t *counts, size_t n, gs_error *err
     h->slot[job->rank] = counts;
     h->n[job->rank] = n;
     pthread_barrier_wait(&h->barrier);
-    if (h->n[0] != h->n[1]) return gs_error_set(err, GS_ERR_INTERNAL, "reduce sizes differ");
-    uint64_t *tmp = malloc(n * sizeof *tmp);
+    uint64_t *tmp = calloc(n ? n : 1, sizeof *tmp);
+    int sizes_differ = 0;
+    for (int r = 0; r < RANKS; r++) {
+        sizes_differ |= h->n[r] != n;
+        for (size_t i = 0; i < n && h->n[r] == n && tmp; i++) tmp[i] += h->slot[r][i];
+    }
+    pthread_barrier_wait(&h->barrier); /* every rank has read every slot */
     if (!tmp) return gs_error_set(err, GS_ERR_NOMEM, "reduce: out of memory");
-    for (size_t i = 0; i < n; i++) tmp[i] = h->slot[0][i] + h->slot[1][i];
-    pthread_barrier_wait(&h->barrier); /* both have read both slots */
+    if (sizes_differ) {
+        free(tmp);
+        return gs_error_set(err, GS_ERR_INTERNAL, "reduce sizes differ");
+    }
     memcpy(counts, tmp, n * sizeof *tmp);
     free(tmp);
     return GS_OK;
@@ -219,7 +228,8 @@ static void *shard_main(void *arg)
 static void test_shards_identical(void **state)
 {
     (void)state;
-    const size_t n = 20000, half = 9000; /* unequal halves */
+    const size_t n = 20000;
+    static const size_t cut[RANKS + 1] = {0, 9000, 9000, 20000}; /* rank 1 holds no rows */
     float *x = malloc(n * KB_DIMS * sizeof *x);
     uint8_t *y = malloc(n);
     assert_true(x && y);
@@ -230,17 +240,17 @@ static void test_shards_identical(void **state)
     gs_error err;
     assert_int_equal(prim_data_create(&whole, n, KB_DIMS, col, 2048, 0, &err), GS_OK);
     /* the shards share the whole data's bin edges */
-    prim_data part[2];
-    for (int s = 0; s < 2; s++) {
+    prim_data part[RANKS];
+    for (int s = 0; s < RANKS; s++) {
         const float *pc[KB_DIMS];
-        for (size_t j = 0; j < KB_DIMS; j++) pc[j] = col[j] + (s ? half : 0);
-        assert_int_equal(prim_data_create_with_edges(&part[s], s ? n - half : half, KB_DIMS, pc,
-                                                     whole.n_bins, whole.bin_min, 0, &err),
+        const size_t m = cut[s + 1] - cut[s];
+        for (size_t j = 0; j < KB_DIMS; j++) pc[j] = col[j] + cut[s];
+        assert_int_equal(prim_data_create_with_edges(&part[s], m, KB_DIMS, pc, whole.n_bins,
+                                                     whole.bin_min, 0, &err),
                          GS_OK);
-        for (size_t j = 0; j < KB_DIMS; j++)
-            assert_memory_equal(part[s].code + j * part[s].n,
-                                whole.code + j * n + (s ? half : 0),
-                                part[s].n * sizeof *whole.code);
+        for (size_t j = 0; j < KB_DIMS && m; j++)
+            assert_memory_equal(part[s].code + j * m, whole.code + j * n + cut[s],
+                                m * sizeof *whole.code);
     }
     prim_options opt = prim_options_default();
     opt.box_count = 2;
@@ -248,19 +258,19 @@ static void test_shards_identical(void **state)
     assert_int_equal(prim_run(&whole, y, NULL, &opt, &ref, &err), GS_OK);
 
     shard_hub hub;
-    pthread_barrier_init(&hub.barrier, NULL, 2);
-    shard_job job[2];
-    pthread_t th[2];
-    for (int s = 0; s < 2; s++) {
-        job[s] = (shard_job){.hub = &hub, .rank = s, .data = &part[s], .y = y + (s ? half : 0),
+    pthread_barrier_init(&hub.barrier, NULL, RANKS);
+    shard_job job[RANKS];
+    pthread_t th[RANKS];
+    for (int s = 0; s < RANKS; s++) {
+        job[s] = (shard_job){.hub = &hub, .rank = s, .data = &part[s], .y = y + cut[s],
                              .opt = opt};
         job[s].opt.reduce = hub_reduce;
         job[s].opt.threads = 1;
         assert_int_equal(pthread_create(&th[s], NULL, shard_main, &job[s]), 0);
     }
-    for (int s = 0; s < 2; s++) pthread_join(th[s], NULL);
+    for (int s = 0; s < RANKS; s++) pthread_join(th[s], NULL);
     pthread_barrier_destroy(&hub.barrier);
-    for (int s = 0; s < 2; s++) {
+    for (int s = 0; s < RANKS; s++) {
         if (job[s].status != GS_OK) fail_msg("shard %d: %s", s, job[s].err.msg);
         /* limits in values differ only in the reported bin_max of the upper limits: the
          * shards know edges, not values; compare bins and counts */
