@@ -785,6 +785,7 @@ gs_status prim_run(const prim_data *data, const uint8_t *target, const uint8_t *
                    const prim_options *opt, prim_result *res, gs_error *err)
 {
     memset(res, 0, sizeof *res);
+    gs_error_clear(err); /* so that a reduce failure without a message gets one */
     GS_RETURN_IF(!data || !data->code || (data->n == 0 && !(opt && opt->reduce)), err,
                  GS_ERR_INPUT, "prim: no rows");
     GS_RETURN_IF(data->d == 0, err, GS_ERR_INPUT, "prim: no columns (d = 0)");
