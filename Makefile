@@ -188,3 +188,19 @@ test-mpi: $(BIN)
 	echo "$$p passed, $$f failed"; [ "$$f" -eq 0 ]
 bench-mpi: $(BIN)
 	BUILD=$(BUILD) bash tests/bench/bench_mpi.sh
+
+# --- scenario discovery (issue 13): the PRIM test helper (tests/e2e_prim.sh compares it
+# with the NumPy PRIM of tests/prim_reference.py) and the PRIM benchmark.
+$(BUILD)/tests/prim_tool: tests/prim_tool.c $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+test check: $(BUILD)/tests/prim_tool
+$(BUILD)/bench_prim: tests/bench/bench_prim.c $(LIB)
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+.PHONY: bench-prim
+bench-prim: $(BUILD)/bench_prim
+	$(BUILD)/bench_prim 1000000 20 15
+bench: bench-prim
+# PRIM over MPI ranks: make MPI=1 build-mpi/tests/prim_mpi (tests/e2e_prim.sh runs it under
+# mpirun -np 2 when it exists).
+$(BUILD)/tests/prim_mpi: tests/prim_mpi.c $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
