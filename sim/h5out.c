@@ -63,6 +63,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "hash.h"
 #include "model.h"
 #include "params.h"
 #include "rng.h"
@@ -147,65 +148,6 @@ static gs_status sys_fail(const h5w *w, const char *doing, const char *what)
 {
     return gs_error_set(w->err, GS_ERR_IO, "writing %s: %s %s: %s", w->path, doing, what,
                         strerror(errno));
-}
-
-/* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------- */
-
-static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
-
-/* One 64-byte block into the state h[8]:
- *   W_t = M_t (t < 16),  W_t = σ1(W_{t-2}) + W_{t-7} + σ0(W_{t-15}) + W_{t-16}
- *   T1 = h + Σ1(e) + Ch(e,f,g) + K_t + W_t,  T2 = Σ0(a) + Maj(a,b,c). */
-static void sha256_block(uint32_t h[8], const unsigned char *p)
-{
-    static const uint32_t k[64] = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2};
-    uint32_t wt[64];
-    for (int t = 0; t < 16; t++)
-        wt[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
-                (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-    for (int t = 16; t < 64; t++) {
-        uint32_t s0 = ror32(wt[t - 15], 7) ^ ror32(wt[t - 15], 18) ^ (wt[t - 15] >> 3);
-        uint32_t s1 = ror32(wt[t - 2], 17) ^ ror32(wt[t - 2], 19) ^ (wt[t - 2] >> 10);
-        wt[t] = s1 + wt[t - 7] + s0 + wt[t - 16];
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int t = 0; t < 64; t++) {
-        uint32_t t1 = hh + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-                      k[t] + wt[t];
-        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
-
-/* The SHA-256 of data[0..len) as 64 lowercase hex digits plus NUL in hex[65].  The
- * message is padded with 0x80, zeros and its length in bits (big-endian, 64 bits) to a
- * multiple of 64 bytes; the tail takes one or two blocks. */
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *p = data;
-    size_t full = len / 64 * 64, rest = len - full;
-    for (size_t i = 0; i < full; i += 64) sha256_block(h, p + i);
-    unsigned char tail[128] = {0};
-    if (rest) memcpy(tail, p + full, rest);
-    tail[rest] = 0x80;
-    size_t tail_len = rest < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8u;
-    for (int i = 0; i < 8; i++) tail[tail_len - 1 - (size_t)i] = (unsigned char)(bits >> (8 * i));
-    for (size_t i = 0; i < tail_len; i += 64) sha256_block(h, tail + i);
-    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)h[i]);
 }
 
 /* ---- HDF5 building blocks ------------------------------------------------------- */
@@ -477,7 +419,7 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    sha256_hex(text, text_len, sha);
+    hash_sha256_hex(text, text_len, sha);
     int threads = res->threads;
     if (w->par && w->comm) { /* every rank must write the same attribute values */
         comm_broadcast(w->comm, created, sizeof created);
