@@ -26,6 +26,7 @@
 #include "resume.h"
 #include "h5out.h"
 #include "scenario.h"
+#include "study.h"
 #include "summary.h"
 
 #ifndef GAPSIM_VERSION
@@ -375,11 +376,11 @@ static int cmd_run(int argc, char **argv)
         scenario_free(&sc);
         return cli_report(&err);
     }
-    a.run.checkpoint = checkpoint;
+    point_hooks hooks = resume_hooks(checkpoint);
 
-    gs_result res;
+    gs_study_result res;
     rc = 0;
-    if (engine_run(&sc, &a.run, &res, &err) != GS_OK) {
+    if (study_run(&sc, &a.run, checkpoint ? &hooks : NULL, &res, &err) != GS_OK) {
         resume_close(checkpoint, 0);
         rc = interrupted ? 128 + interrupted : cli_report(&err);
         if (interrupted) fprintf(stderr, "\ngapsim: interrupted; no output written\n");
@@ -399,14 +400,14 @@ static int cmd_run(int argc, char **argv)
     } else if (!a.quiet) {
         summary_print(stdout, &sc, &res);
         printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
-               res.time_total + t_out, res.time_model, res.time_stats, t_out);
+               res.run.time_total + t_out, res.run.time_model, res.run.time_stats, t_out);
     }
     if (checkpoint && resume_loaded(checkpoint) && !a.quiet && rc == 0)
         printf("(resumed: %zu points were read back from checkpoints)\n",
                resume_loaded(checkpoint));
     resume_close(checkpoint, rc == 0);
     free(command);
-    engine_result_free(&res);
+    study_result_free(&res);
     scenario_free(&sc);
     return rc;
 }

@@ -67,8 +67,7 @@
 #include "model.h"
 #include "params.h"
 #include "rng.h"
-#include "sensitivity.h"
-#include "sweep.h"
+#include "study.h"
 
 enum {
     H5OUT_PATH_MAX = 4096,     /* longest output path accepted */
@@ -398,6 +397,8 @@ typedef struct {
     const gs_result *pts;
     size_t P;
     int sweep;
+    const gs_sweep *sw;                 /* the sweep, or NULL */
+    const gs_uncertainty *uncertainty;  /* a single run's uncertain parameters, or NULL */
     hid_t point_scale;
     char coords_time[1024], coords[1024]; /* "time param_a ..." and "param_a ..." */
 } run_layout;
@@ -467,9 +468,9 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
  * param_<key>(point) for every swept key, trajectories(point), batches(point); root
  * attributes sweep_kind, sweep_keys, sweep_coordinates, sweep_shape (grid), sweep_crn,
  * sweep_metric.  Fills lay (the point scale stays open in lay->point_scale). */
-static gs_status sweep_coords_write(const h5w *w, hid_t root, const gs_result *res, run_layout *lay)
+static gs_status sweep_coords_write(const h5w *w, hid_t root, run_layout *lay)
 {
-    const gs_sweep *sw = res->sweep;
+    const gs_sweep *sw = lay->sw;
     static const char *const kinds[] = {"none", "grid", "lhs", "sobol"};
     hsize_t P = sw->n_points;
     uint64_t *u = malloc(sw->n_points * sizeof *u);
@@ -496,7 +497,7 @@ static gs_status sweep_coords_write(const h5w *w, hid_t root, const gs_result *r
                        STATS_DEFLATE, u, &lay->point_scale, "trajectories run at each point", "1",
                        coords);
     for (size_t p = 0; st == GS_OK && p < sw->n_points; p++) u[p] = sw->points[p].batches;
-    if (st == GS_OK && res->target_se > 0)
+    if (st == GS_OK && sw->points[0].target_se > 0)
         st = var_write(w, root, "batches", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &P, NULL,
                        STATS_DEFLATE, u, &lay->point_scale, "batches run for --target-se", "1",
                        coords);
@@ -757,8 +758,8 @@ static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res, con
         st = run_var_write(w, root, lay, F_NONFINITE, 0, "nonfinite_count", H5T_STD_U64LE,
                            H5T_NATIVE_UINT64, sizeof(uint64_t), 1, &nv, &sc[S_VARIABLE],
                            "non-finite values seen over all cycles and trajectories", "1", 0);
-    if (st == GS_OK && res->uncertainty)
-        st = uncertainty_write(w, root, res->uncertainty, sc[S_CYCLE], sc[S_METRIC]);
+    if (st == GS_OK && lay->uncertainty)
+        st = uncertainty_write(w, root, lay->uncertainty, sc[S_CYCLE], sc[S_METRIC]);
     for (int i = 0; i < S_COUNT; i++)
         if (sc[i] >= 0) H5Dclose(sc[i]);
     return st;
@@ -867,23 +868,23 @@ static int sync_path(const char *p, int flags)
 }
 
 /* Root attributes of --target-se and antithetic runs. */
-static gs_status run_extras_write(const h5w *w, hid_t root, const gs_result *res)
+static gs_status run_extras_write(const h5w *w, hid_t root, const gs_result *res, int sweep)
 {
     GS_FORWARD(attr_int(w, root, "antithetic", res->antithetic));
     if (!(res->target_se > 0)) return GS_OK;
     GS_FORWARD(attr_double(w, root, "target_se", res->target_se));
     GS_FORWARD(attr_u64(w, root, "batch_size", res->batch_size));
     GS_FORWARD(attr_u64(w, root, "batches", res->batches));
-    if (!res->sweep) GS_FORWARD(attr_int(w, root, "target_met", res->target_met));
+    if (!sweep) GS_FORWARD(attr_int(w, root, "target_met", res->target_met));
     return GS_OK;
 }
 
 /* Validates the result's shape before anything touches the disk. */
-static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_result *res)
+static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_study_result *study)
 {
-    GS_RETURN_IF(!sc || !res, w->err, GS_ERR_INTERNAL, "writing %s: no scenario or result",
+    GS_RETURN_IF(!sc || !study, w->err, GS_ERR_INTERNAL, "writing %s: no scenario or result",
                  w->path);
-    if (res->sweep) res = &res->sweep->points[0];
+    const gs_result *res = study->sweep ? &study->sweep->points[0] : &study->run;
     GS_RETURN_IF(res->n_cycles < 1 || !res->mean || !res->sd ||
                      (res->n_quantiles && !res->quantile) ||
                      res->n_quantiles > SCENARIO_MAX_QUANTILES ||
@@ -896,15 +897,19 @@ static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_resu
 
 /* The file's contents, all but the string coordinates' data when across ranks. */
 static gs_status contents_write(const h5w *w, hid_t root, const gs_scenario *sc,
-                                const gs_result *res, const h5out_meta *meta)
+                                const gs_study_result *study, const h5out_meta *meta)
 {
+    const gs_result *res = &study->run;
     gs_status st = root_attrs_write(w, root, sc, res, meta);
-    run_layout lay = {.pts = res, .P = 1, .point_scale = H5I_INVALID_HID};
-    if (st == GS_OK && res->sweep) {
-        lay.pts = res->sweep->points, lay.P = res->sweep->n_points, lay.sweep = 1;
-        st = sweep_coords_write(w, root, res, &lay);
+    run_layout lay = {.pts = res, .P = 1, .uncertainty = study->uncertainty,
+                      .point_scale = H5I_INVALID_HID};
+    if (st == GS_OK && study->sweep) {
+        lay.pts = study->sweep->points, lay.P = study->sweep->n_points, lay.sweep = 1;
+        lay.sw = study->sweep;
+        st = sweep_coords_write(w, root, &lay);
     }
-    if (st == GS_OK && (res->target_se > 0 || res->antithetic)) st = run_extras_write(w, root, res);
+    if (st == GS_OK && (res->target_se > 0 || res->antithetic))
+        st = run_extras_write(w, root, res, lay.sweep);
     if (st == GS_OK) st = stats_write(w, root, res, &lay);
     if (lay.point_scale >= 0) H5Dclose(lay.point_scale);
     if (st == GS_OK && res->n_paths > 0) st = paths_write(w, root, res);
@@ -964,13 +969,13 @@ static gs_status finish_alone(const h5w *w, const h5_deferred *d)
     return st;
 }
 
-gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_result *res,
+gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_study_result *res,
                       const h5out_meta *meta, gs_error *err)
 {
     return h5out_write_comm(path, sc, res, meta, NULL, err);
 }
 
-gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_result *res,
+gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_study_result *res,
                            const h5out_meta *meta, const gs_comm *comm, gs_error *err)
 {
     h5_deferred *deferred = NULL;

@@ -20,6 +20,7 @@
 struct gs_resume {
     char dir[4096];
     size_t loaded;
+    const gs_scenario *sc;
 };
 
 /* The exact description of the run that the checkpoints belong to (owned by the
@@ -130,11 +131,12 @@ gs_status resume_open(const char *output, const gs_scenario *sc, const gs_run_op
         free(r);
         return st;
     }
+    r->sc = sc;
     *out = r;
     return GS_OK;
 }
 
-int resume_load(gs_resume *r, size_t point, gs_result *res)
+int resume_load(gs_resume *r, size_t point, gs_result *res, gs_uncertainty **draws)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/point_%06zu.h5", r->dir, point);
@@ -143,7 +145,11 @@ int resume_load(gs_resume *r, size_t point, gs_result *res)
     gs_error err;
     gs_status st;
 #pragma omp critical(gapsim_hdf5)
-    st = h5in_read(path, H5IN_SINGLE, &sc, res, &err);
+    {
+        gs_study_result sr;
+        st = h5in_read_study(path, H5IN_SINGLE, &sc, &sr, &err);
+        if (st == GS_OK) *res = sr.run, *draws = sr.uncertainty;
+    }
     if (st != GS_OK) return 0; /* a damaged checkpoint: run the point again */
     scenario_free(&sc);
 #pragma omp atomic
@@ -151,19 +157,38 @@ int resume_load(gs_resume *r, size_t point, gs_result *res)
     return 1;
 }
 
-gs_status resume_save(gs_resume *r, size_t point, const gs_scenario *sc, const gs_result *res,
-                      gs_error *err)
+gs_status resume_save(gs_resume *r, size_t point, const gs_result *res,
+                      const gs_uncertainty *draws, gs_error *err)
 {
+    const gs_scenario *sc = r->sc;
+    gs_study_result sr = {.run = *res, .uncertainty = (gs_uncertainty *)draws};
     char path[4200];
     snprintf(path, sizeof path, "%s/point_%06zu.h5", r->dir, point);
     h5out_meta meta = {GAPSIM_VERSION, "checkpoint", "checkpoint"};
     gs_status st;
 #pragma omp critical(gapsim_hdf5)
-    st = h5out_write(path, sc, res, &meta, err);
+    st = h5out_write(path, sc, &sr, &meta, err);
     return st;
 }
 
 size_t resume_loaded(const gs_resume *r) { return r ? r->loaded : 0; }
+
+static int hook_restore(void *ctx, size_t point, gs_result *res, gs_uncertainty **draws)
+{
+    return resume_load(ctx, point, res, draws);
+}
+
+static gs_status hook_finished(void *ctx, size_t point, const gs_result *res,
+                               const gs_uncertainty *draws, gs_error *err)
+{
+    return resume_save(ctx, point, res, draws, err);
+}
+
+point_hooks resume_hooks(gs_resume *r)
+{
+    point_hooks h = {hook_restore, hook_finished, r};
+    return h;
+}
 
 void resume_close(gs_resume *r, int done)
 {

@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "error.h"
+#include "point.h"
 #include "scenario.h"
 
 typedef struct gs_resume gs_resume;
@@ -27,14 +28,18 @@ typedef struct gs_resume gs_resume;
 gs_status resume_open(const char *output, const gs_scenario *sc, const gs_run_options *opt,
                       int resume, gs_resume **out, gs_error *err);
 
-/* If point p was finished before, reads it into *res (owned by the caller) and returns
- * 1; otherwise returns 0. */
-int resume_load(gs_resume *r, size_t point, gs_result *res);
+/* If point p was finished before, reads it into *res and *draws (owned by the caller)
+ * and returns 1; otherwise returns 0. */
+int resume_load(gs_resume *r, size_t point, gs_result *res, gs_uncertainty **draws);
 
-/* Records finished point p.  Safe to call from several threads (HDF5 calls are
- * serialised). */
-gs_status resume_save(gs_resume *r, size_t point, const gs_scenario *sc, const gs_result *res,
-                      gs_error *err);
+/* Records finished point p of the scenario given to resume_open (borrowed until
+ * resume_close).  Safe to call from several threads (HDF5 calls are serialised). */
+gs_status resume_save(gs_resume *r, size_t point, const gs_result *res,
+                      const gs_uncertainty *draws, gs_error *err);
+
+/* The study hooks (point.h) that restore and record points through r (borrowed: r must
+ * outlive the study). */
+point_hooks resume_hooks(gs_resume *r);
 
 /* How many points were read back by resume_load. */
 size_t resume_loaded(const gs_resume *r);

@@ -815,13 +815,60 @@ static gs_status read_sensitivity(gs_scenario *sc, yaml_document_t *doc, const y
     return GS_OK;
 }
 
-/* Sets the parameters of sweep point `point` into p (see sweep.c for the order). */
-static void grid_point(const scenario_sweep *sw, size_t point, gs_params *p)
+/* The swept keys' values of grid point `point` into v[n_keys]: the point order of
+ * scenario.h (the last key varies fastest).  The only copy of that rule. */
+static void grid_values(const scenario_sweep *sw, size_t point, double *v)
 {
     for (size_t j = sw->n_keys; j-- > 0;) {
-        *params_field(p, sw->keys[j]) = sw->values[j][point % sw->n_values[j]];
+        v[j] = sw->values[j][point % sw->n_values[j]];
         point /= sw->n_values[j];
     }
+}
+
+gs_status scenario_sweep_values(const gs_scenario *sc, uint64_t seed, double *values,
+                                gs_error *err)
+{
+    const scenario_sweep *s = &sc->sweep;
+    size_t P = s->points, K = s->n_keys;
+    if (s->kind == SWEEP_GRID) {
+        for (size_t p = 0; p < P; p++) grid_values(s, p, values + p * K);
+        return GS_OK;
+    }
+    GS_FORWARD(design_fill(s->kind == SWEEP_LHS ? DESIGN_LHS : DESIGN_SOBOL, seed, SWEEP_FAMILY, 0,
+                           P, K, values, err));
+    for (size_t p = 0; p < P; p++)
+        for (size_t j = 0; j < K; j++)
+            values[p * K + j] = s->lo[j] + values[p * K + j] * (s->hi[j] - s->lo[j]);
+    return GS_OK;
+}
+
+gs_status scenario_point_params(const gs_scenario *sc, size_t point, const double *values,
+                                gs_params *out, gs_error *err)
+{
+    const scenario_sweep *sw = &sc->sweep;
+    gs_params p = sc->params;
+    for (size_t j = 0; j < sw->n_keys; j++) *params_field(&p, sw->keys[j]) = values[j];
+    gs_param_id bad;
+    char msg[MSG_MAX];
+    if (params_check_relations(&p, &bad, msg, sizeof msg) != GS_OK)
+        return fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
+                       "sweep point %zu: %s", point, msg);
+    *out = p;
+    return GS_OK;
+}
+
+gs_status scenario_copula_factor(const gs_scenario *sc, double *L)
+{
+    size_t d = sc->n_uncertain;
+    double rho[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
+    for (size_t i = 0; i < d * d; i++) rho[i] = i % (d + 1) == 0;
+    for (size_t c = 0; c < sc->n_rank_corr; c++) {
+        int a = scenario_uncertain_index(sc, sc->rank_corr[c].a);
+        int b = scenario_uncertain_index(sc, sc->rank_corr[c].b);
+        if (a < 0 || b < 0) return GS_ERR_INPUT;
+        rho[(size_t)a * d + (size_t)b] = rho[(size_t)b * d + (size_t)a] = sc->rank_corr[c].rho;
+    }
+    return design_copula_factor(d, rho, L);
 }
 
 /* What can only be checked once the whole file and the overrides are in: rank
@@ -831,17 +878,15 @@ static void grid_point(const scenario_sweep *sw, size_t point, gs_params *p)
 static gs_status check_extensions(gs_scenario *sc, gs_error *err)
 {
     size_t d = sc->n_uncertain;
-    double rho[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN], L[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
-    for (size_t i = 0; i < d * d; i++) rho[i] = i % (d + 1) == 0;
+    double L[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
     for (size_t c = 0; c < sc->n_rank_corr; c++) {
         const scenario_rank_corr *rc = &sc->rank_corr[c];
         int a = scenario_uncertain_index(sc, rc->a), b = scenario_uncertain_index(sc, rc->b);
         if (a < 0 || b < 0)
             return fail_at(err, sc->path, rc->line, params_table[a < 0 ? rc->a : rc->b].key,
                            "a rank correlation needs both keys to be distributions");
-        rho[(size_t)a * d + (size_t)b] = rho[(size_t)b * d + (size_t)a] = rc->rho;
     }
-    if (sc->n_rank_corr && design_copula_factor(d, rho, L) != GS_OK)
+    if (sc->n_rank_corr && scenario_copula_factor(sc, L) != GS_OK)
         return fail_at(err, sc->path, sc->rank_corr[0].line, "uncertainty.correlations",
                        "the rank correlations contradict each other (not positive definite)");
     const scenario_sweep *sw = &sc->sweep;
@@ -850,13 +895,10 @@ static gs_status check_extensions(gs_scenario *sc, gs_error *err)
             return fail_at(err, sc->path, sw->key_line[j], params_table[sw->keys[j]].key,
                            "a key cannot be both swept and a distribution");
     for (size_t pt = 0; sw->kind == SWEEP_GRID && pt < sw->points; pt++) {
-        gs_params p = sc->params;
-        grid_point(sw, pt, &p);
-        gs_param_id bad;
-        char msg[MSG_MAX];
-        if (params_check_relations(&p, &bad, msg, sizeof msg) != GS_OK)
-            return fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
-                           "sweep point %zu: %s", pt, msg);
+        double v[SWEEP_MAX_KEYS];
+        gs_params p;
+        grid_values(sw, pt, v);
+        GS_FORWARD(scenario_point_params(sc, pt, v, &p, err));
     }
     if (sc->sensitivity.line && sw->kind != SWEEP_NONE)
         return fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
