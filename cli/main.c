@@ -64,7 +64,7 @@ static const char usage_text[] =
     "  -q, --quiet            no summary, no progress (errors still go to stderr)\n"
     "      --dry-run          print the memory and time estimate, run nothing\n"
     "      --resume           continue an interrupted sweep from its checkpoints\n"
-    "                         (OUTPUT.resume/); refused if the run differs\n"
+    "                         (OUTPUT.gapsim-checkpoints/); refused if the run differs\n"
     "      --target-se X      add batches of N trajectories until every outcome\n"
     "                         probability's standard error is below X\n"
     "      --max-trajectories M   cap of --target-se (default 10^7)\n"
@@ -355,21 +355,27 @@ static int cmd_run(int argc, char **argv)
     a.run.progress = on_progress;
     a.run.progress_ctx = &progress;
     a.run.comm = &world;
+    if (a.resume && a.run.nshards) {
+        scenario_free(&sc);
+        return cli_usage_error("--resume cannot be combined with --shard (checkpoints are "
+                               "for sweeps run by one process; run the shard again)");
+    }
     if (a.run.nshards) {
         rc = cli_shard_run(&sc, &a.run, a.sets, a.nsets, output, a.quiet, &err);
         scenario_free(&sc);
         return rc;
     }
 
-    /* Sweeps keep checkpoints of finished points, so that --resume can continue. */
+    /* Studies of several points (sweeps) keep checkpoints of finished points, so that
+     * --resume can continue; a plain run has none.  One process only: under MPI the
+     * ranks would race on the directory. */
     gs_resume *checkpoint = NULL;
-    /* (one process only: under MPI or --shard the ranks would race on the directory) */
-    int checkpoints = scenario_sweep_points(&sc) && world.size == 1 && !a.run.nshards;
+    int several = study_points(&sc) > 1;
+    int checkpoints = several && world.size == 1;
     if (a.resume && !checkpoints) {
         scenario_free(&sc);
         return cli_usage_error("--resume is for sweeps run by one process; %s %s", a.scenario,
-                               scenario_sweep_points(&sc) ? "runs under MPI or --shard"
-                                                          : "has no sweep: section");
+                               several ? "runs under MPI" : "has no sweep of several points");
     }
     if (checkpoints &&
         resume_open(output, &sc, &a.run, a.resume, &checkpoint, &err) != GS_OK) {
@@ -402,9 +408,11 @@ static int cmd_run(int argc, char **argv)
         printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
                res.run.time_total + t_out, res.run.time_model, res.run.time_stats, t_out);
     }
-    if (checkpoint && resume_loaded(checkpoint) && !a.quiet && rc == 0)
-        printf("(resumed: %zu points were read back from checkpoints)\n",
-               resume_loaded(checkpoint));
+    if (checkpoint && (resume_loaded(checkpoint) || resume_recomputed(checkpoint)) && !a.quiet &&
+        rc == 0)
+        printf("(resumed: %zu points were read back from checkpoints, %zu that did not prove "
+               "to be this run's were run again)\n",
+               resume_loaded(checkpoint), resume_recomputed(checkpoint));
     resume_close(checkpoint, rc == 0);
     free(command);
     study_result_free(&res);

@@ -892,6 +892,15 @@ static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_stud
                  w->err, GS_ERR_INTERNAL,
                  "writing %s: incomplete result (%d cycles, %zu quantiles)", w->path,
                  res->n_cycles, res->n_quantiles);
+    /* every point of a sweep is laid out with point 0's shape */
+    for (size_t p = 1; study->sweep && p < study->sweep->n_points; p++) {
+        const gs_result *q = &study->sweep->points[p];
+        GS_RETURN_IF(q->n_cycles != res->n_cycles || q->n_quantiles != res->n_quantiles ||
+                         !q->mean || !q->sd || (q->n_quantiles && !q->quantile),
+                     w->err, GS_ERR_INTERNAL,
+                     "writing %s: sweep point %zu has another shape than point 0 (%d cycles, "
+                     "%zu quantiles)", w->path, p, q->n_cycles, q->n_quantiles);
+    }
     return GS_OK;
 }
 

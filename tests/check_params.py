@@ -20,6 +20,7 @@ ALLOWED = {
     "sim/sensitivity.c": {"run_cycles"},
     "cli/cli_merge.c": {"run_cycles"},
     "cli/main.c": {"run_cycles"},
+    "sim/resume.c": {"run_cycles"},
     # the outcome thresholds, printed with the outcome table
     "sim/summary.c": {"outcome_compound_ratio", "outcome_collapse_ratio"},
     # which key the loader blames for a broken relation (params_check_relations)
