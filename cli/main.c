@@ -260,10 +260,17 @@ static int cmd_keys(void)
 {
     printf("| key | symbol | unit | default | valid range | meaning |\n");
     printf("|---|---|---|---|---|---|\n");
-    printf("| run.trajectories | N | 1 | 10000 | [1, 10^12] | number of Monte Carlo trajectories |\n");
-    printf("| run.seed | | 1 | 20260501 | [0, 2^64-1] | random seed; with it every number is reproducible |\n");
-    printf("| run.quantiles | | 1 | 0.01 0.05 0.1 0.25 0.5 0.75 0.9 0.95 0.99 | each in [0, 1], increasing "
-           "| quantile levels recorded per cycle (a YAML list) |\n");
+    gs_scenario def;
+    gs_error err;
+    if (scenario_init_default(&def, &err) != GS_OK) return cli_report(&err);
+    for (int k = 0; k < RUNKEY_COUNT; k++) { /* runkeys.def, defaults as a scenario has them */
+        const runkey_info *r = &runkeys_table[k];
+        char value[1024];
+        scenario_runkey_text(&def, (runkey_id)k, value, sizeof value);
+        printf("| %s | %s%s| %s | %s | %s | %s |\n", r->key, r->symbol, *r->symbol ? " " : "",
+               r->unit, value, r->range, r->meaning);
+    }
+    scenario_free(&def);
     for (int i = 0; i < PARAM_COUNT; i++) {
         const gs_param_info *p = &params_table[i];
         printf("| %s | %s | %s | %g | %c%g, %g%c | %s%s |\n", p->key, p->symbol, p->unit, p->def,

@@ -23,24 +23,29 @@
 static const double default_quantiles[] = {0.01, 0.05, 0.10, 0.25, 0.50,
                                            0.75, 0.90, 0.95, 0.99};
 enum { DEFAULT_QUANTILE_COUNT = sizeof default_quantiles / sizeof default_quantiles[0] };
-static const uint64_t default_trajectories = 10000;
-static const uint64_t default_seed = 20260501;
-static const double max_trajectories = 1e12;
 
 enum { MSG_MAX = 512, KEY_MAX = 128 };
 
 typedef enum {
-    KEY_PARAM,
-    KEY_TRAJECTORIES,
-    KEY_SEED,
-    KEY_QUANTILES,
-    KEY_ANTITHETIC,
-    KEY_TARGET_SE,
-    KEY_MAX_TRAJECTORIES,
-    KEY_SWEEP_CRN,
+    KEY_PARAM,     /* a model parameter (params.def): id is its gs_param_id */
+    KEY_RUN,       /* a scalar run key (runkeys.def): id is its runkey_id */
+    KEY_QUANTILES, /* run.quantiles, a list */
     KEY_UNKNOWN
 } key_kind;
-static const uint64_t default_max_trajectories = 10000000;
+
+const runkey_info runkeys_table[RUNKEY_COUNT] = {
+#define R(id, key, type, field, def, lo, hi, symbol, unit, range, meaning) \
+    {key, type, offsetof(gs_scenario, field), def, lo, hi, symbol, unit, range, meaning},
+#include "runkeys.def"
+#undef R
+};
+
+int scenario_runkey_find(const char *key)
+{
+    for (int i = 0; i < RUNKEY_COUNT; i++)
+        if (strcmp(runkeys_table[i].key, key) == 0) return i;
+    return -1;
+}
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -130,8 +135,9 @@ static int parse_seed(const char *text, uint64_t *out, char *msg, size_t size)
     return -1;
 }
 
-/* run.trajectories: a whole number in [1, 1e12] (1e5 is accepted). */
-static int parse_trajectories(const char *text, uint64_t *out, char *msg, size_t size)
+/* A count (run.trajectories): a whole number in [lo, hi] (1e5 is accepted). */
+static int parse_count(const char *text, double lo, double hi, uint64_t *out, char *msg,
+                       size_t size)
 {
     double x;
     if (parse_number(text, &x, msg, size)) return -1;
@@ -141,8 +147,8 @@ static int parse_trajectories(const char *text, uint64_t *out, char *msg, size_t
         snprintf(msg, size, "must be a whole number, got %s", got);
         return -1;
     }
-    if (x < 1 || x > max_trajectories) {
-        snprintf(msg, size, "must be in [1, %g], got %s", max_trajectories, got);
+    if (x < lo || x > hi) {
+        snprintf(msg, size, "must be in [%g, %g], got %s", lo, hi, got);
         return -1;
     }
     *out = (uint64_t)x;
@@ -175,19 +181,14 @@ static int add_quantile(double *q, size_t *n, const char *text, char *msg, size_
     return 0;
 }
 
-/* run.trajectories / run.seed / run.quantiles or a parameter of the table. */
+/* A parameter of params.def or a key of runkeys.def (sweep.crn: for --set). */
 static key_kind classify_key(const char *key, int *id)
 {
     *id = params_find(key);
     if (*id >= 0) return KEY_PARAM;
-    if (strcmp(key, "run.trajectories") == 0) return KEY_TRAJECTORIES;
-    if (strcmp(key, "run.seed") == 0) return KEY_SEED;
-    if (strcmp(key, "run.quantiles") == 0) return KEY_QUANTILES;
-    if (strcmp(key, "run.antithetic") == 0) return KEY_ANTITHETIC;
-    if (strcmp(key, "run.target_se") == 0) return KEY_TARGET_SE;
-    if (strcmp(key, "run.max_trajectories") == 0) return KEY_MAX_TRAJECTORIES;
-    if (strcmp(key, "sweep.crn") == 0) return KEY_SWEEP_CRN; /* for --set */
-    return KEY_UNKNOWN;
+    *id = scenario_runkey_find(key);
+    if (*id < 0) return KEY_UNKNOWN;
+    return runkeys_table[*id].type == RK_LEVELS ? KEY_QUANTILES : KEY_RUN;
 }
 
 /* YAML's true / false (also yes / no, on / off). */
@@ -219,6 +220,56 @@ static void drop_uncertain(gs_scenario *sc, gs_param_id id)
     sc->n_uncertain--;
 }
 
+/* Sets the scalar run key k (runkeys.def) from its text, by its type; sc is unchanged
+ * on failure. */
+static int apply_run_key(gs_scenario *sc, runkey_id k, const char *text, char *msg, size_t size)
+{
+    const runkey_info *ri = &runkeys_table[k];
+    void *field = (char *)sc + ri->offset;
+    double x;
+    switch (ri->type) {
+    case RK_COUNT: return parse_count(text, ri->lo, ri->hi, field, msg, size);
+    case RK_SEED: return parse_seed(text, field, msg, size);
+    case RK_BOOL: return parse_bool(text, field, msg, size);
+    case RK_FRACTION:
+    case RK_REAL:
+        if (parse_number(text, &x, msg, size)) return -1;
+        if (ri->type == RK_FRACTION && !(x >= ri->lo && x < ri->hi)) {
+            snprintf(msg, size, "must be in [%g, %g) (0 = off), got %g", ri->lo, ri->hi, x);
+            return -1;
+        }
+        if (ri->type == RK_REAL && !(x >= ri->lo && x <= ri->hi)) {
+            snprintf(msg, size, "must be in [%g, %g], got %g", ri->lo, ri->hi, x);
+            return -1;
+        }
+        *(double *)field = x;
+        return 0;
+    default: snprintf(msg, size, "internal: not a scalar key"); return -1;
+    }
+}
+
+void scenario_runkey_text(const gs_scenario *sc, runkey_id k, char *buf, size_t size)
+{
+    const runkey_info *ri = &runkeys_table[k];
+    const void *field = (const char *)sc + ri->offset;
+    size_t len = 0;
+    buf[0] = '\0';
+    switch (ri->type) {
+    case RK_COUNT:
+    case RK_SEED: snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+    case RK_BOOL: snprintf(buf, size, "%s", *(const int *)field ? "true" : "false"); break;
+    case RK_FRACTION:
+    case RK_REAL: format_number(buf, size, *(const double *)field); break;
+    case RK_LEVELS:
+        for (size_t q = 0; q < sc->n_quantiles && len + 1 < size; q++) {
+            char one[40];
+            format_number(one, sizeof one, sc->quantiles[q]);
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", q ? " " : "", one);
+        }
+        break;
+    }
+}
+
 /* Sets one scalar-valued key from its text; sc is unchanged on failure. */
 static int apply_scalar(gs_scenario *sc, key_kind kind, int id, const char *text, char *msg,
                         size_t size)
@@ -232,30 +283,18 @@ static int apply_scalar(gs_scenario *sc, key_kind kind, int id, const char *text
         drop_uncertain(sc, (gs_param_id)id);
         return 0;
     }
-    case KEY_TRAJECTORIES: return parse_trajectories(text, &sc->trajectories, msg, size);
-    case KEY_SEED: return parse_seed(text, &sc->seed, msg, size);
-    case KEY_ANTITHETIC: return parse_bool(text, &sc->antithetic, msg, size);
-    case KEY_SWEEP_CRN: return parse_bool(text, &sc->sweep.crn, msg, size);
-    case KEY_MAX_TRAJECTORIES: return parse_trajectories(text, &sc->max_trajectories, msg, size);
-    case KEY_TARGET_SE: {
-        double x;
-        if (parse_number(text, &x, msg, size)) return -1;
-        if (!(x >= 0 && x < 0.5)) {
-            snprintf(msg, size, "must be in [0, 0.5) (0 = off), got %g", x);
-            return -1;
-        }
-        sc->target_se = x;
-        return 0;
-    }
+    case KEY_RUN: return apply_run_key(sc, (runkey_id)id, text, msg, size);
     default: snprintf(msg, size, "internal: not a scalar key"); return -1;
     }
 }
 
-/* A section is "run" or the part before the dot of some key of the table. */
+/* A section is the part before the dot of some key of params.def or runkeys.def. */
 static int is_section(const char *name)
 {
-    if (strcmp(name, "run") == 0) return 1;
     size_t n = strlen(name);
+    for (int i = 0; i < RUNKEY_COUNT; i++)
+        if (strncmp(runkeys_table[i].key, name, n) == 0 && runkeys_table[i].key[n] == '.')
+            return 1;
     for (int i = 0; i < PARAM_COUNT; i++)
         if (strncmp(params_table[i].key, name, n) == 0 && params_table[i].key[n] == '.')
             return 1;
@@ -279,13 +318,21 @@ static void set_defaults(gs_scenario *sc)
 {
     params_defaults(&sc->params);
     memset(sc->line, 0, sizeof sc->line);
-    sc->trajectories = default_trajectories;
-    sc->seed = default_seed;
+    for (int k = 0; k < RUNKEY_COUNT; k++) { /* runkeys.def's defaults */
+        const runkey_info *ri = &runkeys_table[k];
+        void *field = (char *)sc + ri->offset;
+        switch (ri->type) {
+        case RK_COUNT:
+        case RK_SEED: *(uint64_t *)field = (uint64_t)ri->def; break;
+        case RK_BOOL: *(int *)field = ri->def != 0; break;
+        case RK_FRACTION:
+        case RK_REAL: *(double *)field = ri->def; break;
+        case RK_LEVELS: break;
+        }
+    }
     sc->n_quantiles = DEFAULT_QUANTILE_COUNT;
     memcpy(sc->quantiles, default_quantiles, sizeof default_quantiles);
-    sc->max_trajectories = default_max_trajectories;
     sc->design = DESIGN_MONTE_CARLO;
-    sc->sweep.crn = 1;
     sc->sweep.metric = 1; /* premium */
     sc->sensitivity.tornado = 1;
     sc->sensitivity.sobol = 1;

@@ -108,6 +108,30 @@ typedef struct {
     scenario_sensitivity sensitivity;
 } gs_scenario;
 
+/* The run and study keys that are not model parameters (runkeys.def). */
+typedef enum { RK_COUNT, RK_SEED, RK_LEVELS, RK_BOOL, RK_FRACTION, RK_REAL } runkey_type;
+typedef enum {
+#define R(id, key, type, field, def, lo, hi, symbol, unit, range, meaning) RUNKEY_##id,
+#include "runkeys.def"
+#undef R
+    RUNKEY_COUNT
+} runkey_id;
+typedef struct {
+    const char *key;
+    runkey_type type;
+    size_t offset;       /* of the field in gs_scenario */
+    double def, lo, hi;  /* default and valid range of scalar types */
+    const char *symbol, *unit, *range, *meaning;
+} runkey_info;
+extern const runkey_info runkeys_table[RUNKEY_COUNT];
+
+/* The index in runkeys_table of key ("run.seed"), or -1. */
+int scenario_runkey_find(const char *key);
+
+/* The value of run key k in sc as text ("10000", "true", "0.05 0.5 0.95"; levels
+ * separated by spaces, numbers in the fewest digits that read back exactly). */
+void scenario_runkey_text(const gs_scenario *sc, runkey_id k, char *buf, size_t size);
+
 /* Index of id in sc->uncertain, or -1 if the parameter is a plain number. */
 int scenario_uncertain_index(const gs_scenario *sc, gs_param_id id);
 

@@ -11,7 +11,7 @@ import sys
 
 LAYERS = [
     ("base", ["error", "vmath", "rng", "comm", "hash", "h5util"]),
-    ("tables and numerics", ["params", "dist", "design", "stats", "stats_dist"]),
+    ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario"]),
     ("engine", ["engine"]),
