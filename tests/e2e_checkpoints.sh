@@ -127,3 +127,13 @@ missing_dir() {
     ! grep -q "checkpoint" "$TMP/last.err"
 }
 check "-o /missing/dir/x.h5 names the missing directory (sweep and plain run)" missing_dir
+two_plain() { # two plain runs to one target no longer share (and break) a checkpoint directory
+    local out=$TMP/pp.h5 a b
+    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 -o "$out" & a=$!
+    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 -o "$out" & b=$!
+    wait $a || { echo "first run failed"; return 1; }
+    wait $b || { echo "second run failed"; return 1; }
+    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 -o "$TMP/pp1.h5" || return 1
+    same "$TMP/pp1.h5" "$out"
+}
+check "two plain runs to one target both succeed; the file is the run's" two_plain
