@@ -44,7 +44,7 @@ one_line_param() { # a new parameter: one line of params.def, nothing else
 X(demand_test_knob, "demand.test_knob", "κ_t", "1", 0.25, 0, 1, 0,
   "a parameter added by tests/e2e_layers.sh", "[test]")
 DEF
-    nice make -C "$TMP/add" -j2 BUILD=build OPT=-O0 "GIT_REV=test" build/gapsim >"$TMP/add.log" 2>&1 ||
+    nice make -C "$TMP/add" -j2 BUILD=build "GIT_REV=test" build/gapsim >"$TMP/add.log" 2>&1 ||
         { tail -n 20 "$TMP/add.log"; return 1; }
     local g=$TMP/add/build/gapsim
     "$g" keys | grep -q '^| demand.test_knob | κ_t | 1 | 0.25 |' || { echo "not in gapsim keys"; return 1; }
