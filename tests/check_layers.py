@@ -10,10 +10,11 @@ import re
 import sys
 
 LAYERS = [
-    ("base", ["error", "vmath", "rng", "comm", "hash", "h5util"]),
+    ("base", ["error", "vmath", "vmath_array", "isa", "rng", "rng_block", "comm", "hash",
+              "h5util", "prim"]),
     ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
     ("model", ["model"]),
-    ("scenario", ["scenario"]),
+    ("scenario", ["scenario", "targets"]),
     ("engine", ["engine"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),
