@@ -33,7 +33,7 @@ endif
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c17 -fopenmp -fno-math-errno $(WARN) $(HDF5_CFLAGS) \
             -DGAPSIM_VERSION='"$(VERSION)"' -DGAPSIM_GIT='"$(GIT_REV)"'
-LDLIBS   += $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lm
+LDLIBS   += $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lnettle -lm
 LDFLAGS  += -fopenmp
 
 ifdef NATIVE
@@ -131,7 +131,7 @@ FUZZ_FLAGS   := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fopenmp=lib
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard sim/*.h sim/*.def cli/*.c cli/*.h)
 	@mkdir -p $(BUILD)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(LIB_SRC) $(if $(findstring cli,$*),-Icli $(filter cli/cli_%,$(CLI_SRC))) \
-	    -o $@ $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lm
+	    -o $@ $(HDF5_LIBS) -lgsl -lgslcblas -lyaml -lnettle -lm
 
 # The scenario loader (seeded with the scenarios and the malformed files) and the
 # command-line parser (seeded with tests/fuzz/cli-seeds/), FUZZ_SECONDS each.

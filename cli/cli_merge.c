@@ -27,6 +27,7 @@
 #include "h5out.h"
 #include "model.h"
 #include "scenario.h"
+#include "study.h"
 
 enum { MERGE_MAX_SHARDS = 100000, MERGE_SETS_MAX = 65536 };
 
@@ -174,10 +175,10 @@ int cli_shard_run(const gs_scenario *sc, const gs_run_options *opt, const char *
     int bad = sink.dset < 0 || options_write(file, sc, opt, sets, nsets, points, cycles) != 0;
     gs_run_options o = *opt;
     o.sink = shard_write, o.sink_ctx = &sink, o.comm = NULL;
-    gs_result res;
+    gs_study_result res;
     gs_status st = bad ? gs_error_set(err, GS_ERR_IO, "writing %s: partial file setup failed", output)
-                       : engine_run(sc, &o, &res, err);
-    if (st == GS_OK) engine_result_free(&res);
+                       : study_run(sc, &o, NULL, &res, err);
+    if (st == GS_OK) study_result_free(&res);
     if (sink.dset >= 0) H5Dclose(sink.dset);
     if (H5Fclose(file) < 0 && st == GS_OK)
         st = gs_error_set(err, GS_ERR_IO, "writing %s: closing failed (disk full?)", output);
@@ -392,8 +393,8 @@ int cli_merge_main(int argc, char **argv)
             }
         }
     }
-    gs_result res;
-    if (rc == 0 && engine_run(&sc, &opt, &res, &err) != GS_OK) rc = cli_report(&err);
+    gs_study_result res;
+    if (rc == 0 && study_run(&sc, &opt, NULL, &res, &err) != GS_OK) rc = cli_report(&err);
     else if (rc == 0) {
         char command[512];
         snprintf(command, sizeof command, "gapsim merge of %zu shards of: gapsim run %s", nn, sc.path);
@@ -402,8 +403,8 @@ int cli_merge_main(int argc, char **argv)
             rc = cli_report(&err);
         else if (!quiet)
             printf("Merged %zu shards (%llu trajectories) into %s\n", nn,
-                   (unsigned long long)res.trajectories, output);
-        engine_result_free(&res);
+                   (unsigned long long)res.run.trajectories, output);
+        study_result_free(&res);
     }
     if (have_sc) scenario_free(&sc);
     for (size_t i = 0; i < opened && parts; i++) part_close(&parts[i]);

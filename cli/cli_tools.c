@@ -107,11 +107,11 @@ static int cmd_summary(int argc, char **argv)
     int rc = tool_parse(argc, argv, 1, 0, 1, &a);
     if (rc) return rc;
     gs_scenario sc;
-    gs_result res;
+    gs_study_result res;
     gs_error err;
-    if (h5in_read(a.file[0], a.point[0], &sc, &res, &err) != GS_OK) return cli_report(&err);
+    if (h5in_read_study(a.file[0], a.point[0], &sc, &res, &err) != GS_OK) return cli_report(&err);
     summary_print(stdout, &sc, &res);
-    engine_result_free(&res);
+    study_result_free(&res);
     scenario_free(&sc);
     return 0;
 }

@@ -26,6 +26,7 @@
 #include "resume.h"
 #include "h5out.h"
 #include "scenario.h"
+#include "study.h"
 #include "summary.h"
 
 #ifndef GAPSIM_VERSION
@@ -63,7 +64,7 @@ static const char usage_text[] =
     "  -q, --quiet            no summary, no progress (errors still go to stderr)\n"
     "      --dry-run          print the memory and time estimate, run nothing\n"
     "      --resume           continue an interrupted sweep from its checkpoints\n"
-    "                         (OUTPUT.resume/); refused if the run differs\n"
+    "                         (OUTPUT.gapsim-checkpoints/); refused if the run differs\n"
     "      --target-se X      add batches of N trajectories until every outcome\n"
     "                         probability's standard error is below X\n"
     "      --max-trajectories M   cap of --target-se (default 10^7)\n"
@@ -259,10 +260,17 @@ static int cmd_keys(void)
 {
     printf("| key | symbol | unit | default | valid range | meaning |\n");
     printf("|---|---|---|---|---|---|\n");
-    printf("| run.trajectories | N | 1 | 10000 | [1, 10^12] | number of Monte Carlo trajectories |\n");
-    printf("| run.seed | | 1 | 20260501 | [0, 2^64-1] | random seed; with it every number is reproducible |\n");
-    printf("| run.quantiles | | 1 | 0.01 0.05 0.1 0.25 0.5 0.75 0.9 0.95 0.99 | each in [0, 1], increasing "
-           "| quantile levels recorded per cycle (a YAML list) |\n");
+    gs_scenario def;
+    gs_error err;
+    if (scenario_init_default(&def, &err) != GS_OK) return cli_report(&err);
+    for (int k = 0; k < RUNKEY_COUNT; k++) { /* runkeys.def, defaults as a scenario has them */
+        const runkey_info *r = &runkeys_table[k];
+        char value[1024];
+        scenario_runkey_text(&def, (runkey_id)k, value, sizeof value);
+        printf("| %s | %s%s| %s | %s | %s | %s |\n", r->key, r->symbol, *r->symbol ? " " : "",
+               r->unit, value, r->range, r->meaning);
+    }
+    scenario_free(&def);
     for (int i = 0; i < PARAM_COUNT; i++) {
         const gs_param_info *p = &params_table[i];
         printf("| %s | %s | %s | %g | %c%g, %g%c | %s%s |\n", p->key, p->symbol, p->unit, p->def,
@@ -354,32 +362,38 @@ static int cmd_run(int argc, char **argv)
     a.run.progress = on_progress;
     a.run.progress_ctx = &progress;
     a.run.comm = &world;
+    if (a.resume && a.run.nshards) {
+        scenario_free(&sc);
+        return cli_usage_error("--resume cannot be combined with --shard (checkpoints are "
+                               "for sweeps run by one process; run the shard again)");
+    }
     if (a.run.nshards) {
         rc = cli_shard_run(&sc, &a.run, a.sets, a.nsets, output, a.quiet, &err);
         scenario_free(&sc);
         return rc;
     }
 
-    /* Sweeps keep checkpoints of finished points, so that --resume can continue. */
+    /* Studies of several points (sweeps) keep checkpoints of finished points, so that
+     * --resume can continue; a plain run has none.  One process only: under MPI the
+     * ranks would race on the directory. */
     gs_resume *checkpoint = NULL;
-    /* (one process only: under MPI or --shard the ranks would race on the directory) */
-    int checkpoints = scenario_sweep_points(&sc) && world.size == 1 && !a.run.nshards;
+    int several = study_points(&sc) > 1;
+    int checkpoints = several && world.size == 1;
     if (a.resume && !checkpoints) {
         scenario_free(&sc);
         return cli_usage_error("--resume is for sweeps run by one process; %s %s", a.scenario,
-                               scenario_sweep_points(&sc) ? "runs under MPI or --shard"
-                                                          : "has no sweep: section");
+                               several ? "runs under MPI" : "has no sweep of several points");
     }
     if (checkpoints &&
         resume_open(output, &sc, &a.run, a.resume, &checkpoint, &err) != GS_OK) {
         scenario_free(&sc);
         return cli_report(&err);
     }
-    a.run.checkpoint = checkpoint;
+    point_hooks hooks = resume_hooks(checkpoint);
 
-    gs_result res;
+    gs_study_result res;
     rc = 0;
-    if (engine_run(&sc, &a.run, &res, &err) != GS_OK) {
+    if (study_run(&sc, &a.run, checkpoint ? &hooks : NULL, &res, &err) != GS_OK) {
         resume_close(checkpoint, 0);
         rc = interrupted ? 128 + interrupted : cli_report(&err);
         if (interrupted) fprintf(stderr, "\ngapsim: interrupted; no output written\n");
@@ -399,14 +413,16 @@ static int cmd_run(int argc, char **argv)
     } else if (!a.quiet) {
         summary_print(stdout, &sc, &res);
         printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
-               res.time_total + t_out, res.time_model, res.time_stats, t_out);
+               res.run.time_total + t_out, res.run.time_model, res.run.time_stats, t_out);
     }
-    if (checkpoint && resume_loaded(checkpoint) && !a.quiet && rc == 0)
-        printf("(resumed: %zu points were read back from checkpoints)\n",
-               resume_loaded(checkpoint));
+    if (checkpoint && (resume_loaded(checkpoint) || resume_recomputed(checkpoint)) && !a.quiet &&
+        rc == 0)
+        printf("(resumed: %zu points were read back from checkpoints, %zu that did not prove "
+               "to be this run's were run again)\n",
+               resume_loaded(checkpoint), resume_recomputed(checkpoint));
     resume_close(checkpoint, rc == 0);
     free(command);
-    engine_result_free(&res);
+    study_result_free(&res);
     scenario_free(&sc);
     return rc;
 }

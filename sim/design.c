@@ -9,6 +9,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_qrng.h>
+#include <gsl/gsl_sort.h>
 
 #include "rng.h"
 
@@ -131,34 +132,22 @@ void design_copula_apply(size_t n, size_t d, const double *L, double *u)
     }
 }
 
-/* Ranks by sorting indices; the column is copied so that qsort's comparator needs no
- * global state beyond the pointer set just before. */
-typedef struct {
-    double x;
-    size_t i;
-} ranked;
-
-static int ranked_cmp(const void *a, const void *b)
-{
-    const ranked *p = a, *q = b;
-    return p->x < q->x ? -1 : p->x > q->x ? 1 : (p->i > q->i) - (p->i < q->i);
-}
-
-/* Average ranks (1-based) of column c into rank[0..n). */
+/* Average ranks (1-based) of column c into rank[0..n): GSL's index sort of the strided
+ * column (gsl_sort_index), then ties (equal values, in whatever order the sort left
+ * them) share the mean of their positions, so the ranks do not depend on that order. */
 static int column_ranks(size_t n, size_t d, const double *x, size_t c, double *rank)
 {
-    ranked *t = malloc(n * sizeof *t);
-    if (!t) return -1;
-    for (size_t i = 0; i < n; i++) t[i].x = x[i * d + c], t[i].i = i;
-    qsort(t, n, sizeof *t, ranked_cmp);
+    size_t *order = malloc(n * sizeof *order);
+    if (!order) return -1;
+    gsl_sort_index(order, x + c, d, n);
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j + 1 < n && t[j + 1].x == t[i].x) j++;
+        while (j + 1 < n && x[order[j + 1] * d + c] == x[order[i] * d + c]) j++;
         double avg = 0.5 * (double)(i + j) + 1;
-        for (size_t k = i; k <= j; k++) rank[t[k].i] = avg;
+        for (size_t k = i; k <= j; k++) rank[order[k]] = avg;
         i = j + 1;
     }
-    free(t);
+    free(order);
     return 0;
 }
 

@@ -1,5 +1,8 @@
-/* engine.h - runs the Monte Carlo: blocks of trajectories, threads, the cycle loop,
- * and the per-cycle statistics; produces a gs_result.
+/* engine.h - one job: blocks of trajectories, threads, the cycle loop, and the per-cycle
+ * statistics of one parameter set (with optional per-trajectory parameter values);
+ * produces a gs_result.  The layer above, point.h, turns a scenario into jobs (batches,
+ * draws); studies (sweep.h, sensitivity.h) run many points; study.h dispatches.  The
+ * engine knows nothing of sweeps or uncertainty.
  *
  * Determinism: trajectory i draws its shocks only from rng_stream(seed, 0, i) (see
  * engine_job for sweeps and uncertain parameters); blocks have a
@@ -49,15 +52,12 @@ typedef struct {
     int threads;              /* threads used */
     /* wall-clock split of the run, seconds */
     double time_model, time_stats, time_total;
-    /* Extensions (all zero / NULL for a plain run): */
+    /* How the point layer (point.h) ran it (all zero for a bare job): */
     uint64_t batches;         /* --target-se: batches of `batch_size` trajectories run */
     uint64_t batch_size;
     double target_se;         /* the target (0 = none) and whether it was met */
     int target_met;
     int antithetic;
-    struct gs_uncertainty *uncertainty; /* uncertain parameters: draws, sensitivity */
-    struct gs_sweep *sweep;   /* a sweep: one gs_result per point (this one holds no
-                                 statistics then: mean, sd, quantile are NULL) */
 } gs_result;
 
 /* Progress callback: called from the main thread after each cycle with done/total
@@ -88,7 +88,6 @@ typedef struct {
                                 to `sink`; no statistics (--shard I/N) */
     engine_values_fn sink, source; /* see engine_values_fn */
     void *sink_ctx, *source_ctx;
-    struct gs_resume *checkpoint; /* sweeps: record finished points / read them back */
 } gs_run_options;
 
 /* Trajectories [*first, *first + *count) of n that part `part` of `parts` (an MPI rank or
@@ -99,7 +98,7 @@ void engine_slice(uint64_t n, uint64_t part, uint64_t parts, uint64_t *first, ui
 int engine_distributed(const gs_run_options *opt);
 
 /* One Monte Carlo run of n trajectories with explicit streams and per-trajectory
- * parameters: what engine_run, the sweeps and the sensitivity analysis are built on.
+ * parameters: what point_run, the sweeps and the sensitivity analysis are built on.
  * Trajectory i (0 <= i < n) draws its shocks from rng_stream(seed, shock_point, s_i)
  * with s_i = stream ? stream[i] : first + i, and, when d > 0, runs with the base
  * parameters overridden by values[i d + j] for parameter ids[j]. */
@@ -127,31 +126,6 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
  * shock streams are the same whether or not a parameter is uncertain. */
 #define ENGINE_PARAM_FAMILY 0x5041524d00000000ULL  /* "PARM" */
 #define ENGINE_BOOT_FAMILY 0x424f4f5400000000ULL   /* "BOOT": bootstrap resampling */
-
-/* Draws the uncertain parameters of trajectories [first, first + n) of sweep point
- * `point` into values[n][d] (d = sc->n_uncertain, in sc->uncertain order): the design
- * of sc (in batches of `batch` rows), antithetic mirroring, the rank-correlation copula,
- * the inverse CDFs; then checks the relations between parameters for every draw. */
-gs_status engine_draw(const gs_scenario *sc, uint64_t seed, uint64_t family, uint64_t first,
-                      size_t n, size_t batch, double *values, gs_error *err);
-
-/* The last step of engine_draw: maps uniforms values[n][d] in place to parameter values
- * through each distribution's inverse CDF and checks the relations of every row
- * (trajectory numbers in messages start at `first`). */
-gs_status engine_map_draws(const gs_scenario *sc, uint64_t first, size_t n, double *values,
-                           gs_error *err);
-
-/* One full run of the scenario at parameters `params` (a sweep point): uncertain
- * parameters, --target-se batches and antithetic pairs included; shock streams from
- * `shock_point`, parameter draws from ENGINE_PARAM_FAMILY + shock_point. */
-gs_status engine_run_point(const gs_scenario *sc, const gs_params *params, uint64_t shock_point,
-                           const gs_run_options *opt, gs_result *res, gs_error *err);
-
-/* Runs the scenario: a plain run, a run with uncertain parameters (plus the sensitivity
- * analysis when the scenario has a `sensitivity:` section), or a sweep.  On success *res
- * owns its arrays; on failure *res is empty. */
-gs_status engine_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
-                     gs_error *err);
 
 void engine_result_free(gs_result *res);
 

@@ -518,8 +518,8 @@ static gs_status pairs_read(const h5r *r, gs_uncertainty *u)
 
 /* A run with uncertain parameters (a `parameter` coordinate; single runs only): the
  * parameters, their distributions and percentiles, the rank correlations and the
- * sensitivity tables, into a new res->uncertainty, as the summary prints them. */
-static gs_status uncertainty_read(const h5r *r, gs_result *res)
+ * sensitivity tables, into a new *out, as the summary prints them. */
+static gs_status uncertainty_read(const h5r *r, gs_uncertainty **out)
 {
     if (r->point >= 0 || !dset_has(r, "parameter")) return GS_OK;
     char(*lab)[LABEL_MAX];
@@ -560,10 +560,10 @@ static gs_status uncertainty_read(const h5r *r, gs_result *res)
     free(lab);
     free(dists);
     if (st != GS_OK) {
-        sensitivity_free(u);
+        uncertain_free(u);
         return st;
     }
-    res->uncertainty = u;
+    *out = u;
     return GS_OK;
 }
 
@@ -684,11 +684,14 @@ static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc)
     return st;
 }
 
-gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *res, gs_error *err)
+/* h5in_read, and the uncertain parameters into *u when u is non-NULL. */
+static gs_status read_run(const char *path, long point, gs_scenario *sc, gs_result *res,
+                          gs_uncertainty **u, gs_error *err)
 {
     h5r r = {.path = path ? path : "", .err = err, .point = point};
     memset(sc, 0, sizeof *sc);
     memset(res, 0, sizeof *res);
+    if (u) *u = NULL;
     gs_error_clear(err);
     GS_FORWARD(file_open(&r));
     gs_status st = GS_OK;
@@ -706,11 +709,12 @@ gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *re
     if (st == GS_OK) st = stats_read(&r, res);
     if (st == GS_OK) st = outcomes_read(&r, res);
     if (st == GS_OK) st = nonfinite_read(&r, res);
-    if (st == GS_OK) st = uncertainty_read(&r, res);
+    if (st == GS_OK && u) st = uncertainty_read(&r, u);
     if (st == GS_OK) st = scenario_rebuild(&r, sc);
     H5Fclose(r.file);
     if (st != GS_OK) {
         engine_result_free(res);
+        if (u) uncertain_free(*u), *u = NULL;
         return st;
     }
     res->cycle_years = sc->params.run_cycle_years;
@@ -719,4 +723,16 @@ gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *re
     sc->n_quantiles = res->n_quantiles;
     memcpy(sc->quantiles, res->quantile_levels, sizeof sc->quantiles);
     return GS_OK;
+}
+
+gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *res, gs_error *err)
+{
+    return read_run(path, point, sc, res, NULL, err);
+}
+
+gs_status h5in_read_study(const char *path, long point, gs_scenario *sc, gs_study_result *res,
+                          gs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    return read_run(path, point, sc, &res->run, &res->uncertainty, err);
 }

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "error.h"
 #include "scenario.h"
+#include "study.h"
 
 /* `point` argument of h5in_read for a single-run file. */
 #define H5IN_SINGLE (-1L)
@@ -42,5 +43,11 @@ gs_status h5in_probe(const char *path, h5in_info *info, gs_error *err);
  * SCENARIO_LINE_SET.  res has no paths, no sweep and zero timings.  On success the caller owns
  * both (scenario_free, engine_result_free); on failure both are empty. */
 gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *res, gs_error *err);
+
+/* As h5in_read, into res->run, plus a single run's uncertain parameters and sensitivity
+ * tables into res->uncertainty (NULL when the file has none; res->sweep stays NULL).  The
+ * caller owns res (study_result_free). */
+gs_status h5in_read_study(const char *path, long point, gs_scenario *sc, gs_study_result *res,
+                          gs_error *err);
 
 #endif

@@ -63,11 +63,11 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "hash.h"
 #include "model.h"
 #include "params.h"
 #include "rng.h"
-#include "sensitivity.h"
-#include "sweep.h"
+#include "study.h"
 
 enum {
     H5OUT_PATH_MAX = 4096,     /* longest output path accepted */
@@ -147,65 +147,6 @@ static gs_status sys_fail(const h5w *w, const char *doing, const char *what)
 {
     return gs_error_set(w->err, GS_ERR_IO, "writing %s: %s %s: %s", w->path, doing, what,
                         strerror(errno));
-}
-
-/* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------- */
-
-static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
-
-/* One 64-byte block into the state h[8]:
- *   W_t = M_t (t < 16),  W_t = σ1(W_{t-2}) + W_{t-7} + σ0(W_{t-15}) + W_{t-16}
- *   T1 = h + Σ1(e) + Ch(e,f,g) + K_t + W_t,  T2 = Σ0(a) + Maj(a,b,c). */
-static void sha256_block(uint32_t h[8], const unsigned char *p)
-{
-    static const uint32_t k[64] = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2};
-    uint32_t wt[64];
-    for (int t = 0; t < 16; t++)
-        wt[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
-                (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-    for (int t = 16; t < 64; t++) {
-        uint32_t s0 = ror32(wt[t - 15], 7) ^ ror32(wt[t - 15], 18) ^ (wt[t - 15] >> 3);
-        uint32_t s1 = ror32(wt[t - 2], 17) ^ ror32(wt[t - 2], 19) ^ (wt[t - 2] >> 10);
-        wt[t] = s1 + wt[t - 7] + s0 + wt[t - 16];
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int t = 0; t < 64; t++) {
-        uint32_t t1 = hh + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-                      k[t] + wt[t];
-        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
-
-/* The SHA-256 of data[0..len) as 64 lowercase hex digits plus NUL in hex[65].  The
- * message is padded with 0x80, zeros and its length in bits (big-endian, 64 bits) to a
- * multiple of 64 bytes; the tail takes one or two blocks. */
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *p = data;
-    size_t full = len / 64 * 64, rest = len - full;
-    for (size_t i = 0; i < full; i += 64) sha256_block(h, p + i);
-    unsigned char tail[128] = {0};
-    if (rest) memcpy(tail, p + full, rest);
-    tail[rest] = 0x80;
-    size_t tail_len = rest < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8u;
-    for (int i = 0; i < 8; i++) tail[tail_len - 1 - (size_t)i] = (unsigned char)(bits >> (8 * i));
-    for (size_t i = 0; i < tail_len; i += 64) sha256_block(h, tail + i);
-    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)h[i]);
 }
 
 /* ---- HDF5 building blocks ------------------------------------------------------- */
@@ -456,6 +397,8 @@ typedef struct {
     const gs_result *pts;
     size_t P;
     int sweep;
+    const gs_sweep *sw;                 /* the sweep, or NULL */
+    const gs_uncertainty *uncertainty;  /* a single run's uncertain parameters, or NULL */
     hid_t point_scale;
     char coords_time[1024], coords[1024]; /* "time param_a ..." and "param_a ..." */
 } run_layout;
@@ -477,7 +420,7 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    sha256_hex(text, text_len, sha);
+    hash_sha256_hex(text, text_len, sha);
     int threads = res->threads;
     if (w->par && w->comm) { /* every rank must write the same attribute values */
         comm_broadcast(w->comm, created, sizeof created);
@@ -525,9 +468,9 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
  * param_<key>(point) for every swept key, trajectories(point), batches(point); root
  * attributes sweep_kind, sweep_keys, sweep_coordinates, sweep_shape (grid), sweep_crn,
  * sweep_metric.  Fills lay (the point scale stays open in lay->point_scale). */
-static gs_status sweep_coords_write(const h5w *w, hid_t root, const gs_result *res, run_layout *lay)
+static gs_status sweep_coords_write(const h5w *w, hid_t root, run_layout *lay)
 {
-    const gs_sweep *sw = res->sweep;
+    const gs_sweep *sw = lay->sw;
     static const char *const kinds[] = {"none", "grid", "lhs", "sobol"};
     hsize_t P = sw->n_points;
     uint64_t *u = malloc(sw->n_points * sizeof *u);
@@ -554,7 +497,7 @@ static gs_status sweep_coords_write(const h5w *w, hid_t root, const gs_result *r
                        STATS_DEFLATE, u, &lay->point_scale, "trajectories run at each point", "1",
                        coords);
     for (size_t p = 0; st == GS_OK && p < sw->n_points; p++) u[p] = sw->points[p].batches;
-    if (st == GS_OK && res->target_se > 0)
+    if (st == GS_OK && sw->points[0].target_se > 0)
         st = var_write(w, root, "batches", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &P, NULL,
                        STATS_DEFLATE, u, &lay->point_scale, "batches run for --target-se", "1",
                        coords);
@@ -815,8 +758,8 @@ static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res, con
         st = run_var_write(w, root, lay, F_NONFINITE, 0, "nonfinite_count", H5T_STD_U64LE,
                            H5T_NATIVE_UINT64, sizeof(uint64_t), 1, &nv, &sc[S_VARIABLE],
                            "non-finite values seen over all cycles and trajectories", "1", 0);
-    if (st == GS_OK && res->uncertainty)
-        st = uncertainty_write(w, root, res->uncertainty, sc[S_CYCLE], sc[S_METRIC]);
+    if (st == GS_OK && lay->uncertainty)
+        st = uncertainty_write(w, root, lay->uncertainty, sc[S_CYCLE], sc[S_METRIC]);
     for (int i = 0; i < S_COUNT; i++)
         if (sc[i] >= 0) H5Dclose(sc[i]);
     return st;
@@ -925,23 +868,23 @@ static int sync_path(const char *p, int flags)
 }
 
 /* Root attributes of --target-se and antithetic runs. */
-static gs_status run_extras_write(const h5w *w, hid_t root, const gs_result *res)
+static gs_status run_extras_write(const h5w *w, hid_t root, const gs_result *res, int sweep)
 {
     GS_FORWARD(attr_int(w, root, "antithetic", res->antithetic));
     if (!(res->target_se > 0)) return GS_OK;
     GS_FORWARD(attr_double(w, root, "target_se", res->target_se));
     GS_FORWARD(attr_u64(w, root, "batch_size", res->batch_size));
     GS_FORWARD(attr_u64(w, root, "batches", res->batches));
-    if (!res->sweep) GS_FORWARD(attr_int(w, root, "target_met", res->target_met));
+    if (!sweep) GS_FORWARD(attr_int(w, root, "target_met", res->target_met));
     return GS_OK;
 }
 
 /* Validates the result's shape before anything touches the disk. */
-static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_result *res)
+static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_study_result *study)
 {
-    GS_RETURN_IF(!sc || !res, w->err, GS_ERR_INTERNAL, "writing %s: no scenario or result",
+    GS_RETURN_IF(!sc || !study, w->err, GS_ERR_INTERNAL, "writing %s: no scenario or result",
                  w->path);
-    if (res->sweep) res = &res->sweep->points[0];
+    const gs_result *res = study->sweep ? &study->sweep->points[0] : &study->run;
     GS_RETURN_IF(res->n_cycles < 1 || !res->mean || !res->sd ||
                      (res->n_quantiles && !res->quantile) ||
                      res->n_quantiles > SCENARIO_MAX_QUANTILES ||
@@ -949,20 +892,33 @@ static gs_status result_check(const h5w *w, const gs_scenario *sc, const gs_resu
                  w->err, GS_ERR_INTERNAL,
                  "writing %s: incomplete result (%d cycles, %zu quantiles)", w->path,
                  res->n_cycles, res->n_quantiles);
+    /* every point of a sweep is laid out with point 0's shape */
+    for (size_t p = 1; study->sweep && p < study->sweep->n_points; p++) {
+        const gs_result *q = &study->sweep->points[p];
+        GS_RETURN_IF(q->n_cycles != res->n_cycles || q->n_quantiles != res->n_quantiles ||
+                         !q->mean || !q->sd || (q->n_quantiles && !q->quantile),
+                     w->err, GS_ERR_INTERNAL,
+                     "writing %s: sweep point %zu has another shape than point 0 (%d cycles, "
+                     "%zu quantiles)", w->path, p, q->n_cycles, q->n_quantiles);
+    }
     return GS_OK;
 }
 
 /* The file's contents, all but the string coordinates' data when across ranks. */
 static gs_status contents_write(const h5w *w, hid_t root, const gs_scenario *sc,
-                                const gs_result *res, const h5out_meta *meta)
+                                const gs_study_result *study, const h5out_meta *meta)
 {
+    const gs_result *res = &study->run;
     gs_status st = root_attrs_write(w, root, sc, res, meta);
-    run_layout lay = {.pts = res, .P = 1, .point_scale = H5I_INVALID_HID};
-    if (st == GS_OK && res->sweep) {
-        lay.pts = res->sweep->points, lay.P = res->sweep->n_points, lay.sweep = 1;
-        st = sweep_coords_write(w, root, res, &lay);
+    run_layout lay = {.pts = res, .P = 1, .uncertainty = study->uncertainty,
+                      .point_scale = H5I_INVALID_HID};
+    if (st == GS_OK && study->sweep) {
+        lay.pts = study->sweep->points, lay.P = study->sweep->n_points, lay.sweep = 1;
+        lay.sw = study->sweep;
+        st = sweep_coords_write(w, root, &lay);
     }
-    if (st == GS_OK && (res->target_se > 0 || res->antithetic)) st = run_extras_write(w, root, res);
+    if (st == GS_OK && (res->target_se > 0 || res->antithetic))
+        st = run_extras_write(w, root, res, lay.sweep);
     if (st == GS_OK) st = stats_write(w, root, res, &lay);
     if (lay.point_scale >= 0) H5Dclose(lay.point_scale);
     if (st == GS_OK && res->n_paths > 0) st = paths_write(w, root, res);
@@ -1022,13 +978,13 @@ static gs_status finish_alone(const h5w *w, const h5_deferred *d)
     return st;
 }
 
-gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_result *res,
+gs_status h5out_write(const char *path, const gs_scenario *sc, const gs_study_result *res,
                       const h5out_meta *meta, gs_error *err)
 {
     return h5out_write_comm(path, sc, res, meta, NULL, err);
 }
 
-gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_result *res,
+gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_study_result *res,
                            const h5out_meta *meta, const gs_comm *comm, gs_error *err)
 {
     h5_deferred *deferred = NULL;

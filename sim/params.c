@@ -25,8 +25,10 @@ const gs_param_info params_table[PARAM_COUNT] = {
 /* Keys a scenario accepts besides the table (they are not model parameters, so they
  * have no gs_params field); listed here only so that did-you-mean knows them. */
 static const char *const params_extra_keys[] = {
-    "run.trajectories", "run.seed",       "run.quantiles",      "run.antithetic",
-    "run.target_se",    "run.max_trajectories", "sweep.crn"};
+#define R(id, key, ...) key,
+#include "runkeys.def"
+#undef R
+};
 enum { PARAMS_EXTRA_COUNT = sizeof params_extra_keys / sizeof params_extra_keys[0] };
 
 void params_defaults(gs_params *p)

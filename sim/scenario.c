@@ -23,24 +23,29 @@
 static const double default_quantiles[] = {0.01, 0.05, 0.10, 0.25, 0.50,
                                            0.75, 0.90, 0.95, 0.99};
 enum { DEFAULT_QUANTILE_COUNT = sizeof default_quantiles / sizeof default_quantiles[0] };
-static const uint64_t default_trajectories = 10000;
-static const uint64_t default_seed = 20260501;
-static const double max_trajectories = 1e12;
 
 enum { MSG_MAX = 512, KEY_MAX = 128 };
 
 typedef enum {
-    KEY_PARAM,
-    KEY_TRAJECTORIES,
-    KEY_SEED,
-    KEY_QUANTILES,
-    KEY_ANTITHETIC,
-    KEY_TARGET_SE,
-    KEY_MAX_TRAJECTORIES,
-    KEY_SWEEP_CRN,
+    KEY_PARAM,     /* a model parameter (params.def): id is its gs_param_id */
+    KEY_RUN,       /* a scalar run key (runkeys.def): id is its runkey_id */
+    KEY_QUANTILES, /* run.quantiles, a list */
     KEY_UNKNOWN
 } key_kind;
-static const uint64_t default_max_trajectories = 10000000;
+
+const runkey_info runkeys_table[RUNKEY_COUNT] = {
+#define R(id, key, type, field, def, lo, hi, symbol, unit, range, meaning) \
+    {key, type, offsetof(gs_scenario, field), def, lo, hi, symbol, unit, range, meaning},
+#include "runkeys.def"
+#undef R
+};
+
+int scenario_runkey_find(const char *key)
+{
+    for (int i = 0; i < RUNKEY_COUNT; i++)
+        if (strcmp(runkeys_table[i].key, key) == 0) return i;
+    return -1;
+}
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -130,8 +135,9 @@ static int parse_seed(const char *text, uint64_t *out, char *msg, size_t size)
     return -1;
 }
 
-/* run.trajectories: a whole number in [1, 1e12] (1e5 is accepted). */
-static int parse_trajectories(const char *text, uint64_t *out, char *msg, size_t size)
+/* A count (run.trajectories): a whole number in [lo, hi] (1e5 is accepted). */
+static int parse_count(const char *text, double lo, double hi, uint64_t *out, char *msg,
+                       size_t size)
 {
     double x;
     if (parse_number(text, &x, msg, size)) return -1;
@@ -141,8 +147,8 @@ static int parse_trajectories(const char *text, uint64_t *out, char *msg, size_t
         snprintf(msg, size, "must be a whole number, got %s", got);
         return -1;
     }
-    if (x < 1 || x > max_trajectories) {
-        snprintf(msg, size, "must be in [1, %g], got %s", max_trajectories, got);
+    if (x < lo || x > hi) {
+        snprintf(msg, size, "must be in [%g, %g], got %s", lo, hi, got);
         return -1;
     }
     *out = (uint64_t)x;
@@ -175,19 +181,14 @@ static int add_quantile(double *q, size_t *n, const char *text, char *msg, size_
     return 0;
 }
 
-/* run.trajectories / run.seed / run.quantiles or a parameter of the table. */
+/* A parameter of params.def or a key of runkeys.def (sweep.crn: for --set). */
 static key_kind classify_key(const char *key, int *id)
 {
     *id = params_find(key);
     if (*id >= 0) return KEY_PARAM;
-    if (strcmp(key, "run.trajectories") == 0) return KEY_TRAJECTORIES;
-    if (strcmp(key, "run.seed") == 0) return KEY_SEED;
-    if (strcmp(key, "run.quantiles") == 0) return KEY_QUANTILES;
-    if (strcmp(key, "run.antithetic") == 0) return KEY_ANTITHETIC;
-    if (strcmp(key, "run.target_se") == 0) return KEY_TARGET_SE;
-    if (strcmp(key, "run.max_trajectories") == 0) return KEY_MAX_TRAJECTORIES;
-    if (strcmp(key, "sweep.crn") == 0) return KEY_SWEEP_CRN; /* for --set */
-    return KEY_UNKNOWN;
+    *id = scenario_runkey_find(key);
+    if (*id < 0) return KEY_UNKNOWN;
+    return runkeys_table[*id].type == RK_LEVELS ? KEY_QUANTILES : KEY_RUN;
 }
 
 /* YAML's true / false (also yes / no, on / off). */
@@ -219,6 +220,56 @@ static void drop_uncertain(gs_scenario *sc, gs_param_id id)
     sc->n_uncertain--;
 }
 
+/* Sets the scalar run key k (runkeys.def) from its text, by its type; sc is unchanged
+ * on failure. */
+static int apply_run_key(gs_scenario *sc, runkey_id k, const char *text, char *msg, size_t size)
+{
+    const runkey_info *ri = &runkeys_table[k];
+    void *field = (char *)sc + ri->offset;
+    double x;
+    switch (ri->type) {
+    case RK_COUNT: return parse_count(text, ri->lo, ri->hi, field, msg, size);
+    case RK_SEED: return parse_seed(text, field, msg, size);
+    case RK_BOOL: return parse_bool(text, field, msg, size);
+    case RK_FRACTION:
+    case RK_REAL:
+        if (parse_number(text, &x, msg, size)) return -1;
+        if (ri->type == RK_FRACTION && !(x >= ri->lo && x < ri->hi)) {
+            snprintf(msg, size, "must be in [%g, %g) (0 = off), got %g", ri->lo, ri->hi, x);
+            return -1;
+        }
+        if (ri->type == RK_REAL && !(x >= ri->lo && x <= ri->hi)) {
+            snprintf(msg, size, "must be in [%g, %g], got %g", ri->lo, ri->hi, x);
+            return -1;
+        }
+        *(double *)field = x;
+        return 0;
+    default: snprintf(msg, size, "internal: not a scalar key"); return -1;
+    }
+}
+
+void scenario_runkey_text(const gs_scenario *sc, runkey_id k, char *buf, size_t size)
+{
+    const runkey_info *ri = &runkeys_table[k];
+    const void *field = (const char *)sc + ri->offset;
+    size_t len = 0;
+    buf[0] = '\0';
+    switch (ri->type) {
+    case RK_COUNT:
+    case RK_SEED: snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+    case RK_BOOL: snprintf(buf, size, "%s", *(const int *)field ? "true" : "false"); break;
+    case RK_FRACTION:
+    case RK_REAL: format_number(buf, size, *(const double *)field); break;
+    case RK_LEVELS:
+        for (size_t q = 0; q < sc->n_quantiles && len + 1 < size; q++) {
+            char one[40];
+            format_number(one, sizeof one, sc->quantiles[q]);
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", q ? " " : "", one);
+        }
+        break;
+    }
+}
+
 /* Sets one scalar-valued key from its text; sc is unchanged on failure. */
 static int apply_scalar(gs_scenario *sc, key_kind kind, int id, const char *text, char *msg,
                         size_t size)
@@ -232,30 +283,18 @@ static int apply_scalar(gs_scenario *sc, key_kind kind, int id, const char *text
         drop_uncertain(sc, (gs_param_id)id);
         return 0;
     }
-    case KEY_TRAJECTORIES: return parse_trajectories(text, &sc->trajectories, msg, size);
-    case KEY_SEED: return parse_seed(text, &sc->seed, msg, size);
-    case KEY_ANTITHETIC: return parse_bool(text, &sc->antithetic, msg, size);
-    case KEY_SWEEP_CRN: return parse_bool(text, &sc->sweep.crn, msg, size);
-    case KEY_MAX_TRAJECTORIES: return parse_trajectories(text, &sc->max_trajectories, msg, size);
-    case KEY_TARGET_SE: {
-        double x;
-        if (parse_number(text, &x, msg, size)) return -1;
-        if (!(x >= 0 && x < 0.5)) {
-            snprintf(msg, size, "must be in [0, 0.5) (0 = off), got %g", x);
-            return -1;
-        }
-        sc->target_se = x;
-        return 0;
-    }
+    case KEY_RUN: return apply_run_key(sc, (runkey_id)id, text, msg, size);
     default: snprintf(msg, size, "internal: not a scalar key"); return -1;
     }
 }
 
-/* A section is "run" or the part before the dot of some key of the table. */
+/* A section is the part before the dot of some key of params.def or runkeys.def. */
 static int is_section(const char *name)
 {
-    if (strcmp(name, "run") == 0) return 1;
     size_t n = strlen(name);
+    for (int i = 0; i < RUNKEY_COUNT; i++)
+        if (strncmp(runkeys_table[i].key, name, n) == 0 && runkeys_table[i].key[n] == '.')
+            return 1;
     for (int i = 0; i < PARAM_COUNT; i++)
         if (strncmp(params_table[i].key, name, n) == 0 && params_table[i].key[n] == '.')
             return 1;
@@ -279,13 +318,21 @@ static void set_defaults(gs_scenario *sc)
 {
     params_defaults(&sc->params);
     memset(sc->line, 0, sizeof sc->line);
-    sc->trajectories = default_trajectories;
-    sc->seed = default_seed;
+    for (int k = 0; k < RUNKEY_COUNT; k++) { /* runkeys.def's defaults */
+        const runkey_info *ri = &runkeys_table[k];
+        void *field = (char *)sc + ri->offset;
+        switch (ri->type) {
+        case RK_COUNT:
+        case RK_SEED: *(uint64_t *)field = (uint64_t)ri->def; break;
+        case RK_BOOL: *(int *)field = ri->def != 0; break;
+        case RK_FRACTION:
+        case RK_REAL: *(double *)field = ri->def; break;
+        case RK_LEVELS: break;
+        }
+    }
     sc->n_quantiles = DEFAULT_QUANTILE_COUNT;
     memcpy(sc->quantiles, default_quantiles, sizeof default_quantiles);
-    sc->max_trajectories = default_max_trajectories;
     sc->design = DESIGN_MONTE_CARLO;
-    sc->sweep.crn = 1;
     sc->sweep.metric = 1; /* premium */
     sc->sensitivity.tornado = 1;
     sc->sensitivity.sobol = 1;
@@ -815,13 +862,60 @@ static gs_status read_sensitivity(gs_scenario *sc, yaml_document_t *doc, const y
     return GS_OK;
 }
 
-/* Sets the parameters of sweep point `point` into p (see sweep.c for the order). */
-static void grid_point(const scenario_sweep *sw, size_t point, gs_params *p)
+/* The swept keys' values of grid point `point` into v[n_keys]: the point order of
+ * scenario.h (the last key varies fastest).  The only copy of that rule. */
+static void grid_values(const scenario_sweep *sw, size_t point, double *v)
 {
     for (size_t j = sw->n_keys; j-- > 0;) {
-        *params_field(p, sw->keys[j]) = sw->values[j][point % sw->n_values[j]];
+        v[j] = sw->values[j][point % sw->n_values[j]];
         point /= sw->n_values[j];
     }
+}
+
+gs_status scenario_sweep_values(const gs_scenario *sc, uint64_t seed, double *values,
+                                gs_error *err)
+{
+    const scenario_sweep *s = &sc->sweep;
+    size_t P = s->points, K = s->n_keys;
+    if (s->kind == SWEEP_GRID) {
+        for (size_t p = 0; p < P; p++) grid_values(s, p, values + p * K);
+        return GS_OK;
+    }
+    GS_FORWARD(design_fill(s->kind == SWEEP_LHS ? DESIGN_LHS : DESIGN_SOBOL, seed, SWEEP_FAMILY, 0,
+                           P, K, values, err));
+    for (size_t p = 0; p < P; p++)
+        for (size_t j = 0; j < K; j++)
+            values[p * K + j] = s->lo[j] + values[p * K + j] * (s->hi[j] - s->lo[j]);
+    return GS_OK;
+}
+
+gs_status scenario_point_params(const gs_scenario *sc, size_t point, const double *values,
+                                gs_params *out, gs_error *err)
+{
+    const scenario_sweep *sw = &sc->sweep;
+    gs_params p = sc->params;
+    for (size_t j = 0; j < sw->n_keys; j++) *params_field(&p, sw->keys[j]) = values[j];
+    gs_param_id bad;
+    char msg[MSG_MAX];
+    if (params_check_relations(&p, &bad, msg, sizeof msg) != GS_OK)
+        return fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
+                       "sweep point %zu: %s", point, msg);
+    *out = p;
+    return GS_OK;
+}
+
+gs_status scenario_copula_factor(const gs_scenario *sc, double *L)
+{
+    size_t d = sc->n_uncertain;
+    double rho[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
+    for (size_t i = 0; i < d * d; i++) rho[i] = i % (d + 1) == 0;
+    for (size_t c = 0; c < sc->n_rank_corr; c++) {
+        int a = scenario_uncertain_index(sc, sc->rank_corr[c].a);
+        int b = scenario_uncertain_index(sc, sc->rank_corr[c].b);
+        if (a < 0 || b < 0) return GS_ERR_INPUT;
+        rho[(size_t)a * d + (size_t)b] = rho[(size_t)b * d + (size_t)a] = sc->rank_corr[c].rho;
+    }
+    return design_copula_factor(d, rho, L);
 }
 
 /* What can only be checked once the whole file and the overrides are in: rank
@@ -831,17 +925,15 @@ static void grid_point(const scenario_sweep *sw, size_t point, gs_params *p)
 static gs_status check_extensions(gs_scenario *sc, gs_error *err)
 {
     size_t d = sc->n_uncertain;
-    double rho[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN], L[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
-    for (size_t i = 0; i < d * d; i++) rho[i] = i % (d + 1) == 0;
+    double L[SCENARIO_MAX_UNCERTAIN * SCENARIO_MAX_UNCERTAIN];
     for (size_t c = 0; c < sc->n_rank_corr; c++) {
         const scenario_rank_corr *rc = &sc->rank_corr[c];
         int a = scenario_uncertain_index(sc, rc->a), b = scenario_uncertain_index(sc, rc->b);
         if (a < 0 || b < 0)
             return fail_at(err, sc->path, rc->line, params_table[a < 0 ? rc->a : rc->b].key,
                            "a rank correlation needs both keys to be distributions");
-        rho[(size_t)a * d + (size_t)b] = rho[(size_t)b * d + (size_t)a] = rc->rho;
     }
-    if (sc->n_rank_corr && design_copula_factor(d, rho, L) != GS_OK)
+    if (sc->n_rank_corr && scenario_copula_factor(sc, L) != GS_OK)
         return fail_at(err, sc->path, sc->rank_corr[0].line, "uncertainty.correlations",
                        "the rank correlations contradict each other (not positive definite)");
     const scenario_sweep *sw = &sc->sweep;
@@ -850,13 +942,10 @@ static gs_status check_extensions(gs_scenario *sc, gs_error *err)
             return fail_at(err, sc->path, sw->key_line[j], params_table[sw->keys[j]].key,
                            "a key cannot be both swept and a distribution");
     for (size_t pt = 0; sw->kind == SWEEP_GRID && pt < sw->points; pt++) {
-        gs_params p = sc->params;
-        grid_point(sw, pt, &p);
-        gs_param_id bad;
-        char msg[MSG_MAX];
-        if (params_check_relations(&p, &bad, msg, sizeof msg) != GS_OK)
-            return fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
-                           "sweep point %zu: %s", pt, msg);
+        double v[SWEEP_MAX_KEYS];
+        gs_params p;
+        grid_values(sw, pt, v);
+        GS_FORWARD(scenario_point_params(sc, pt, v, &p, err));
     }
     if (sc->sensitivity.line && sw->kind != SWEEP_NONE)
         return fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",

@@ -108,11 +108,59 @@ typedef struct {
     scenario_sensitivity sensitivity;
 } gs_scenario;
 
+/* The run and study keys that are not model parameters (runkeys.def). */
+typedef enum { RK_COUNT, RK_SEED, RK_LEVELS, RK_BOOL, RK_FRACTION, RK_REAL } runkey_type;
+typedef enum {
+#define R(id, key, type, field, def, lo, hi, symbol, unit, range, meaning) RUNKEY_##id,
+#include "runkeys.def"
+#undef R
+    RUNKEY_COUNT
+} runkey_id;
+typedef struct {
+    const char *key;
+    runkey_type type;
+    size_t offset;       /* of the field in gs_scenario */
+    double def, lo, hi;  /* default and valid range of scalar types */
+    const char *symbol, *unit, *range, *meaning;
+} runkey_info;
+extern const runkey_info runkeys_table[RUNKEY_COUNT];
+
+/* The index in runkeys_table of key ("run.seed"), or -1. */
+int scenario_runkey_find(const char *key);
+
+/* The value of run key k in sc as text ("10000", "true", "0.05 0.5 0.95"; levels
+ * separated by spaces, numbers in the fewest digits that read back exactly). */
+void scenario_runkey_text(const gs_scenario *sc, runkey_id k, char *buf, size_t size);
+
 /* Index of id in sc->uncertain, or -1 if the parameter is a plain number. */
 int scenario_uncertain_index(const gs_scenario *sc, gs_param_id id);
 
 /* Number of points of the sweep (1 when there is none). */
 size_t scenario_sweep_points(const gs_scenario *sc);
+
+/* Stream family of the design of LHS / Sobol sweeps ("SWEP"). */
+#define SWEEP_FAMILY 0x5357455000000000ULL
+
+/* The swept keys' values of every point into values[points][n_keys].  Points: a grid is
+ * the cartesian product of the listed values, point index
+ * p = ((i_0 n_1 + i_1) n_2 + i_2) ... (the last key varies fastest, C order); an LHS or
+ * Sobol sweep maps N design rows (design.h; LHS from rng_stream(seed, SWEEP_FAMILY, .))
+ * onto the [lo, hi] ranges, x = lo + u (hi − lo). */
+gs_status scenario_sweep_values(const gs_scenario *sc, uint64_t seed, double *values,
+                                gs_error *err);
+
+/* The parameters of sweep point `point` whose swept keys take values[n_keys] into *out,
+ * checked against the relations between parameters ("FILE:LINE: KEY: sweep point P: ..."
+ * on failure, *out untouched).  The loader checks every grid point with it; the sweep
+ * checks each point before running it. */
+gs_status scenario_point_params(const gs_scenario *sc, size_t point, const double *values,
+                                gs_params *out, gs_error *err);
+
+/* The Gaussian-copula factor L (d x d, design_copula_factor) of the rank-correlation
+ * matrix of the uncertain parameters: ones on the diagonal, uncertainty.correlations
+ * off it.  GS_ERR_INPUT (no message) when a correlation names a key that is not
+ * uncertain or the matrix is not positive definite. */
+gs_status scenario_copula_factor(const gs_scenario *sc, double *L);
 
 /* A scenario with every default and no file (for tests and tools); name "default". */
 gs_status scenario_init_default(gs_scenario *sc, gs_error *err);

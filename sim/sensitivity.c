@@ -1,5 +1,5 @@
-/* sensitivity.c - tornado, Sobol indices with bootstrap intervals, and the summary of
- * a run's parameter draws (see sensitivity.h for the estimators). */
+/* sensitivity.c - tornado and Sobol indices with bootstrap intervals (see sensitivity.h
+ * for the estimators). */
 #include "sensitivity.h"
 
 #include <math.h>
@@ -9,49 +9,6 @@
 #include "design.h"
 #include "rng.h"
 #include "stats.h"
-
-void sensitivity_free(gs_uncertainty *u)
-{
-    if (!u) return;
-    free(u->first_by_cycle);
-    free(u->total_by_cycle);
-    free(u);
-}
-
-gs_status sensitivity_describe(const gs_scenario *sc, const double *values, size_t n,
-                               gs_uncertainty **out, gs_error *err)
-{
-    gs_uncertainty *u = calloc(1, sizeof *u);
-    GS_RETURN_IF(!u, err, GS_ERR_NOMEM, "out of memory");
-    size_t d = u->d = sc->n_uncertain;
-    for (size_t j = 0; j < d; j++) {
-        const gs_dist *dist = &sc->uncertain[j].dist;
-        u->ids[j] = sc->uncertain[j].id;
-        dist_describe(dist, u->dist_text[j], SENS_DIST_TEXT);
-        u->p10[j] = dist_quantile(dist, 0.1);
-        u->p50[j] = dist_quantile(dist, 0.5);
-        u->p90[j] = dist_quantile(dist, 0.9);
-        stats_moments m;
-        double *col = malloc(n * sizeof *col);
-        if (!col) {
-            free(u);
-            return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
-        }
-        for (size_t r = 0; r < n; r++) col[r] = values[r * d + j];
-        stats_moments_of(col, n, &m);
-        free(col);
-        u->draw_mean[j] = m.mean;
-    }
-    u->n_pairs = sc->n_rank_corr;
-    for (size_t c = 0; c < sc->n_rank_corr; c++) {
-        const scenario_rank_corr *rc = &sc->rank_corr[c];
-        u->pair_a[c] = rc->a, u->pair_b[c] = rc->b, u->pair_target[c] = rc->rho;
-        u->pair_achieved[c] = design_spearman(n, d, values, (size_t)scenario_uncertain_index(sc, rc->a),
-                                              (size_t)scenario_uncertain_index(sc, rc->b));
-    }
-    *out = u;
-    return GS_OK;
-}
 
 /* ---- estimators ------------------------------------------------------------------ */
 
@@ -245,7 +202,7 @@ static gs_status sobol_design(const gs_scenario *sc, size_t N, double *values, u
         }
     }
     free(ab);
-    if (st == GS_OK) st = engine_map_draws(sc, 0, N * (d + 2), values, err);
+    if (st == GS_OK) st = uncertain_map(sc, 0, N * (d + 2), values, err);
     return st;
 }
 

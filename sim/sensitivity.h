@@ -1,5 +1,5 @@
-/* sensitivity.h - which uncertain parameters decide the outcome: a tornado and
- * variance-based (Sobol) indices, plus the summary of a run's parameter draws.
+/* sensitivity.h - a study: which uncertain parameters decide the outcome, a tornado and
+ * variance-based (Sobol) indices (the summary of a run's draws is uncertain.h's).
  *
  * Tornado: each uncertain parameter at its 10th and 90th percentile with every other at
  * its median; one Monte Carlo run per setting (common random numbers: the same shock
@@ -29,48 +29,12 @@
 #include "error.h"
 #include "model.h"
 #include "scenario.h"
+#include "uncertain.h"
 
-enum { SENS_DIST_TEXT = 160 };
-
-typedef struct gs_uncertainty {
-    size_t d;                                     /* uncertain parameters */
-    gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
-    char dist_text[SCENARIO_MAX_UNCERTAIN][SENS_DIST_TEXT]; /* "beta(a=6, b=4, ...)" */
-    double p10[SCENARIO_MAX_UNCERTAIN], p50[SCENARIO_MAX_UNCERTAIN], p90[SCENARIO_MAX_UNCERTAIN];
-    double draw_mean[SCENARIO_MAX_UNCERTAIN];     /* sample mean of the run's draws */
-    /* rank correlations asked for, and achieved by the draws (Spearman) */
-    size_t n_pairs;
-    gs_param_id pair_a[SCENARIO_MAX_RANK_CORR], pair_b[SCENARIO_MAX_RANK_CORR];
-    double pair_target[SCENARIO_MAX_RANK_CORR], pair_achieved[SCENARIO_MAX_RANK_CORR];
-    /* tornado: [parameter][0 = p10, 1 = p90][metric] */
-    int has_tornado;
-    uint64_t tornado_trajectories;
-    double tornado_base_compound[METRIC_COUNT], tornado_base_median[METRIC_COUNT];
-    double tornado_compound[SCENARIO_MAX_UNCERTAIN][2][METRIC_COUNT];
-    double tornado_median[SCENARIO_MAX_UNCERTAIN][2][METRIC_COUNT];
-    /* Sobol indices [parameter][metric] with 95% bootstrap intervals */
-    int has_sobol;
-    uint64_t sobol_samples, sobol_bootstrap;
-    double sobol_variance[METRIC_COUNT];
-    double first[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT], first_lo[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT],
-        first_hi[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT];
-    double total[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT], total_lo[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT],
-        total_hi[SCENARIO_MAX_UNCERTAIN][METRIC_COUNT];
-    /* per cycle (sensitivity.per_cycle), point estimates: [cycle][parameter][metric] */
-    int n_cycles;
-    double *first_by_cycle, *total_by_cycle;
-} gs_uncertainty;
-
-/* Summarises a run's draws values[n][d] (percentiles of each distribution, sample means,
- * achieved rank correlations) into a new *out (free with sensitivity_free). */
-gs_status sensitivity_describe(const gs_scenario *sc, const double *values, size_t n,
-                               gs_uncertainty **out, gs_error *err);
 
 /* Runs the tornado and/or the Sobol analysis the scenario asks for into u. */
 gs_status sensitivity_run(const gs_scenario *sc, const gs_run_options *opt, gs_uncertainty *u,
                           gs_error *err);
-
-void sensitivity_free(gs_uncertainty *u);
 
 /* The estimators on given outputs: yA[n], yB[n], yAB[d][n]; rows[n] selects the rows of
  * a bootstrap resample (NULL = rows 0..n-1).  first[d], total[d]; *variance gets V. */

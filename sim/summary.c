@@ -162,9 +162,8 @@ static void print_uncertainty(FILE *f, const gs_uncertainty *u)
 
 /* One line per point: the swept values and P(compound), P(persist), P(collapse) of the
  * sweep's metric with their standard errors. */
-static void print_sweep(FILE *f, const gs_scenario *sc, const gs_result *res)
+static void print_sweep(FILE *f, const gs_scenario *sc, const gs_result *res, const gs_sweep *sw)
 {
-    const gs_sweep *sw = res->sweep;
     static const char *const kinds[] = {"none", "grid", "lhs", "sobol"};
     int q = sw->metric;
     fprintf(f, "gapsim: scenario '%s' (%s)\n", sc->name, sc->path ? sc->path : "");
@@ -188,10 +187,11 @@ static void print_sweep(FILE *f, const gs_scenario *sc, const gs_result *res)
     }
 }
 
-void summary_print(FILE *f, const gs_scenario *sc, const gs_result *res)
+void summary_print(FILE *f, const gs_scenario *sc, const gs_study_result *study)
 {
-    if (res->sweep) {
-        print_sweep(f, sc, res);
+    const gs_result *res = &study->run;
+    if (study->sweep) {
+        print_sweep(f, sc, res, study->sweep);
         return;
     }
     fprintf(f, "gapsim: scenario '%s'", sc->name);
@@ -209,7 +209,7 @@ void summary_print(FILE *f, const gs_scenario *sc, const gs_result *res)
                 (unsigned long long)res->batch_size, (unsigned long long)res->trajectories,
                 res->target_met ? "met" : "NOT met (the cap run.max_trajectories was reached)");
     if (res->antithetic) fprintf(f, "Antithetic pairs of parameter draws.\n");
-    if (res->uncertainty) print_uncertainty(f, res->uncertainty);
+    if (study->uncertainty) print_uncertainty(f, study->uncertainty);
     uint64_t bad = 0;
     for (int v = 0; v < VAR_COUNT; v++) bad += res->nonfinite[v];
     if (bad)

@@ -4,11 +4,11 @@
 
 #include <stdio.h>
 
-#include "engine.h"
 #include "scenario.h"
+#include "study.h"
 
 /* Prints the starting market, the median and 90% band of the key variables at the
  * horizon, and the outcome table per metric with standard errors. */
-void summary_print(FILE *f, const gs_scenario *sc, const gs_result *res);
+void summary_print(FILE *f, const gs_scenario *sc, const gs_study_result *res);
 
 #endif

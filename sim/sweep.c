@@ -1,45 +1,21 @@
 /* sweep.c - points of a sweep and the loop of runs over them (see sweep.h). */
 #include "sweep.h"
 
-#include "resume.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
 
-#include "design.h"
-
 void sweep_free(gs_sweep *sw)
 {
     if (!sw) return;
     for (size_t p = 0; sw->points && p < sw->n_points; p++) engine_result_free(&sw->points[p]);
+    for (size_t p = 0; sw->draws && p < sw->n_points; p++) uncertain_free(sw->draws[p]);
     free(sw->points);
+    free(sw->draws);
     free(sw->values);
     free(sw);
-}
-
-gs_status sweep_values(const gs_scenario *sc, uint64_t seed, double *values, gs_error *err)
-{
-    const scenario_sweep *s = &sc->sweep;
-    size_t P = s->points, K = s->n_keys;
-    if (s->kind == SWEEP_GRID) {
-        for (size_t p = 0; p < P; p++) {
-            size_t rest = p;
-            for (size_t j = K; j-- > 0;) {
-                values[p * K + j] = s->values[j][rest % s->n_values[j]];
-                rest /= s->n_values[j];
-            }
-        }
-        return GS_OK;
-    }
-    GS_FORWARD(design_fill(s->kind == SWEEP_LHS ? DESIGN_LHS : DESIGN_SOBOL, seed, SWEEP_FAMILY, 0,
-                           P, K, values, err));
-    for (size_t p = 0; p < P; p++)
-        for (size_t j = 0; j < K; j++)
-            values[p * K + j] = s->lo[j] + values[p * K + j] * (s->hi[j] - s->lo[j]);
-    return GS_OK;
 }
 
 /* Progress over the whole sweep: point p's (done, total) becomes
@@ -61,23 +37,20 @@ static gs_status run_one_point(const gs_scenario *sc, gs_sweep *sw, size_t p,
                                const gs_run_options *o, sweep_progress *sp, gs_error *err)
 {
     const scenario_sweep *s = &sc->sweep;
-    gs_params params = sc->params;
-    for (size_t j = 0; j < s->n_keys; j++)
-        *params_field(&params, s->keys[j]) = sw->values[p * s->n_keys + j];
-    gs_param_id bad;
-    char msg[512];
-    if (params_check_relations(&params, &bad, msg, sizeof msg) != GS_OK)
-        return gs_error_set(err, GS_ERR_INPUT, "%s:%u: %s: sweep point %zu: %s", sc->path,
-                            s->key_line[0], params_table[s->keys[0]].key, p, msg);
+    gs_params params;
+    GS_FORWARD(scenario_point_params(sc, p, sw->values + p * s->n_keys, &params, err));
     if (sp) sp->point = p;
-    return engine_run_point(sc, &params, s->crn ? 0 : p, o, &sw->points[p], err);
+    return point_run(sc, &params, s->crn ? 0 : p, o, &sw->points[p], &sw->draws[p], err);
 }
 
-gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
-                    gs_error *err)
+gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, const point_hooks *hooks,
+                    gs_result *res, gs_sweep **out, gs_error *err)
 {
     double t0 = omp_get_wtime();
     memset(res, 0, sizeof *res);
+    *out = NULL;
+    const point_hooks none = {0};
+    if (!hooks) hooks = &none;
     const scenario_sweep *s = &sc->sweep;
     uint64_t seed = opt->seed_set ? opt->seed : sc->seed;
     gs_sweep *sw = calloc(1, sizeof *sw);
@@ -88,8 +61,10 @@ gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, gs_result 
         sw->keys[j] = s->keys[j], sw->shape[j] = s->kind == SWEEP_GRID ? s->n_values[j] : 0;
     sw->values = malloc(s->points * s->n_keys * sizeof *sw->values);
     sw->points = calloc(s->points, sizeof *sw->points);
-    gs_status st = !sw->values || !sw->points ? gs_error_set(err, GS_ERR_NOMEM, "out of memory")
-                                             : sweep_values(sc, seed, sw->values, err);
+    sw->draws = calloc(s->points, sizeof *sw->draws);
+    gs_status st = !sw->values || !sw->points || !sw->draws
+                       ? gs_error_set(err, GS_ERR_NOMEM, "out of memory")
+                       : scenario_sweep_values(sc, seed, sw->values, err);
     gs_run_options o = *opt;
     o.paths = 0; /* full paths are not kept for sweeps */
     int threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
@@ -115,11 +90,11 @@ gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, gs_result 
             if (stopped) continue;
             gs_error e;
             gs_status ps = GS_OK;
-            /* a point finished before an interruption is read back, not run again */
-            if (!opt->checkpoint || !resume_load(opt->checkpoint, p, &sw->points[p])) {
+            /* a point known to the caller (a checkpoint) is not run again */
+            if (!hooks->restore || !hooks->restore(hooks->ctx, p, &sw->points[p], &sw->draws[p])) {
                 ps = run_one_point(sc, sw, p, &o, across ? NULL : &sp, &e);
-                if (ps == GS_OK && opt->checkpoint)
-                    ps = resume_save(opt->checkpoint, p, sc, &sw->points[p], &e);
+                if (ps == GS_OK && hooks->finished)
+                    ps = hooks->finished(hooks->ctx, p, &sw->points[p], sw->draws[p], &e);
             }
             if (ps == GS_OK && across && opt->progress) {
 #pragma omp critical(sweep_progress)
@@ -155,7 +130,7 @@ gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, gs_result 
         res->time_stats += sw->points[p].time_stats;
         res->batches += sw->points[p].batches;
     }
-    res->sweep = sw;
+    *out = sw;
     res->time_total = omp_get_wtime() - t0;
     return GS_OK;
 }

@@ -1,9 +1,6 @@
-/* sweep.h - a sweep: one full Monte Carlo run per point of a grid or a design.
+/* sweep.h - a study: one full run (point.h) per point of a grid or a design.
  *
- * Points: a grid is the cartesian product of the listed values, point index
- * p = ((i_0 n_1 + i_1) n_2 + i_2) ... (the last key varies fastest, C order); an LHS or
- * Sobol sweep maps N design rows (design.h; LHS from rng_stream(seed, SWEEP_FAMILY, .))
- * onto the [lo, hi] ranges, x = lo + u (hi − lo).
+ * Points and their order: scenario_sweep_values (scenario.h).
  *
  * Streams: with common random numbers (default) every point uses the shock streams of
  * point 0, rng_stream(seed, 0, i), and the same parameter draws; without, point p uses
@@ -15,9 +12,9 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "point.h"
 #include "scenario.h"
-
-#define SWEEP_FAMILY 0x5357455000000000ULL /* "SWEP": the design of LHS / Sobol sweeps */
+#include "uncertain.h"
 
 typedef struct gs_sweep {
     sweep_kind kind;
@@ -27,15 +24,15 @@ typedef struct gs_sweep {
     size_t shape[SWEEP_MAX_KEYS]; /* grid: values per key (the grid's shape) */
     double *values;               /* [n_points][n_keys] the swept keys' values */
     gs_result *points;            /* [n_points] full results */
+    gs_uncertainty **draws;       /* [n_points] each point's draws summary (NULL entries
+                                     when nothing is uncertain) */
 } gs_sweep;
 
-/* The swept keys' values of every point into values[points][n_keys]. */
-gs_status sweep_values(const gs_scenario *sc, uint64_t seed, double *values, gs_error *err);
-
-/* Runs every point; res gets the run's shape (cycles, quantile levels, trajectories of
- * the first point) and owns res->sweep. */
-gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
-                    gs_error *err);
+/* Runs every point (hooks: see point_hooks; NULL for none).  On success *shape gets the
+ * run's shape (cycles, quantile levels, trajectories of the first point, summed timings;
+ * no statistics) and *out owns the points (sweep_free); on failure both are empty. */
+gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, const point_hooks *hooks,
+                    gs_result *shape, gs_sweep **out, gs_error *err);
 
 void sweep_free(gs_sweep *sw);
 

@@ -125,24 +125,24 @@ resume_sweep() { # interrupt a sweep, resume it: the same file as an uninterrupt
     local dir="$TMP/resume"
     mkdir -p "$dir"
     "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 50000 -o "$dir/full.h5" || return 1
-    [ ! -e "$dir/full.h5.resume" ] || { echo "checkpoints left after a finished run"; return 1; }
+    [ ! -e "$dir/full.h5.gapsim-checkpoints" ] || { echo "checkpoints left after a finished run"; return 1; }
     "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 50000 -o "$dir/cut.h5" &
     local pid=$!
     # interrupt once a few points are done
     for _ in $(seq 1 200); do
-        [ "$(ls "$dir/cut.h5.resume" 2>/dev/null | grep -c point_)" -ge 5 ] && break
+        [ "$(ls "$dir/cut.h5.gapsim-checkpoints" 2>/dev/null | grep -c "^point_.*\.id$")" -ge 5 ] && break
         sleep 0.05
     done
     kill -INT "$pid"
     wait "$pid"
     local rc=$? done
-    done=$(ls "$dir/cut.h5.resume" | grep -c point_)
+    done=$(ls "$dir/cut.h5.gapsim-checkpoints" | grep -c "^point_.*\.id$")
     [ "$rc" -eq 130 ] && [ ! -e "$dir/cut.h5" ] || { echo "interrupt: exit $rc"; return 1; }
     [ "$done" -lt 80 ] || { echo "the sweep finished before the interrupt"; return 1; }
     "$GAPSIM" run scenarios/phase_sweep.yaml -n 50000 -o "$dir/cut.h5" --resume >"$dir/out" || return 1
     grep -q "resumed: $done points" "$dir/out" || { echo "expected $done points resumed:"; tail -n 2 "$dir/out"; return 1; }
     h5diff --exclude-attribute / "$dir/full.h5" "$dir/cut.h5" || return 1
-    [ ! -e "$dir/cut.h5.resume" ] || { echo "checkpoints not removed"; return 1; }
+    [ ! -e "$dir/cut.h5.gapsim-checkpoints" ] || { echo "checkpoints not removed"; return 1; }
     echo "interrupted after $done of 80 points; resumed file identical"
 }
 check "an interrupted sweep resumed with --resume equals an uninterrupted run" resume_sweep
@@ -151,7 +151,7 @@ resume_refused() { # a changed scenario, or nothing to resume: bad input (2), no
     mkdir -p "$dir"
     "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 20000 -o "$dir/x.h5" &
     local pid=$!
-    for _ in $(seq 1 200); do [ -e "$dir/x.h5.resume/point_000001.h5" ] && break; sleep 0.05; done
+    for _ in $(seq 1 200); do [ -e "$dir/x.h5.gapsim-checkpoints/point_000001.id" ] && break; sleep 0.05; done
     kill -INT "$pid"
     wait "$pid"
     exit_code 2 "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 20000 -o "$dir/x.h5" --resume \

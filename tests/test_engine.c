@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "scenario.h"
+#include "point.h"
 
 static gs_scenario base;
 
@@ -36,8 +37,8 @@ static void run(const gs_params *p, uint64_t n, uint64_t seed, int threads, gs_r
     sc.params = *p;
     gs_run_options opt = {.trajectories = n, .seed_set = 1, .seed = seed, .threads = threads};
     gs_error err;
-    gs_status s = engine_run(&sc, &opt, res, &err);
-    if (s != GS_OK) fail_msg("engine_run: %s", err.msg);
+    gs_status s = point_run(&sc, &sc.params, 0, &opt, res, NULL, &err);
+    if (s != GS_OK) fail_msg("point_run: %s", err.msg);
 }
 
 static size_t level_index(const gs_result *r, double level)
@@ -178,7 +179,7 @@ static void test_baseline_start_values(void **state)
         fail_msg("%s", err.msg);
     gs_run_options opt = {.trajectories = 2000, .threads = 0};
     gs_result r;
-    if (engine_run(&sc, &opt, &r, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
     struct { gs_var v; double want, tol; } start[] = {
         {VAR_compute_cost, 1.11, 0.005},       {VAR_serving_cost_open, 0.244, 0.0005},
         {VAR_price_open, 0.49, 0.005},         {VAR_serving_cost_closed, 0.37, 0.005},
@@ -231,7 +232,7 @@ static void test_threads_bit_identical(void **state)
         gs_run_options opt = {.trajectories = n, .seed_set = 1, .seed = 99, .threads = t + 1,
                               .paths = 5};
         gs_error err;
-        if (engine_run(&sc, &opt, &r[t], &err) != GS_OK) fail_msg("%s", err.msg);
+        if (point_run(&sc, &sc.params, 0, &opt, &r[t], NULL, &err) != GS_OK) fail_msg("%s", err.msg);
     }
     size_t ns = (size_t)VAR_COUNT * (size_t)r[0].n_cycles;
     for (int t = 1; t < 3; t++) {
@@ -259,8 +260,8 @@ static void test_paths_match_single_trajectory(void **state)
     gs_run_options one = {.trajectories = 1, .seed_set = 1, .seed = 5};
     gs_result r, r1;
     gs_error err;
-    if (engine_run(&sc, &opt, &r, &err) != GS_OK) fail_msg("%s", err.msg);
-    if (engine_run(&sc, &one, &r1, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (point_run(&sc, &sc.params, 0, &one, &r1, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
     for (int v = 0; v < VAR_COUNT; v++)
         for (int k = 0; k < r.n_cycles; k++)
             assert_true(r.paths[((size_t)v * 3 + 0) * (size_t)r.n_cycles + (size_t)k] ==
@@ -283,7 +284,7 @@ static void test_antithetic_pairs_and_variance(void **state)
     gs_run_options opt = {.trajectories = 2000, .seed_set = 1, .seed = 40, .paths = 2};
     gs_result r;
     gs_error err;
-    if (engine_run(&sc, &opt, &r, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
     int K = r.n_cycles - 1;
     double trend = log(sc.params.demand_mtok0) +
                    (sc.params.demand_growth - 0.5 * sc.params.demand_vol * sc.params.demand_vol) *
@@ -300,7 +301,7 @@ static void test_antithetic_pairs_and_variance(void **state)
         for (uint64_t s = 0; s < 20; s++) {
             sc.antithetic = anti;
             gs_run_options o = {.trajectories = 2000, .seed_set = 1, .seed = 100 + s};
-            if (engine_run(&sc, &o, &r, &err) != GS_OK) fail_msg("%s", err.msg);
+            if (point_run(&sc, &sc.params, 0, &o, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
             double m = r.mean[result_ix(&r, VAR_demand, K)];
             sum += m, sum2 += m * m;
             engine_result_free(&r);

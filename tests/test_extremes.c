@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "scenario.h"
+#include "point.h"
 
 static gs_scenario base;
 
@@ -34,7 +35,7 @@ static uint64_t nonfinite_of(const gs_params *p, uint64_t n, const char *what)
     gs_run_options opt = {.trajectories = n, .seed_set = 1, .seed = 3, .threads = 0};
     gs_result r;
     gs_error err;
-    if (engine_run(&sc, &opt, &r, &err) != GS_OK) fail_msg("%s: %s", what, err.msg);
+    if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s: %s", what, err.msg);
     uint64_t bad = 0;
     for (int v = 0; v < VAR_COUNT; v++) {
         bad += r.nonfinite[v];

@@ -20,6 +20,7 @@
 #include "h5in.h"
 #include "h5out.h"
 #include "scenario.h"
+#include "point.h"
 
 static const char scenario_text[] = "name: readback\n"
                                     "description: the h5in test\n"
@@ -50,9 +51,9 @@ static int setup(void **state)
                                     sets, 1, &f->sc, &err),
                      GS_OK);
     gs_run_options opt = {.trajectories = 1500, .threads = 1};
-    assert_int_equal(engine_run(&f->sc, &opt, &f->res, &err), GS_OK);
+    assert_int_equal(point_run(&f->sc, &f->sc.params, 0, &opt, &f->res, NULL, &err), GS_OK);
     h5out_meta meta = {"9.9.9", "abc1234", "gapsim run scenarios/readback.yaml"};
-    if (h5out_write(f->path, &f->sc, &f->res, &meta, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (h5out_write(f->path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err) != GS_OK) fail_msg("%s", err.msg);
     *state = f;
     return 0;
 }

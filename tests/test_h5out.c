@@ -286,10 +286,10 @@ static void test_write_read_back(void **state)
     snprintf(path, sizeof path, "%s/out.h5", f->dir);
     gs_error err;
     gs_error_clear(&err);
-    gs_status st = h5out_write(path, &f->sc, &f->res, &meta, &err);
+    gs_status st = h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err);
     if (st != GS_OK) fail_msg("h5out_write: %s", err.msg);
     const char *keep = getenv("GAPSIM_H5OUT_KEEP");
-    if (keep && *keep) assert_int_equal(h5out_write(keep, &f->sc, &f->res, &meta, &err), GS_OK);
+    if (keep && *keep) assert_int_equal(h5out_write(keep, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err), GS_OK);
     assert_int_equal(dir_entries(f->dir, names, sizeof names), 1); /* no temporary file */
 
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -467,7 +467,7 @@ static void test_sha256_and_large_text(void **state)
         f->sc.text = text, f->sc.text_len = len;
         f->res.n_paths = 0; /* also: no paths group */
         gs_error err;
-        if (h5out_write(path, &f->sc, &f->res, &meta, &err) != GS_OK) fail_msg("%s", err.msg);
+        if (h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err) != GS_OK) fail_msg("%s", err.msg);
         hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         assert_true(file >= 0);
         assert_attr_string(file, "scenario_sha256", vec[i].sha);
@@ -488,7 +488,7 @@ static void test_missing_directory(void **state)
     char path[128], names[256];
     snprintf(path, sizeof path, "%s/missing/out.h5", f->dir);
     gs_error err;
-    assert_int_equal(h5out_write(path, &f->sc, &f->res, &meta, &err), GS_ERR_IO);
+    assert_int_equal(h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err), GS_ERR_IO);
     assert_non_null(strstr(err.msg, path));
     assert_non_null(strstr(err.msg, "No such file or directory"));
     assert_int_equal(dir_entries(f->dir, names, sizeof names), 0);
@@ -502,10 +502,10 @@ static void test_target_is_directory(void **state)
     snprintf(path, sizeof path, "%s/sub", f->dir);
     assert_int_equal(mkdir(path, 0700), 0);
     gs_error err;
-    assert_int_equal(h5out_write(path, &f->sc, &f->res, &meta, &err), GS_ERR_IO);
+    assert_int_equal(h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err), GS_ERR_IO);
     assert_non_null(strstr(err.msg, path));
     strcat(path, "/");
-    assert_int_equal(h5out_write(path, &f->sc, &f->res, &meta, &err), GS_ERR_IO);
+    assert_int_equal(h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err), GS_ERR_IO);
     assert_non_null(strstr(err.msg, path));
     assert_int_equal(dir_entries(f->dir, names, sizeof names), 1);
     assert_string_equal(names, "sub ");
@@ -554,7 +554,7 @@ static void test_failed_write_keeps_target(void **state)
     void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
     gs_error err;
-    gs_status st = h5out_write(path, &f->sc, &f->res, &meta, &err);
+    gs_status st = h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, old_handler);
     free(text);
@@ -586,7 +586,7 @@ static void test_lock_failure_hint(void **state)
         skip(); /* a filesystem without flock */
     }
     gs_error err;
-    gs_status st = h5out_write(path, &f->sc, &f->res, &meta, &err);
+    gs_status st = h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err);
     close(fd);
     assert_int_equal(st, GS_ERR_IO);
     assert_non_null(strstr(err.msg, path));

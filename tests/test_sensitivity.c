@@ -11,6 +11,7 @@
 #include "design.h"
 #include "scenario.h"
 #include "sensitivity.h"
+#include "study.h"
 
 /* Evaluates f on the Saltelli design from a Sobol sequence of 2d columns, mapping each
  * uniform u to lo + u (hi − lo): yA[n], yB[n], yAB[d][n]. */
@@ -114,8 +115,8 @@ static void test_model_ranking(void **state)
     gs_error err;
     if (scenario_parse(text, strlen(text), "t.yaml", NULL, 0, &sc, &err) != GS_OK) fail_msg("%s", err.msg);
     gs_run_options opt = {0};
-    gs_result res;
-    if (engine_run(&sc, &opt, &res, &err) != GS_OK) fail_msg("%s", err.msg);
+    gs_study_result res;
+    if (study_run(&sc, &opt, NULL, &res, &err) != GS_OK) fail_msg("%s", err.msg);
     const gs_uncertainty *u = res.uncertainty;
     assert_non_null(u);
     assert_true(u->has_tornado && u->has_sobol);
@@ -126,7 +127,7 @@ static void test_model_ranking(void **state)
     assert_true(u->total[1][0] < 0.05);
     /* more catch-up, less lag: P(compound of the lag) falls from p10 to p90 */
     assert_true(u->tornado_compound[0][1][0] < u->tornado_compound[0][0][0]);
-    engine_result_free(&res);
+    study_result_free(&res);
     scenario_free(&sc);
 }
 

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "scenario.h"
 #include "sweep.h"
+#include "study.h"
 
 static gs_scenario parse(const char *text)
 {
@@ -31,7 +32,7 @@ static void point(const gs_scenario *sc, double catch_up, uint64_t shock_point, 
     gs_run_options opt = {.trajectories = 2000, .seed_set = 1, .seed = seed};
     gs_result res;
     gs_error err;
-    if (engine_run_point(sc, &params, shock_point, &opt, &res, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (point_run(sc, &params, shock_point, &opt, &res, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
     *p = res.outcome_probability[1][OUTCOME_COMPOUND];
     *mean = res.mean[result_ix(&res, VAR_premium, res.n_cycles - 1)];
     engine_result_free(&res);
@@ -81,17 +82,17 @@ static void test_grid_order(void **state)
     assert_int_equal(scenario_sweep_points(&sc), 6);
     double v[12];
     gs_error err;
-    assert_int_equal(sweep_values(&sc, 1, v, &err), GS_OK);
+    assert_int_equal(scenario_sweep_values(&sc, 1, v, &err), GS_OK);
     const double want[12] = {0.3, 0.1, 0.3, 0.2, 0.3, 0.3, 0.6, 0.1, 0.6, 0.2, 0.6, 0.3};
     assert_memory_equal(v, want, sizeof want);
     scenario_free(&sc);
 }
 
-static void run_threads(const gs_scenario *sc, int threads, gs_result *res)
+static void run_threads(const gs_scenario *sc, int threads, gs_study_result *res)
 {
     gs_run_options opt = {.trajectories = 3000, .threads = threads};
     gs_error err;
-    if (engine_run(sc, &opt, res, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (study_run(sc, &opt, NULL, res, &err) != GS_OK) fail_msg("%s", err.msg);
 }
 
 static void assert_same_result(const gs_result *a, const gs_result *b)
@@ -113,14 +114,14 @@ static void test_threads_identical(void **state)
         "training: {growth: {p5: 0.3, p95: 0.8}}\n"
         "uncertainty: {correlations: [[capability.catch_up, training.growth, -0.3]]}\n"
         "sweep: {design: lhs, points: 3, ranges: {training.reinvest: [0, 0.8]}}\n");
-    gs_result one, two;
+    gs_study_result one, two;
     run_threads(&sc, 1, &one);
     run_threads(&sc, 2, &two);
     assert_int_equal(one.sweep->n_points, 3);
     assert_memory_equal(one.sweep->values, two.sweep->values, 3 * sizeof(double));
     for (size_t p = 0; p < 3; p++) assert_same_result(&one.sweep->points[p], &two.sweep->points[p]);
-    engine_result_free(&one);
-    engine_result_free(&two);
+    study_result_free(&one);
+    study_result_free(&two);
     scenario_free(&sc);
 }
 
@@ -161,21 +162,21 @@ static void test_target_se(void **state)
     gs_run_options opt = {.trajectories = 1000, .target_se = 0.006};
     gs_result a, b, plain;
     gs_error err;
-    assert_int_equal(engine_run(&sc, &opt, &a, &err), GS_OK);
-    assert_int_equal(engine_run(&sc, &opt, &b, &err), GS_OK);
+    assert_int_equal(point_run(&sc, &sc.params, 0, &opt, &a, NULL, &err), GS_OK);
+    assert_int_equal(point_run(&sc, &sc.params, 0, &opt, &b, NULL, &err), GS_OK);
     assert_int_equal(a.batches, b.batches);
     assert_true(a.batches > 1 && a.target_met);
     assert_int_equal(a.trajectories, a.batches * 1000);
     for (int q = 0; q < METRIC_COUNT; q++)
         for (int o = 0; o < OUTCOME_COUNT; o++) assert_true(a.outcome_stderr[q][o] < 0.006);
     gs_run_options po = {.trajectories = a.trajectories};
-    assert_int_equal(engine_run(&sc, &po, &plain, &err), GS_OK);
+    assert_int_equal(point_run(&sc, &sc.params, 0, &po, &plain, NULL, &err), GS_OK);
     assert_same_result(&a, &plain);
     /* a cap below what the target needs stops early and says so */
     gs_scenario capped = sc;
     capped.max_trajectories = 2000;
     gs_result c;
-    assert_int_equal(engine_run(&capped, &opt, &c, &err), GS_OK);
+    assert_int_equal(point_run(&capped, &capped.params, 0, &opt, &c, NULL, &err), GS_OK);
     assert_int_equal(c.trajectories, 2000);
     assert_false(c.target_met);
     engine_result_free(&a);
@@ -194,7 +195,7 @@ static void test_antithetic(void **state)
                            "training: {reinvest: {dist: uniform, min: 0.1, max: 0.5}}\n");
     double v[1000];
     gs_error err;
-    assert_int_equal(engine_draw(&sc, 9, ENGINE_PARAM_FAMILY, 0, 1000, 1000, v, &err), GS_OK);
+    assert_int_equal(uncertain_draw(&sc, 9, ENGINE_PARAM_FAMILY, 0, 1000, 1000, v, &err), GS_OK);
     for (int j = 0; j < 500; j++) assert_true(fabs(v[2 * j] + v[2 * j + 1] - 0.6) < 1e-12);
     scenario_free(&sc);
 }
