@@ -340,10 +340,12 @@ static void print_man(FILE *out)
                  ".TP\n.I PREFIX/share/gapsim/analysis/\nthe analysis scripts\n");
 }
 
-/* A table cell: '|' escaped, lines joined. */
+/* A table cell: '|', '<' and '>' escaped, lines joined. */
 static void markdown_cell(FILE *out, const char *s)
 {
-    for (; *s; s++) fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : (char[2]){*s, 0}, out);
+    for (; *s; s++)
+        fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
+                                                       : (char[2]){*s, 0}, out);
 }
 
 static void print_markdown(FILE *out)
