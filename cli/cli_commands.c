@@ -167,6 +167,44 @@ const cli_command *cli_find(const char *name)
     return NULL;
 }
 
+/* Edit distance of a and b (insertions, deletions, substitutions), capped at 9. */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) return 9;
+    int row[41];
+    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb] < 9 ? row[lb] : 9;
+}
+
+/* The command or (with cmd) long option closest to word, within 2 edits (3 for words of
+ * 6 letters or more), or NULL. */
+static const char *closest(const cli_command *cmd, const char *word)
+{
+    const char *best = NULL;
+    int d = strlen(word) >= 6 ? 4 : 3;
+    if (cmd) {
+        for (const cli_option *o = cmd->options; o->name; o++)
+            if (distance(word, o->name) < d) d = distance(word, o->name), best = o->name;
+    } else {
+        for (size_t i = 0; i < cli_command_count; i++)
+            if (distance(word, cli_commands[i].name) < d)
+                d = distance(word, cli_commands[i].name), best = cli_commands[i].name;
+    }
+    return best;
+}
+
 /* The command being run (for the usage hint of errors). */
 static const cli_command *current;
 
@@ -500,8 +538,20 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
         if (c == '?') {
             if (optopt && optopt < CLI_LONG_ONLY && strncmp(bad, "--", 2))
                 rc = cli_usage_error("%s: unknown option '-%c'", cmd->name, optopt);
-            else
-                rc = cli_usage_error("%s: unknown option '%s'", cmd->name, bad);
+            else {
+                const char *near = NULL;
+                if (!strncmp(bad, "--", 2)) {
+                    char name[64];
+                    const char *word = bad + 2;
+                    snprintf(name, sizeof name, "%.*s", (int)strcspn(word, "="), word);
+                    near = closest(cmd, name);
+                }
+                if (near)
+                    rc = cli_usage_error("%s: unknown option '%s'; did you mean '--%s'?",
+                                         cmd->name, bad, near);
+                else
+                    rc = cli_usage_error("%s: unknown option '%s'", cmd->name, bad);
+            }
         } else if (c == ':') {
             const cli_option *o = NULL;
             for (size_t i = 0; i < n; i++)
@@ -671,6 +721,8 @@ int cli_dispatch(int argc, char **argv)
         return 0;
     }
     const cli_command *c = cli_find(cmd);
+    if (!c && closest(NULL, cmd))
+        return cli_usage_error("unknown command '%s'; did you mean '%s'?", cmd, closest(NULL, cmd));
     if (!c) return cli_usage_error("unknown command '%s'", cmd);
     current = c;
     return c->main(argc, argv);

@@ -64,6 +64,13 @@ bundled() {
 }
 check "bundled short options: -qn 400, -n500, -oFILE" bundled
 check "an ambiguous abbreviation (--t) is a usage error (2)" exit_code 2 "$GAPSIM" run "$S" --t 5
+did_you_mean() {
+    exit_code 2 "$GAPSIM" summery x.h5 && grep -q "did you mean 'summary'" "$TMP/last.err" &&
+        exit_code 2 "$GAPSIM" run "$S" --trajectory=5 &&
+        grep -q "did you mean '--trajectories'" "$TMP/last.err" ||
+        { cat "$TMP/last.err"; return 1; }
+}
+check "a misspelt command or option: 'did you mean' (2)" did_you_mean
 check "a missing value is a usage error (2) naming the option" bash -c \
     "'$GAPSIM' run '$S' -n 2>&1 >/dev/null | grep -q -- '--trajectories needs a value'"
 
