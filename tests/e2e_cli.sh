@@ -117,7 +117,7 @@ man_page() {
         [ ! -s "$TMP/groff.err" ] || { cat "$TMP/groff.err"; return 1; }
         groff -man -Tutf8 "$TMP/gapsim.1" 2>/dev/null | col -b >"$TMP/man.txt"
     else
-        cp "$TMP/gapsim.1" "$TMP/man.txt"
+        sed 's/\\//g' "$TMP/gapsim.1" >"$TMP/man.txt" # no groff: the source, unescaped
     fi
     for cmd in $commands; do
         grep -q "gapsim $cmd" "$TMP/man.txt" || { echo "man page lacks $cmd"; return 1; }
