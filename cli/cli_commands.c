@@ -496,15 +496,27 @@ static int help_main(int argc, char **argv)
 
 enum { MAX_OPTIONS = 64 };
 
+/* One positional argument into pos[*npos], or the usage error of one too many. */
+static int add_positional(const cli_command *cmd, const char *arg, const char **pos, int maxpos,
+                          int *npos)
+{
+    if (*npos == maxpos)
+        return maxpos ? cli_usage_error("%s: unexpected argument '%s'", cmd->name, arg)
+                      : cli_usage_error("%s takes no arguments, got '%s'", cmd->name, arg);
+    pos[(*npos)++] = arg;
+    return 0;
+}
+
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_option,
               void *ctx, const char **pos, int maxpos, int *npos)
 {
-    /* the getopt tables: long options and "o:n:qt:h" (':' first: missing values are
+    /* the getopt tables: long options and "-:o:n:qt:h" ('-': positional arguments come
+     * back in order as code 1, whatever POSIXLY_CORRECT says; ':': missing values are
      * told apart from unknown options) */
     struct option longopts[MAX_OPTIONS + 2];
     const cli_option *by_index[MAX_OPTIONS + 1];
-    char shortopts[3 * MAX_OPTIONS + 4] = ":";
-    size_t n = 0, s = 1;
+    char shortopts[3 * MAX_OPTIONS + 5] = "-:";
+    size_t n = 0, s = 2;
     for (const cli_option *o = cmd->options; o->name && n < MAX_OPTIONS; o++, n++) {
         longopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
                                       o->key};
@@ -520,7 +532,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
     shortopts[s++] = 'h';
     shortopts[s] = '\0';
 
-    /* getopt permutes its argument list: give it a copy, from the command on */
+    /* getopt may permute its argument list: give it a copy, from the command on */
     int ac = argc - 1;
     char **av = malloc(((size_t)(ac > 0 ? ac : 0) + 1) * sizeof *av);
     if (!av) {
@@ -560,6 +572,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
                 rc = cli_usage_error("%s: --%s needs a value (%s)", cmd->name, o->name, o->arg);
             else
                 rc = cli_usage_error("%s: option '%s' needs a value", cmd->name, bad);
+        } else if (c == 1) {
+            rc = add_positional(cmd, optarg, pos, maxpos, npos);
         } else if (c == OPT_HELP) {
             cli_print_usage(stdout, cmd);
             rc = CLI_HELP;
@@ -571,13 +585,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
                                                                  cmd->name);
         }
     }
-    for (int i = optind; rc == 0 && i < ac; i++) {
-        if (*npos == maxpos)
-            rc = maxpos ? cli_usage_error("%s: unexpected argument '%s'", cmd->name, av[i])
-                        : cli_usage_error("%s takes no arguments, got '%s'", cmd->name, av[i]);
-        else
-            pos[(*npos)++] = av[i];
-    }
+    for (int i = optind; rc == 0 && i < ac; i++) /* after "--" */
+        rc = add_positional(cmd, av[i], pos, maxpos, npos);
     free(av);
     return rc;
 }

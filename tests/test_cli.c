@@ -1,6 +1,7 @@
 /* test_cli.c - the command table and the getopt_long option parser of cli/ (linked with
  * cli/cli_*.c; the commands of cli/main.c are stubs, the parser never calls them).
  * Usage messages of the refused argument lists go to standard error. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,22 @@ static void long_options_with_equals(void **state)
     assert_int_equal(parse(&a, "run", "s.yaml", "--traj", "7", "--dry", NULL), 0);
     assert_int_equal(a.run.trajectories, 7);
     assert_true(a.dry_run);
+}
+
+/* Options after the scenario work whatever POSIXLY_CORRECT says; "--" ends them. */
+static void order_and_double_dash(void **state)
+{
+    (void)state;
+    cli_args a;
+    setenv("POSIXLY_CORRECT", "1", 1);
+    int rc = parse(&a, "run", "s.yaml", "-n", "5", "-q", NULL);
+    unsetenv("POSIXLY_CORRECT");
+    assert_int_equal(rc, 0);
+    assert_int_equal(a.run.trajectories, 5);
+    assert_true(a.quiet);
+    assert_int_equal(parse(&a, "run", "-q", "--", "-odd.yaml", NULL), 0);
+    assert_string_equal(a.scenario, "-odd.yaml");
+    assert_int_equal(parse(&a, "run", "s.yaml", "--", "-n", NULL), 2); /* a second file */
 }
 
 static void alias_options_become_sets(void **state)
@@ -144,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bundled_short_options),
         cmocka_unit_test(long_options_with_equals),
+        cmocka_unit_test(order_and_double_dash),
         cmocka_unit_test(alias_options_become_sets),
         cmocka_unit_test(usage_errors),
         cmocka_unit_test(help_is_not_an_error),
