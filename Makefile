@@ -91,7 +91,7 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/testutil.h $(LIB) | $(BUILD)/tests
 
 # The command-line parser's test links the CLI sources but main.c (whose commands it stubs).
 CLI_PARSE_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
-$(BUILD)/tests/test_cli: tests/test_cli.c tests/testutil.h $(CLI_PARSE_OBJ) $(LIB) | $(BUILD)/tests
+$(BUILD)/tests/test_cli: tests/test_cli.c tests/fuzz/fuzz_cli.c tests/testutil.h $(CLI_PARSE_OBJ) $(LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Isim -Icli $< $(CLI_PARSE_OBJ) $(LIB) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
 
 # The reference generator, from Debian's libpcg-cpp-dev, for the bit-exact PCG test.

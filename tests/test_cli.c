@@ -1,17 +1,19 @@
 /* test_cli.c - the command table and the getopt_long option parser of cli/ (linked with
- * cli/cli_*.c; the commands of cli/main.c are stubs, the parser never calls them).
- * Usage messages of the refused argument lists go to standard error. */
+ * cli/cli_*.c; the commands of cli/main.c are the fuzz harness's stubs, the parser never
+ * calls them), and the replay of the command-line fuzzer's seeds and regressions
+ * (tests/fuzz/cli-seeds/, tests/fuzz/regressions-cli/) through its entry point.  Usage
+ * messages of the refused argument lists go to standard error. */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "cli.h"
 #include "testutil.h"
 
-int cli_run_main(int argc, char **argv) { return (void)argc, (void)argv, 0; }
-int cli_check_main(int argc, char **argv) { return (void)argc, (void)argv, 0; }
-int cli_keys_main(int argc, char **argv) { return (void)argc, (void)argv, 0; }
+#include "fuzz/fuzz_cli.c" /* LLVMFuzzerTestOneInput and the stubs of main.c's commands */
 
 /* Parses "gapsim CMD ARGS..." (a NULL-terminated list) into *a; returns cli_parse_run's
  * status.  The argument list must keep its order. */
@@ -156,6 +158,41 @@ static void command_table_is_consistent(void **state)
     assert_null(cli_find("frobnicate"));
 }
 
+/* Feeds every file of dir to the fuzz target (which must return, without leaking under
+ * the sanitizer build); returns how many. */
+static int replay_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) fail_msg("cannot open %s", dir);
+    int count = 0;
+    struct dirent *e;
+    FILE *saved = stdout;
+    stdout = fopen("/dev/null", "w"); /* --help in an input prints the usage */
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        static uint8_t buf[1 << 16];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        LLVMFuzzerTestOneInput(buf, n);
+        count++;
+    }
+    fclose(stdout);
+    stdout = saved;
+    closedir(d);
+    return count;
+}
+
+static void fuzz_inputs_replay(void **state)
+{
+    (void)state;
+    assert_true(replay_dir("tests/fuzz/cli-seeds") >= 4);
+    assert_true(replay_dir("tests/fuzz/regressions-cli") >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +203,7 @@ int main(void)
         cmocka_unit_test(usage_errors),
         cmocka_unit_test(help_is_not_an_error),
         cmocka_unit_test(command_table_is_consistent),
+        cmocka_unit_test(fuzz_inputs_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
