@@ -55,7 +55,7 @@ BIN      := $(BUILD)/gapsim
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check bench clean install uninstall deps help
+.PHONY: all run test check test-long bench clean install uninstall deps help
 all: $(BIN) ## build build/gapsim (BUILD=DIR: DIR/gapsim; the default target)
 
 # `make help` lists every target: the ones with a '## ' note on their rule line with it,
@@ -107,6 +107,10 @@ run: $(BIN) ## run scenarios/baseline.yaml and print its summary
 
 test check: $(BIN) $(TEST_BIN) $(BUILD)/tests/pcg_ref ## build and run every test (unit, statistical, end-to-end), a few minutes
 	BUILD=$(BUILD) PY=$(PY) bash tests/run_tests.sh
+
+# The long tier: the high-N statistical checks of tests/long/*.sh, kept out of make test.
+test-long: $(BIN) ## the long tier: high-N statistical checks (tests/long/), about 10 minutes
+	BUILD=$(BUILD) PY=$(PY) TIER=long bash tests/run_tests.sh
 
 $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
