@@ -20,10 +20,28 @@
 /* Long-only options have a key >= CLI_LONG_ONLY; the others use their short letter. */
 enum {
     CLI_LONG_ONLY = 256,
-    OPT_SEED = CLI_LONG_ONLY, OPT_SET, OPT_PATHS, OPT_SHARD, OPT_DRY_RUN, OPT_RESUME,
-    OPT_TARGET_SE, OPT_MAX_TRAJECTORIES, OPT_ANTITHETIC, OPT_CRN, OPT_NO_CRN,
-    OPT_POINT, OPT_POINT_A, OPT_POINT_B, OPT_FORMAT, OPT_DPI, OPT_ONLY, OPT_METRIC,
-    OPT_ALL, OPT_MAN, OPT_MARKDOWN, OPT_COMPLETION,
+    OPT_SEED = CLI_LONG_ONLY,
+    OPT_SET,
+    OPT_PATHS,
+    OPT_SHARD,
+    OPT_DRY_RUN,
+    OPT_RESUME,
+    OPT_TARGET_SE,
+    OPT_MAX_TRAJECTORIES,
+    OPT_ANTITHETIC,
+    OPT_CRN,
+    OPT_NO_CRN,
+    OPT_POINT,
+    OPT_POINT_A,
+    OPT_POINT_B,
+    OPT_FORMAT,
+    OPT_DPI,
+    OPT_ONLY,
+    OPT_METRIC,
+    OPT_ALL,
+    OPT_MAN,
+    OPT_MARKDOWN,
+    OPT_COMPLETION,
     OPT_HELP = 'h'
 };
 
@@ -74,11 +92,14 @@ int cli_report(const gs_error *err);
  * caller exits 0). */
 enum { CLI_HELP = -1 };
 typedef int (*cli_option_fn)(void *ctx, const cli_option *option, const char *value);
-int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_option,
-              void *ctx, const char **pos, int maxpos, int *npos);
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_option, void *ctx,
+              const char **pos, int maxpos, int *npos);
 
 /* The exit status for what cli_parse returned (CLI_HELP is success). */
-static inline int cli_exit_status(int rc) { return rc == CLI_HELP ? 0 : rc; }
+static inline int cli_exit_status(int rc)
+{
+    return rc == CLI_HELP ? 0 : rc;
+}
 
 /* Parses a whole unsigned decimal number no larger than max; returns 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long max, unsigned long long *out);

@@ -32,6 +32,8 @@ enum { EXIT_USAGE = 2 };
 
 /* ---- options ---------------------------------------------------------------------- */
 
+/* The rows shared by the option tables of run and check. */
+/* clang-format off */
 #define OPT_SET_ROW {"set", OPT_SET, "KEY=VALUE", \
     "override a scenario key, e.g. --set hardware.vol=0.5\n" \
     "(repeatable; run.quantiles takes a comma list)", NULL}
@@ -46,21 +48,25 @@ enum { EXIT_USAGE = 2 };
      "the default)", "sweep.crn=true"}, \
     {"no-crn", OPT_NO_CRN, NULL, "sweeps: independent shock streams per point (sweep.crn=false)", \
      "sweep.crn=false"}
+/* clang-format on */
 
 static const cli_option run_options[] = {
     {"output", 'o', "FILE", "result file (default: output/<scenario name>.h5)", NULL},
     {"trajectories", 'n', "N", "number of trajectories (default: run.trajectories)", NULL},
     {"seed", OPT_SEED, "S", "random seed, 0..2^64-1 (default: run.seed)", NULL},
-    {"threads", 't', "T", "OpenMP threads (default: all cores); results do not\ndepend on T",
-     NULL},
+    {"threads", 't', "T", "OpenMP threads (default: all cores); results do not\ndepend on T", NULL},
     OPT_SET_ROW,
     {"paths", OPT_PATHS, "N", "also store the full paths of the first N trajectories", NULL},
-    {"shard", OPT_SHARD, "I/N", "run slice I (0-based) of N of the trajectories into a\n"
-     "partial file; combine with gapsim merge", NULL},
+    {"shard", OPT_SHARD, "I/N",
+     "run slice I (0-based) of N of the trajectories into a\n"
+     "partial file; combine with gapsim merge",
+     NULL},
     {"quiet", 'q', NULL, "no summary, no progress (errors still go to stderr)", NULL},
     {"dry-run", OPT_DRY_RUN, NULL, "print the memory and time estimate, run nothing", NULL},
-    {"resume", OPT_RESUME, NULL, "continue an interrupted sweep from its checkpoints\n"
-     "(OUTPUT.resume/); refused if the run differs", NULL},
+    {"resume", OPT_RESUME, NULL,
+     "continue an interrupted sweep from its checkpoints\n"
+     "(OUTPUT.resume/); refused if the run differs",
+     NULL},
     OPT_UNCERTAIN_ROWS,
     {0},
 };
@@ -105,8 +111,7 @@ static const cli_option report_options[] = {
 };
 
 static const cli_option export_options[] = {
-    {"format", OPT_FORMAT, "csv|json", "csv (spreadsheets) or json (scripts); default csv",
-     NULL},
+    {"format", OPT_FORMAT, "csv|json", "csv (spreadsheets) or json (scripts); default csv", NULL},
     {"output", 'o', "PATH", "where to write (default: next to FILE.h5, see the script)", NULL},
     {0},
 };
@@ -137,11 +142,11 @@ const cli_command cli_commands[] = {
     {"check", cli_check_main, "SCENARIO.yaml [options]",
      "validate a scenario and its overrides, run nothing", check_options, NULL, "yaml"},
     {"merge", cli_merge_main, "-o OUT.h5 PART.h5 ...",
-     "combine the partial files of --shard into the result of the single run", merge_options,
-     NULL, "h5"},
+     "combine the partial files of --shard into the result of the single run", merge_options, NULL,
+     "h5"},
     {"keys", cli_keys_main, "", "every scenario key, as a Markdown table", no_options, NULL, ""},
-    {"summary", cli_summary_main, "FILE.h5 [--point I]",
-     "the console summary of a result file", summary_options, NULL, "h5"},
+    {"summary", cli_summary_main, "FILE.h5 [--point I]", "the console summary of a result file",
+     summary_options, NULL, "h5"},
     {"compare", cli_compare_main, "A.h5 B.h5 [options]",
      "differences between two runs beyond the Monte Carlo error", compare_options, NULL, "h5"},
     {"plot", cli_plot_main, "FILE.h5 [options]",
@@ -149,8 +154,8 @@ const cli_command cli_commands[] = {
     {"report", cli_report_main, "FILE.h5 [options]",
      "one self-contained HTML report (analysis/gapsim_report.py)", report_options, NULL, "h5"},
     {"export", cli_export_main, "FILE.h5 [--format csv|json]",
-     "per-cycle statistics and outcomes in tidy form (analysis/gapsim_export.py)",
-     export_options, NULL, "h5"},
+     "per-cycle statistics and outcomes in tidy form (analysis/gapsim_export.py)", export_options,
+     NULL, "h5"},
     {"help", help_main, "[COMMAND] [options]", "the usage of gapsim or of one command",
      help_options, NULL, "command"},
 };
@@ -295,9 +300,11 @@ static void print_overview(FILE *out)
         snprintf(left, sizeof left, "gapsim %s %s", c->name, c->args);
         fprintf(out, "%s %-*s %s\n", i ? "      " : "usage:", width, left, c->summary);
     }
-    fprintf(out, "       gapsim --help | --version\n\n"
-                 "'gapsim COMMAND --help' or 'gapsim help COMMAND' gives a command's options.\n"
-                 "\n%s\n", exit_status_text);
+    fprintf(out,
+            "       gapsim --help | --version\n\n"
+            "'gapsim COMMAND --help' or 'gapsim help COMMAND' gives a command's options.\n"
+            "\n%s\n",
+            exit_status_text);
 }
 
 /* roff text: backslashes, hyphens and a leading dot or quote escaped. */
@@ -314,7 +321,10 @@ static void roff(FILE *out, const char *s, size_t n)
             fputc(c, out);
     }
 }
-static void roffs(FILE *out, const char *s) { roff(out, s, strlen(s)); }
+static void roffs(FILE *out, const char *s)
+{
+    roff(out, s, strlen(s));
+}
 
 /* The roff body of one option's help (the lines joined). */
 static void man_option_help(FILE *out, const char *help)
@@ -382,8 +392,12 @@ static void print_man(FILE *out)
 static void markdown_cell(FILE *out, const char *s)
 {
     for (; *s; s++)
-        fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
-                                                       : (char[2]){*s, 0}, out);
+        fputs(*s == '|'    ? "\\|"
+              : *s == '\n' ? " "
+              : *s == '<'  ? "&lt;"
+              : *s == '>'  ? "&gt;"
+                           : (char[2]){*s, 0},
+              out);
 }
 
 static void print_markdown(FILE *out)
@@ -391,8 +405,8 @@ static void print_markdown(FILE *out)
     for (size_t i = 0; i < cli_command_count; i++) {
         const cli_command *c = &cli_commands[i];
         fprintf(out, "%s### `gapsim %s%s%s`\n\n%c%s.\n\n", i ? "\n" : "", c->name,
-                *c->args ? " " : "", c->args, c->summary[0] - ('a' <= c->summary[0] &&
-                                                 c->summary[0] <= 'z' ? 'a' - 'A' : 0),
+                *c->args ? " " : "", c->args,
+                c->summary[0] - ('a' <= c->summary[0] && c->summary[0] <= 'z' ? 'a' - 'A' : 0),
                 c->summary + 1);
         fprintf(out, "| option | meaning |\n|---|---|\n");
         for (const cli_option *o = c->options; o->name; o++) {
@@ -507,8 +521,8 @@ static int add_positional(const cli_command *cmd, const char *arg, const char **
     return 0;
 }
 
-int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_option,
-              void *ctx, const char **pos, int maxpos, int *npos)
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_option, void *ctx,
+              const char **pos, int maxpos, int *npos)
 {
     /* the getopt tables: long options and "-:o:n:qt:h" ('-': positional arguments come
      * back in order as code 1, whatever POSIXLY_CORRECT says; ':': missing values are
@@ -518,8 +532,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
     char shortopts[3 * MAX_OPTIONS + 5] = "-:";
     size_t n = 0, s = 2;
     for (const cli_option *o = cmd->options; o->name && n < MAX_OPTIONS; o++, n++) {
-        longopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
-                                      o->key};
+        longopts[n] =
+            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->key};
         by_index[n] = o;
         if (o->key < CLI_LONG_ONLY) {
             shortopts[s++] = (char)o->key;
@@ -559,8 +573,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
                     near = closest(cmd, name);
                 }
                 if (near)
-                    rc = cli_usage_error("%s: unknown option '%s'; did you mean '--%s'?",
-                                         cmd->name, bad, near);
+                    rc = cli_usage_error("%s: unknown option '%s'; did you mean '--%s'?", cmd->name,
+                                         bad, near);
                 else
                     rc = cli_usage_error("%s: unknown option '%s'", cmd->name, bad);
             }
@@ -581,8 +595,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_option_fn on_op
             const cli_option *o = NULL;
             for (size_t i = 0; i < n && !o; i++)
                 if (by_index[i]->key == c) o = by_index[i];
-            rc = o ? on_option(ctx, o, optarg) : cli_usage_error("%s: internal option error",
-                                                                 cmd->name);
+            rc = o ? on_option(ctx, o, optarg)
+                   : cli_usage_error("%s: internal option error", cmd->name);
         }
     }
     for (int i = optind; rc == 0 && i < ac; i++) /* after "--" */
@@ -605,8 +619,8 @@ static int add_set(cli_args *a, const char *kv)
 static const char *next_argument(const char *value, int argc, char **argv)
 {
     for (int i = 2; i + 1 < argc; i++)
-        if (argv[i] == value || (argv[i][0] == '-' && strchr(argv[i], '=') &&
-                                 strchr(argv[i], '=') + 1 == value))
+        if (argv[i] == value ||
+            (argv[i][0] == '-' && strchr(argv[i], '=') && strchr(argv[i], '=') + 1 == value))
             return argv[i + 1][0] != '-' ? argv[i + 1] : NULL;
     return NULL;
 }
@@ -636,10 +650,11 @@ static int run_option(void *ctx, const cli_option *o, const char *val)
         if (!strchr(val, '=')) {
             const char *next = next_argument(val, r->argc, r->argv);
             if (next)
-                return cli_usage_error("--set %s %s: use KEY=VALUE, as in --set %s=%s", val,
-                                       next, val, next);
+                return cli_usage_error("--set %s %s: use KEY=VALUE, as in --set %s=%s", val, next,
+                                       val, next);
             return cli_usage_error("--set needs KEY=VALUE, got '%s' (use KEY=VALUE, e.g. "
-                                   "--set hardware.vol=0.5)", val);
+                                   "--set hardware.vol=0.5)",
+                                   val);
         }
         return add_set(a, val);
     case 'o':
@@ -648,7 +663,8 @@ static int run_option(void *ctx, const cli_option *o, const char *val)
     case 'n':
         if (cli_parse_u64(val, 1000000000000ULL, &v) || v == 0)
             return cli_usage_error("--trajectories needs a whole number from 1 to 10^12, "
-                                   "got '%s'", val);
+                                   "got '%s'",
+                                   val);
         a->run.trajectories = v;
         return 0;
     case OPT_SEED:
@@ -706,8 +722,8 @@ int cli_refuse_result_file(const char *path)
     size_t got = fread(head, 1, sizeof head, f);
     fclose(f);
     if (got != sizeof head || memcmp(head, hdf5, sizeof head)) return 0;
-    fprintf(stderr, "gapsim: %s: this is a result file; did you mean `gapsim summary %s`?\n",
-            path, path);
+    fprintf(stderr, "gapsim: %s: this is a result file; did you mean `gapsim summary %s`?\n", path,
+            path);
     return EXIT_USAGE;
 }
 

@@ -53,9 +53,9 @@ static void compare_header(FILE *out, const char *tag, const char *file, const g
 {
     fprintf(out, "  %s: %s", tag, file);
     if (point >= 0) fprintf(out, " (point %ld)", point);
-    fprintf(out, "\n     scenario '%s', %llu trajectories, seed %llu, %d cycles of %g years\n", sc->name,
-           (unsigned long long)r->trajectories, (unsigned long long)r->seed, r->n_cycles - 1,
-           r->cycle_years);
+    fprintf(out, "\n     scenario '%s', %llu trajectories, seed %llu, %d cycles of %g years\n",
+            sc->name, (unsigned long long)r->trajectories, (unsigned long long)r->seed,
+            r->n_cycles - 1, r->cycle_years);
 }
 
 /* The parameters whose values differ between the two runs. */
@@ -75,7 +75,7 @@ static void compare_params(FILE *out, const gs_scenario *a, const gs_scenario *b
                vb = params_get(&b->params, (gs_param_id)i);
         if (va != vb)
             fprintf(out, "  %-36s %12.6g %12.6g  %s\n", params_table[i].key, va, vb,
-                   params_table[i].unit);
+                    params_table[i].unit);
     }
 }
 
@@ -83,16 +83,17 @@ static void compare_params(FILE *out, const gs_scenario *a, const gs_scenario *b
 static void compare_outcomes(FILE *out, const gs_result *a, const gs_result *b, compare_tally *t)
 {
     fprintf(out, "\nOutcome probabilities at the horizon; differs: |change| > 2 SE,"
-           " SE = sqrt(se_A^2 + se_B^2)\n");
-    fprintf(out, "  %-13s %-9s %8s %8s %9s %8s  %s\n", "metric", "outcome", "P(A)", "P(B)", "change",
-           "2 SE", "differs");
+                 " SE = sqrt(se_A^2 + se_B^2)\n");
+    fprintf(out, "  %-13s %-9s %8s %8s %9s %8s  %s\n", "metric", "outcome", "P(A)", "P(B)",
+            "change", "2 SE", "differs");
     for (int m = 0; m < METRIC_COUNT; m++)
         for (int o = 0; o < OUTCOME_COUNT; o++) {
             double pa = a->outcome_probability[m][o], pb = b->outcome_probability[m][o];
             double sa = a->outcome_stderr[m][o], sb = b->outcome_stderr[m][o];
             double se = sqrt(sa * sa + sb * sb);
-            fprintf(out, "  %-13s %-9s %8.4f %8.4f %+9.4f %8.4f  %s\n", model_vars[model_metrics[m]].name,
-                   model_outcome_names[o], pa, pb, pb - pa, 2 * se, compare_judge(t, pb - pa, se));
+            fprintf(out, "  %-13s %-9s %8.4f %8.4f %+9.4f %8.4f  %s\n",
+                    model_vars[model_metrics[m]].name, model_outcome_names[o], pa, pb, pb - pa,
+                    2 * se, compare_judge(t, pb - pa, se));
         }
 }
 
@@ -104,16 +105,17 @@ static void compare_quantiles(FILE *out, const gs_result *a, const gs_result *b,
                                   VAR_rent,       VAR_lcoi_open,    VAR_lcoi_closed};
     static const double levels[] = {0.05, 0.5, 0.95};
     int Ka = a->n_cycles - 1, Kb = b->n_cycles - 1;
-    fprintf(out, "\nQuantiles at the horizon (A: cycle %d, B: cycle %d); differs: |change| > 2 SE,\n"
-           "  SE = sqrt(se_A^2 + se_B^2), se of a sample p-quantile = sqrt(p(1-p)/n) / f,\n"
-           "  density f from the neighbouring stored quantile levels\n",
-           Ka, Kb);
+    fprintf(out,
+            "\nQuantiles at the horizon (A: cycle %d, B: cycle %d); differs: |change| > 2 SE,\n"
+            "  SE = sqrt(se_A^2 + se_B^2), se of a sample p-quantile = sqrt(p(1-p)/n) / f,\n"
+            "  density f from the neighbouring stored quantile levels\n",
+            Ka, Kb);
     if (!a->n_quantiles || !b->n_quantiles) {
         fprintf(out, "  (no quantiles stored)\n");
         return;
     }
-    fprintf(out, "  %-14s %-9s %5s %11s %11s %11s %10s  %s\n", "variable", "unit", "level", "A", "B",
-           "change", "2 SE", "differs");
+    fprintf(out, "  %-14s %-9s %5s %11s %11s %11s %10s  %s\n", "variable", "unit", "level", "A",
+            "B", "change", "2 SE", "differs");
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
             int v = vars[i];
@@ -123,9 +125,9 @@ static void compare_quantiles(FILE *out, const gs_result *a, const gs_result *b,
             double xb = b->quantile[result_qix(b, v, Kb, qb)];
             double sa = compare_quantile_se(a, v, qa), sb = compare_quantile_se(b, v, qb);
             double se = sqrt(sa * sa + sb * sb);
-            fprintf(out, "  %-14s %-9s %5.2f %11.4g %11.4g %+11.3g %10.3g  %s\n", model_vars[v].name,
-                   model_vars[v].units, a->quantile_levels[qa], xa, xb, xb - xa, 2 * se,
-                   compare_judge(t, xb - xa, se));
+            fprintf(out, "  %-14s %-9s %5.2f %11.4g %11.4g %+11.3g %10.3g  %s\n",
+                    model_vars[v].name, model_vars[v].units, a->quantile_levels[qa], xa, xb,
+                    xb - xa, 2 * se, compare_judge(t, xb - xa, se));
         }
 }
 

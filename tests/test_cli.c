@@ -107,16 +107,16 @@ static void usage_errors(void **state)
     cli_args a;
     assert_int_equal(parse(&a, "run", "s.yaml", "--frob", NULL), 2);
     assert_int_equal(parse(&a, "run", "s.yaml", "-x", NULL), 2);
-    assert_int_equal(parse(&a, "run", "s.yaml", "-n", NULL), 2);          /* missing value */
+    assert_int_equal(parse(&a, "run", "s.yaml", "-n", NULL), 2); /* missing value */
     assert_int_equal(parse(&a, "run", "s.yaml", "--seed", NULL), 2);
-    assert_int_equal(parse(&a, "run", "s.yaml", "-n", "0", NULL), 2);     /* out of range */
+    assert_int_equal(parse(&a, "run", "s.yaml", "-n", "0", NULL), 2); /* out of range */
     assert_int_equal(parse(&a, "run", "s.yaml", "-n", "5x", NULL), 2);
     assert_int_equal(parse(&a, "run", "s.yaml", "--threads=0", NULL), 2);
     assert_int_equal(parse(&a, "run", "s.yaml", "--shard", "3/3", NULL), 2);
     assert_int_equal(parse(&a, "run", "s.yaml", "--set", "hardware.vol", "0.5", NULL), 2);
-    assert_int_equal(parse(&a, "run", "a.yaml", "b.yaml", NULL), 2);      /* two scenarios */
-    assert_int_equal(parse(&a, "run", "-q", NULL), 2);                    /* no scenario */
-    assert_int_equal(parse(&a, "run", "s.yaml", "--t", "5", NULL), 2);    /* ambiguous */
+    assert_int_equal(parse(&a, "run", "a.yaml", "b.yaml", NULL), 2);       /* two scenarios */
+    assert_int_equal(parse(&a, "run", "-q", NULL), 2);                     /* no scenario */
+    assert_int_equal(parse(&a, "run", "s.yaml", "--t", "5", NULL), 2);     /* ambiguous */
     assert_int_equal(parse(&a, "check", "s.yaml", "-o", "x.h5", NULL), 2); /* not check's */
     assert_int_equal(parse(&a, "check", "s.yaml", "--target-se", NULL), 2);
 }

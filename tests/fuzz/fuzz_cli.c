@@ -15,9 +15,18 @@
 
 #include "cli.h"
 
-int cli_run_main(int argc, char **argv) { return (void)argc, (void)argv, 0; }
-int cli_check_main(int argc, char **argv) { return (void)argc, (void)argv, 0; }
-int cli_keys_main(int argc, char **argv) { return (void)argc, (void)argv, 0; }
+int cli_run_main(int argc, char **argv)
+{
+    return (void)argc, (void)argv, 0;
+}
+int cli_check_main(int argc, char **argv)
+{
+    return (void)argc, (void)argv, 0;
+}
+int cli_keys_main(int argc, char **argv)
+{
+    return (void)argc, (void)argv, 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
