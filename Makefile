@@ -55,18 +55,23 @@ BIN      := $(BUILD)/gapsim
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check bench clean install deps help
-all: $(BIN)
+.PHONY: all run test check test-long bench clean install uninstall deps help
+all: $(BIN) ## build build/gapsim (BUILD=DIR: DIR/gapsim; the default target)
 
-help:
-	@echo "make            build $(BIN)"
-	@echo "make deps       install the Debian packages gapsim needs (root)"
-	@echo "make run        run scenarios/baseline.yaml and print its summary"
-	@echo "make test       build and run every test (unit, statistical, end-to-end)"
-	@echo "make bench      performance figures"
-	@echo "make install    install the binary into \$$(DESTDIR)\$$(PREFIX)/bin"
+# `make help` lists every target: the ones with a '## ' note on their rule line with it,
+# and any other .PHONY target (so none can be missing from the list).
+help: ## this list
+	@echo "usage: make [TARGET] [SANITIZE=address,undefined] [MPI=1] [NATIVE=1] [PREFIX=DIR] [DESTDIR=DIR]"
+	@awk '/^\.PHONY:/ { sub(/^\.PHONY: */, ""); n = split($$0, t, " "); \
+	          for (i = 1; i <= n; i++) phony[t[i]] = 1; next } \
+	      /^[a-zA-Z0-9_][a-zA-Z0-9_ -]*:.*## / { i = index($$0, ":"); name = substr($$0, 1, i - 1); \
+	          j = index($$0, "## "); doc[++k] = substr($$0, j + 3); order[k] = name; \
+	          m = split(name, t, " "); for (i = 1; i <= m; i++) done[t[i]] = 1; next } \
+	      END { for (i = 1; i <= k; i++) printf "  make %-16s %s\n", order[i], doc[i]; \
+	            for (t2 in phony) if (!(t2 in done)) printf "  make %-16s (see the Makefile)\n", t2 }' \
+	    $(MAKEFILE_LIST)
 
-deps:
+deps: ## install the Debian packages gapsim needs (root; .ci/install-deps)
 	bash .ci/install-deps
 
 $(BUILD)/sim/%.o: sim/%.c $(wildcard sim/*.h sim/*.def) | $(BUILD)/sim
@@ -88,6 +93,11 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(BUILD)/tests/test_%: tests/test_%.c tests/testutil.h $(LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# The command-line parser's test links the CLI sources but main.c (whose commands it stubs).
+CLI_PARSE_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+$(BUILD)/tests/test_cli: tests/test_cli.c tests/fuzz/fuzz_cli.c tests/testutil.h $(CLI_PARSE_OBJ) $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isim -Icli $< $(CLI_PARSE_OBJ) $(LIB) -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
+
 # The reference generator, from Debian's libpcg-cpp-dev, for the bit-exact PCG test.
 $(BUILD)/tests/pcg_ref: tests/pcg_ref.cpp | $(BUILD)/tests
 	$(CXX) -std=c++17 -O2 $< -o $@
@@ -95,12 +105,16 @@ $(BUILD)/tests/pcg_ref: tests/pcg_ref.cpp | $(BUILD)/tests
 $(BUILD)/sim $(BUILD)/cli $(BUILD)/tests:
 	mkdir -p $@
 
-run: $(BIN)
+run: $(BIN) ## run scenarios/baseline.yaml and print its summary
 	mkdir -p output
 	$(BIN) run scenarios/baseline.yaml
 
-test check: $(BIN) $(TEST_BIN) $(BUILD)/tests/pcg_ref
+test check: $(BIN) $(TEST_BIN) $(BUILD)/tests/pcg_ref ## build and run every test (unit, statistical, end-to-end), a few minutes
 	BUILD=$(BUILD) PY=$(PY) bash tests/run_tests.sh
+
+# The long tier: the high-N statistical checks of tests/long/*.sh, kept out of make test.
+test-long: $(BIN) ## the long tier: high-N statistical checks (tests/long/), about 10 minutes
+	BUILD=$(BUILD) PY=$(PY) TIER=long bash tests/run_tests.sh
 
 $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
@@ -108,17 +122,51 @@ $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 $(BUILD)/bench_rng_block: tests/bench/bench_rng_block.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
-bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block
+bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block ## performance figures (tests/bench/)
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 
+# --- installation (issue 15) --------------------------------------------------------
+# PREFIX/bin/gapsim; PREFIX/share/gapsim/{analysis,python,scenarios} (the layout of the
+# source tree, so the scripts find the package beside them for any PREFIX, and gapsim
+# puts share/gapsim/python on their PYTHONPATH); the man page and the bash completion,
+# both written by the binary from its usage texts; and a gapsim.pth in PYSITE that puts
+# the package on the path of $(PY) (for PREFIX=/usr/local, PYSITE is on it already).
 PREFIX  ?= /usr/local
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gapsim
+PYVER   := $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYSITE  ?= $(PREFIX)/lib/python$(PYVER)/dist-packages
+SHARE   := $(PREFIX)/share/gapsim
+MAN1    := $(PREFIX)/share/man/man1
+BASHCOMP := $(PREFIX)/share/bash-completion/completions
+PY_PKG  := $(shell find python/gapsim -name '*.py' 2>/dev/null | sort)
 
-clean:
-	rm -rf build build-san
+$(BUILD)/gapsim.1: $(BIN)
+	$(BIN) help --man >$@.tmp && mv $@.tmp $@
+$(BUILD)/gapsim.bash-completion: $(BIN)
+	$(BIN) help --bash-completion >$@.tmp && mv $@.tmp $@
+
+install: $(BIN) $(BUILD)/gapsim.1 $(BUILD)/gapsim.bash-completion ## install into DESTDIR+PREFIX, default /usr/local (binary, scripts, package, scenarios, man page, completion)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/analysis $(DESTDIR)$(SHARE)/scenarios \
+	    $(DESTDIR)$(MAN1) $(DESTDIR)$(BASHCOMP)
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gapsim
+	install -m 644 $(wildcard analysis/*.py) $(DESTDIR)$(SHARE)/analysis/
+	install -m 644 scenarios/*.yaml $(DESTDIR)$(SHARE)/scenarios/
+	install -m 644 $(BUILD)/gapsim.1 $(DESTDIR)$(MAN1)/gapsim.1
+	install -m 644 $(BUILD)/gapsim.bash-completion $(DESTDIR)$(BASHCOMP)/gapsim
+	$(if $(PY_PKG),for f in $(PY_PKG); do install -D -m 644 "$$f" "$(DESTDIR)$(SHARE)/$$f" || exit 1; done)
+	$(if $(PY_PKG),install -d $(DESTDIR)$(PYSITE) && echo "$(SHARE)/python" >$(DESTDIR)$(PYSITE)/gapsim.pth)
+
+uninstall: ## remove what make install installed (same PREFIX and DESTDIR)
+	rm -f $(DESTDIR)$(PREFIX)/bin/gapsim $(DESTDIR)$(MAN1)/gapsim.1 $(DESTDIR)$(BASHCOMP)/gapsim \
+	    $(DESTDIR)$(PYSITE)/gapsim.pth
+	rm -rf $(DESTDIR)$(SHARE)
+
+# Every build directory (build, build-san, build-mpi, any other build-* or BUILD=, with
+# the fuzz targets and corpora in them) and the Python caches.  Results in output/ stay.
+clean: ## remove every build directory and the Python caches
+	rm -rf build build-* $(BUILD)
+	find analysis python tests -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
+	rm -rf python/*.egg-info *.egg-info
 
 # --- fuzzing (libFuzzer, clang; Debian's clang and libclang-rt-14-dev) -----------------
 # make fuzz FUZZ_SECONDS=600 runs the scenario-loader fuzzer seeded with scenarios/ and
@@ -136,34 +184,27 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard sim/*.h sim/*.def cli
 # The scenario loader (seeded with the scenarios and the malformed files) and the
 # command-line parser (seeded with tests/fuzz/cli-seeds/), FUZZ_SECONDS each.
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli
+fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli ## run the libFuzzer targets, FUZZ_SECONDS each (clang)
 	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cli-corpus
 	cp scenarios/*.yaml tests/data/bad/*.yaml $(BUILD)/fuzz-corpus/
 	cp tests/fuzz/cli-seeds/* $(BUILD)/fuzz-cli-corpus/
 	$(BUILD)/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
 	    -artifact_prefix=tests/fuzz/regressions/ $(BUILD)/fuzz-corpus
-	$(BUILD)/fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=5 -close_fd_mask=2 \
+	$(BUILD)/fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=5 -close_fd_mask=3 \
 	    -artifact_prefix=tests/fuzz/regressions-cli/ $(BUILD)/fuzz-cli-corpus
 
 # --- analysis (issue 5): `gapsim plot` and `gapsim report` run the Python scripts of
 # analysis/; the binary finds them next to itself (<bin>/../share/gapsim/analysis or
 # <bin>/../analysis), else at these compile-time paths, else via $GAPSIM_ANALYSIS_DIR.
-ANALYSIS_PY := analysis/gapsim_io.py analysis/gapsim_plot.py analysis/gapsim_report.py \
-               analysis/example.py
 $(BUILD)/cli/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
                                     -DGAPSIM_DATADIR='"$(PREFIX)/share/gapsim"'
 
-.PHONY: figures install-analysis
+.PHONY: figures
 # The README's figures: the baseline scenario, small PNGs in docs/figures/.
-figures: $(BIN)
+figures: $(BIN) ## the README's figures (docs/figures/)
 	mkdir -p docs/figures
 	$(BIN) run scenarios/baseline.yaml -q -o $(BUILD)/baseline.h5
 	$(PY) analysis/gapsim_plot.py $(BUILD)/baseline.h5 -o docs/figures --format png --dpi 72
-
-install: install-analysis
-install-analysis:
-	install -d $(DESTDIR)$(PREFIX)/share/gapsim/analysis
-	install -m 644 $(ANALYSIS_PY) $(DESTDIR)$(PREFIX)/share/gapsim/analysis/
 
 # --- performance (issue 6): the floor micro-benchmark, built with the same flags, is
 # part of `make bench` (tests/bench/bench.sh).
@@ -173,7 +214,7 @@ $(BUILD)/bench_floor: tests/bench/bench_floor.c sim/vmath.h $(LIB)
 # --- sweeps and sensitivity (issue 3): a 100-point sweep of 100,000 trajectories each
 # and a Sobol-index run, with point-runs per minute (tests/bench/bench_sweep.sh).
 .PHONY: bench-sweep
-bench-sweep: $(BIN)
+bench-sweep: $(BIN) ## the sweep and Sobol benchmark alone
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 
 # --- beyond one machine (issue 4): MPI tests and scaling figures of the MPI build.
@@ -182,11 +223,11 @@ bench-sweep: $(BIN)
 # when build-mpi/gapsim exists); `make MPI=1 bench-mpi` prints strong and weak scaling
 # for 1, 2 and 3 ranks (tests/bench/bench_mpi.sh).
 .PHONY: test-mpi bench-mpi
-test-mpi: $(BIN)
+test-mpi: $(BIN) ## with MPI=1: the MPI tests (tests/e2e_mpi.sh)
 	@out=$$(BUILD=$(BUILD) bash tests/e2e_mpi.sh 2>&1); echo "$$out"; \
 	p=$$(echo "$$out" | grep -c '^ok '); f=$$(echo "$$out" | grep -c '^not ok '); \
 	echo "$$p passed, $$f failed"; [ "$$f" -eq 0 ]
-bench-mpi: $(BIN)
+bench-mpi: $(BIN) ## with MPI=1: strong and weak scaling, 1-3 ranks
 	BUILD=$(BUILD) bash tests/bench/bench_mpi.sh
 
 # --- scenario discovery (issue 13): the PRIM test helper (tests/e2e_prim.sh compares it
@@ -197,7 +238,7 @@ test check: $(BUILD)/tests/prim_tool
 $(BUILD)/bench_prim: tests/bench/bench_prim.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 .PHONY: bench-prim
-bench-prim: $(BUILD)/bench_prim
+bench-prim: $(BUILD)/bench_prim ## PRIM discovery time, 10^6 rows x 20 parameters
 	$(BUILD)/bench_prim 1000000 20 15
 bench: bench-prim
 # PRIM over MPI ranks: make MPI=1 build-mpi/tests/prim_mpi (tests/e2e_prim.sh runs it under

@@ -329,26 +329,33 @@ static int by_shard(const void *x, const void *y)
     return (a->shard > b->shard) - (a->shard < b->shard);
 }
 
+/* merge's options (the table is in cli_commands.c). */
+typedef struct {
+    const char *output;
+    int quiet;
+} merge_args;
+
+static int merge_option(void *ctx, const cli_option *o, const char *val)
+{
+    merge_args *m = ctx;
+    if (o->key == 'o') m->output = val;
+    if (o->key == 'q') m->quiet = 1;
+    return 0;
+}
+
 int cli_merge_main(int argc, char **argv)
 {
-    const char *output = NULL;
+    merge_args m = {NULL, 0};
     const char **names = calloc((size_t)argc, sizeof *names);
-    size_t nn = 0;
-    int quiet = 0;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-            if (i + 1 >= argc) return free(names), cli_usage_error("%s needs a file name", argv[i]);
-            output = argv[++i];
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            quiet = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return free(names), cli_usage_error("unknown option '%s' for merge", argv[i]);
-        } else {
-            names[nn++] = argv[i];
-        }
-    }
-    if (!output || nn == 0)
-        return free(names), cli_usage_error("usage: gapsim merge -o OUT.h5 PART.h5 ...");
+    if (!names) return fprintf(stderr, "gapsim: out of memory\n"), 1;
+    int npos = 0;
+    int prc = cli_parse(cli_find("merge"), argc, argv, merge_option, &m, names, argc, &npos);
+    if (prc) return free(names), cli_exit_status(prc);
+    size_t nn = (size_t)npos;
+    const char *output = m.output;
+    int quiet = m.quiet;
+    if (!output) return free(names), cli_usage_error("merge needs -o OUT.h5");
+    if (nn == 0) return free(names), cli_usage_error("merge needs the partial files PART.h5 ...");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     part *parts = calloc(nn, sizeof *parts);
     int rc = parts ? 0 : 1;

@@ -1,5 +1,5 @@
-/* main.c - the gapsim command: parses arguments, calls the library, maps errors to
- * exit codes.  The only place that prints usage or exits.
+/* main.c - the gapsim command: run, sweep, check and keys (their options are parsed in
+ * cli_commands.c, which also holds the command table), mapping errors to exit codes.
  *
  * Exit codes: 0 success; 2 bad input or usage (scenario, --set, options); 1 runtime
  * failure (memory, output file); 128+signal when interrupted (130 SIGINT, 143 SIGTERM).
@@ -36,44 +36,6 @@
 #define GAPSIM_GIT "unknown"
 #endif
 
-enum { EXIT_USAGE = 2, MAX_SETS = 256 };
-
-static const char usage_text[] =
-    "usage: gapsim run SCENARIO.yaml [options]   simulate and write OUTPUT.h5\n"
-    "       gapsim sweep SCENARIO.yaml [options]  the same as run (for scenarios with sweep:)\n"
-    "       gapsim check SCENARIO.yaml [--set KEY=VALUE ...]   validate only\n"
-    "       gapsim merge -o OUT.h5 PART.h5 ...   combine --shard partial files\n"
-    "       gapsim keys               every scenario key (Markdown table)\n"
-    "       gapsim summary FILE.h5 [--point I]   the console summary of a result file\n"
-    "       gapsim compare A.h5 B.h5  differences beyond the Monte Carlo error\n"
-    "       gapsim plot FILE.h5 [-o DIR]         figures, PNG + SVG (default output/)\n"
-    "       gapsim report FILE.h5 [-o FILE.html] one self-contained HTML report\n"
-    "       gapsim --help | --version\n"
-    "\n"
-    "run options:\n"
-    "  -o, --output FILE      result file (default: output/<scenario name>.h5)\n"
-    "  -n, --trajectories N   number of trajectories (default: run.trajectories)\n"
-    "      --seed S           random seed, 0..2^64-1 (default: run.seed)\n"
-    "  -t, --threads T        OpenMP threads (default: all cores); results do not\n"
-    "                         depend on T\n"
-    "      --set KEY=VALUE    override a scenario key, e.g. --set hardware.vol=0.5\n"
-    "                         (repeatable; run.quantiles takes a comma list)\n"
-    "      --paths N          also store the full paths of the first N trajectories\n"
-    "      --shard I/N        run slice I (0-based) of N of the trajectories into a\n"
-    "                         partial file; combine with gapsim merge\n"
-    "  -q, --quiet            no summary, no progress (errors still go to stderr)\n"
-    "      --dry-run          print the memory and time estimate, run nothing\n"
-    "      --resume           continue an interrupted sweep from its checkpoints\n"
-    "                         (OUTPUT.gapsim-checkpoints/); refused if the run differs\n"
-    "      --target-se X      add batches of N trajectories until every outcome\n"
-    "                         probability's standard error is below X\n"
-    "      --max-trajectories M   cap of --target-se (default 10^7)\n"
-    "      --antithetic       mirrored pairs of uncertain-parameter draws\n"
-    "      --no-crn, --crn    sweeps: independent / common shock streams per point\n"
-    "\n"
-    "exit status: 0 success, 2 bad input or usage, 1 runtime failure,\n"
-    "             130/143 interrupted by SIGINT/SIGTERM\n";
-
 static volatile sig_atomic_t interrupted;
 static gs_comm world; /* the MPI ranks (one process in the serial build) */
 
@@ -83,30 +45,6 @@ static void on_signal(int sig)
 {
     interrupted = sig;
     h5out_cleanup_on_signal();
-}
-
-/* Prints "gapsim: <message>" and the --help hint; returns the usage exit status. */
-int cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gapsim: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'gapsim --help'.\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-/* Parses a whole unsigned decimal number; returns 0 on success. */
-static int parse_u64(const char *s, unsigned long long max, unsigned long long *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > max) return -1;
-    *out = v;
-    return 0;
 }
 
 /* Progress: a bar on a terminal once a run has lasted a second, else a log line every
@@ -172,92 +110,13 @@ static int default_output(const gs_scenario *sc, char *buf, size_t size)
     return 0;
 }
 
-typedef struct {
-    const char *scenario, *output;
-    const char *sets[MAX_SETS];
-    size_t nsets;
-    gs_run_options run;
-    int quiet, dry_run, resume;
-} cli_args;
-
-/* Parses the arguments after the subcommand; returns 0 or an exit code. */
-static int parse_args(int argc, char **argv, int allow_run_options, cli_args *a)
-{
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long long v;
-        int takes_value = 1;
-        if (!strcmp(arg, "--set")) {
-            if (!val) return cli_usage_error("%s needs KEY=VALUE", arg);
-            if (a->nsets == MAX_SETS) return cli_usage_error("too many %s options", arg);
-            a->sets[a->nsets++] = val;
-        } else if (!strncmp(arg, "--set=", 6)) {
-            if (a->nsets == MAX_SETS) return cli_usage_error("too many %s options", "--set");
-            a->sets[a->nsets++] = arg + 6;
-            takes_value = 0;
-        } else if (!allow_run_options && arg[0] == '-' && arg[1]) {
-            return cli_usage_error("unknown option '%s' for check", arg);
-        } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
-            if (!val) return cli_usage_error("%s needs a file name", arg);
-            a->output = val;
-        } else if (!strcmp(arg, "-n") || !strcmp(arg, "--trajectories")) {
-            if (parse_u64(val, 1000000000000ULL, &v) || v == 0)
-                return cli_usage_error("--trajectories needs a whole number from 1 to 10^12, "
-                                   "got '%s'", val ? val : "");
-            a->run.trajectories = v;
-        } else if (!strcmp(arg, "--seed")) {
-            if (parse_u64(val, ULLONG_MAX, &v))
-                return cli_usage_error("--seed needs a whole number from 0 to 2^64-1, got '%s'",
-                                   val ? val : "");
-            a->run.seed = v;
-            a->run.seed_set = 1;
-        } else if (!strcmp(arg, "-t") || !strcmp(arg, "--threads")) {
-            if (parse_u64(val, 4096, &v) || v == 0)
-                return cli_usage_error("--threads needs a whole number from 1 to 4096, got '%s'",
-                                   val ? val : "");
-            a->run.threads = (int)v;
-        } else if (!strcmp(arg, "--shard")) {
-            if (cli_shard_parse(val, &a->run.shard, &a->run.nshards))
-                return cli_usage_error("--shard needs I/N with 0 <= I < N <= 100000, got '%s'",
-                                       val ? val : "");
-        } else if (!strcmp(arg, "--paths")) {
-            if (parse_u64(val, 1000000000000ULL, &v))
-                return cli_usage_error("--paths needs a whole number, got '%s'", val ? val : "");
-            a->run.paths = v;
-        } else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
-            a->quiet = 1;
-            takes_value = 0;
-        } else if (!strcmp(arg, "--dry-run")) {
-            a->dry_run = 1;
-            takes_value = 0;
-        } else if (!strcmp(arg, "--resume")) {
-            a->resume = 1;
-            takes_value = 0;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage_error("unknown option '%s'", arg);
-        } else {
-            if (a->scenario) return cli_usage_error("unexpected argument '%s'", arg);
-            a->scenario = arg;
-            takes_value = 0;
-        }
-        i += takes_value;
-    }
-    if (!a->scenario) return cli_usage_error("%s", "missing SCENARIO file");
-    return 0;
-}
-
-/* Prints "gapsim: <message>"; returns the exit status of the error's status. */
-int cli_report(const gs_error *err)
-{
-    fprintf(stderr, "gapsim: %s\n", err->msg);
-    return gs_status_exit_code(err->status);
-}
-
 /* `gapsim keys`: every scenario key as a Markdown table (the README's table is this
  * output; a test keeps them in step). */
-static int cmd_keys(void)
+int cli_keys_main(int argc, char **argv)
 {
+    int npos = 0;
+    int rc = cli_parse(cli_find("keys"), argc, argv, NULL, NULL, NULL, 0, &npos);
+    if (rc) return cli_exit_status(rc);
     printf("| key | symbol | unit | default | valid range | meaning |\n");
     printf("|---|---|---|---|---|---|\n");
     gs_scenario def;
@@ -280,11 +139,12 @@ static int cmd_keys(void)
     return 0;
 }
 
-static int cmd_check(int argc, char **argv)
+int cli_check_main(int argc, char **argv)
 {
-    cli_args a = {0};
-    int rc = parse_args(argc, argv, 0, &a);
-    if (rc) return rc;
+    cli_args a;
+    int rc = cli_parse_run(argc, argv, &a);
+    if (rc) return cli_exit_status(rc);
+    if ((rc = cli_refuse_result_file(a.scenario))) return rc;
     gs_scenario sc;
     gs_error err;
     if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return cli_report(&err);
@@ -330,11 +190,12 @@ static int check_resources(const gs_scenario *sc, const cli_args *a, const char 
     return -1;
 }
 
-static int cmd_run(int argc, char **argv)
+int cli_run_main(int argc, char **argv)
 {
-    cli_args a = {0};
-    int rc = parse_args(argc, argv, 1, &a);
-    if (rc) return rc;
+    cli_args a;
+    int rc = cli_parse_run(argc, argv, &a);
+    if (rc) return cli_exit_status(rc);
+    if ((rc = cli_refuse_result_file(a.scenario))) return rc;
     gs_scenario sc;
     gs_error err;
     if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return cli_report(&err);
@@ -436,31 +297,7 @@ static int gapsim_main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    if (argc < 2) {
-        fputs(usage_text, stderr);
-        return EXIT_USAGE;
-    }
-    if (cli_sweep_rewrite(&argc, &argv)) return EXIT_USAGE; /* sweep = run; --target-se ... */
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        printf("gapsim %s (git %s)\n", GAPSIM_VERSION, GAPSIM_GIT);
-        return 0;
-    }
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-    if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
-    if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
-    if (!strcmp(cmd, "keys")) return cmd_keys();
-    if (!strcmp(cmd, "merge")) return cli_merge_main(argc, argv);
-    if (cli_tools_handles(cmd)) return cli_tools_main(argc, argv);
-    return cli_usage_error("unknown command '%s'", cmd);
+    return cli_dispatch(argc, argv);
 }
 
 /* MPI (make MPI=1): every rank runs the same command; ranks other than 0 send their

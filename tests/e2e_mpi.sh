@@ -19,7 +19,7 @@ is_mpi() { ldd "$1" 2>/dev/null | grep -q libmpi; }
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 SERIAL=${SERIAL_GAPSIM:-}
 [ -z "$SERIAL" ] && ! is_mpi "$GAPSIM" && SERIAL=$GAPSIM
-[ -z "$SERIAL" ] && [ -x build/gapsim ] && build/gapsim --help | grep -q -- --shard && SERIAL=$(abs build/gapsim)
+[ -z "$SERIAL" ] && [ -x build/gapsim ] && build/gapsim run --help | grep -q -- --shard && SERIAL=$(abs build/gapsim)
 [ -z "$SERIAL" ] && SERIAL=$GAPSIM
 MPI=${MPI_GAPSIM:-}
 [ -z "$MPI" ] && is_mpi "$GAPSIM" && MPI=$GAPSIM

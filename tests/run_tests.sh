@@ -2,13 +2,18 @@
 # run_tests.sh - runs every test tier and prints one closing line "N passed, N failed".
 #   unit + statistical: build/tests/test_* (cmocka), counted per test case
 #   end-to-end: tests/e2e*.sh, the real binary on real scenario files, counted per check
+# TIER=long (make test-long) runs instead the long tier, tests/long/*.sh: the high-N
+# statistical checks, in the same ok/not ok form.
 # Run from the repository root (make test does).
 set -u
 BUILD=${BUILD:-build}
 export BUILD PY=${PY:-/usr/bin/python3} PCG_REF=${PCG_REF:-$BUILD/tests/pcg_ref}
 passed=0 failed=0 failures=()
+scripts=(tests/e2e*.sh)
+[ "${TIER:-}" = long ] && scripts=(tests/long/*.sh)
 
 for t in "$BUILD"/tests/test_*; do
+    [ "${TIER:-}" = long ] && break
     [ -x "$t" ] || continue
     name=$(basename "$t")
     echo "== $name"
@@ -23,7 +28,7 @@ for t in "$BUILD"/tests/test_*; do
     [ "$f" -gt 0 ] && failures+=("$name")
 done
 
-for e in tests/e2e*.sh; do
+for e in "${scripts[@]}"; do
     name=$(basename "$e" .sh)
     echo "== $name"
     e2e_out=$(bash "$e" 2>&1)
