@@ -563,6 +563,24 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         if (dist_fit_interval(&d, p5, p95, params_table[id].lo >= 0, lower, upper, msg,
                               sizeof msg) != GS_OK)
             return fail_at(err, sc->path, l5, key, "%s", msg);
+    } else if (map_get(doc, map, "p5", NULL) && fam->type == YAML_SCALAR_NODE &&
+               (strcmp(scalar(fam), "normal") == 0 || strcmp(scalar(fam), "lognormal") == 0 ||
+                strcmp(scalar(fam), "beta") == 0)) {
+        /* {dist: normal | lognormal | beta, p5: x, p95: y}: the family given by its 90%
+         * interval (MODEL.md §9) */
+        static const char *const allowed[] = {"dist", "p5", "p95", "lower", "upper", NULL};
+        size_t l5, l95;
+        const yaml_node_t *v5 = map_get(doc, map, "p5", &l5), *v95 = map_get(doc, map, "p95", &l95);
+        if (!v95) return fail_at(err, sc->path, line, key, "an interval needs `p95:` too");
+        GS_FORWARD(only_keys(sc, doc, map, key, allowed, err));
+        double p5, p95;
+        GS_FORWARD(node_number(sc, v5, l5, key, "p5", &p5, err));
+        GS_FORWARD(node_number(sc, v95, l95, key, "p95", &p95, err));
+        gs_status fs = scalar(fam)[0] == 'b'
+                           ? dist_fit_beta_interval(&d, p5, p95, lower, upper, msg, sizeof msg)
+                           : dist_fit_interval(&d, p5, p95, scalar(fam)[0] == 'l', lower, upper,
+                                               msg, sizeof msg);
+        if (fs != GS_OK) return fail_at(err, sc->path, l5, key, "%s", msg);
     } else {
         if (fam->type != YAML_SCALAR_NODE || dist_family_find(scalar(fam)) < 0)
             return fail_at(err, sc->path, l, key,

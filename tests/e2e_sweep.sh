@@ -34,6 +34,7 @@ assert (p.isel(param_capability_catch_up=0) > p.isel(param_capability_catch_up=-
 check "sweep console table has P(compound) per point" bash -c \
     "'$GAPSIM' run scenarios/phase_sweep.yaml -n 200 -o '$TMP/t.h5' | grep -c '^ *[0-9]* *0\\.' | grep -qx 80"
 check "an LHS sweep over ranges" bash -c "cat >'$TMP/lhs.yaml' <<'Y'
+model: 2
 name: lhs
 sweep: {design: lhs, points: 5, ranges: {pricing.capture_trend: [-1.0, 0.0], serving.trend: [-0.8, 0.0]}}
 Y
@@ -73,6 +74,7 @@ check "--target-se reports its batches and meets the target" bash -c \
 check "--target-se: same seed, same answer (h5diff)" bash -c \
     "'$GAPSIM' run scenarios/baseline.yaml -q -n 1000 --target-se 0.008 -t 1 -o '$TMP/se1.h5' && h5diff --exclude-attribute / '$TMP/se.h5' '$TMP/se1.h5'"
 cat >"$TMP/anti.yaml" <<'Y'
+model: 2
 name: anti
 training: {reinvest: {dist: uniform, min: 0.0, max: 0.7}}
 Y
