@@ -104,6 +104,7 @@ $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
+	BUILD=$(BUILD) bash tests/bench/bench_model2.sh
 
 PREFIX  ?= /usr/local
 install: $(BIN)

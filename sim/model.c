@@ -277,12 +277,15 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
         const double profit = (price_closed - serve_closed) * share * demand;
         const double rent = diff * share * demand;
         const double nl = labs[i];
-        /* §3.5. R₋₁ = R₀, Π₋₁ = Π₀, n₋₁ = n₀ */
-        const double r0 = first ? rent : rent0[i];
+        /* §3.5. R₋₁ = R₀, Π₋₁ = Π₀, n₋₁ = n₀ (the state is loaded unconditionally, so
+         * that the selects below are branch-free and the loop vectorises) */
+        const double r0_state = rent0[i], r_state = rent_prev[i];
+        const double pi_state = profit_prev[i], n_state = labs_prev[i];
+        const double r0 = first ? rent : r0_state;
         rent0[i] = r0;
-        const double r_prev = first ? rent : rent_prev[i];
-        const double pi_prev = first ? profit : profit_prev[i];
-        const double n_prev = first ? nl : labs_prev[i];
+        const double r_prev = first ? rent : r_state;
+        const double pi_prev = first ? profit : pi_state;
+        const double n_prev = first ? nl : n_state;
         /* M_k = ((R_{k−1} + R₀) / (2 R₀))^ψ (1 when R₀ = 0);
          * B_k = B₀ F_k M_k + ρ max(0, Π_{k−1}/n_{k−1}) */
         const double mult_e = vm_exp(psi * vm_log((r_prev + r0) / (2.0 * r0)));
@@ -300,7 +303,8 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
          * does not);  X₋₁ = X₀ e^{−g_{X,0} Δ} */
         const double log_x = vm_log(budget) + log_compute_factor - vm_log(compute);
         compute_now[i] = log_x;
-        compute_prev[i] = first ? log_x - trend_step0 : compute_prev[i];
+        const double x_state = compute_prev[i];
+        compute_prev[i] = first ? log_x - trend_step0 : x_state;
         /* §7. p(Q) = 1/(1 + exp(−(Q − Q^c_k + δ_d)/s_d));  L^x = P^x / p(Q^x);
          * π^Q = L^c/L^o − 1.  The exponent is capped at MODEL_LOGIT_CAP (p ≥ e^{−600}),
          * so that a model hopelessly far behind has a huge but finite cost per success */
@@ -429,9 +433,9 @@ void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
         const double ratio = x[ST_cover][i] / req, nl = x[ST_labs][i];
         double nn = nl;
         if (ratio >= 1.0) {
-            if (u_labs < -expm1(-entry_dt * (ratio - 1.0)) * 0x1.0p32) nn = nl + 1.0;
+            if (u_labs < (1.0 - vm_exp(-entry_dt * (ratio - 1.0))) * 0x1.0p32) nn = nl + 1.0;
         } else if (ratio < 1.0) {
-            if (u_labs < -expm1(-exit_dt * (1.0 - ratio)) * 0x1.0p32) nn = nl - 1.0;
+            if (u_labs < (1.0 - vm_exp(-exit_dt * (1.0 - ratio))) * 0x1.0p32) nn = nl - 1.0;
         }
         x[ST_labs][i] = nn < 1.0 ? 1.0 : nn > n_max ? n_max : nn;
     }

@@ -451,6 +451,56 @@ static void test_funding_matters(void **state)
     engine_result_free(&r);
 }
 
+/* Antithetic standard errors (docs/model.md §8): over 200 seeds of a small run (1000
+ * trajectories, outcomes only), the empirical standard deviation of each outcome
+ * probability is within 0.85-1.15x the mean reported standard error, with plain Monte
+ * Carlo (SE √(p(1−p)/N)) and with antithetic pairing (SE from the pair means).  The
+ * standard deviation of 200 draws has a relative error of about 5%, so the band is 3
+ * of its standard errors; classes with a mean p below 0.03 or above 0.97 (where the
+ * reported SE itself is noisy) are skipped.  Fixed seeds 1000-1199. */
+static void test_antithetic_se_calibration(void **state)
+{
+    (void)state;
+    enum { SEEDS = 200, N = 1000 };
+    for (int anti = 0; anti < 2; anti++) {
+        gs_scenario sc = base;
+        sc.antithetic = anti;
+        double sum[METRIC_COUNT][OUTCOME_COUNT] = {{0}}, sum2[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
+        double se_sum[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
+        for (int s = 0; s < SEEDS; s++) {
+            engine_job job = {.params = base.params, .seed = 1000 + (uint64_t)s, .n = N,
+                              .outcomes_only = 1};
+            gs_run_options opt = {.threads = 0};
+            gs_result r;
+            gs_error err;
+            if (engine_run_job(&sc, &job, &opt, &r, &err) != GS_OK) fail_msg("%s", err.msg);
+            for (int q = 0; q < METRIC_COUNT; q++)
+                for (int o = 0; o < OUTCOME_COUNT; o++) {
+                    double pq = r.outcome_probability[q][o];
+                    sum[q][o] += pq, sum2[q][o] += pq * pq;
+                    se_sum[q][o] += r.outcome_stderr[q][o];
+                }
+            engine_result_free(&r);
+        }
+        int checked = 0;
+        for (int q = 0; q < METRIC_COUNT; q++)
+            for (int o = 0; o < OUTCOME_COUNT; o++) {
+                double mean = sum[q][o] / SEEDS;
+                if (mean < 0.03 || mean > 0.97) continue;
+                double sd = sqrt((sum2[q][o] - SEEDS * mean * mean) / (SEEDS - 1));
+                double ratio = sd / (se_sum[q][o] / SEEDS);
+                print_message("%s %s %s: p %.3f, sd over seeds %.4f, mean SE %.4f, ratio %.3f\n",
+                              anti ? "antithetic" : "plain", model_vars[model_metrics[q]].name,
+                              model_outcome_names[o], mean, sd, se_sum[q][o] / SEEDS, ratio);
+                if (!(ratio >= 0.85 && ratio <= 1.15))
+                    fail_msg("%s %s %s: sd/SE = %.3f outside 0.85-1.15", anti ? "antithetic" : "plain",
+                             model_vars[model_metrics[q]].name, model_outcome_names[o], ratio);
+                checked++;
+            }
+        assert_true(checked >= 8);
+    }
+}
+
 /* Same seed, 1, 2 and 3 threads, a trajectory count that leaves a partial block:
  * every statistic identical bit for bit. */
 static void test_threads_bit_identical(void **state)
@@ -563,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_window_one_is_endpoint),
         cmocka_unit_test(test_nonfinite_is_undefined),
         cmocka_unit_test(test_funding_matters),
+        cmocka_unit_test(test_antithetic_se_calibration),
         cmocka_unit_test(test_threads_bit_identical),
         cmocka_unit_test(test_paths_match_single_trajectory),
         cmocka_unit_test(test_antithetic_pairs_and_variance),
