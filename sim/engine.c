@@ -51,6 +51,7 @@ void engine_result_free(gs_result *res)
 typedef struct {
     size_t n;
     double *state;   /* MODEL_STATE_ARRAYS × n */
+    double *chol;    /* n × SHOCK_COUNT², uncertain correlations only (else NULL) */
     rng_pcg32 *rng;  /* n */
     unsigned char *mirror; /* n, antithetic runs only: 1 for odd trajectories (or NULL) */
     double *record;  /* VAR_COUNT × n */
@@ -90,6 +91,7 @@ int engine_distributed(const gs_run_options *opt)
 static void run_free(run_memory *w)
 {
     free(w->state);
+    free(w->chol);
     free(w->rng);
     free(w->mirror);
     free(w->record);
@@ -119,15 +121,19 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
 }
 
 /* With uncertain parameters each trajectory has its own model: its run constants are
- * derived again (model_init) and the model is applied to a one-trajectory view of the
- * block, so only the trajectory's own parameters and stream matter.  At k < 0 this only
- * sets the state of cycle 0 (model_start). */
-static void step_uncertain(run_memory *w, size_t first, size_t count, int k, int last)
+ * derived again (model_init_factor, from its own parameters and the Cholesky factor
+ * computed once before the parallel loops: the base model's, or the trajectory's own
+ * in w->chol when a correlation is uncertain) and the model is applied to a
+ * one-trajectory view of the block, so only the trajectory's own parameters and stream
+ * matter.  No GSL function runs here.  At k < 0 this only sets the state of cycle 0. */
+static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
+                           int k, int last)
 {
     for (size_t i = first; i < first + count; i++) {
         gs_params p = trajectory_params(w->job, i);
         gs_model mi;
-        model_init(&mi, &p, NULL); /* relations were checked when the values were drawn */
+        const double *L = w->chol ? w->chol + i * SHOCK_COUNT * SHOCK_COUNT : m->L;
+        model_init_factor(&mi, &p, L, NULL); /* relations were checked when drawn */
         gs_block b1 = block_view(w, i, 1);
         if (k < 0) {
             model_start(&mi, &b1);
@@ -138,6 +144,28 @@ static void step_uncertain(run_memory *w, size_t first, size_t count, int k, int
         model_record(&mi, &b1, k, out);
         if (!last) model_advance(&mi, &b1, k, w->rng + i);
     }
+}
+
+/* The per-trajectory Cholesky factors when a correlation is uncertain (else w->chol
+ * stays NULL), computed serially before any parallel loop: GSL's error handler is
+ * global state. */
+static gs_status uncertain_factors(run_memory *w, gs_error *err)
+{
+    int any = 0;
+    for (size_t j = 0; j < w->job->d; j++)
+        any |= w->job->ids[j] >= PARAM_correlation_hardware_power &&
+               w->job->ids[j] <= PARAM_correlation_demand_readiness;
+    if (!any || w->replay) return GS_OK;
+    w->chol = malloc((w->n ? w->n : 1) * SHOCK_COUNT * SHOCK_COUNT * sizeof(double));
+    GS_RETURN_IF(!w->chol, err, GS_ERR_NOMEM, "out of memory for the correlation factors");
+    for (size_t i = 0; i < w->n; i++) {
+        gs_params p = trajectory_params(w->job, i);
+        if (params_cholesky(&p, w->chol + i * SHOCK_COUNT * SHOCK_COUNT) != GS_OK)
+            return gs_error_set(err, GS_ERR_INPUT,
+                                "correlation: the drawn correlation matrix of trajectory %zu is "
+                                "not positive definite", i);
+    }
+    return GS_OK;
 }
 
 /* MODEL.md §8 per trajectory: the transformed metric at k_now is the reference; over the
@@ -183,7 +211,7 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
         if (w->replay)
             ; /* the source filled the record */
         else if (uncertain)
-            step_uncertain(w, first, count, k, last);
+            step_uncertain(m, w, first, count, k, last);
         else
             model_record(m, &b, k, out);
         for (int v = 0; with_stats && v < VAR_COUNT; v++)
@@ -589,6 +617,7 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
                     .k_now = model.k_now, .window = (int)job->params.outcome_window};
     w.nblocks_global = (w.nglobal + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     gs_status status = run_alloc(&w, res, n, err);
+    if (status == GS_OK && job->d > 0) status = uncertain_factors(&w, err);
     if (dist) status = comm_agree(opt->comm, status, err);
     if (status != GS_OK) goto fail;
 
@@ -605,7 +634,7 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
         }
         gs_block blk = block_view(&w, b, cnt);
         if (job->d > 0)
-            step_uncertain(&w, b, cnt, -1, 0);
+            step_uncertain(&model, &w, b, cnt, -1, 0);
         else
             model_start(&model, &blk);
     }

@@ -70,11 +70,18 @@ static double ou_step(double sigma, double theta, double dt)
 
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err)
 {
+    return model_init_factor(m, p, NULL, err);
+}
+
+gs_status model_init_factor(gs_model *m, const gs_params *p, const double *L, gs_error *err)
+{
     memset(m, 0, sizeof *m);
     m->p = *p;
     m->cycles = (int)p->run_cycles;
     m->k_now = model_k_now(p);
-    if (params_cholesky(p, m->L) != GS_OK)
+    if (L)
+        memcpy(m->L, L, sizeof m->L);
+    else if (params_cholesky(p, m->L) != GS_OK)
         return gs_error_set(err, GS_ERR_INPUT,
                             "correlation: the correlation matrix is not positive definite");
     double dt = p->run_cycle_years;
@@ -99,7 +106,9 @@ gs_status model_init(gs_model *m, const gs_params *p, gs_error *err)
     double zc = -p->intelligence_hard_task_offset / p->intelligence_difficulty_spread;
     m->p_hard_closed = 1.0 / (1.0 + exp(zc < MODEL_LOGIT_CAP ? zc : MODEL_LOGIT_CAP));
     m->capture_pow[0] = 1.0;
-    for (int n = 1; n < MODEL_CAPTURE_TABLE; n++)
+    /* n_k never exceeds n_max, so the table is filled only that far */
+    const int n_fill = p->labs_max + 1 < MODEL_CAPTURE_TABLE ? (int)p->labs_max + 1 : MODEL_CAPTURE_TABLE;
+    for (int n = 1; n < n_fill; n++)
         m->capture_pow[n] = p->pricing_competition_exponent == 0.0
                                 ? 1.0
                                 : exp(-p->pricing_competition_exponent * log((double)n));

@@ -111,6 +111,11 @@ typedef struct {
 /* Derives the run constants; fails with GS_ERR_INPUT if R is not positive definite. */
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err);
 
+/* As model_init with the Cholesky factor L (SHOCK_COUNT² doubles) given, or computed
+ * when L is NULL: with L given no GSL function (and no GSL global state) is touched, so
+ * it is safe inside a parallel loop. */
+gs_status model_init_factor(gs_model *m, const gs_params *p, const double *L, gs_error *err);
+
 /* The trend growth rates of cycle k: g_{B,k} (budget) and g_{X,k} = g_{B,k} + a − μ_H
  * (effective compute), /yr, and ln F_k = Σ_{j<k} g_{B,j} Δ. */
 double model_budget_growth(const gs_model *m, int k);
