@@ -720,6 +720,8 @@ gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *re
         return st;
     }
     res->cycle_years = sc->params.run_cycle_years;
+    res->start_year = sc->params.run_start_year;
+    res->k_now = model_k_now(&sc->params);
     sc->trajectories = res->trajectories;
     sc->seed = res->seed;
     sc->n_quantiles = res->n_quantiles;
