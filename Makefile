@@ -125,6 +125,7 @@ $(BUILD)/bench_rng_block: tests/bench/bench_rng_block.c $(LIB)
 bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block ## performance figures (tests/bench/)
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
+	BUILD=$(BUILD) bash tests/bench/bench_model2.sh
 
 # --- installation (issue 15) --------------------------------------------------------
 # PREFIX/bin/gapsim; PREFIX/share/gapsim/{analysis,python,scenarios} (the layout of the

@@ -16,7 +16,7 @@ import sys
 FORMAT_VERSION = 1   # the gapsim_format_version this code reads
 START_YEAR = 2026    # calendar year of cycle 0 unless the file has a start_year attribute
 
-METRICS = ["lag_months", "premium", "premium_q", "rent", "closed_share"]
+METRICS = ["lag_months", "premium", "premium_q", "rent", "closed_share", "closed_labs"]
 OUTCOMES = ["compound", "persist", "collapse"]
 HEADLINE_METRIC = "premium"
 

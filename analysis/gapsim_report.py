@@ -68,6 +68,11 @@ def fmt(x):
 def headline(ds, metric):
     """The single-run answer sentence, as the console summary words it."""
     p = ds["outcome_probability"].sel(metric=metric)
+    n = int(ds.attrs.get("trajectories", 0))
+    undefined = int(ds["outcome_undefined"].sel(metric=metric)) if "outcome_undefined" in ds else 0
+    if n and undefined > 0.01 * n:   # docs/model.md §8: no answer when > 1% are undefined
+        return (f"No answer: the closed {metric}'s outcome is undefined (not finite) in "
+                f"{100.0 * undefined / n:.1f}% of the {n:,} simulated futures (more than 1%).")
     best = str(p.idxmax("outcome").values)
     lo = float(ds["outcome_ci_low"].sel(metric=metric, outcome=best))
     hi = float(ds["outcome_ci_high"].sel(metric=metric, outcome=best))
@@ -102,11 +107,16 @@ def outcome_section(ds, metric):
                          f"{float(ds['outcome_ci_high'].sel(**sel)):.4f}"])
     compound = ds.attrs.get("param_outcome_compound_ratio", 1.5)
     collapse = ds.attrs.get("param_outcome_collapse_ratio", 0.5)
+    undefined = ""
+    if "outcome_undefined" in ds:
+        undefined = "<p>Undefined (ratio not finite, not counted in the probabilities): " + ", ".join(
+            f"{gio.text(m)} {int(ds['outcome_undefined'].sel(metric=m))}"
+            for m in ds["metric"].values) + ".</p>\n"
     return ("<h2>Outcome table</h2>\n"
-            f"<p>r = value at the horizon / value at the start: compound if r &ge; {compound:g}, "
-            f"collapse if r &le; {collapse:g}, persist in between.</p>\n"
+            f"<p>r = horizon value (mean of the last cycles) / value at history.now: compound if "
+            f"r &ge; {compound:g}, collapse if r &le; {collapse:g}, persist in between.</p>\n"
             + table(["metric", "outcome", "probability", "standard error", "95% interval"],
-                    rows, numeric={2, 3, 4}))
+                    rows, numeric={2, 3, 4}) + "\n" + undefined)
 
 
 def quantile_section(ds):

@@ -82,6 +82,10 @@ static gs_status fill_lhs(uint64_t seed, uint64_t family, uint64_t first, size_t
 
 static gs_status fill_sobol(uint64_t first, size_t n, size_t d, double *u, gs_error *err)
 {
+    GS_RETURN_IF(d > DESIGN_SOBOL_MAX_DIM, err, GS_ERR_INPUT,
+                 "uncertainty.design sobol: at most %d uncertain parameters (GSL's Sobol "
+                 "sequence), got %zu; use lhs or monte_carlo",
+                 DESIGN_SOBOL_MAX_DIM, d);
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)d);
     GS_RETURN_IF(!q, err, GS_ERR_NOMEM, "sobol: cannot allocate the generator");
     double skip[DESIGN_MAX_DIM];

@@ -25,7 +25,7 @@
 #include "error.h"
 
 typedef enum { DESIGN_MONTE_CARLO, DESIGN_LHS, DESIGN_SOBOL, DESIGN_COUNT } design_kind;
-enum { DESIGN_MAX_DIM = 40 };
+enum { DESIGN_MAX_DIM = 64, DESIGN_SOBOL_MAX_DIM = 40 /* GSL's Sobol generator */ };
 
 extern const char *const design_names[DESIGN_COUNT];
 

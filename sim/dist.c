@@ -205,3 +205,59 @@ void dist_describe(const gs_dist *d, char *buf, size_t size)
     if (n > 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, ") on [%.4g, %.4g]", d->lo, d->hi);
 }
+
+/* The beta on [0, 1] whose 5% and 95% quantiles are p5 and p95 (0 < p5 < p95 < 1):
+ * Newton's method on (ln a, ln b) for the two equations F(p5) = 0.05, F(p95) = 0.95, with
+ * a forward-difference Jacobian and step halving while the residual does not fall.
+ * Start: the moments of a normal with that 90% interval, a = m c, b = (1 − m) c with
+ * c = m (1 − m) / s² − 1.  Converges to |residual| < 1e-12 for every interval tried
+ * (the test covers widths from 0.02 to 0.9). */
+gs_status dist_fit_beta_interval(gs_dist *d, double p5, double p95, double lower, double upper,
+                                 char *msg, size_t msg_size)
+{
+    if (!(isfinite(p5) && isfinite(p95) && p5 < p95 && p5 > 0 && p95 < 1)) {
+        snprintf(msg, msg_size,
+                 "a beta interval needs 0 < p5 < p95 < 1, got p5 %g, p95 %g", p5, p95);
+        return GS_ERR_INPUT;
+    }
+    double m = 0.5 * (p5 + p95), s = (p95 - p5) / (2 * z95);
+    double c = m * (1 - m) / (s * s) - 1;
+    if (!(c > 0.1)) c = 0.1;
+    double x[2] = {log(m * c), log((1 - m) * c)};
+    double r[2], norm = INFINITY;
+    for (int it = 0; it < 200; it++) {
+        double a = exp(x[0]), b = exp(x[1]);
+        r[0] = gsl_cdf_beta_P(p5, a, b) - 0.05;
+        r[1] = gsl_cdf_beta_P(p95, a, b) - 0.95;
+        norm = fabs(r[0]) + fabs(r[1]);
+        if (norm < 1e-12) break;
+        double J[2][2], h = 1e-6;
+        for (int j = 0; j < 2; j++) {
+            double y[2] = {x[0], x[1]};
+            y[j] += h;
+            J[0][j] = (gsl_cdf_beta_P(p5, exp(y[0]), exp(y[1])) - 0.05 - r[0]) / h;
+            J[1][j] = (gsl_cdf_beta_P(p95, exp(y[0]), exp(y[1])) - 0.95 - r[1]) / h;
+        }
+        double det = J[0][0] * J[1][1] - J[0][1] * J[1][0];
+        if (!(fabs(det) > 0)) break;
+        double dx0 = -(J[1][1] * r[0] - J[0][1] * r[1]) / det;
+        double dx1 = -(-J[1][0] * r[0] + J[0][0] * r[1]) / det;
+        double t = 1.0;
+        for (int half = 0; half < 30; half++, t *= 0.5) {
+            double y0 = x[0] + t * dx0, y1 = x[1] + t * dx1;
+            if (!(fabs(y0) < 30 && fabs(y1) < 30)) continue;
+            double q0 = gsl_cdf_beta_P(p5, exp(y0), exp(y1)) - 0.05;
+            double q1 = gsl_cdf_beta_P(p95, exp(y0), exp(y1)) - 0.95;
+            if (fabs(q0) + fabs(q1) < norm) {
+                x[0] = y0, x[1] = y1;
+                break;
+            }
+        }
+    }
+    if (!(norm < 1e-9)) {
+        snprintf(msg, msg_size, "no beta distribution has p5 %g and p95 %g", p5, p95);
+        return GS_ERR_INPUT;
+    }
+    double par[4] = {exp(x[0]), exp(x[1]), 0, 1};
+    return dist_init(d, DIST_BETA, par, lower, upper, msg, msg_size);
+}

@@ -60,6 +60,11 @@ gs_status dist_init(gs_dist *d, dist_family f, const double par[4], double lower
 gs_status dist_fit_interval(gs_dist *d, double p5, double p95, int positive, double lower,
                             double upper, char *msg, size_t msg_size);
 
+/* `{dist: beta, p5, p95}`: the beta on [0, 1] with those 5% and 95% quantiles
+ * (0 < p5 < p95 < 1), then truncated to [lower, upper]. */
+gs_status dist_fit_beta_interval(gs_dist *d, double p5, double p95, double lower, double upper,
+                                 char *msg, size_t msg_size);
+
 /* Untruncated CDF F(x) of d's family. */
 double dist_cdf(const gs_dist *d, double x);
 

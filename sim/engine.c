@@ -4,7 +4,8 @@
  *   state   MODEL_STATE_ARRAYS arrays of N doubles (structure of arrays)
  *   rng     N generators, trajectory i's from rng_stream(seed, 0, i)
  *   record  VAR_COUNT arrays of N doubles: the recorded variables of the current cycle
- *   metric0 METRIC_COUNT arrays of N doubles: the outcome metrics at cycle 0
+ *   metric_ref, metric_acc  METRIC_COUNT arrays of N doubles each: the outcome metrics'
+ *           reference value (cycle k_now) and their sum over the horizon window
  *   blocks  VAR_COUNT × (number of blocks) stats_block: each block's moments and range
  *           of the current cycle, computed right after model_record while the block is
  *           in cache; merged per variable in block order
@@ -46,10 +47,14 @@ void engine_result_free(gs_result *res)
 typedef struct {
     size_t n;
     double *state;   /* MODEL_STATE_ARRAYS × n */
+    double *chol;    /* n × SHOCK_COUNT², uncertain correlations only (else NULL) */
     rng_pcg32 *rng;  /* n */
     unsigned char *mirror; /* n, antithetic runs only: 1 for odd trajectories (or NULL) */
     double *record;  /* VAR_COUNT × n */
-    double *metric0; /* METRIC_COUNT × n */
+    double *metric_ref; /* METRIC_COUNT × n: transformed metric at k_now (MODEL.md §8) */
+    double *metric_acc; /* METRIC_COUNT × n: sum over the horizon window of ln (or, for
+                           closed_labs, the value of) the transformed metric */
+    int k_now, window;  /* reference cycle and outcome window W */
     stats_block *blocks; /* VAR_COUNT × nblocks */
     size_t nblocks;
     stats_qsel **qsel; /* one workspace per thread */
@@ -82,10 +87,12 @@ int engine_distributed(const gs_run_options *opt)
 static void run_free(run_memory *w)
 {
     free(w->state);
+    free(w->chol);
     free(w->rng);
     free(w->mirror);
     free(w->record);
-    free(w->metric0);
+    free(w->metric_ref);
+    free(w->metric_acc);
     free(w->blocks);
     if (w->qsel)
         for (int t = 0; t < w->threads; t++) stats_qsel_free(w->qsel[t]);
@@ -95,21 +102,8 @@ static void run_free(run_memory *w)
 /* The view of block j of the state arrays. */
 static gs_block block_view(const run_memory *w, size_t first, size_t count)
 {
-    double *s = w->state;
-    size_t n = w->n;
-    gs_block b = {
-        .n = count,
-        .hw_dev = s + 0 * n + first,
-        .power_dev = s + 1 * n + first,
-        .q_closed = s + 2 * n + first,
-        .q_open = s + 3 * n + first,
-        .log_demand = s + 4 * n + first,
-        .share = s + 5 * n + first,
-        .profit_prev = s + 6 * n + first,
-        .compute_prev = s + 7 * n + first,
-        .compute_now = s + 8 * n + first,
-        .mirror = w->mirror ? w->mirror + first : NULL,
-    };
+    gs_block b = {.n = count, .mirror = w->mirror ? w->mirror + first : NULL};
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b.x[s] = w->state + (size_t)s * w->n + first;
     return b;
 }
 
@@ -123,15 +117,19 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
 }
 
 /* With uncertain parameters each trajectory has its own model: its run constants are
- * derived again (model_init) and the model is applied to a one-trajectory view of the
- * block, so only the trajectory's own parameters and stream matter.  At k < 0 this only
- * sets the state of cycle 0 (model_start). */
-static void step_uncertain(run_memory *w, size_t first, size_t count, int k, int last)
+ * derived again (model_init_factor, from its own parameters and the Cholesky factor
+ * computed once before the parallel loops: the base model's, or the trajectory's own
+ * in w->chol when a correlation is uncertain) and the model is applied to a
+ * one-trajectory view of the block, so only the trajectory's own parameters and stream
+ * matter.  No GSL function runs here.  At k < 0 this only sets the state of cycle 0. */
+static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
+                           int k, int last)
 {
     for (size_t i = first; i < first + count; i++) {
         gs_params p = trajectory_params(w->job, i);
         gs_model mi;
-        model_init(&mi, &p, NULL); /* relations were checked when the values were drawn */
+        const double *L = w->chol ? w->chol + i * SHOCK_COUNT * SHOCK_COUNT : m->L;
+        model_init_factor(&mi, &p, L, NULL); /* relations were checked when drawn */
         gs_block b1 = block_view(w, i, 1);
         if (k < 0) {
             model_start(&mi, &b1);
@@ -141,6 +139,54 @@ static void step_uncertain(run_memory *w, size_t first, size_t count, int k, int
         for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * w->n + i;
         model_record(&mi, &b1, k, out);
         if (!last) model_advance(&mi, &b1, k, w->rng + i);
+    }
+}
+
+/* The per-trajectory Cholesky factors when a correlation is uncertain (else w->chol
+ * stays NULL), computed serially before any parallel loop: GSL's error handler is
+ * global state. */
+static gs_status uncertain_factors(run_memory *w, gs_error *err)
+{
+    int any = 0;
+    for (size_t j = 0; j < w->job->d; j++)
+        any |= w->job->ids[j] >= PARAM_correlation_hardware_power &&
+               w->job->ids[j] <= PARAM_correlation_demand_readiness;
+    if (!any || w->replay) return GS_OK;
+    w->chol = malloc((w->n ? w->n : 1) * SHOCK_COUNT * SHOCK_COUNT * sizeof(double));
+    GS_RETURN_IF(!w->chol, err, GS_ERR_NOMEM, "out of memory for the correlation factors");
+    for (size_t i = 0; i < w->n; i++) {
+        gs_params p = trajectory_params(w->job, i);
+        if (params_cholesky(&p, w->chol + i * SHOCK_COUNT * SHOCK_COUNT) != GS_OK)
+            return gs_error_set(err, GS_ERR_INPUT,
+                                "correlation: the drawn correlation matrix of trajectory %zu is "
+                                "not positive definite", i);
+    }
+    return GS_OK;
+}
+
+/* MODEL.md §8 per trajectory: the transformed metric at k_now is the reference; over the
+ * last W cycles (k > K − W) ln of the transformed metric is summed (its plain value for
+ * closed_labs, whose horizon value is the arithmetic mean).  ln 0 = −∞ makes the
+ * geometric mean 0; ln of a negative value is NaN and makes it undefined. */
+static void outcome_accumulate(run_memory *w, size_t first, size_t count, int k,
+                               double *const out[VAR_COUNT])
+{
+    const int n_cycles = (int)w->job->params.run_cycles + 1;
+    const int in_window = k >= n_cycles - w->window;
+    for (int q = 0; q < METRIC_COUNT; q++) {
+        const double *v = out[model_metrics[q]];
+        double *ref = w->metric_ref + (size_t)q * w->n + first;
+        double *acc = w->metric_acc + (size_t)q * w->n + first;
+        const int arith = model_metric_arithmetic(q);
+        if (k == 0)
+            for (size_t i = 0; i < count; i++) acc[i] = 0.0;
+        if (k == w->k_now)
+            for (size_t i = 0; i < count; i++) ref[i] = model_metric_transform(q, v[i]);
+        if (in_window)
+            for (size_t i = 0; i < count; i++) {
+                double tv = model_metric_transform(q, v[i]);
+                acc[i] += arith ? tv : log(tv);
+            }
     }
 }
 
@@ -161,15 +207,12 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
         if (w->replay)
             ; /* the source filled the record */
         else if (uncertain)
-            step_uncertain(w, first, count, k, last);
+            step_uncertain(m, w, first, count, k, last);
         else
             model_record(m, &b, k, out);
         for (int v = 0; with_stats && v < VAR_COUNT; v++)
             stats_block_of(out[v], count, &w->blocks[(size_t)v * nblocks + j]);
-        if (k == 0)
-            for (int q = 0; q < METRIC_COUNT; q++)
-                memcpy(w->metric0 + (size_t)q * n + first, out[model_metrics[q]],
-                       count * sizeof(double));
+        outcome_accumulate(w, first, count, k, out);
         if (!uncertain && !last && !w->replay) model_advance(m, &b, k, w->rng + first);
     }
 }
@@ -374,8 +417,14 @@ static int job_column(const engine_job *job, gs_param_id id)
     return -1;
 }
 
-/* Outcome classes at the horizon: integer counts, then p, SE and Wilson intervals.
- * The class thresholds are the trajectory's own when they are uncertain. */
+/* Outcome classes at the horizon (MODEL.md §8): r = horizon / reference with the
+ * horizon value exp(acc / W) (arithmetic: acc / W); integer counts of the three classes
+ * and of the undefined trajectories, then p over the defined ones, SE and Wilson
+ * intervals.  Under antithetic pairing the SE comes from the pair means of each class
+ * indicator over the pairs whose two members are both defined: with c₁ pairs whose
+ * indicators sum to 1 and c₂ to 2 among P pairs, Σm = c₁/2 + c₂, Σm² = c₁/4 + c₂,
+ * SE = √(((Σm² − (Σm)²/P)/(P − 1)) / P).  Integer counts keep MPI sums exact.  The
+ * class thresholds are the trajectory's own when they are uncertain. */
 static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res,
                           gs_error *err)
 {
@@ -383,26 +432,62 @@ static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res
     const engine_job *job = w->job;
     int c_up = job_column(job, PARAM_outcome_compound_ratio);
     int c_down = job_column(job, PARAM_outcome_collapse_ratio);
+    const double W = (double)w->window;
+    /* [metric][0] undefined, [metric][1] pairs, [metric][2 + 2 o + j] c_{1+j} of class o */
+    enum { PAIR_FIELDS = 2 + 2 * OUTCOME_COUNT };
+    uint64_t extra[METRIC_COUNT][PAIR_FIELDS];
+    memset(extra, 0, sizeof extra);
+    int *cls = malloc((n ? n : 1) * sizeof *cls);
+    GS_RETURN_IF(!cls, err, GS_ERR_NOMEM, "out of memory classifying outcomes");
     for (int q = 0; q < METRIC_COUNT; q++) {
-        const double *m0 = w->metric0 + (size_t)q * n;
-        const double *mk = w->record + (size_t)model_metrics[q] * n;
+        const double *ref = w->metric_ref + (size_t)q * n;
+        const double *acc = w->metric_acc + (size_t)q * n;
+        const int arith = model_metric_arithmetic(q);
         uint64_t *count = res->outcome_count[q];
         for (int o = 0; o < OUTCOME_COUNT; o++) count[o] = 0;
-        for (size_t i = 0; i < n; i++)
-            count[model_classify(
-                m0[i], mk[i],
+        for (size_t i = 0; i < n; i++) {
+            double horizon = arith ? acc[i] / W : exp(acc[i] / W);
+            cls[i] = model_classify(
+                ref[i], horizon,
                 c_up < 0 ? m->p.outcome_compound_ratio : job->values[i * job->d + (size_t)c_up],
                 c_down < 0 ? m->p.outcome_collapse_ratio
-                           : job->values[i * job->d + (size_t)c_down])]++;
+                           : job->values[i * job->d + (size_t)c_down]);
+            if (cls[i] == OUTCOME_UNDEFINED)
+                extra[q][0]++;
+            else
+                count[cls[i]]++;
+        }
+        if (w->mirror)
+            for (size_t i = 0; i + 1 < n; i++) {
+                if (w->mirror[i] || !w->mirror[i + 1]) continue; /* i even, i + 1 its mirror */
+                if (cls[i] == OUTCOME_UNDEFINED || cls[i + 1] == OUTCOME_UNDEFINED) continue;
+                extra[q][1]++;
+                for (int o = 0; o < OUTCOME_COUNT; o++) {
+                    int s = (cls[i] == o) + (cls[i + 1] == o);
+                    if (s) extra[q][2 + 2 * o + (s - 1)]++;
+                }
+            }
     }
-    if (w->comm && comm_sum_u64(w->comm, &res->outcome_count[0][0],
-                                METRIC_COUNT * OUTCOME_COUNT) != GS_OK)
+    free(cls);
+    if (w->comm && (comm_sum_u64(w->comm, &res->outcome_count[0][0],
+                                 METRIC_COUNT * OUTCOME_COUNT) != GS_OK ||
+                    comm_sum_u64(w->comm, &extra[0][0], METRIC_COUNT * PAIR_FIELDS) != GS_OK))
         return gs_error_set(err, GS_ERR_INTERNAL, "MPI sum of outcome counts failed");
-    for (int q = 0; q < METRIC_COUNT; q++)
-        for (int o = 0; o < OUTCOME_COUNT; o++)
-            stats_proportion(res->outcome_count[q][o], w->nglobal, 1.959963984540054,
+    for (int q = 0; q < METRIC_COUNT; q++) {
+        res->outcome_undefined[q] = extra[q][0];
+        uint64_t defined = w->nglobal - extra[q][0];
+        for (int o = 0; o < OUTCOME_COUNT; o++) {
+            stats_proportion(res->outcome_count[q][o], defined, 1.959963984540054,
                              &res->outcome_probability[q][o], &res->outcome_stderr[q][o],
                              &res->outcome_ci_low[q][o], &res->outcome_ci_high[q][o]);
+            if (!w->mirror) continue;
+            double P = (double)extra[q][1], c1 = (double)extra[q][2 + 2 * o],
+                   c2 = (double)extra[q][3 + 2 * o];
+            double sm = 0.5 * c1 + c2, sm2 = 0.25 * c1 + c2;
+            double var = P > 1 ? (sm2 - sm * sm / P) / (P - 1) : NAN;
+            res->outcome_stderr[q][o] = sqrt((var > 0 ? var : 0) / P);
+        }
+    }
     return GS_OK;
 }
 
@@ -423,7 +508,8 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     w->rng = w->replay ? NULL : malloc(n1 * sizeof(rng_pcg32));
     if (w->antithetic && !w->replay) w->mirror = malloc(n1);
     w->record = malloc(VAR_COUNT * n1 * sizeof(double));
-    w->metric0 = malloc(METRIC_COUNT * n1 * sizeof(double));
+    w->metric_ref = malloc(METRIC_COUNT * n1 * sizeof(double));
+    w->metric_acc = malloc(METRIC_COUNT * n1 * sizeof(double));
     w->nblocks = (n + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     w->blocks = malloc(VAR_COUNT * (w->nblocks ? w->nblocks : 1) * sizeof(stats_block));
     w->qsel = calloc((size_t)w->threads, sizeof *w->qsel);
@@ -432,7 +518,7 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     res->quantile = calloc(VAR_COUNT * nc * nq, sizeof(double));
     if (res->paths_count) res->paths = calloc(VAR_COUNT * res->paths_count * nc, sizeof(float));
     int ok = ((w->state && w->rng) || w->replay) && (w->mirror || !w->antithetic || w->replay) &&
-             w->record && w->metric0 && w->blocks && w->qsel && res->mean &&
+             w->record && w->metric_ref && w->metric_acc && w->blocks && w->qsel && res->mean &&
              res->sd && res->quantile && (!res->paths_count || res->paths);
     for (int t = 0; ok && !w->job->outcomes_only && t < w->threads; t++)
         ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
@@ -440,7 +526,7 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
         return gs_error_set(err, GS_ERR_NOMEM,
                             "out of memory allocating the state of %zu trajectories "
                             "(about %.0f MB)",
-                            n, (double)n * (MODEL_STATE_ARRAYS + VAR_COUNT + METRIC_COUNT + 2) *
+                            n, (double)n * (MODEL_STATE_ARRAYS + VAR_COUNT + 2 * METRIC_COUNT + 2) *
                                    8.0 / 1e6);
     return GS_OK;
 }
@@ -512,6 +598,8 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     res->seed = job->seed;
     res->n_cycles = model.cycles + 1;
     res->cycle_years = job->params.run_cycle_years;
+    res->start_year = job->params.run_start_year;
+    res->k_now = model.k_now;
     res->n_quantiles = sc->n_quantiles;
     memcpy(res->quantile_levels, sc->quantiles, sc->n_quantiles * sizeof(double));
     res->n_paths = opt->paths < n64 ? opt->paths : n64;
@@ -521,9 +609,11 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
 
     run_memory w = {.n = n, .threads = res->threads, .job = &local, .nglobal = (size_t)n64,
                     .gfirst = (size_t)first, .comm = dist ? opt->comm : NULL,
-                    .replay = opt->source != NULL, .shard = shard, .antithetic = sc->antithetic};
+                    .replay = opt->source != NULL, .shard = shard, .antithetic = sc->antithetic,
+                    .k_now = model.k_now, .window = (int)job->params.outcome_window};
     w.nblocks_global = (w.nglobal + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     gs_status status = run_alloc(&w, res, n, err);
+    if (status == GS_OK && job->d > 0) status = uncertain_factors(&w, err);
     if (dist) status = comm_agree(opt->comm, status, err);
     if (status != GS_OK) goto fail;
 
@@ -540,7 +630,7 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
         }
         gs_block blk = block_view(&w, b, cnt);
         if (job->d > 0)
-            step_uncertain(&w, b, cnt, -1, 0);
+            step_uncertain(&model, &w, b, cnt, -1, 0);
         else
             model_start(&model, &blk);
     }

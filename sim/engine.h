@@ -34,12 +34,16 @@ typedef struct {
     uint64_t seed;
     int n_cycles;             /* K + 1 records */
     double cycle_years;       /* Δ */
+    double start_year;        /* t₀ = run.start_year: cycle k starts at t₀ + kΔ */
+    int k_now;                /* the outcomes' reference cycle (history.now) */
     size_t n_quantiles;
     double quantile_levels[SCENARIO_MAX_QUANTILES];
     double *mean;             /* [VAR_COUNT][n_cycles] */
     double *sd;               /* [VAR_COUNT][n_cycles] */
     double *quantile;         /* [VAR_COUNT][n_cycles][n_quantiles] */
     uint64_t outcome_count[METRIC_COUNT][OUTCOME_COUNT];
+    uint64_t outcome_undefined[METRIC_COUNT]; /* trajectories whose ratio is not finite;
+                                 the probabilities are over the others (MODEL.md §8) */
     double outcome_probability[METRIC_COUNT][OUTCOME_COUNT];
     double outcome_stderr[METRIC_COUNT][OUTCOME_COUNT];
     double outcome_ci_low[METRIC_COUNT][OUTCOME_COUNT];

@@ -391,6 +391,12 @@ static gs_status outcomes_read(const h5r *r, gs_result *res)
         for (int o = 0; o < OUTCOME_COUNT; o++)
             res->outcome_count[m][o] =
                 have_counts ? counts[(size_t)mix[m] * dims[1] + (size_t)oix[o]] : 0;
+    /* outcome_undefined(metric), likewise optional (zeros without it) */
+    if (st == GS_OK && dset_has(r, "outcome_undefined")) {
+        st = dset_read(r, "outcome_undefined", 1, 1, dims, H5T_NATIVE_UINT64, counts);
+        for (int m = 0; st == GS_OK && m < METRIC_COUNT; m++)
+            res->outcome_undefined[m] = counts[mix[m]];
+    }
     free(buf);
     free(counts);
     return st;
@@ -718,6 +724,8 @@ static gs_status read_run(const char *path, long point, gs_scenario *sc, gs_resu
         return st;
     }
     res->cycle_years = sc->params.run_cycle_years;
+    res->start_year = sc->params.run_start_year;
+    res->k_now = model_k_now(&sc->params);
     sc->trajectories = res->trajectories;
     sc->seed = res->seed;
     sc->n_quantiles = res->n_quantiles;

@@ -10,6 +10,7 @@
  *   outcome_probability, outcome_stderr, outcome_ci_low, outcome_ci_high
  *                                        (metric, outcome) double
  *   outcome_count(metric, outcome) uint64
+ *   outcome_undefined(metric) uint64     trajectories whose outcome is undefined
  *   nonfinite_count(variable) uint64: non-finite values seen per recorded variable over
  *                                     all cycles (`ds.nonfinite_count.sel(variable="gap")`)
  *   paths/cycle, paths/time, paths/trajectory(trajectory) uint64,
@@ -641,7 +642,7 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
 
 /* ---- per-run variables, with a leading `point` dimension in a sweep ---------------- */
 
-typedef enum { F_MEAN, F_SD, F_QUANTILE, F_PROB, F_SE, F_LO, F_HI, F_COUNT, F_NONFINITE } run_field;
+typedef enum { F_MEAN, F_SD, F_QUANTILE, F_PROB, F_SE, F_LO, F_HI, F_COUNT, F_UNDEFINED, F_NONFINITE } run_field;
 
 /* Point r's data of field f (variable v where it applies) and its number of elements. */
 static const void *field_data(const gs_result *r, run_field f, int v, size_t *elems)
@@ -656,6 +657,7 @@ static const void *field_data(const gs_result *r, run_field f, int v, size_t *el
     case F_LO: *elems = mo; return &r->outcome_ci_low[0][0];
     case F_HI: *elems = mo; return &r->outcome_ci_high[0][0];
     case F_COUNT: *elems = mo; return &r->outcome_count[0][0];
+    case F_UNDEFINED: *elems = METRIC_COUNT; return r->outcome_undefined;
     default: *elems = VAR_COUNT; return r->nonfinite;
     }
 }
@@ -753,6 +755,12 @@ static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res, con
         st = run_var_write(w, root, lay, F_COUNT, 0, "outcome_count", H5T_STD_U64LE,
                            H5T_NATIVE_UINT64, sizeof(uint64_t), 2, dims_mo, by_mo,
                            "number of trajectories in each outcome class", "1", 0);
+    const hsize_t nm = METRIC_COUNT;
+    if (st == GS_OK)
+        st = run_var_write(w, root, lay, F_UNDEFINED, 0, "outcome_undefined", H5T_STD_U64LE,
+                           H5T_NATIVE_UINT64, sizeof(uint64_t), 1, &nm, &sc[S_METRIC],
+                           "number of trajectories whose outcome ratio is not finite "
+                           "(undefined; the probabilities are over the others)", "1", 0);
     const hsize_t nv = VAR_COUNT;
     if (st == GS_OK)
         st = run_var_write(w, root, lay, F_NONFINITE, 0, "nonfinite_count", H5T_STD_U64LE,

@@ -1,4 +1,4 @@
-/* model.h - the market model of MODEL.md over a block of trajectories.
+/* model.h - the market model (version 2, docs/model.md) over a block of trajectories.
  *
  * The state of a block is a structure of arrays (one array per state variable, one
  * element per trajectory).  model_record() computes the recorded variables of cycle k
@@ -14,7 +14,7 @@
 #include "params.h"
 #include "rng.h"
 
-/* Recorded variables: X(name, long_name, units).  Order is the output order. */
+/* Recorded variables (MODEL.md §8): X(name, long_name, units).  Order is the output order. */
 #define MODEL_VARS(X)                                                                     \
     X(hw_cost, "accelerator cost per accelerator-hour (H)", "USD/(accelerator hour)")     \
     X(power_price, "electricity price (E)", "USD/kWh")                                    \
@@ -22,14 +22,23 @@
       "USD/(accelerator hour)")                                                           \
     X(serving_cost_open, "serving cost of the open model (s^o)", "USD/Mtok")              \
     X(serving_cost_closed, "serving cost of the closed model (s^c)", "USD/Mtok")          \
-    X(training_budget, "closed frontier training budget (B)", "USD/year")                 \
+    X(training_budget, "training budget of one frontier closed lab (B)", "USD/year")      \
+    X(funding_multiplier, "investor funding multiplier of the budget (M)", "1")           \
     X(quality_closed, "closed frontier quality (Q^c)", "1")                               \
     X(quality_open, "open frontier quality (Q^o)", "1")                                   \
+    X(quality_open_west, "best non-China open quality (Q^w)", "1")                        \
     X(gap, "relative quality gap (Q^c - Q^o) / Q^c (G)", "1")                             \
     X(lag_months, "quality gap in months of trend frontier progress", "month")            \
     X(value_at_stake, "value at stake per Mtok of sensitive work (V)", "USD/Mtok")        \
     X(price_open, "price of open-model tokens (P^o)", "USD/Mtok")                         \
     X(price_closed, "price of closed-model tokens (P^c)", "USD/Mtok")                     \
+    X(readiness, "share of demand ready to route to open models (A)", "1")                \
+    X(restricted, "governance regime, 1 = restricted (g)", "1")                           \
+    X(restricted_share, "share of ready demand barred from China-origin open models (phi)", \
+      "1")                                                                                \
+    X(closed_labs, "number of closed frontier labs (n)", "1")                             \
+    X(profit_cover, "profit cover of one lab Pi / (n B) (zeta)", "1")                     \
+    X(capture, "share of the value-based markup the closed labs keep (gamma)", "1")       \
     X(equilibrium_share, "equilibrium closed share of work (S*)", "1")                    \
     X(closed_share, "realised closed share of work (S)", "1")                             \
     X(demand, "total work demanded (D)", "Mtok/year")                                     \
@@ -37,8 +46,10 @@
     X(rent, "rent: payments above the open price (R)", "USD/year")                        \
     X(premium, "closed price premium P^c/P^o - 1 (pi)", "1")                              \
     X(premium_q, "quality-adjusted premium L^c/L^o - 1 (pi^Q)", "1")                      \
-    X(lcoi_open, "levelized cost of intelligence, open (L^o)", "USD/Mtok")                \
-    X(lcoi_closed, "levelized cost of intelligence, closed (L^c)", "USD/Mtok")
+    X(lcoi_open, "levelized cost of intelligence, open, per solved hard task (L^o)",      \
+      "USD/Mtok")                                                                         \
+    X(lcoi_closed, "levelized cost of intelligence, closed, per solved hard task (L^c)",  \
+      "USD/Mtok")
 
 typedef enum {
 #define MODEL_VAR_ENUM(name, long_name, units) VAR_##name,
@@ -52,60 +63,112 @@ typedef struct {
 } gs_var_info;
 extern const gs_var_info model_vars[VAR_COUNT];
 
-/* Outcome metrics, in MODEL.md's order, as indices into the recorded variables. */
-enum { METRIC_COUNT = 5 };
+/* Outcome metrics, in MODEL.md §8's order, as indices into the recorded variables. */
+enum { METRIC_COUNT = 6 };
 extern const gs_var model_metrics[METRIC_COUNT];
 
 enum { OUTCOME_COMPOUND, OUTCOME_PERSIST, OUTCOME_COLLAPSE, OUTCOME_COUNT };
 extern const char *const model_outcome_names[OUTCOME_COUNT];
+/* model_classify's answer for a ratio that is not finite (MODEL.md §8: undefined). */
+enum { OUTCOME_UNDEFINED = -1 };
 
-/* Classifies r = m_K / m_0 of one trajectory (see model.c for the zero cases). */
-int model_classify(double m0, double mK, double compound_ratio, double collapse_ratio);
+/* The value of metric q that the outcome compares (MODEL.md §8): the odds S/(1−S) for
+ * closed_share (S clamped to [1e-9, 1 − 1e-9]), 1 + π^Q for premium_q, the metric
+ * itself otherwise. */
+double model_metric_transform(int q, double x);
+/* Non-zero when metric q's horizon value is the arithmetic mean over the window
+ * (closed_labs); otherwise it is the geometric mean. */
+int model_metric_arithmetic(int q);
+
+/* Classifies r = horizon / reference of one trajectory: compound if r >= compound_ratio,
+ * collapse if r <= collapse_ratio, persist otherwise, OUTCOME_UNDEFINED when r is not
+ * finite (a NaN or infinite metric, or a reference of 0). */
+int model_classify(double reference, double horizon, double compound_ratio,
+                   double collapse_ratio);
+
+/* k_now = ⌊(now − t₀)/Δ + ½⌋, the outcomes' reference cycle (MODEL.md §1). */
+int model_k_now(const gs_params *p);
+
+enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
 
 /* Per-run constants derived from the parameters once (Cholesky factor, decay factors). */
 typedef struct {
     gs_params p;
     int cycles;                       /* K */
+    int k_now;                        /* reference cycle of the outcomes */
     double L[SHOCK_COUNT * SHOCK_COUNT]; /* Cholesky factor of the correlation */
     double hw_decay, hw_step;         /* e^{-θ_H Δ}, σ_H √((1-e^{-2θ_H Δ})/(2θ_H)) */
     double power_decay, power_step;   /* same for electricity */
     double jump_prob, breakthrough_prob; /* 1 - e^{-λΔ} */
-    double closed_step, demand_drift, demand_step; /* σ_c√Δ, (g_D-σ_D²/2)Δ, σ_D√Δ */
-    double trend_growth;              /* g_B + a - μ_H, effective compute growth /yr */
+    double switch_on_prob, switch_off_prob; /* 1 - e^{-λ_on Δ}, 1 - e^{-λ_off Δ} */
+    double closed_step, demand_step, ready_step; /* σ_c√Δ, σ_D√Δ, σ_A√Δ */
+    double budget_q, demand_q;        /* 2^{-Δ/T_B}, 2^{-Δ/T_D} */
+    double ready_logit0;              /* w₀ = logit(A₀/A_max), +inf when A₀ >= A_max */
+    double p_hard_closed;             /* p(Q^c) = 1/(1 + e^{−δ_d/s_d}) */
+    double capture_pow[MODEL_CAPTURE_TABLE]; /* n^{−η} */
 } gs_model;
 
 /* Derives the run constants; fails with GS_ERR_INPUT if R is not positive definite. */
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err);
 
-/* State of a block of n trajectories, structure of arrays; each pointer is an array of
- * n doubles owned by whoever made the block (the engine). */
+/* As model_init with the Cholesky factor L (SHOCK_COUNT² doubles) given, or computed
+ * when L is NULL: with L given no GSL function (and no GSL global state) is touched, so
+ * it is safe inside a parallel loop. */
+gs_status model_init_factor(gs_model *m, const gs_params *p, const double *L, gs_error *err);
+
+/* The trend growth rates of cycle k: g_{B,k} (budget) and g_{X,k} = g_{B,k} + a − μ_H
+ * (effective compute), /yr, and ln F_k = Σ_{j<k} g_{B,j} Δ. */
+double model_budget_growth(const gs_model *m, int k);
+double model_log_funding_trend(const gs_model *m, int k);
+/* g_{D,k}, the demand growth rate of cycle k, /yr. */
+double model_demand_growth(const gs_model *m, int k);
+
+/* The state arrays of a block, in this order (MODEL_STATE_ARRAYS of them). */
+#define MODEL_STATE(X)                                                                   \
+    X(hw_dev)       /* y: log deviation of accelerator cost from trend */                \
+    X(power_dev)    /* e: log deviation of electricity price from trend */               \
+    X(q_closed)     /* Q^c */                                                            \
+    X(q_open)       /* Q^o */                                                            \
+    X(log_demand)   /* ln D */                                                           \
+    X(ready_logit)  /* w: log-odds of A / A_max */                                       \
+    X(regime)       /* g ∈ {0, 1} */                                                     \
+    X(labs)         /* n */                                                              \
+    X(labs_prev)    /* n_{k−1} */                                                        \
+    X(share)        /* S, realised closed share (before this cycle's update) */          \
+    X(profit_prev)  /* Π_{k−1} */                                                        \
+    X(rent_prev)    /* R_{k−1} */                                                        \
+    X(rent0)        /* R₀ */                                                             \
+    X(compute_prev) /* ln X_{k−1} */                                                     \
+    X(compute_now)  /* ln X_k, set by model_record for model_advance */                  \
+    X(cover)        /* ζ_k, set by model_record for model_advance */
+
+typedef enum {
+#define MODEL_STATE_ENUM(name) ST_##name,
+    MODEL_STATE(MODEL_STATE_ENUM)
+#undef MODEL_STATE_ENUM
+        MODEL_STATE_ARRAYS
+} gs_state_var;
+
+/* State of a block of n trajectories, structure of arrays; x[s] is an array of n doubles
+ * owned by whoever made the block (the engine). */
 typedef struct {
     size_t n;
-    double *hw_dev;       /* y: log deviation of accelerator cost from trend */
-    double *power_dev;    /* e: log deviation of electricity price from trend */
-    double *q_closed;     /* Q^c */
-    double *q_open;       /* Q^o */
-    double *log_demand;   /* ln D */
-    double *share;        /* S, realised closed share (before this cycle's update) */
-    double *profit_prev;  /* Π_{k-1} */
-    double *compute_prev; /* ln X_{k-1} */
-    double *compute_now;  /* ln X_k, set by model_record for model_advance */
+    double *x[MODEL_STATE_ARRAYS];
     const unsigned char *mirror; /* NULL, or per trajectory 1 = the antithetic partner of
                                     the trajectory before it: it draws from a copy of that
                                     trajectory's generator and uses −z and 2³²−1−x */
 } gs_block;
 
-enum { MODEL_STATE_ARRAYS = 9 };
-
 /* Sets the state of cycle 0. */
 void model_start(const gs_model *m, gs_block *b);
 
 /* Computes the recorded variables of cycle k into out[var][i] (out[var] points at n
- * doubles, i.e. the block's slice of that variable's buffer) and updates the share. */
+ * doubles, i.e. the block's slice of that variable's buffer) and updates the share,
+ * the previous profit, rent and lab count, ln X and the profit cover. */
 void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_COUNT]);
 
-/* Draws cycle k's shocks from each trajectory's generator rng[i] and moves the block
- * from cycle k to k+1.  Must follow model_record(…, k, …). */
+/* Draws cycle k's shocks and events from each trajectory's generator rng[i] and moves
+ * the block from cycle k to k+1.  Must follow model_record(…, k, …). */
 void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng);
 
 #endif

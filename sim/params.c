@@ -28,6 +28,7 @@ static const char *const params_extra_keys[] = {
 #define R(id, key, ...) key,
 #include "runkeys.def"
 #undef R
+    "model",
 };
 enum { PARAMS_EXTRA_COUNT = sizeof params_extra_keys / sizeof params_extra_keys[0] };
 
@@ -207,12 +208,17 @@ static const struct {
     {PARAM_correlation_hardware_closed, SHOCK_HARDWARE, SHOCK_CLOSED},
     {PARAM_correlation_hardware_open, SHOCK_HARDWARE, SHOCK_OPEN},
     {PARAM_correlation_hardware_demand, SHOCK_HARDWARE, SHOCK_DEMAND},
+    {PARAM_correlation_hardware_readiness, SHOCK_HARDWARE, SHOCK_READINESS},
     {PARAM_correlation_power_closed, SHOCK_POWER, SHOCK_CLOSED},
     {PARAM_correlation_power_open, SHOCK_POWER, SHOCK_OPEN},
     {PARAM_correlation_power_demand, SHOCK_POWER, SHOCK_DEMAND},
+    {PARAM_correlation_power_readiness, SHOCK_POWER, SHOCK_READINESS},
     {PARAM_correlation_closed_open, SHOCK_CLOSED, SHOCK_OPEN},
     {PARAM_correlation_closed_demand, SHOCK_CLOSED, SHOCK_DEMAND},
+    {PARAM_correlation_closed_readiness, SHOCK_CLOSED, SHOCK_READINESS},
     {PARAM_correlation_open_demand, SHOCK_OPEN, SHOCK_DEMAND},
+    {PARAM_correlation_open_readiness, SHOCK_OPEN, SHOCK_READINESS},
+    {PARAM_correlation_demand_readiness, SHOCK_DEMAND, SHOCK_READINESS},
 };
 enum { CORR_ENTRY_COUNT = sizeof corr_entries / sizeof corr_entries[0] };
 
@@ -260,13 +266,17 @@ static double smallest_eigenvalue(const double R[SHOCK_COUNT * SHOCK_COUNT])
     return lo;
 }
 
-/* Three relations, checked in this order:
+/* Relations, checked in this order:
  * 1. R positive definite (else no Cholesky factor, no shocks).  Blamed on the first
  *    non-zero correlation in table order (the caller, who knows which keys the user
  *    set, may pick a better one).
  * 2. outcome.collapse_ratio < outcome.compound_ratio (else the classes overlap).
- * 3. g_B + a − μ_H > 0: the frontier progresses in trend, so that the lag in months
- *    12 (Q^c − Q^o) / (b (g_B + a − μ_H)) is defined and positive. */
+ * 3. min(g_B, g_B∞) + a − μ_H > 0: the frontier progresses in trend in every cycle
+ *    (g_{B,k} lies between g_B and g_B∞), so that the lag in months
+ *    12 (Q^c − Q^o) / (b g_{X,k}) is defined and positive.
+ * 4. labs.count0 <= labs.max.
+ * 5. t₀ <= history.now <= t₀ + K Δ, so that k_now is a recorded cycle.
+ * 6. outcome.window <= K + 1. */
 gs_status params_check_relations(const gs_params *p, gs_param_id *bad_id, char *msg,
                                  size_t msg_size)
 {
@@ -283,7 +293,7 @@ gs_status params_check_relations(const gs_params *p, gs_param_id *bad_id, char *
         *bad_id = blame;
         snprintf(msg, msg_size,
                  "the correlation matrix of the shocks (hardware, power, closed, open, "
-                 "demand) is not positive definite (smallest eigenvalue %.3g): the "
+                 "demand, readiness) is not positive definite (smallest eigenvalue %.3g): the "
                  "correlations contradict each other",
                  smallest_eigenvalue(R));
         return GS_ERR_INPUT;
@@ -295,14 +305,38 @@ gs_status params_check_relations(const gs_params *p, gs_param_id *bad_id, char *
                  p->outcome_collapse_ratio, p->outcome_compound_ratio);
         return GS_ERR_INPUT;
     }
-    double progress = p->training_growth + p->training_algorithmic - p->hardware_trend;
+    double g_min = p->training_growth < p->training_growth_long ? p->training_growth
+                                                                 : p->training_growth_long;
+    double progress = g_min + p->training_algorithmic - p->hardware_trend;
     if (!(progress > 0)) {
-        *bad_id = PARAM_training_growth;
+        *bad_id = p->training_growth <= p->training_growth_long ? PARAM_training_growth
+                                                               : PARAM_training_growth_long;
         snprintf(msg, msg_size,
-                 "training.growth + training.algorithmic - hardware.trend must be > 0 "
-                 "(the frontier must progress in trend, otherwise the lag in months is "
-                 "undefined), got %g + %g - (%g) = %g",
-                 p->training_growth, p->training_algorithmic, p->hardware_trend, progress);
+                 "min(training.growth, training.growth_long) + training.algorithmic - "
+                 "hardware.trend must be > 0 (the frontier must progress in trend, otherwise "
+                 "the lag in months is undefined), got %g + %g - (%g) = %g",
+                 g_min, p->training_algorithmic, p->hardware_trend, progress);
+        return GS_ERR_INPUT;
+    }
+    if (p->labs_count0 > p->labs_max) {
+        *bad_id = PARAM_labs_count0;
+        snprintf(msg, msg_size, "labs.count0 (%g) must not exceed labs.max (%g)",
+                 p->labs_count0, p->labs_max);
+        return GS_ERR_INPUT;
+    }
+    double end = p->run_start_year + p->run_cycles * p->run_cycle_years;
+    if (!(p->history_now >= p->run_start_year && p->history_now <= end)) {
+        *bad_id = PARAM_history_now;
+        snprintf(msg, msg_size,
+                 "history.now (%g) must lie inside the run, from run.start_year (%g) to "
+                 "run.start_year + run.cycles * run.cycle_years (%g)",
+                 p->history_now, p->run_start_year, end);
+        return GS_ERR_INPUT;
+    }
+    if (p->outcome_window > p->run_cycles + 1) {
+        *bad_id = PARAM_outcome_window;
+        snprintf(msg, msg_size, "outcome.window (%g) must not exceed run.cycles + 1 (%g)",
+                 p->outcome_window, p->run_cycles + 1);
         return GS_ERR_INPUT;
     }
     return GS_OK;

@@ -40,8 +40,17 @@ typedef struct {
 
 extern const gs_param_info params_table[PARAM_COUNT];
 
-/* The five shocks, in the order of MODEL.md: ε = L z over (hardware, power, closed, open, demand). */
-enum { SHOCK_HARDWARE, SHOCK_POWER, SHOCK_CLOSED, SHOCK_OPEN, SHOCK_DEMAND, SHOCK_COUNT };
+/* The six shocks, in the order of MODEL.md §2: ε = L z over (hardware, power, closed, open,
+ * demand, readiness). */
+enum {
+    SHOCK_HARDWARE,
+    SHOCK_POWER,
+    SHOCK_CLOSED,
+    SHOCK_OPEN,
+    SHOCK_DEMAND,
+    SHOCK_READINESS,
+    SHOCK_COUNT
+};
 
 /* Fills p with the defaults of CALIBRATION.md. */
 void params_defaults(gs_params *p);
@@ -61,13 +70,14 @@ const char *params_suggest(const char *key);
 gs_status params_check_value(gs_param_id id, double value, char *msg, size_t msg_size);
 
 /* Checks relations between parameters (correlation matrix positive definite, collapse
- * ratio below compound ratio, a frontier that progresses in trend).  On failure sets
+ * ratio below compound ratio, a frontier that progresses in trend, labs.count0 <=
+ * labs.max, history.now inside the run, outcome.window within the run).  On failure sets
  * *bad_id to the parameter the message is about, writes the message and returns
  * GS_ERR_INPUT. */
 gs_status params_check_relations(const gs_params *p, gs_param_id *bad_id, char *msg,
                                  size_t msg_size);
 
-/* The 5x5 correlation matrix R of the shocks (row-major) from p. */
+/* The 6x6 correlation matrix R of the shocks (row-major) from p. */
 void params_correlation(const gs_params *p, double R[SHOCK_COUNT * SHOCK_COUNT]);
 
 /* Lower-triangular Cholesky factor L (row-major, zeros above the diagonal) with

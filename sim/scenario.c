@@ -20,6 +20,18 @@
 
 #include "model.h"
 
+/* What changed from model version 1 and how to convert a file (docs/model.md). */
+#define SCENARIO_V1_ADVICE                                                                 \
+    "Version 2 starts at run.start_year 2024.0 with 20 cycles, gives each closed lab its "  \
+    "own budget (training.budget0) with decaying growth and investor funding, makes "      \
+    "capture follow the number of labs (labs.*, pricing.competition_exponent), lets "      \
+    "demand growth decay and value dilute, adds open readiness (demand.readiness*), "      \
+    "governance (governance.*), the cost of intelligence (intelligence.*) and windowed "  \
+    "outcomes (outcome.window, history.now); its defaults describe 2024.0, not 2026. To "  \
+    "convert: add the top-level line 'model: 2', then check every key you set against "    \
+    "docs/calibration.md (gapsim keys lists them); keys you leave out take the version "   \
+    "2 defaults."
+
 static const double default_quantiles[] = {0.01, 0.05, 0.10, 0.25, 0.50,
                                            0.75, 0.90, 0.95, 0.99};
 enum { DEFAULT_QUANTILE_COUNT = sizeof default_quantiles / sizeof default_quantiles[0] };
@@ -344,7 +356,7 @@ static void set_defaults(gs_scenario *sc)
 
 static int is_correlation(gs_param_id id)
 {
-    return id >= PARAM_correlation_hardware_power && id <= PARAM_correlation_open_demand;
+    return id >= PARAM_correlation_hardware_power && id <= PARAM_correlation_demand_readiness;
 }
 
 /* params_check_relations blames one parameter without knowing what the user set.
@@ -356,17 +368,19 @@ static gs_param_id blame(const gs_scenario *sc, gs_param_id bad)
 {
     static const gs_param_id outcome[] = {PARAM_outcome_collapse_ratio,
                                           PARAM_outcome_compound_ratio};
-    static const gs_param_id trend[] = {PARAM_training_growth, PARAM_training_algorithmic,
-                                        PARAM_hardware_trend};
+    static const gs_param_id trend[] = {PARAM_training_growth, PARAM_training_growth_long,
+                                        PARAM_training_algorithmic, PARAM_hardware_trend};
     gs_param_id group[PARAM_COUNT];
     size_t n = 0;
     if (is_correlation(bad)) {
-        for (int i = PARAM_correlation_hardware_power; i <= PARAM_correlation_open_demand; i++)
+        for (int i = PARAM_correlation_hardware_power; i <= PARAM_correlation_demand_readiness; i++)
             group[n++] = (gs_param_id)i;
     } else {
         if (sc->line[bad] != 0) return bad;
-        const gs_param_id *g = bad == PARAM_training_growth ? trend : outcome;
-        n = bad == PARAM_training_growth ? 3 : 2;
+        int is_trend = bad == PARAM_training_growth || bad == PARAM_training_growth_long;
+        if (!is_trend && bad != PARAM_outcome_collapse_ratio) return bad;
+        const gs_param_id *g = is_trend ? trend : outcome;
+        n = is_trend ? 4 : 2;
         memcpy(group, g, n * sizeof *g);
     }
     /* rank: 0 = default (never chosen), 1 = override, line + 1 = in the file. */
@@ -561,7 +575,8 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
 {
     const char *key = params_table[id].key;
     char msg[MSG_MAX];
-    GS_RETURN_IF(params_table[id].flags & PF_INT || strncmp(key, "run.", 4) == 0, err,
+    GS_RETURN_IF(params_table[id].flags & PF_INT || strncmp(key, "run.", 4) == 0 ||
+                     strncmp(key, "history.", 8) == 0, err,
                  GS_ERR_INPUT, "%s:%zu: %s: cannot be uncertain (it fixes the run's shape)",
                  sc->path, line, key);
     double lo, hi, lower, upper, x;
@@ -595,6 +610,24 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         if (dist_fit_interval(&d, p5, p95, params_table[id].lo >= 0, lower, upper, msg,
                               sizeof msg) != GS_OK)
             return fail_at(err, sc->path, l5, key, "%s", msg);
+    } else if (map_get(doc, map, "p5", NULL) && fam->type == YAML_SCALAR_NODE &&
+               (strcmp(scalar(fam), "normal") == 0 || strcmp(scalar(fam), "lognormal") == 0 ||
+                strcmp(scalar(fam), "beta") == 0)) {
+        /* {dist: normal | lognormal | beta, p5: x, p95: y}: the family given by its 90%
+         * interval (MODEL.md §9) */
+        static const char *const allowed[] = {"dist", "p5", "p95", "lower", "upper", NULL};
+        size_t l5, l95;
+        const yaml_node_t *v5 = map_get(doc, map, "p5", &l5), *v95 = map_get(doc, map, "p95", &l95);
+        if (!v95) return fail_at(err, sc->path, line, key, "an interval needs `p95:` too");
+        GS_FORWARD(only_keys(sc, doc, map, key, allowed, err));
+        double p5, p95;
+        GS_FORWARD(node_number(sc, v5, l5, key, "p5", &p5, err));
+        GS_FORWARD(node_number(sc, v95, l95, key, "p95", &p95, err));
+        gs_status fs = scalar(fam)[0] == 'b'
+                           ? dist_fit_beta_interval(&d, p5, p95, lower, upper, msg, sizeof msg)
+                           : dist_fit_interval(&d, p5, p95, scalar(fam)[0] == 'l', lower, upper,
+                                               msg, sizeof msg);
+        if (fs != GS_OK) return fail_at(err, sc->path, l5, key, "%s", msg);
     } else {
         if (fam->type != YAML_SCALAR_NODE || dist_family_find(scalar(fam)) < 0)
             return fail_at(err, sc->path, l, key,
@@ -808,7 +841,8 @@ static gs_status read_sweep(gs_scenario *sc, yaml_document_t *doc, const yaml_no
         GS_RETURN_IF(sw->n_keys == SWEEP_MAX_KEYS, err, GS_ERR_INPUT,
                      "%s:%zu: %s: at most %d swept keys", sc->path, node_line(k), scalar(k),
                      SWEEP_MAX_KEYS);
-        if (params_table[id].flags & PF_INT || strncmp(params_table[id].key, "run.", 4) == 0)
+        if (params_table[id].flags & PF_INT || strncmp(params_table[id].key, "run.", 4) == 0 ||
+            strncmp(params_table[id].key, "history.", 8) == 0)
             return fail_at(err, sc->path, node_line(k), scalar(k),
                            "cannot be swept (it fixes the run's shape)");
         size_t slot = sw->n_keys++;
@@ -1028,7 +1062,16 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
             return fail_at(err, sc->path, line, name, "duplicate %s (first at line %zu)",
                            is_section(name) ? "section" : "key", first);
 
-        if (strcmp(name, "name") == 0 || strcmp(name, "description") == 0) {
+        if (strcmp(name, "model") == 0) {
+            /* the model version marker (MODEL.md version 2); version 1 files are refused */
+            if (v->type != YAML_SCALAR_NODE || strcmp(scalar(v), "2") != 0)
+                return fail_at(err, sc->path, line, name,
+                               "this scenario is for model version %s; gapsim runs model "
+                               "version 2 only. %s",
+                               v->type == YAML_SCALAR_NODE ? scalar(v) : "?",
+                               SCENARIO_V1_ADVICE);
+            sc->model_version = 2;
+        } else if (strcmp(name, "name") == 0 || strcmp(name, "description") == 0) {
             if (v->type != YAML_SCALAR_NODE)
                 return fail_at(err, sc->path, line, name, "expected a string, got %s",
                                node_kind(v));
@@ -1285,6 +1328,15 @@ gs_status scenario_load(const char *path, const char *const *sets, size_t nsets,
     }
     gs_status st = scenario_parse(buf, len, path, sets, nsets, sc, err);
     free(buf);
+    /* A file must say which model it is for: a version 1 file has no marker and would
+     * otherwise run silently under version 2. */
+    if (st == GS_OK && sc->model_version != 2) {
+        scenario_free(sc);
+        st = gs_error_set(err, GS_ERR_INPUT,
+                          "%s:1: model: no 'model: 2' line, so this is a scenario for model "
+                          "version 1, which gapsim no longer runs. %s",
+                          path, SCENARIO_V1_ADVICE);
+    }
     return st;
 }
 

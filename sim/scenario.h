@@ -1,6 +1,8 @@
 /* scenario.h - a scenario file (YAML, read with libyaml) turned into checked parameters.
  *
- * File layout: top-level `name:` and `description:` strings, then sections whose
+ * File layout: top-level `model: 2` (the model version; a file without it is a version
+ * 1 scenario and scenario_load refuses it), `name:` and `description:` strings, then
+ * sections whose
  * scalar keys are those of params.def (`hardware: {vol: 0.35}` is key hardware.vol),
  * plus run.trajectories, run.seed and run.quantiles (a list of levels).  Every error
  * reads "FILE:LINE: KEY: what is wrong".
@@ -86,6 +88,8 @@ typedef struct {
     char *name;        /* `name:` or the file's stem (owned) */
     char *description; /* `description:` or "" (owned) */
     char *text;        /* the file verbatim, NUL-terminated (owned) */
+    int model_version; /* top-level `model:` (2), 0 when absent: scenario_load refuses
+                          that (a version 1 file); scenario_parse of text accepts it */
     size_t text_len;
     gs_params params;
     unsigned line[PARAM_COUNT]; /* line that set each parameter; 0 = default,

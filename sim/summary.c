@@ -45,6 +45,9 @@ static const struct {
     {VAR_gap, "relative gap", "1"},
     {VAR_lag_months, "lag", "months"},
     {VAR_closed_share, "closed share", "1"},
+    {VAR_readiness, "open readiness", "1"},
+    {VAR_closed_labs, "closed labs", "labs"},
+    {VAR_training_budget, "budget per lab", "$/yr"},
     {VAR_rent, "rent", "$/yr"},
     {VAR_closed_profit, "closed profit", "$/yr"},
     {VAR_lcoi_open, "LCOI open", "$/Mtok/pt"},
@@ -56,7 +59,7 @@ static const struct {
 static void print_start(FILE *f, const gs_result *r)
 {
     char a[32], b[32], c[32];
-    fprintf(f, "Starting market (cycle 0)\n");
+    fprintf(f, "Starting market (cycle 0, %.1f)\n", r->start_year);
     fprintf(f, "  open price %s $/Mtok   closed price %s $/Mtok   premium %s x\n",
             fmt_value(a, sizeof a, r->mean[result_ix(r, VAR_price_open, 0)]),
             fmt_value(b, sizeof b, r->mean[result_ix(r, VAR_price_closed, 0)]),
@@ -71,8 +74,9 @@ static void print_horizon(FILE *f, const gs_result *r)
 {
     int K = r->n_cycles - 1;
     size_t lo = nearest_level(r, 0.05), md = nearest_level(r, 0.5), hi = nearest_level(r, 0.95);
-    fprintf(f, "\nAt the horizon (cycle %d, year %.1f): median and %g%%-%g%% band\n", K,
-            K * r->cycle_years, 100 * r->quantile_levels[lo], 100 * r->quantile_levels[hi]);
+    fprintf(f, "\nAt the horizon (cycle %d, %.1f): median and %g%%-%g%% band\n", K,
+            r->start_year + K * r->cycle_years, 100 * r->quantile_levels[lo],
+            100 * r->quantile_levels[hi]);
     fprintf(f, "  %-22s %-10s %9s %9s %9s %9s\n", "variable", "unit", "start", "low",
             "median", "high");
     for (size_t i = 0; i < sizeof horizon_rows / sizeof horizon_rows[0]; i++) {
@@ -86,25 +90,42 @@ static void print_horizon(FILE *f, const gs_result *r)
     }
 }
 
+/* The outcome table (MODEL.md §8): the window, the reference cycle, each class's P and
+ * SE over the defined trajectories, and the undefined share beside them.  The answer
+ * line names the premium's most likely class only when at most 1% of trajectories are
+ * undefined for it. */
 static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
 {
-    fprintf(f, "\nOutcome at the horizon, r = value at cycle %d / value at cycle 0\n",
-            r->n_cycles - 1);
+    const gs_params *p = &sc->params;
+    int K = r->n_cycles - 1, W = (int)p->outcome_window, k_now = model_k_now(p);
+    double t0 = p->run_start_year, dt = r->cycle_years;
+    fprintf(f, "\nOutcome, r = horizon / reference: horizon = geometric mean over cycles %d-%d "
+               "(%.1f-%.1f),\n  reference = cycle %d (%.1f, history.now); closed_share on the odds "
+               "S/(1-S), premium_q on 1 + pi^Q,\n  closed_labs arithmetic mean\n",
+            K - W + 1, K, t0 + (K - W + 1) * dt, t0 + K * dt, k_now, t0 + k_now * dt);
     fprintf(f, "  compound: r >= %g   collapse: r <= %g   persist: between"
-               "   (P +- 1 standard error)\n",
-            sc->params.outcome_compound_ratio, sc->params.outcome_collapse_ratio);
-    fprintf(f, "  %-14s %-17s %-17s %-17s\n", "metric", "P(compound)", "P(persist)",
-            "P(collapse)");
+               "   (P +- 1 standard error%s)\n",
+            p->outcome_compound_ratio, p->outcome_collapse_ratio,
+            r->antithetic ? ", from antithetic pair means" : "");
+    fprintf(f, "  %-14s %-17s %-17s %-17s %s\n", "metric", "P(compound)", "P(persist)",
+            "P(collapse)", "undefined");
     for (int q = 0; q < METRIC_COUNT; q++) {
         fprintf(f, "  %-14s", model_vars[model_metrics[q]].name);
         for (int o = 0; o < OUTCOME_COUNT; o++)
             fprintf(f, " %6.4f +- %-6.4f", r->outcome_probability[q][o], r->outcome_stderr[q][o]);
-        fprintf(f, "\n");
+        fprintf(f, " %llu\n", (unsigned long long)r->outcome_undefined[q]);
     }
     /* The headline: the premium's most likely fate with its 95% Wilson interval. */
     int q = 1, best = 0;
     for (int o = 1; o < OUTCOME_COUNT; o++)
         if (r->outcome_probability[q][o] > r->outcome_probability[q][best]) best = o;
+    double undefined = r->trajectories ? (double)r->outcome_undefined[q] / (double)r->trajectories : 0;
+    if (undefined > 0.01 || !(r->outcome_probability[q][best] >= 0)) {
+        fprintf(f, "\nAnswer: none: the premium's outcome is undefined (not finite) in %.1f%% of the\n"
+                   "        %llu trajectories (more than 1%%), so no outcome is named (seed %llu).\n",
+                100.0 * undefined, (unsigned long long)r->trajectories, (unsigned long long)r->seed);
+        return;
+    }
     fprintf(f, "\nAnswer: the closed premium most likely %ss (P = %.3f, 95%% CI %.3f-%.3f,\n"
                "        %llu trajectories, seed %llu).\n",
             model_outcome_names[best], r->outcome_probability[q][best],

@@ -25,7 +25,7 @@ import netCDF4
 import numpy as np
 import xarray as xr
 
-METRICS = ["lag_months", "premium", "premium_q", "rent", "closed_share"]
+METRICS = ["lag_months", "premium", "premium_q", "rent", "closed_share", "closed_labs"]
 OUTCOMES = ["compound", "persist", "collapse"]
 ENGINES = ["h5netcdf", "netcdf4"]
 ROOT_ATTRS = ["Conventions", "title", "source", "history", "gapsim_format_version",

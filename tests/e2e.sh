@@ -55,7 +55,7 @@ check "no temporary file left after a run" bash -c "! ls -a '$TMP' | grep -q '\.
 check "default output goes to output/<name>.h5" bash -c \
     "cd '$TMP' && cp '$PWD/scenarios/baseline.yaml' mybase.yaml && '$GAPSIM' run mybase.yaml -q -n 200 && test -s output/baseline.h5"
 check "--set run.cycles=4 gives 5 cycle records" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -q -n 100 --set run.cycles=4 -o '$TMP/c4.h5' && h5dump -H -d cycle '$TMP/c4.h5' | grep -q '( 5 )'"
+    "'$GAPSIM' run scenarios/baseline.yaml -q -n 100 --set run.cycles=4 --set history.now=2025 -o '$TMP/c4.h5' && h5dump -H -d cycle '$TMP/c4.h5' | grep -q '( 5 )'"
 check "summary prints the outcome table" bash -c \
     "'$GAPSIM' run scenarios/baseline.yaml -n 2000 -o '$TMP/sum.h5' | grep -q 'P(compound)'"
 check "unwritable output directory is a runtime error (1) naming the path" bash -c \
@@ -81,3 +81,20 @@ readme_snippet_runs() { # the xarray fan-chart snippet, run as written in a scra
     (cd "$TMP/snip" && "$PY" snippet.py >/dev/null) && test -s "$TMP/snip/output/premium_fan.png"
 }
 check "README xarray snippet runs as written" readme_snippet_runs
+v1_refused() { # a version 1 scenario (no `model: 2` line) is refused, saying what to do
+    grep -v '^model:' scenarios/chip_crunch.yaml >"$TMP/v1.yaml"
+    echo keep >"$TMP/v1.h5"
+    "$GAPSIM" run "$TMP/v1.yaml" -q -n 100 -o "$TMP/v1.h5" 2>"$TMP/v1.err"
+    [ $? -eq 2 ] || return 1
+    grep -q "v1.yaml:1: model: .*model version 1.*add the top-level line 'model: 2'" "$TMP/v1.err" &&
+        [ "$(cat "$TMP/v1.h5")" = keep ] && cat "$TMP/v1.err"
+}
+check "a version 1 scenario is refused with how to convert it" v1_refused
+nan_answer() { # issue 16: a premium that is NaN in every trajectory is undefined, not "persists"
+    "$GAPSIM" run scenarios/baseline.yaml -n 500 -o "$TMP/nan.h5" --set run.cycle_years=10 \
+        --set run.cycles=200 --set power.trend=5 >"$TMP/nan.out" 2>&1 || return 1
+    grep -q "^Answer: none: the premium's outcome is undefined" "$TMP/nan.out" &&
+        ! grep -q "most likely persists" "$TMP/nan.out" &&
+        h5dump -d outcome_undefined "$TMP/nan.h5" | grep -q "500"
+}
+check "undefined outcomes are counted, and the answer names none when they exceed 1%" nan_answer

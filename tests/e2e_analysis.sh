@@ -110,11 +110,11 @@ with h5py.File(f"{tmp}/sens.h5", "a") as f:
         f[name].attrs["units"] = "1"
     base = f["outcome_probability"][:, 0]
     var("tornado_base_compound", base, ["metric"])
-    swing = np.stack([base - rng.uniform(0, 0.2, (4, 5)), base + rng.uniform(0, 0.2, (4, 5))], axis=1)
+    swing = np.stack([base - rng.uniform(0, 0.2, (4, 6)), base + rng.uniform(0, 0.2, (4, 6))], axis=1)
     var("tornado_compound", swing, ["parameter", "side", "metric"])
-    var("tornado_base_median", np.ones(5), ["metric"])
-    var("tornado_median", 1 + rng.uniform(-0.5, 0.5, (4, 2, 5)), ["parameter", "side", "metric"])
-    first_order = rng.uniform(0, 0.4, (4, 5))
+    var("tornado_base_median", np.ones(6), ["metric"])
+    var("tornado_median", 1 + rng.uniform(-0.5, 0.5, (4, 2, 6)), ["parameter", "side", "metric"])
+    first_order = rng.uniform(0, 0.4, (4, 6))
     for name, v in (("sobol_first", first_order), ("sobol_total", first_order + 0.1)):
         var(name, v, ["parameter", "metric"])
         var(name + "_ci_low", v - 0.05, ["parameter", "metric"])
@@ -134,8 +134,17 @@ bg_done() { # bg_done NAME: the background command NAME exited 0
 }
 # Files of the simulator's own sweep and uncertainty runs (issue 3), when it can make them.
 "$GAPSIM" run scenarios/phase_sweep.yaml -n 200 -q -o "$TMP/real_sweep.h5" 2>/dev/null
-sed -e 's/^\(  samples:\).*/\1 64/' -e 's/^\(  trajectories:\).*/\1 500/' \
-    -e 's/^\(  bootstrap:\).*/\1 50/' scenarios/uncertain.yaml >"$TMP/uncertain_small.yaml"
+# (scenarios/uncertain.yaml has 63 priors, more than Sobol indices take: three of them here)
+cat >"$TMP/uncertain_small.yaml" <<'EOF'
+model: 2
+name: uncertain_small
+run: {trajectories: 500}
+capability: {catch_up: {dist: beta, p5: 0.40, p95: 0.80}}
+training: {funding_elasticity: {dist: uniform, min: 0, max: 0.8}}
+demand: {value_dilution: {dist: triangular, min: 0, mode: 0.25, max: 1.0}}
+uncertainty: {design: lhs}
+sensitivity: {tornado: true, sobol: true, samples: 64, bootstrap: 50, trajectories: 500}
+EOF
 "$GAPSIM" run "$TMP/uncertain_small.yaml" -n 500 -o "$TMP/real_unc.h5" >"$TMP/real_unc.run" 2>/dev/null
 [ -f "$TMP/real_sweep.h5" ] && bg plot_real_sweep "$GAPSIM" plot "$TMP/real_sweep.h5" -o "$TMP/rsfig"
 [ -f "$TMP/real_unc.h5" ] && bg plot_real_unc "$PY" analysis/gapsim_plot.py "$TMP/real_unc.h5" \

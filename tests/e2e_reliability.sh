@@ -11,7 +11,7 @@ interrupt() { # interrupt SIGNAL WANT_STATUS
     local sig=$1 want=$2 dir="$TMP/sig_$1"
     mkdir -p "$dir"
     echo keep >"$dir/out.h5"
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 5000000 -o "$dir/out.h5" 2>"$dir/err" &
+    "$GAPSIM" run scenarios/baseline.yaml -q -n 2000000 -o "$dir/out.h5" 2>"$dir/err" &
     local pid=$!
     sleep 1.5
     local t0 rc

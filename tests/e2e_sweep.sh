@@ -22,7 +22,7 @@ for engine in ('h5netcdf', 'netcdf4'):
     ds = xr.open_dataset('$TMP/s1.h5', engine=engine)
     assert ds.premium_mean.dims == ('point', 'cycle'), ds.premium_mean.dims
     assert ds.outcome_probability.dims == ('point', 'metric', 'outcome')
-    assert 'param_capability_catch_up' in ds.coords and 'param_training_reinvest' in ds.coords
+    assert 'param_capability_catch_up' in ds.coords and 'param_training_funding_elasticity' in ds.coords
     assert not [d for d in ds.dims if d.startswith('phony')]
     assert ds.attrs['sweep_kind'] == 'grid' and list(ds.attrs['sweep_shape']) == [10, 8]
 g = ds.set_index(point=ds.attrs['sweep_coordinates'].split()).unstack('point')
@@ -34,6 +34,7 @@ assert (p.isel(param_capability_catch_up=0) > p.isel(param_capability_catch_up=-
 check "sweep console table has P(compound) per point" bash -c \
     "'$GAPSIM' run scenarios/phase_sweep.yaml -n 200 -o '$TMP/t.h5' | grep -c '^ *[0-9]* *0\\.' | grep -qx 80"
 check "an LHS sweep over ranges" bash -c "cat >'$TMP/lhs.yaml' <<'Y'
+model: 2
 name: lhs
 sweep: {design: lhs, points: 5, ranges: {pricing.capture_trend: [-1.0, 0.0], serving.trend: [-0.8, 0.0]}}
 Y
@@ -45,13 +46,28 @@ readme_sweep_snippet() { # the README's sweep example and its unstack snippet, a
     "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 300 -o output/phase.h5 || return 1
     awk '/^```py$/{f=1;next} /^```$/{f=0} f' "$OLDPWD/README.md" >snippet.py
     grep -q sweep_coordinates snippet.py || { echo "snippet not found in README"; return 1; }
-    "$PY" snippet.py | grep -q param_training_reinvest
+    "$PY" snippet.py | grep -q param_training_funding_elasticity
 }
 check "README sweep snippet runs as written" readme_sweep_snippet
 
 # --- uncertain parameters and sensitivity ---------------------------------------------
+# (scenarios/uncertain.yaml has 63 priors, more than Sobol indices take: a few of them)
+cat >"$TMP/unc.yaml" <<'EOF'
+model: 2
+name: unc
+capability: {catch_up: {dist: beta, p5: 0.40, p95: 0.80}}
+training:
+  growth: {dist: uniform, min: 0.1, max: 0.9}
+  funding_elasticity: {dist: uniform, min: 0, max: 0.8}
+demand: {value_dilution: {dist: triangular, min: 0, mode: 0.25, max: 1.0}}
+uncertainty:
+  design: lhs
+  correlations:
+    - [training.funding_elasticity, training.growth, 0.4]
+sensitivity: {tornado: true, sobol: true, samples: 256, bootstrap: 100}
+EOF
 unc_small() { # unc_small OUT THREADS: -n also sizes the tornado runs
-    "$GAPSIM" run scenarios/uncertain.yaml -q -n 800 --seed 5 --threads "$2" -o "$1"
+    "$GAPSIM" run "$TMP/unc.yaml" -q -n 800 --seed 5 --threads "$2" -o "$1"
 }
 check "uncertain run with sensitivity, 1 thread" unc_small "$TMP/u1.h5" 1
 check "uncertain run with sensitivity, 2 threads" unc_small "$TMP/u2.h5" 2
@@ -67,12 +83,13 @@ assert bool(((lo <= s) & (s <= hi)).all())
 assert abs(float(ds.rank_correlation_achieved[0]) - 0.4) < 0.1
 "
 check "sensitivity table printed, ranked" bash -c \
-    "'$GAPSIM' run scenarios/uncertain.yaml -n 400 -o '$TMP/u3.h5' | grep -q 'What decides premium at the horizon (ranked by total Sobol index)'"
+    "'$GAPSIM' run '$TMP/unc.yaml' -n 400 -o '$TMP/u3.h5' | grep -q 'What decides premium at the horizon (ranked by total Sobol index)'"
 check "--target-se reports its batches and meets the target" bash -c \
     "'$GAPSIM' run scenarios/baseline.yaml -n 1000 --target-se 0.008 -o '$TMP/se.h5' | grep -q 'batches of 1000 trajectories.*the target was met'"
 check "--target-se: same seed, same answer (h5diff)" bash -c \
     "'$GAPSIM' run scenarios/baseline.yaml -q -n 1000 --target-se 0.008 -t 1 -o '$TMP/se1.h5' && h5diff --exclude-attribute / '$TMP/se.h5' '$TMP/se1.h5'"
 cat >"$TMP/anti.yaml" <<'Y'
+model: 2
 name: anti
 training: {reinvest: {dist: uniform, min: 0.0, max: 0.7}}
 Y

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "point.h"
 #include "engine.h"
 #include "scenario.h"
 #include "testutil.h"
@@ -74,7 +75,7 @@ static void whole_comparison(void **state)
         fail_msg("%s", err.msg);
     gs_run_options opt = {.trajectories = 2000, .seed_set = 1, .seed = 5, .threads = 1};
     gs_result r;
-    if (engine_run(&sc, &opt, &r, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
     compare_side a = {"a.h5", -1, &sc, &r}, b = {"b.h5", 3, &sc, &r};
     char *text;
     compare_tally t = write_to_string(&a, &b, &text);

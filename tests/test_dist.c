@@ -149,6 +149,29 @@ static void test_interval(void **state)
     assert_close_rel(dist_quantile(&d, 0.95), -0.3, 1e-9);
 }
 
+/* {dist: beta, p5, p95}: the fitted beta has those quantiles, for the calibration's
+ * intervals and for narrow, wide and lopsided ones; impossible intervals are refused. */
+static void test_beta_interval(void **state)
+{
+    (void)state;
+    const double iv[][2] = {{0.40, 0.80}, {0.10, 0.55}, {0.45, 0.90}, {0.12, 0.45},
+                            {0.25, 0.70}, {0.68, 0.90}, {0.10, 0.60}, {0.49, 0.51},
+                            {0.01, 0.05}, {0.05, 0.95}, {0.90, 0.999}};
+    for (size_t i = 0; i < sizeof iv / sizeof iv[0]; i++) {
+        gs_dist d;
+        char msg[256];
+        if (dist_fit_beta_interval(&d, iv[i][0], iv[i][1], 0, 1, msg, sizeof msg) != GS_OK)
+            fail_msg("beta {%g, %g}: %s", iv[i][0], iv[i][1], msg);
+        assert_int_equal(d.family, DIST_BETA);
+        assert_close_rel(dist_quantile(&d, 0.05), iv[i][0], 1e-7);
+        assert_close_rel(dist_quantile(&d, 0.95), iv[i][1], 1e-7);
+    }
+    gs_dist d;
+    char msg[256];
+    assert_int_equal(dist_fit_beta_interval(&d, 0.5, 1.2, 0, 1, msg, sizeof msg), GS_ERR_INPUT);
+    assert_int_equal(dist_fit_beta_interval(&d, 0.6, 0.4, 0, 1, msg, sizeof msg), GS_ERR_INPUT);
+}
+
 /* Malformed: p5 > p95, bounds that exclude all the mass, bad parameters. */
 static void test_malformed(void **state)
 {
@@ -179,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_uniform),    cmocka_unit_test(test_beta),
         cmocka_unit_test(test_triangular), cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_interval),   cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_beta_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

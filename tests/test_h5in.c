@@ -27,6 +27,8 @@ static const char scenario_text[] = "name: readback\n"
                                     "run:\n"
                                     "  cycles: 4\n"
                                     "  quantiles: [0.05, 0.25, 0.5, 0.75, 0.95]\n"
+                                    "history:\n"
+                                    "  now: 2025.0\n"
                                     "capability:\n"
                                     "  catch_up: 0.5\n";
 
@@ -47,9 +49,9 @@ static int setup(void **state)
     snprintf(f->path, sizeof f->path, "%s/run.h5", f->dir);
     gs_error err;
     const char *sets[] = {"training.reinvest=0.35"};
-    assert_int_equal(scenario_parse(scenario_text, strlen(scenario_text), "scenarios/readback.yaml",
-                                    sets, 1, &f->sc, &err),
-                     GS_OK);
+    if (scenario_parse(scenario_text, strlen(scenario_text), "scenarios/readback.yaml", sets, 1,
+                       &f->sc, &err) != GS_OK)
+        fail_msg("%s", err.msg);
     gs_run_options opt = {.trajectories = 1500, .threads = 1};
     assert_int_equal(point_run(&f->sc, &f->sc.params, 0, &opt, &f->res, NULL, &err), GS_OK);
     h5out_meta meta = {"9.9.9", "abc1234", "gapsim run scenarios/readback.yaml"};
@@ -113,7 +115,7 @@ static void test_roundtrip(void **state)
     assert_memory_equal(&sc.params, &f->sc.params, sizeof sc.params);
     assert_true(sc.params.training_reinvest == 0.35);
     assert_int_equal(sc.line[PARAM_training_reinvest], SCENARIO_LINE_SET);
-    assert_int_equal(sc.line[PARAM_capability_catch_up], 7); /* line of catch_up: */
+    assert_int_equal(sc.line[PARAM_capability_catch_up], 9); /* line of catch_up: */
     assert_int_equal(sc.line[PARAM_hardware_vol], 0);        /* a default */
     assert_string_equal(sc.name, "readback");
     assert_string_equal(sc.path, "scenarios/readback.yaml");

@@ -412,8 +412,13 @@ static void test_write_read_back(void **state)
     assert_variable(file, "nonfinite_count", 1, by_v);
     read_dataset(file, "nonfinite_count", H5T_NATIVE_UINT64, nonfinite, VAR_COUNT);
     for (int v = 0; v < VAR_COUNT; v++) assert_true(nonfinite[v] == (uint64_t)v);
-    /* coordinates 6 + statistics 3 per variable + outcomes 5 + nonfinite 1 */
-    assert_int_equal(count_datasets_with_scales(file), 6 + 3 * VAR_COUNT + 5 + 1);
+    uint64_t undefined[METRIC_COUNT];
+    const char *by_m[] = {"metric"};
+    assert_variable(file, "outcome_undefined", 1, by_m);
+    read_dataset(file, "outcome_undefined", H5T_NATIVE_UINT64, undefined, METRIC_COUNT);
+    for (int m = 0; m < METRIC_COUNT; m++) assert_true(undefined[m] == f->res.outcome_undefined[m]);
+    /* coordinates 6 + statistics 3 per variable + outcomes 5 + undefined 1 + nonfinite 1 */
+    assert_int_equal(count_datasets_with_scales(file), 6 + 3 * VAR_COUNT + 5 + 1 + 1);
 
     /* paths */
     hid_t g = H5Gopen2(file, "paths", H5P_DEFAULT);

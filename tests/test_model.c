@@ -103,9 +103,8 @@ static void block_make(test_block *t, const gs_model *m, size_t n)
     t->rng = malloc(n * sizeof *t->rng);
     t->rec = malloc(VAR_COUNT * n * sizeof(double));
     assert_true(t->mem && t->rng && t->rec);
-    double *s = t->mem;
-    t->b = (gs_block){n, s, s + n, s + 2 * n, s + 3 * n, s + 4 * n, s + 5 * n, s + 6 * n,
-                      s + 7 * n, s + 8 * n, NULL};
+    t->b = (gs_block){.n = n};
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) t->b.x[s] = t->mem + (size_t)s * n;
     for (size_t i = 0; i < n; i++) rng_stream(&t->rng[i], 11, 0, i);
     model_start(m, &t->b);
 }
@@ -120,11 +119,9 @@ static void block_free(test_block *t)
 /* The sub-block [first, first + count) of t. */
 static gs_block sub_block(const test_block *t, size_t first, size_t count)
 {
-    const gs_block *b = &t->b;
-    return (gs_block){count, b->hw_dev + first, b->power_dev + first, b->q_closed + first,
-                      b->q_open + first, b->log_demand + first, b->share + first,
-                      b->profit_prev + first, b->compute_prev + first, b->compute_now + first,
-                      NULL};
+    gs_block b = {.n = count};
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b.x[s] = t->b.x[s] + first;
+    return b;
 }
 
 static void test_record_lane_independent(void **state)

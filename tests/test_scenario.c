@@ -56,9 +56,11 @@ static void test_defaults_match_calibration(void **state)
         const char *key;
         double value;
     } want[] = {
-        {"run.cycles", 16},
+        {"run.start_year", 2024.0},
+        {"run.cycles", 20},
         {"run.cycle_years", 0.5},
-        {"hardware.cost0", 1.00},
+        {"history.now", 2026.5},
+        {"hardware.cost0", 1.40},
         {"hardware.trend", -0.357},
         {"hardware.reversion", 0.8},
         {"hardware.vol", 0.35},
@@ -69,30 +71,64 @@ static void test_defaults_match_calibration(void **state)
         {"energy.trend", -0.41},
         {"power.price0", 0.085},
         {"power.trend", 0.03},
+        {"power.reversion", 1.0},
         {"power.vol", 0.12},
-        {"serving.ah_per_mtok", 0.22},
-        {"serving.trend", -0.3},
-        {"serving.closed_size_ratio", 1.5},
+        {"serving.ah_per_mtok", 0.20},
+        {"serving.trend", 0.25},
+        {"serving.closed_size_ratio", 2.0},
         {"pricing.open_margin", 1.0},
-        {"pricing.capture", 0.6},
-        {"pricing.capture_trend", -0.6},
-        {"capability.gap0", 0.05},
-        {"capability.gain_per_efold", 8.4},
+        {"pricing.capture", 0.9},
+        {"pricing.competition_exponent", 0.5},
+        {"pricing.capture_trend", 0},
+        {"capability.closed0", 100},
+        {"capability.gap0", 0.06},
+        {"capability.gain_per_efold", 7.2},
+        {"capability.closed_noise", 2.0},
         {"capability.catch_up", 0.60},
+        {"capability.catch_up_sd", 0.15},
         {"capability.breakthrough_rate", 0.25},
-        {"training.budget0", 2.0e10},
-        {"training.growth", 0.5},
+        {"capability.breakthrough_close", 0.5},
+        {"training.budget0", 3.0e9},
+        {"training.growth", 0.45},
+        {"training.growth_long", 0.25},
+        {"training.growth_halflife", 3.0},
         {"training.algorithmic", 1.04},
         {"training.reinvest", 0.3},
-        {"demand.mtok0", 1.25e10},
-        {"demand.growth", 0.7},
-        {"demand.sensitive_share", 0.35},
+        {"training.funding_elasticity", 0.35},
+        {"governance.restricted0", 0},
+        {"governance.restricted_share0", 0.30},
+        {"governance.restricted_share1", 0.70},
+        {"governance.switch_on_rate", 0.15},
+        {"governance.switch_off_rate", 0.10},
+        {"governance.catch_up_cut", 0.25},
+        {"governance.west_lag_months", 6},
+        {"demand.mtok0", 2.5e8},
+        {"demand.growth", 2.2},
+        {"demand.growth_long", 0.35},
+        {"demand.growth_halflife", 2.0},
+        {"demand.vol", 0.25},
+        {"demand.readiness0", 0.283},
+        {"demand.readiness_max", 0.70},
+        {"demand.readiness_rate", 0.40},
+        {"demand.readiness_vol", 0.30},
+        {"demand.sensitive_share", 0.45},
         {"demand.closed_share0", 0.80},
-        {"demand.switching", 0.15},
-        {"demand.value_per_mtok", 121},
+        {"demand.switching", 0.30},
+        {"demand.value_per_mtok", 330},
+        {"demand.value_elasticity", 1.0},
+        {"demand.value_dilution", 0.25},
+        {"labs.count0", 3},
+        {"labs.max", 8},
+        {"labs.required_cover", 0.15},
+        {"labs.entry_rate", 0.8},
+        {"labs.exit_rate", 0.3},
+        {"intelligence.hard_task_offset", 0},
+        {"intelligence.difficulty_spread", 8},
         {"correlation.hardware_power", 0.3},
         {"correlation.closed_demand", 0.2},
+        {"correlation.open_readiness", 0.3},
         {"correlation.power_open", 0},
+        {"outcome.window", 4},
         {"outcome.compound_ratio", 1.5},
         {"outcome.collapse_ratio", 0.5},
     };
@@ -104,7 +140,7 @@ static void test_defaults_match_calibration(void **state)
                      params_get(&p, (gs_param_id)id), want[i].value);
     }
     assert_near(p.hardware_vol, 0.35, 0);
-    assert_near(p.demand_value_per_mtok, 121, 0);
+    assert_near(p.demand_value_per_mtok, 330, 0);
 }
 
 /* Every entry: unique key, found by params_find, default inside its own range, field
@@ -470,7 +506,7 @@ static void test_parse_details(void **state)
     /* A relation broken by a key other than the one params blames: reported where the
      * user set it. */
     assert_int_equal(parse_text("# x\nhardware:\n  trend: 5\n", &sc, &err), GS_ERR_INPUT);
-    assert_contains(err.msg, "mem.yaml:3: hardware.trend: training.growth + ");
+    assert_contains(err.msg, "mem.yaml:3: hardware.trend: min(training.growth, training.growth_long) + ");
 }
 
 /* ---- overrides ------------------------------------------------------------------- */
@@ -506,7 +542,7 @@ static void test_set(void **state)
         {"run.trajectories=0", "--set run.trajectories=0: run.trajectories: must be in [1, "},
         {"run.quantiles=0.5,0.1", "--set run.quantiles=0.5,0.1: run.quantiles: levels must be strictly increasing"},
         {"run.quantiles=", "--set run.quantiles=: run.quantiles: expected a number, got nothing"},
-        {"training.growth=-2", "--set training.growth=-2: training.growth: training.growth + "},
+        {"training.growth=-2", "--set training.growth=-2: training.growth: min(training.growth, training.growth_long) + "},
     };
     gs_scenario before = sc;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -535,9 +571,9 @@ static void test_set(void **state)
     assert_contains(err.msg, "not positive definite");
     assert_empty(&sc);
     /* Overrides may pass through a broken state when the end result is fine: relations
-     * are checked once, after all of them (2 + 1.04 - 2 > 0, but 0.5 + 1.04 - 2 < 0). */
-    const char *const swap[] = {"hardware.trend=2", "training.growth=2"};
-    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline.yaml", swap, 2, &sc, &err), GS_OK);
+     * are checked once, after all of them (2 + 1.04 - 2 > 0, but 0.45 + 1.04 - 2 < 0). */
+    const char *const swap[] = {"hardware.trend=2", "training.growth=2", "training.growth_long=2"};
+    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline.yaml", swap, 3, &sc, &err), GS_OK);
     scenario_free(&sc);
 
     /* A relation broken by a default the user never set. */
@@ -546,7 +582,7 @@ static void test_set(void **state)
     sc.params.training_growth = -3;
     assert_int_equal(scenario_set(&sc, "demand.vol=0.3", &err), GS_ERR_INPUT);
     assert_contains(err.msg, "(default): training.growth: ");
-    assert_near(sc.params.demand_vol, 0.2, 0);
+    assert_near(sc.params.demand_vol, 0.25, 0);
     scenario_free(&sc);
     assert_empty(&sc);
 }

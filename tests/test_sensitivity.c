@@ -103,7 +103,9 @@ static void test_linear(void **state)
 
 /* On the model itself: with catch-up uncertain over a wide range and reinvestment over
  * a narrow one, both the tornado and the Sobol indices rank catch-up first for the lag,
- * its total index is large and reinvestment's small. */
+ * its total index is large and reinvestment's small.  (Version 2 compares the horizon
+ * with 2026.5, so more catch-up shortens both and P(lag compounds) has no fixed sign
+ * of response; the tornado's swing is checked instead.) */
 static void test_model_ranking(void **state)
 {
     (void)state;
@@ -125,8 +127,9 @@ static void test_model_ranking(void **state)
     assert_int_equal(u->ids[order[0]], PARAM_capability_catch_up);
     assert_true(u->total[0][0] > 0.3);
     assert_true(u->total[1][0] < 0.05);
-    /* more catch-up, less lag: P(compound of the lag) falls from p10 to p90 */
-    assert_true(u->tornado_compound[0][1][0] < u->tornado_compound[0][0][0]);
+    /* the tornado swing of P(lag compounds) is larger for catch-up than reinvestment */
+    assert_true(fabs(u->tornado_compound[0][1][0] - u->tornado_compound[0][0][0]) >
+                fabs(u->tornado_compound[1][1][0] - u->tornado_compound[1][0][0]));
     study_result_free(&res);
     scenario_free(&sc);
 }
