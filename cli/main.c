@@ -25,6 +25,7 @@
 #include "estimate.h"
 #include "resume.h"
 #include "h5out.h"
+#include "h5util.h"
 #include "scenario.h"
 #include "summary.h"
 
@@ -81,6 +82,7 @@ static gs_comm world; /* the MPI ranks (one process in the serial build) */
 static void on_signal(int sig)
 {
     interrupted = sig;
+    gs_interrupt_raise(sig); /* the engine and the writers stop within a block or chunk */
     h5out_cleanup_on_signal();
 }
 
@@ -392,7 +394,10 @@ static int cmd_run(int argc, char **argv)
     gs_status s = h5out_write_comm(output, &sc, &res, &meta, &world, &err);
     double t_out = omp_get_wtime() - t0;
     if (interrupted) {
-        fprintf(stderr, "gapsim: interrupted; no output written\n");
+        if (s == GS_OK) /* the signal came after the rename: say so */
+            fprintf(stderr, "gapsim: interrupted after %s was written\n", output);
+        else
+            fprintf(stderr, "gapsim: interrupted; no output written\n");
         rc = 128 + interrupted;
     } else if (s != GS_OK) {
         rc = cli_report(&err);
@@ -453,6 +458,7 @@ static int gapsim_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
     gs_error err;
+    h5util_init(); /* before anything touches HDF5: no crash in its exit handler */
     if (comm_start(&argc, &argv, &err) != GS_OK) {
         fprintf(stderr, "gapsim: %s\n", err.msg);
         return 1;

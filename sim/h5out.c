@@ -63,6 +63,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "h5util.h"
 #include "model.h"
 #include "params.h"
 #include "rng.h"
@@ -83,6 +84,7 @@ static const unsigned crt_order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
 /* The temporary file being written, for h5out_cleanup_on_signal: the path is complete
  * before `tmp_live` is raised, and `tmp_live` is lowered before the path changes. */
 static char tmp_path[H5OUT_PATH_MAX + 64];
+static char target_path[H5OUT_PATH_MAX]; /* the file replaced: the path, or a link's target */
 static volatile sig_atomic_t tmp_live;
 
 void h5out_cleanup_on_signal(void)
@@ -114,13 +116,6 @@ typedef struct {
 
 /* ---- errors --------------------------------------------------------------------- */
 
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    /* H5E_WALK_UPWARD starts at the deepest entry: n == 0 is the innermost cause. */
-    if (n == 0 && e->desc && e->desc[0]) snprintf(data, CAUSE_MAX, "%s", e->desc);
-    return 0;
-}
-
 /* Fails with GS_ERR_IO: "writing PATH: DOING: CAUSE", CAUSE being the innermost entry
  * of HDF5's error stack, plus the HDF5_USE_FILE_LOCKING hint when locking failed.
  * Must be called right after the failing HDF5 call: the next API call clears the stack. */
@@ -132,11 +127,7 @@ static gs_status h5_fail(const h5w *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(doing, sizeof doing, fmt, ap);
     va_end(ap);
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, cause);
-    for (char *c = cause; *c; c++)
-        if (*c == '\n' || *c == '\r') *c = ' ';
-    if (!cause[0]) snprintf(cause, sizeof cause, "HDF5 call failed (no cause reported)");
-    const char *hint = strstr(cause, "lock")
+    const char *hint = h5util_cause(cause, sizeof cause)
                            ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)"
                            : "";
     return gs_error_set(w->err, GS_ERR_IO, "writing %s: %s: %s%s", w->path, doing, cause, hint);
@@ -149,80 +140,11 @@ static gs_status sys_fail(const h5w *w, const char *doing, const char *what)
                         strerror(errno));
 }
 
-/* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------- */
-
-static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
-
-/* One 64-byte block into the state h[8]:
- *   W_t = M_t (t < 16),  W_t = σ1(W_{t-2}) + W_{t-7} + σ0(W_{t-15}) + W_{t-16}
- *   T1 = h + Σ1(e) + Ch(e,f,g) + K_t + W_t,  T2 = Σ0(a) + Maj(a,b,c). */
-static void sha256_block(uint32_t h[8], const unsigned char *p)
-{
-    static const uint32_t k[64] = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2};
-    uint32_t wt[64];
-    for (int t = 0; t < 16; t++)
-        wt[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
-                (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-    for (int t = 16; t < 64; t++) {
-        uint32_t s0 = ror32(wt[t - 15], 7) ^ ror32(wt[t - 15], 18) ^ (wt[t - 15] >> 3);
-        uint32_t s1 = ror32(wt[t - 2], 17) ^ ror32(wt[t - 2], 19) ^ (wt[t - 2] >> 10);
-        wt[t] = s1 + wt[t - 7] + s0 + wt[t - 16];
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int t = 0; t < 64; t++) {
-        uint32_t t1 = hh + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-                      k[t] + wt[t];
-        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
-
-/* The SHA-256 of data[0..len) as 64 lowercase hex digits plus NUL in hex[65].  The
- * message is padded with 0x80, zeros and its length in bits (big-endian, 64 bits) to a
- * multiple of 64 bytes; the tail takes one or two blocks. */
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *p = data;
-    size_t full = len / 64 * 64, rest = len - full;
-    for (size_t i = 0; i < full; i += 64) sha256_block(h, p + i);
-    unsigned char tail[128] = {0};
-    if (rest) memcpy(tail, p + full, rest);
-    tail[rest] = 0x80;
-    size_t tail_len = rest < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8u;
-    for (int i = 0; i < 8; i++) tail[tail_len - 1 - (size_t)i] = (unsigned char)(bits >> (8 * i));
-    for (size_t i = 0; i < tail_len; i += 64) sha256_block(h, tail + i);
-    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)h[i]);
-}
-
 /* ---- HDF5 building blocks ------------------------------------------------------- */
 
 /* A fixed-length, NUL-terminated UTF-8 string type of `size` bytes (NUL included), or
  * variable-length with size H5T_VARIABLE; the caller closes it. */
-static hid_t str_type(size_t size)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return t;
-    if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
+static hid_t str_type(size_t size) { return h5util_str_type(size); }
 
 /* Writes attribute `name` on obj: a scalar (n == 0) or a vector of n values of mtype
  * stored as ftype. */
@@ -280,13 +202,42 @@ static gs_status var_labels(const h5w *w, hid_t dset, const char *long_name, con
     return GS_OK;
 }
 
+/* Serially: a chunked two-dimensional dataset (the paths) one row of chunks at a time,
+ * stopping between them (returning -1) when an interrupt is pending, so that SIGINT
+ * acts within one chunk row instead of after the whole compressed write; anything
+ * else in one call. */
+static herr_t serial_write(hid_t dset, hid_t mtype, int rank, const hsize_t *dims,
+                           const void *data)
+{
+    hsize_t chunk[2] = {0, 0};
+    hid_t dcpl = rank == 2 ? H5Dget_create_plist(dset) : H5I_INVALID_HID;
+    int chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+                  H5Pget_chunk(dcpl, 2, chunk) == 2 && chunk[0] > 0 && chunk[0] < dims[0];
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (!chunked) return H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    size_t elem = H5Tget_size(mtype);
+    herr_t rc = 0;
+    for (hsize_t row = 0; rc >= 0 && row < dims[0]; row += chunk[0]) {
+        if (gs_interrupt_pending()) return -1;
+        hsize_t start[2] = {row, 0}, count[2] = {dims[0] - row < chunk[0] ? dims[0] - row : chunk[0], dims[1]};
+        hid_t fs = H5Dget_space(dset), ms = H5Screate_simple(2, count, NULL);
+        rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        if (rc >= 0)
+            rc = H5Dwrite(dset, mtype, ms, fs, H5P_DEFAULT,
+                          (const char *)data + (size_t)(row * dims[1]) * elem);
+        if (ms >= 0) H5Sclose(ms);
+        if (fs >= 0) H5Sclose(fs);
+    }
+    return rc;
+}
+
 /* Writes data into dset: serially all of it; across ranks collectively, rank 0 all of
  * it (or, with rows_active, each rank rows [rows_first, + rows_count) of axis 0 from a
  * buffer of rows_count rows), the other ranks nothing. */
 static herr_t data_write(const h5w *w, hid_t dset, hid_t mtype, int rank, const hsize_t *dims,
                          const void *data)
 {
-    if (!w->par) return H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (!w->par) return serial_write(dset, mtype, rank, dims, data);
     hsize_t mdims[8], start[8] = {0};
     for (int i = 0; i < rank; i++) mdims[i] = dims[i];
     int mine = w->rows_active ? w->rows_count > 0 : w->rank == 0;
@@ -330,6 +281,8 @@ static gs_status dset_write(const h5w *w, hid_t loc, const char *name, hid_t fty
                         : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (dset >= 0 && nelem > 0 && !w->skip_data) rc = data_write(w, dset, mtype, rank, dims, data);
     gs_status st = dset < 0 || rc < 0 ? h5_fail(w, "writing dataset %s", name) : GS_OK;
+    if (st != GS_OK && gs_interrupt_pending())
+        st = gs_error_set(w->err, GS_ERR_INTERRUPTED, "writing %s: interrupted", w->path);
     if (dcpl >= 0) H5Pclose(dcpl);
     if (space >= 0) H5Sclose(space);
     if (st != GS_OK && dset >= 0) H5Dclose(dset), dset = H5I_INVALID_HID;
@@ -477,7 +430,7 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    sha256_hex(text, text_len, sha);
+    h5util_sha256_hex(text, text_len, sha);
     int threads = res->threads;
     if (w->par && w->comm) { /* every rank must write the same attribute values */
         comm_broadcast(w->comm, created, sizeof created);
@@ -880,33 +833,17 @@ static gs_status paths_write(const h5w *w, hid_t root, const gs_result *res)
 
 /* ---- the atomic write ------------------------------------------------------------- */
 
-/* Checks the target: not a directory, its directory exists.  Fills dir (the directory,
- * "." if the path has none) and tmp_path (`<dir>/.<base>.tmp.<pid>`). */
+/* Checks the target (h5util_output_target: no directory, FIFO or device; a symbolic
+ * link is followed to its target, which is what gets replaced) and fills dir (its
+ * directory), target_path and tmp_path (a new empty `<dir>/.<base>.tmp.<pid>.<n>`,
+ * created exclusively; tmp_live is raised). */
 static gs_status target_prepare(const h5w *w, char *dir, size_t dir_size)
 {
-    const char *path = w->path;
-    size_t len = strlen(path);
-    GS_RETURN_IF(len == 0, w->err, GS_ERR_IO, "writing output: empty output path");
-    GS_RETURN_IF(len >= H5OUT_PATH_MAX, w->err, GS_ERR_IO, "writing %s: path too long", path);
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    struct stat sb;
-    GS_RETURN_IF(*base == '\0' || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)), w->err,
-                 GS_ERR_IO, "writing %s: the output path is a directory, not a file name", path);
-    if (!slash)
-        snprintf(dir, dir_size, ".");
-    else if (slash == path)
-        snprintf(dir, dir_size, "/");
-    else
-        snprintf(dir, dir_size, "%.*s", (int)(slash - path), path);
-    if (stat(dir, &sb) != 0)
-        return gs_error_set(w->err, GS_ERR_IO, "writing %s: directory %s: %s%s", path, dir,
-                            strerror(errno), errno == ENOENT ? " (it must exist)" : "");
-    GS_RETURN_IF(!S_ISDIR(sb.st_mode), w->err, GS_ERR_IO, "writing %s: %s is not a directory",
-                 path, dir);
     tmp_live = 0;
-    snprintf(tmp_path, sizeof tmp_path, "%.*s.%s.tmp.%ld", (int)(base - path), path, base,
-             (long)getpid());
+    GS_FORWARD(h5util_output_target(w->path, target_path, sizeof target_path, dir, dir_size,
+                                    w->err));
+    GS_FORWARD(h5util_tmp_create(target_path, tmp_path, sizeof tmp_path, w->err));
+    tmp_live = 1;
     return GS_OK;
 }
 
@@ -1042,24 +979,24 @@ gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_res
     gs_status st = result_check(&w, sc, res);
     if (st == GS_OK && w.rank == 0) st = target_prepare(&w, dir, sizeof dir);
     if (w.par) { /* every rank stops on rank 0's verdict and uses its temporary name */
-        if ((st = comm_agree(comm, st, err)) != GS_OK) return st;
+        if ((st = comm_agree(comm, st, err)) != GS_OK) {
+            if (tmp_live) unlink(tmp_path), tmp_live = 0;
+            return st;
+        }
         comm_broadcast(comm, tmp_path, sizeof tmp_path);
         comm_broadcast(comm, dir, sizeof dir);
     } else if (st != GS_OK) {
         return st;
     }
-    /* HDF5 1.10 leaves a dangling file ID when H5Fclose fails (a full disk), and its
-     * atexit shutdown then crashes on it (HDFGroup/hdf5 issue 2257, fixed in 1.14): skip
-     * that shutdown; files are closed explicitly and the OS reclaims the rest.  Works
-     * only before HDF5 is initialised, i.e. when this is the process's first HDF5 call. */
-    H5dont_atexit();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* no HDF5 shutdown at exit (it crashes after a failed close), no error printing;
+     * effective only as the process's first HDF5 call: main makes it first (h5util.h) */
+    h5util_init();
 
     hid_t fcpl, fapl;
     st = file_props(&w, &fcpl, &fapl);
     hid_t file = H5I_INVALID_HID;
     if (st == GS_OK) {
-        tmp_live = w.rank == 0;
+        /* the file target_prepare created exclusively (rank 0): ours to truncate */
         file = H5Fcreate(tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
         if (file < 0) st = h5_fail(&w, "creating temporary file %s", tmp_path);
     }
@@ -1092,8 +1029,12 @@ gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_res
     if (w.rank == 0) {
         if (st == GS_OK && sync_path(tmp_path, O_RDONLY) < 0)
             st = sys_fail(&w, "syncing", tmp_path);
-        if (st == GS_OK && rename(tmp_path, path) < 0) st = sys_fail(&w, "renaming", tmp_path);
-        if (st != GS_OK) unlink(tmp_path);
+        /* an interrupt that came during the write: never replace the target */
+        if (st == GS_OK && gs_interrupt_pending())
+            st = gs_error_set(err, GS_ERR_INTERRUPTED, "writing %s: interrupted", w.path);
+        if (st == GS_OK && rename(tmp_path, target_path) < 0)
+            st = sys_fail(&w, "renaming", tmp_path);
+        if (st != GS_OK && tmp_live) unlink(tmp_path);
         tmp_live = 0;
         if (st == GS_OK && sync_path(dir, O_RDONLY | O_DIRECTORY) < 0)
             st = sys_fail(&w, "file complete, but syncing its directory", dir);
