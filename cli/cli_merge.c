@@ -95,7 +95,9 @@ int cli_merge_main(int argc, char **argv)
     h5util_init();
     partial_file *parts = calloc(nn, sizeof *parts);
     gs_error err;
+    char target[H5UTIL_PATH_MAX], dir[H5UTIL_PATH_MAX];
     gs_status st = parts ? GS_OK : gs_error_set(&err, GS_ERR_NOMEM, "merge: out of memory");
+    if (st == GS_OK) st = h5util_output_target(output, target, sizeof target, dir, sizeof dir, &err);
     size_t opened = 0;
     for (; st == GS_OK && opened < nn; opened++) st = partial_open(names[opened], &parts[opened], &err);
     if (st == GS_OK) st = partial_check_set(parts, nn, &err);

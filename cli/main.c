@@ -343,6 +343,14 @@ static int cmd_run(int argc, char **argv)
         output = default_path;
     }
 
+    /* a FIFO, device or directory as output is refused before anything runs */
+    char out_target[H5UTIL_PATH_MAX], out_dir[H5UTIL_PATH_MAX];
+    if (!a.dry_run && h5util_output_target(output, out_target, sizeof out_target, out_dir,
+                                           sizeof out_dir, &err) != GS_OK) {
+        scenario_free(&sc);
+        return cli_report(&err);
+    }
+
     rc = check_resources(&sc, &a, output);
     if (rc >= 0) {
         scenario_free(&sc);

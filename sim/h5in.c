@@ -349,6 +349,14 @@ static gs_status outcomes_read(const h5r *r, gs_result *res)
         for (int o = 0; o < OUTCOME_COUNT; o++)
             res->outcome_count[m][o] =
                 have_counts ? counts[(size_t)mix[m] * dims[1] + (size_t)oix[o]] : 0;
+    /* every trajectory falls in at most one class of each metric */
+    for (hsize_t m = 0; st == GS_OK && have_counts && m < dims[0]; m++) {
+        uint64_t sum = 0;
+        for (hsize_t o = 0; o < dims[1]; o++) sum += counts[m * dims[1] + o];
+        if (sum > res->trajectories)
+            st = bad(r, "dataset 'outcome_count' counts %llu trajectories of a run of %llu",
+                     (unsigned long long)sum, (unsigned long long)res->trajectories);
+    }
     free(buf);
     free(counts);
     return st;
@@ -586,12 +594,22 @@ static gs_status replace_string(const h5r *r, char **dst, const char *src)
  * stand in.  Then every parameter takes the value recorded in the file, which is what
  * the run really used: a sweep's param_<key>(point) coordinate, else the param_<key>
  * attribute.  Values that differ from the text are marked as overrides. */
-static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc)
+static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc, int res_cycles)
 {
     char *text = NULL, *file = NULL, *name = NULL, *desc = NULL;
     size_t len = 0;
     GS_FORWARD(attr_string(r, "scenario_text", &text, &len));
-    gs_status st = GS_OK;
+    /* the text must be the one the run hashed: a changed text would put other
+     * assumptions beside the data */
+    char *sha = NULL, want[65];
+    gs_status st = attr_string(r, "scenario_sha256", &sha, NULL);
+    if (st == GS_OK) {
+        h5util_sha256_hex(text, len, want);
+        if (strcmp(sha, want) != 0)
+            st = bad(r, "attribute 'scenario_text' contradicts 'scenario_sha256' (the text was "
+                        "changed after the run)");
+    }
+    free(sha);
     if (attr_has(r, "scenario_file")) st = attr_string(r, "scenario_file", &file, NULL);
     if (st == GS_OK && attr_has(r, "scenario_name"))
         st = attr_string(r, "scenario_name", &name, NULL);
@@ -631,6 +649,10 @@ static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc)
             sc->line[i] = SCENARIO_LINE_SET;
         }
     }
+    if (st == GS_OK && (int)sc->params.run_cycles + 1 != res_cycles)
+        st = bad(r, "run.cycles = %d (scenario_text and param_run_cycles) contradicts the %d "
+                    "cycles of the data",
+                 (int)sc->params.run_cycles, res_cycles);
     if (st == GS_OK && file && *file) st = replace_string(r, &sc->path, file);
     if (st == GS_OK && name && *name) st = replace_string(r, &sc->name, name);
     if (st == GS_OK && desc) st = replace_string(r, &sc->description, desc);
@@ -665,7 +687,7 @@ gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *re
     if (st == GS_OK) st = outcomes_read(&r, res);
     if (st == GS_OK) st = nonfinite_read(&r, res);
     if (st == GS_OK) st = uncertainty_read(&r, res);
-    if (st == GS_OK) st = scenario_rebuild(&r, sc);
+    if (st == GS_OK) st = scenario_rebuild(&r, sc, res->n_cycles);
     H5Fclose(r.file);
     if (st != GS_OK) {
         engine_result_free(res);
