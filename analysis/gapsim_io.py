@@ -84,15 +84,24 @@ def check_file(path):
         if version is None:
             raise GapsimFileError(f"{path}: not a gapsim result file "
                                   "(no gapsim_format_version attribute)")
-        version = int(version)
+        version = _one_int(path, "gapsim_format_version", version)
         if version != FORMAT_VERSION:
             advice = ("re-run the scenario to make a current file" if version < FORMAT_VERSION
                       else "use a newer gapsim")
             raise GapsimFileError(f"{path}: gapsim format version {version} is not supported "
                                   f"(this gapsim reads version {FORMAT_VERSION}); {advice}")
-        if int(f.attrs.get("completed", 0)) != 1:
+        if _one_int(path, "completed", f.attrs.get("completed", 0)) != 1:
             raise GapsimFileError(f"{path}: incomplete file (no completed = 1: the run that "
                                   "wrote it did not finish)")
+
+
+def _one_int(path, name, value):
+    """An attribute that must be one whole number, as int."""
+    import numpy as np
+    v = np.asarray(value)
+    if v.size != 1 or v.dtype.kind not in "iu":
+        raise GapsimFileError(f"{path}: attribute '{name}' is not a single whole number")
+    return int(v.reshape(-1)[0])
 
 
 def open_result(path):
@@ -102,7 +111,9 @@ def open_result(path):
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             ds = ds.load()
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except Exception as e:  # h5netcdf on damaged scales raises anything from OSError to AttributeError
+        if isinstance(e, GapsimFileError):
+            raise
         raise GapsimFileError(f"{path}: cannot read the datasets: {_first_line(e)}") from None
     check_contents(ds, path)
     return ds
@@ -150,6 +161,14 @@ def check_contents(ds, path):
     for name in ("scenario_text", "scenario_sha256", "seed", "trajectories"):
         if name not in attrs:
             raise GapsimFileError(f"{path}: no attribute '{name}'")
+    for name, value in attrs.items():  # the assumptions the report lists
+        if name.startswith("param_"):
+            v = np.asarray(value)
+            if v.size != 1 or v.dtype.kind not in "iuf":
+                raise GapsimFileError(f"{path}: attribute '{name}' is not a single number")
+    sha = attrs["scenario_sha256"]
+    if not isinstance(sha, (str, bytes, np.bytes_, np.str_)):
+        raise GapsimFileError(f"{path}: attribute 'scenario_sha256' is not a string")
     raw = attrs["scenario_text"]
     if not isinstance(raw, (str, bytes, np.bytes_, np.str_)):
         raise GapsimFileError(f"{path}: attribute 'scenario_text' is not a string")

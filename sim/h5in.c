@@ -610,7 +610,8 @@ static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc, int res_cycles)
                         "changed after the run)");
     }
     free(sha);
-    if (attr_has(r, "scenario_file")) st = attr_string(r, "scenario_file", &file, NULL);
+    if (st == GS_OK && attr_has(r, "scenario_file"))
+        st = attr_string(r, "scenario_file", &file, NULL);
     if (st == GS_OK && attr_has(r, "scenario_name"))
         st = attr_string(r, "scenario_name", &name, NULL);
     if (st == GS_OK && attr_has(r, "scenario_description"))
