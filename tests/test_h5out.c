@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -593,6 +594,38 @@ static void test_tmp_name_not_shared(void **state)
     unlink(path);
 }
 
+/* Two processes writing one target at the same time: each has its own temporary file,
+ * both succeed, the last rename wins, the file is complete and no temporary file is
+ * left.  (A guard: a fixed temporary name, as --shard's `OUT.tmp` was, fails it.) */
+static void test_concurrent_writers(void **state)
+{
+    fixture *f = *state;
+    char path[128], names[256];
+    snprintf(path, sizeof path, "%s/both.h5", f->dir);
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            gs_error err;
+            int bad = 0;
+            for (int i = 0; i < 4; i++) bad |= h5out_write(path, &f->sc, &f->res, &meta, &err) != GS_OK;
+            _exit(bad);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        int status;
+        assert_true(waitpid(kids[k], &status, 0) == kids[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    assert_true(H5Aexists(file, "completed") > 0);
+    H5Fclose(file);
+    assert_int_equal(dir_entries(f->dir, names, sizeof names), 1);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_target_is_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_keeps_target, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tmp_name_not_shared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
