@@ -144,7 +144,7 @@ paths_write_interrupt() { # SIGINT while 200,000 full paths are being compressed
     echo keep >"$d/out.h5"
     "$GAPSIM" run $S -q -n 200000 --paths 200000 -o "$d/out.h5" 2>"$d/err" &
     local pid=$!
-    for _ in $(seq 1 1200); do ls -a "$d" | grep -q '\.tmp\.' && break; sleep 0.05; done
+    for _ in $(seq 1 4000); do ls -a "$d" | grep -q '\.tmp\.' && break; sleep 0.05; done
     ls -a "$d" | grep -q '\.tmp\.' || { echo "the write never started"; kill $pid; return 1; }
     sleep 1
     # the whole write takes 10-20 s here; before, SIGINT waited for all of it
