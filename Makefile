@@ -194,6 +194,14 @@ fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli ## run the libFuzzer targets, FUZ
 	$(BUILD)/fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=5 -close_fd_mask=3 \
 	    -artifact_prefix=tests/fuzz/regressions-cli/ $(BUILD)/fuzz-cli-corpus
 
+# make fuzz-long FUZZ_LONG_SECONDS=600: every target (also the result-file reader and the
+# --shard partial-file reader, seeded with real and damaged files) for that long each,
+# then one line per target with its executions and findings (tests/fuzz/fuzz_long.sh).
+FUZZ_LONG_SECONDS ?= 600
+.PHONY: fuzz-long
+fuzz-long: $(BIN) $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli $(BUILD)/fuzz_h5in $(BUILD)/fuzz_partial
+	BUILD=$(BUILD) PY=$(PY) SECONDS_EACH=$(FUZZ_LONG_SECONDS) bash tests/fuzz/fuzz_long.sh
+
 # --- analysis (issue 5): `gapsim plot` and `gapsim report` run the Python scripts of
 # analysis/; the binary finds them next to itself (<bin>/../share/gapsim/analysis or
 # <bin>/../analysis), else at these compile-time paths, else via $GAPSIM_ANALYSIS_DIR.

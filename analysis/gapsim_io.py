@@ -38,6 +38,30 @@ class GapsimFileError(Exception):
     exit_code = 2
 
 
+class GapsimWriteError(Exception):
+    """An output that cannot be written (full disk, no permission); one line, exit 1."""
+    exit_code = 1
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwinds like KeyboardInterrupt (temporary files are
+    removed on the way out), then the process exits 128 + the signal."""
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+# Variables every single-run file must have for the scripts (the contract of OUTPUT.md
+# that plot and report read): missing one is an error, never a silently smaller output.
+REQUIRED_VARIABLES = ["cycle", "time", "quantile", "metric", "outcome",
+                      "outcome_probability", "outcome_stderr", "outcome_ci_low",
+                      "outcome_ci_high"]
+# Recorded variables whose _mean, _sd and _quantile the figures and the report use.
+REQUIRED_RECORDED = ["premium", "premium_q", "lag_months", "gap", "price_open",
+                     "price_closed", "closed_share", "rent", "closed_profit", "lcoi_open",
+                     "lcoi_closed"]
+
+
 def _first_line(exc):
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -60,15 +84,24 @@ def check_file(path):
         if version is None:
             raise GapsimFileError(f"{path}: not a gapsim result file "
                                   "(no gapsim_format_version attribute)")
-        version = int(version)
+        version = _one_int(path, "gapsim_format_version", version)
         if version != FORMAT_VERSION:
             advice = ("re-run the scenario to make a current file" if version < FORMAT_VERSION
                       else "use a newer gapsim")
             raise GapsimFileError(f"{path}: gapsim format version {version} is not supported "
                                   f"(this gapsim reads version {FORMAT_VERSION}); {advice}")
-        if int(f.attrs.get("completed", 0)) != 1:
+        if _one_int(path, "completed", f.attrs.get("completed", 0)) != 1:
             raise GapsimFileError(f"{path}: incomplete file (no completed = 1: the run that "
                                   "wrote it did not finish)")
+
+
+def _one_int(path, name, value):
+    """An attribute that must be one whole number, as int."""
+    import numpy as np
+    v = np.asarray(value)
+    if v.size != 1 or v.dtype.kind not in "iu":
+        raise GapsimFileError(f"{path}: attribute '{name}' is not a single whole number")
+    return int(v.reshape(-1)[0])
 
 
 def open_result(path):
@@ -77,9 +110,160 @@ def open_result(path):
     check_file(path)
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return ds.load()
-    except (OSError, ValueError, KeyError) as e:
+            ds = ds.load()
+    except Exception as e:  # h5netcdf on damaged scales raises anything from OSError to AttributeError
+        if isinstance(e, GapsimFileError):
+            raise
         raise GapsimFileError(f"{path}: cannot read the datasets: {_first_line(e)}") from None
+    check_contents(ds, path)
+    return ds
+
+
+def _numeric(da):
+    return da.dtype.kind in "iuf"
+
+
+def check_contents(ds, path):
+    """Raises GapsimFileError unless ds has every variable the scripts need, each of
+    the right kind and dimensions, and a scenario_text that agrees with the data (its
+    scenario_sha256, the number of cycles, the outcome counts)."""
+    import hashlib
+    import numpy as np
+    sweep = is_sweep(ds)
+    lead = ("point",) if sweep else ()
+    want = {name: None for name in REQUIRED_VARIABLES}
+    for v in REQUIRED_RECORDED:
+        want[f"{v}_mean"] = lead + ("cycle",)
+        want[f"{v}_sd"] = lead + ("cycle",)
+        want[f"{v}_quantile"] = lead + ("cycle", "quantile")
+    for name in ("outcome_probability", "outcome_stderr", "outcome_ci_low", "outcome_ci_high"):
+        want[name] = lead + ("metric", "outcome")
+    for name, dims in want.items():
+        if name not in ds.variables:
+            raise GapsimFileError(f"{path}: no variable '{name}' (gapsim writes it; the file "
+                                  "was changed or written by another program)")
+        da = ds[name]
+        if name in ("metric", "outcome"):
+            if da.dtype.kind not in "OSU":
+                raise GapsimFileError(f"{path}: variable '{name}' is not a list of names")
+            continue
+        if not _numeric(da) and da.dtype.kind != "M":   # time may be decoded to dates
+            raise GapsimFileError(f"{path}: variable '{name}' is not numeric "
+                                  f"(dtype {da.dtype})")
+        if dims is not None and tuple(da.dims) != dims:
+            raise GapsimFileError(f"{path}: variable '{name}' has dimensions "
+                                  f"{tuple(da.dims)}, expected {dims}")
+    for name in ("cycle", "time", "quantile"):
+        if ds[name].dims != (name if name != "time" else "cycle",):
+            raise GapsimFileError(f"{path}: variable '{name}' has dimensions "
+                                  f"{tuple(ds[name].dims)}")
+    attrs = ds.attrs
+    for name in ("scenario_text", "scenario_sha256", "seed", "trajectories"):
+        if name not in attrs:
+            raise GapsimFileError(f"{path}: no attribute '{name}'")
+    for name, value in attrs.items():  # the assumptions the report lists
+        if name.startswith("param_"):
+            v = np.asarray(value)
+            if v.size != 1 or v.dtype.kind not in "iuf":
+                raise GapsimFileError(f"{path}: attribute '{name}' is not a single number")
+    sha = attrs["scenario_sha256"]
+    if not isinstance(sha, (str, bytes, np.bytes_, np.str_)):
+        raise GapsimFileError(f"{path}: attribute 'scenario_sha256' is not a string")
+    raw = attrs["scenario_text"]
+    if not isinstance(raw, (str, bytes, np.bytes_, np.str_)):
+        raise GapsimFileError(f"{path}: attribute 'scenario_text' is not a string")
+    data = raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogateescape")
+    if hashlib.sha256(data).hexdigest() != text(attrs["scenario_sha256"]):
+        raise GapsimFileError(f"{path}: attribute 'scenario_text' contradicts "
+                              "'scenario_sha256' (the text was changed after the run)")
+    for name in ("seed", "trajectories"):
+        v = np.asarray(attrs[name])
+        if v.size != 1 or v.dtype.kind not in "iu" or int(v.reshape(-1)[0]) < (name == "trajectories"):
+            raise GapsimFileError(f"{path}: attribute '{name}' is not a single whole number")
+    n_cycles = ds.sizes["cycle"]
+    if "param_run_cycles" in attrs:
+        k = np.asarray(attrs["param_run_cycles"]).reshape(-1)
+        if k.size != 1 or int(k[0]) + 1 != n_cycles:
+            raise GapsimFileError(f"{path}: attribute 'param_run_cycles' ({k.tolist()}) "
+                                  f"contradicts the {n_cycles} cycles of the data")
+    if "outcome_count" in ds.variables and not sweep:
+        counts = ds["outcome_count"].values
+        total = int(np.asarray(attrs["trajectories"]).reshape(-1)[0])
+        if (not _numeric(ds["outcome_count"]) or counts.ndim != 2
+                or (counts.sum(axis=-1) > total).any()):
+            raise GapsimFileError(f"{path}: variable 'outcome_count' contradicts "
+                                  f"trajectories = {total}")
+
+
+def atomic_write(path, write):
+    """Calls write(tmp) for a new temporary file beside path, then renames it onto path:
+    never a half-written output, and on any failure or interrupt the temporary file is
+    removed.  OSError becomes one line naming path (GapsimWriteError)."""
+    import tempfile
+    d = os.path.dirname(path) or "."
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=d, prefix="." + os.path.basename(path) + ".tmp.")
+        os.close(fd)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise GapsimWriteError(f"writing {path}: {e.strerror or _first_line(e)}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+class AtomicOutputs:
+    """Several outputs replaced together: new(path) gives a temporary file beside path;
+    commit() renames every one onto its path at the end.  Leaving the block without
+    commit (an error, SIGINT, SIGTERM) removes the temporary files and replaces none."""
+    def __init__(self):
+        self.pending = []
+
+    def __enter__(self):
+        return self
+
+    def new(self, path):
+        import tempfile
+        try:
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".",
+                                       prefix="." + os.path.basename(path) + ".tmp.")
+        except OSError as e:
+            raise GapsimWriteError(f"writing {path}: {e.strerror or _first_line(e)}") from None
+        os.close(fd)
+        self.pending.append((tmp, path))
+        return tmp
+
+    def commit(self):
+        mode = 0o666 & ~_umask()
+        try:
+            for tmp, path in self.pending:
+                os.chmod(tmp, mode)
+            for tmp, path in self.pending:
+                os.replace(tmp, path)
+        except OSError as e:
+            raise GapsimWriteError(f"writing {e.filename}: {e.strerror}") from None
+        self.pending = []
+
+    def __exit__(self, *exc):
+        for tmp, _ in self.pending:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def text(value):
@@ -132,13 +316,26 @@ def describe(ds, path=None):
 def run_main(main):
     """Runs main() and turns failures into one line on stderr and an exit status:
     2 for an unusable file or bad arguments, 1 for anything else, never a traceback."""
+    import signal
+
+    def on_signal(signum, frame):
+        raise Interrupted(signum)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     try:
         sys.exit(main())
-    except GapsimFileError as e:
+    except (GapsimFileError, GapsimWriteError) as e:
         print(f"gapsim: {e}", file=sys.stderr)
         sys.exit(e.exit_code)
+    except Interrupted as e:
+        print("gapsim: interrupted; no output replaced", file=sys.stderr)
+        sys.exit(128 + e.signum)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as e:  # a write outside atomic_write: name the file and the cause
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"gapsim: {where}{e.strerror or _first_line(e)}", file=sys.stderr)
+        sys.exit(1)
     except Exception as e:  # one line, never a traceback
         print(f"gapsim: {type(e).__name__}: {_first_line(e)}", file=sys.stderr)
         sys.exit(1)

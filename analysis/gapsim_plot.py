@@ -374,13 +374,22 @@ def make_figures(ds, path=None, metric=None, only=()):
     return figs
 
 
-def save_figure(fig, path_noext, formats, dpi=100):
-    """Writes fig as path_noext.<format> for each format; returns the paths."""
+def save_figure(fig, path_noext, formats, dpi=100, outputs=None):
+    """Writes fig as path_noext.<format> for each format; returns the paths.  With
+    outputs (a gapsim_io.AtomicOutputs) the files go to temporary names that
+    outputs.commit() renames; without, each file is written atomically on its own."""
     paths = []
     for fmt in formats:
         out = f"{path_noext}.{fmt}"
         meta = {"Date": None} if fmt == "svg" else {}
-        fig.savefig(out, format=fmt, dpi=dpi, metadata=meta)
+        try:
+            if outputs is not None:
+                fig.savefig(outputs.new(out), format=fmt, dpi=dpi, metadata=meta)
+            else:
+                gio.atomic_write(out, lambda tmp, fmt=fmt, meta=meta:
+                                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta))
+        except OSError as e:
+            raise gio.GapsimWriteError(f"writing {out}: {e.strerror or e}") from None
         paths.append(out)
     return paths
 
@@ -404,11 +413,17 @@ def main(argv=None):
         raise gio.GapsimFileError(f"{args.file}: nothing to plot")
     os.makedirs(args.output, exist_ok=True)
     stem = os.path.splitext(os.path.basename(args.file))[0]
-    for name, _, fig in figs:
-        for p in save_figure(fig, os.path.join(args.output, f"{stem}_{name}"), formats,
-                              args.dpi):
-            print(p)
-        plt.close(fig)
+    written = []
+    # every figure to a temporary file first, renamed together at the end: an error or
+    # a signal on the way replaces none of the old figures
+    with gio.AtomicOutputs() as outputs:
+        for name, _, fig in figs:
+            written += save_figure(fig, os.path.join(args.output, f"{stem}_{name}"), formats,
+                                   args.dpi, outputs)
+            plt.close(fig)
+        outputs.commit()
+    for p in written:
+        print(p)
     return 0
 
 

@@ -234,10 +234,10 @@ def main(argv=None):
     page = build_report(ds, args.file, read_params_table(args.params), args.metric)
     if os.path.dirname(out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, out)  # never a half-written report
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(page)
+    gio.atomic_write(out, write)  # never a half-written report, no .tmp left
     print(f"Wrote {out} ({len(page) // 1024} KiB)")
     return 0
 

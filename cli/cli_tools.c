@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -232,9 +233,18 @@ static int run_python(char *const args[], const char *pythonpath)
         fprintf(stderr, "gapsim: cannot run %s: %s\n", args[0], strerror(errno));
         _exit(EXIT_FAILURE_RUN);
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
+    /* SIGINT/SIGTERM sent to gapsim alone (timeout, kill) go on to the script, which
+     * removes its temporary files and exits 128 + the signal; never exit 0 then */
+    int status, forwarded = 0;
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return EXIT_FAILURE_RUN;
+        if (gs_interrupt_pending() && !forwarded) kill(pid, gs_interrupt_pending()), forwarded = 1;
+    }
+    if (gs_interrupt_pending()) {
+        if (!WIFEXITED(status) || WEXITSTATUS(status) == 0)
+            fprintf(stderr, "gapsim: interrupted\n");
+        return 128 + gs_interrupt_pending();
+    }
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     fprintf(stderr, "gapsim: %s died of signal %d\n", args[0], WTERMSIG(status));
     return EXIT_FAILURE_RUN;

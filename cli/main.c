@@ -25,6 +25,7 @@
 #include "estimate.h"
 #include "resume.h"
 #include "h5out.h"
+#include "h5util.h"
 #include "scenario.h"
 #include "study.h"
 #include "summary.h"
@@ -44,6 +45,7 @@ static gs_comm world; /* the MPI ranks (one process in the serial build) */
 static void on_signal(int sig)
 {
     interrupted = sig;
+    gs_interrupt_raise(sig); /* the engine and the writers stop within a block or chunk */
     h5out_cleanup_on_signal();
 }
 
@@ -210,6 +212,14 @@ int cli_run_main(int argc, char **argv)
         output = default_path;
     }
 
+    /* a FIFO, device or directory as output is refused before anything runs */
+    char out_target[H5UTIL_PATH_MAX], out_dir[H5UTIL_PATH_MAX];
+    if (!a.dry_run && h5util_output_target(output, out_target, sizeof out_target, out_dir,
+                                           sizeof out_dir, &err) != GS_OK) {
+        scenario_free(&sc);
+        return cli_report(&err);
+    }
+
     rc = check_resources(&sc, &a, output);
     if (rc >= 0) {
         scenario_free(&sc);
@@ -267,7 +277,10 @@ int cli_run_main(int argc, char **argv)
     gs_status s = h5out_write_comm(output, &sc, &res, &meta, &world, &err);
     double t_out = omp_get_wtime() - t0;
     if (interrupted) {
-        fprintf(stderr, "gapsim: interrupted; no output written\n");
+        if (s == GS_OK) /* the signal came after the rename: say so */
+            fprintf(stderr, "gapsim: interrupted after %s was written\n", output);
+        else
+            fprintf(stderr, "gapsim: interrupted; no output written\n");
         rc = 128 + interrupted;
     } else if (s != GS_OK) {
         rc = cli_report(&err);
@@ -306,6 +319,7 @@ static int gapsim_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
     gs_error err;
+    h5util_init(); /* before anything touches HDF5: no crash in its exit handler */
     if (comm_start(&argc, &argv, &err) != GS_OK) {
         fprintf(stderr, "gapsim: %s\n", err.msg);
         return 1;

@@ -197,6 +197,7 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
     int uncertain = w->job->d > 0, with_stats = !w->job->outcomes_only && !w->shard;
 #pragma omp parallel for schedule(static) num_threads(w->threads)
     for (size_t j = 0; j < nblocks; j++) {
+        if (gs_interrupt_pending()) continue; /* SIGINT/SIGTERM: skip the rest, the run fails */
         size_t first = j * ENGINE_BLOCK;
         size_t count = n - first < ENGINE_BLOCK ? n - first : ENGINE_BLOCK;
         gs_block b = block_view(w, first, count);
@@ -642,6 +643,11 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
         if (w.replay) status = opt->source(opt->source_ctx, k, first, n, w.record, err);
         if (status != GS_OK) goto fail;
         step_cycle(&model, &w, k, last);
+        if (gs_interrupt_pending()) /* checked per block: the cycle is incomplete */
+            status = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted in cycle %d of %d",
+                                  k, res->n_cycles);
+        if (dist) status = comm_agree(opt->comm, status, err);
+        if (status != GS_OK) goto fail;
         if (shard) status = opt->sink(opt->sink_ctx, k, first, n, w.record, err);
         if (status != GS_OK) goto fail;
         double t1 = now_seconds();

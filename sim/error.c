@@ -1,6 +1,7 @@
 /* error.c - see error.h. */
 #include "error.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 gs_status gs_error_set(gs_error *err, gs_status status, const char *fmt, ...)
@@ -33,3 +34,11 @@ int gs_status_exit_code(gs_status status)
     }
     return 1;
 }
+
+static volatile sig_atomic_t interrupt_signal;
+
+void gs_interrupt_raise(int sig) { interrupt_signal = sig ? sig : SIGINT; }
+
+int gs_interrupt_pending(void) { return interrupt_signal; }
+
+void gs_interrupt_clear(void) { interrupt_signal = 0; }

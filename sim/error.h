@@ -44,6 +44,14 @@ void gs_error_clear(gs_error *err);
 /* The process exit status for a status: 0 ok, 2 bad input/usage, 1 anything else. */
 int gs_status_exit_code(gs_status status);
 
+/* A process-wide stop request: the CLI's SIGINT/SIGTERM handler raises it
+ * (async-signal-safe: one sig_atomic_t store); long-running library code polls it (the
+ * engine per block of trajectories, h5out between chunks of the paths, partial files
+ * per cycle) and then fails with GS_ERR_INTERRUPTED.  pending gives 0 or the signal. */
+void gs_interrupt_raise(int sig);
+int gs_interrupt_pending(void);
+void gs_interrupt_clear(void);
+
 /* Propagation helpers in the style of zstd's RETURN_ERROR_IF / FORWARD_IF_ERROR. */
 #define GS_RETURN_IF(cond, err, status, ...)                                     \
     do {                                                                         \

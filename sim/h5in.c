@@ -13,6 +13,7 @@
 #include "h5in.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 #include <hdf5.h>
 
 #include "h5out.h"
+#include "h5util.h"
+#include "hash.h"
 #include "model.h"
 #include "params.h"
 #include "sensitivity.h"
@@ -45,13 +48,6 @@ typedef struct {
 
 /* ---- errors --------------------------------------------------------------------- */
 
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    /* H5E_WALK_UPWARD starts at the deepest entry: n == 0 is the innermost cause. */
-    if (n == 0 && e->desc && e->desc[0]) snprintf(data, CAUSE_MAX, "%s", e->desc);
-    return 0;
-}
-
 /* Fails with GS_ERR_INPUT: "PATH: problem". */
 static gs_status bad(const h5r *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static gs_status bad(const h5r *r, const char *fmt, ...)
@@ -68,17 +64,10 @@ static gs_status bad(const h5r *r, const char *fmt, ...)
  * Must follow the failing HDF5 call directly: the next API call clears the stack. */
 static gs_status bad_h5(const h5r *r, const char *doing)
 {
-    char cause[CAUSE_MAX] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, cause);
-    for (char *c = cause; *c; c++)
-        if (*c == '\n' || *c == '\r') *c = ' ';
-    if (!cause[0]) snprintf(cause, sizeof cause, "HDF5 call failed (no cause reported)");
-    /* "lock" as a word ("unable to lock file"), not inside "sblock". */
-    int locking = 0;
-    for (const char *c = cause; (c = strstr(c, "lock")) != NULL; c++)
-        locking |= c == cause || !isalpha((unsigned char)c[-1]);
-    const char *hint =
-        locking ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)" : "";
+    char cause[CAUSE_MAX];
+    const char *hint = h5util_cause(cause, sizeof cause)
+                           ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)"
+                           : "";
     return bad(r, "%s: %s%s", doing, cause, hint);
 }
 
@@ -94,66 +83,32 @@ static int attr_has(const h5r *r, const char *name)
     return H5Aexists(r->file, name) > 0;
 }
 
-/* Reads the scalar numeric root attribute `name` converted to mtype (a native integer
- * or floating type) into out.  Fails if it is missing, not a number or not scalar. */
+/* Reads the numeric root attribute `name` (one value) converted to mtype into out:
+ * H5T_NATIVE_UINT64 and _LLONG / _INT need an integer (a non-negative one for UINT64;
+ * _INT within int's range), H5T_NATIVE_DOUBLE any number.  Fails if it is missing, of
+ * another type or holds more than one value (h5util). */
 static gs_status attr_num(const h5r *r, const char *name, hid_t mtype, void *out)
 {
-    if (!attr_has(r, name)) return bad(r, "no attribute '%s'", name);
-    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
-    hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
-    hid_t s = a < 0 ? H5I_INVALID_HID : H5Aget_space(a);
-    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-    gs_status st = GS_OK;
-    if (a < 0 || t < 0 || s < 0)
-        st = bad_h5(r, "reading an attribute");
-    else if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || H5Sget_simple_extent_npoints(s) != 1)
-        st = bad(r, "attribute '%s' is not a single number", name);
-    else if (H5Aread(a, mtype, out) < 0)
-        st = bad_h5(r, "reading attribute");
-    if (s >= 0) H5Sclose(s);
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
-    return st;
+    if (H5Tequal(mtype, H5T_NATIVE_UINT64) > 0)
+        return h5util_read_u64(r->file, r->path, name, out, r->err);
+    if (H5Tequal(mtype, H5T_NATIVE_DOUBLE) > 0)
+        return h5util_read_double(r->file, r->path, name, out, r->err);
+    long long v;
+    int is_int = H5Tequal(mtype, H5T_NATIVE_INT) > 0;
+    GS_FORWARD(h5util_read_i64(r->file, r->path, name, is_int ? INT_MIN : LLONG_MIN,
+                               is_int ? INT_MAX : LLONG_MAX, &v, r->err));
+    if (is_int)
+        *(int *)out = (int)v;
+    else
+        *(long long *)out = v;
+    return GS_OK;
 }
 
 /* Reads the string root attribute `name` (fixed-length or variable-length) into a new
  * NUL-terminated string *out (the caller frees it) of length *len (may be NULL). */
 static gs_status attr_string(const h5r *r, const char *name, char **out, size_t *len)
 {
-    *out = NULL;
-    if (!attr_has(r, name)) return bad(r, "no attribute '%s'", name);
-    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
-    hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
-    hid_t m = t < 0 ? H5I_INVALID_HID : H5Tcopy(H5T_C_S1);
-    gs_status st = a < 0 || t < 0 || m < 0 ? bad_h5(r, "reading an attribute") : GS_OK;
-    if (st == GS_OK && H5Tget_class(t) != H5T_STRING)
-        st = bad(r, "attribute '%s' is not a string", name);
-    /* HDF5 converts strings only within one character set: take the file's. */
-    if (st == GS_OK && H5Tset_cset(m, H5Tget_cset(t)) < 0) st = bad_h5(r, "reading an attribute");
-    if (st == GS_OK && H5Tis_variable_str(t) > 0) {
-        char *v = NULL;
-        if (H5Tset_size(m, H5T_VARIABLE) < 0 || H5Aread(a, m, &v) < 0)
-            st = bad_h5(r, "reading a string attribute");
-        else if (!(*out = strdup(v ? v : "")))
-            st = nomem(r);
-        if (v) H5free_memory(v);
-    } else if (st == GS_OK) {
-        size_t size = H5Tget_size(t);
-        *out = calloc(size + 1, 1);
-        if (!*out)
-            st = nomem(r);
-        else if (H5Tset_size(m, size + 1) < 0 || H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 ||
-                 H5Aread(a, m, *out) < 0)
-            st = bad_h5(r, "reading a string attribute");
-    }
-    if (st != GS_OK)
-        free(*out), *out = NULL;
-    else if (len)
-        *len = strlen(*out);
-    if (m >= 0) H5Tclose(m);
-    if (t >= 0) H5Tclose(t);
-    if (a >= 0) H5Aclose(a);
-    return st;
+    return h5util_read_string(r->file, r->path, name, out, len, r->err);
 }
 
 /* ---- datasets --------------------------------------------------------------------- */
@@ -167,15 +122,16 @@ static int dset_has(const h5r *r, const char *name)
 static gs_status coord_len(const h5r *r, const char *name, hsize_t *n)
 {
     if (!dset_has(r, name)) return bad(r, "no coordinate '%s'", name);
+    H5T_class_t cls = H5T_NO_CLASS;
     hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
-    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
-    gs_status st = s < 0 ? bad_h5(r, "opening a coordinate") : GS_OK;
-    if (st == GS_OK &&
-        (H5Sget_simple_extent_ndims(s) != 1 || H5Sget_simple_extent_dims(s, n, NULL) < 0))
-        st = bad(r, "coordinate '%s' is not one-dimensional", name);
-    if (s >= 0) H5Sclose(s);
+    hid_t t = d < 0 ? H5I_INVALID_HID : H5Dget_type(d);
+    if (t >= 0) cls = H5Tget_class(t);
+    if (t >= 0) H5Tclose(t);
     if (d >= 0) H5Dclose(d);
-    return st;
+    if (d < 0) return bad_h5(r, "opening a coordinate");
+    /* string coordinates hold names, the others numbers */
+    return h5util_check_dset(r->file, r->path, name, cls == H5T_STRING ? H5T_STRING : H5T_NO_CLASS,
+                             1, NULL, n, r->err);
 }
 
 /* Reads dataset `name` of shape dims[0..rank) (rank 0..3), converted to mtype, into buf.
@@ -185,7 +141,11 @@ static gs_status dset_read(const h5r *r, const char *name, int per_run, int rank
                            const hsize_t *dims, hid_t mtype, void *buf)
 {
     if (!dset_has(r, name)) return bad(r, "no dataset '%s'", name);
+    /* counts must be stored as integers, the rest may be any number */
+    int want_int = H5Tequal(mtype, H5T_NATIVE_UINT64) > 0 || H5Tequal(mtype, H5T_NATIVE_INT) > 0;
     int lead = per_run && r->point >= 0;
+    GS_FORWARD(h5util_check_dset(r->file, r->path, name, want_int ? H5T_INTEGER : H5T_NO_CLASS,
+                                 rank + lead, NULL, NULL, r->err));
     hsize_t fdims[H5S_MAX_RANK], start[4] = {0}, count[4];
     hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
     hid_t fs = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
@@ -285,8 +245,7 @@ static gs_status file_open(h5r *r)
         return gs_error_set(r->err, GS_ERR_INPUT, "%s: cannot read: %s", r->path, strerror(errno));
     if (S_ISDIR(sb.st_mode)) return bad(r, "is a directory, not a result file");
     /* As in h5out: no HDF5 shutdown at exit, no automatic error printing. */
-    H5dont_atexit();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    h5util_init();
     r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (r->file < 0) return bad_h5(r, "not a readable HDF5 file (truncated or damaged?)");
 
@@ -391,6 +350,14 @@ static gs_status outcomes_read(const h5r *r, gs_result *res)
         for (int o = 0; o < OUTCOME_COUNT; o++)
             res->outcome_count[m][o] =
                 have_counts ? counts[(size_t)mix[m] * dims[1] + (size_t)oix[o]] : 0;
+    /* every trajectory falls in at most one class of each metric */
+    for (hsize_t m = 0; st == GS_OK && have_counts && m < dims[0]; m++) {
+        uint64_t sum = 0;
+        for (hsize_t o = 0; o < dims[1]; o++) sum += counts[m * dims[1] + o];
+        if (sum > res->trajectories)
+            st = bad(r, "dataset 'outcome_count' counts %llu trajectories of a run of %llu",
+                     (unsigned long long)sum, (unsigned long long)res->trajectories);
+    }
     /* outcome_undefined(metric), likewise optional (zeros without it) */
     if (st == GS_OK && dset_has(r, "outcome_undefined")) {
         st = dset_read(r, "outcome_undefined", 1, 1, dims, H5T_NATIVE_UINT64, counts);
@@ -634,13 +601,24 @@ static gs_status replace_string(const h5r *r, char **dst, const char *src)
  * stand in.  Then every parameter takes the value recorded in the file, which is what
  * the run really used: a sweep's param_<key>(point) coordinate, else the param_<key>
  * attribute.  Values that differ from the text are marked as overrides. */
-static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc)
+static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc, int res_cycles)
 {
     char *text = NULL, *file = NULL, *name = NULL, *desc = NULL;
     size_t len = 0;
     GS_FORWARD(attr_string(r, "scenario_text", &text, &len));
-    gs_status st = GS_OK;
-    if (attr_has(r, "scenario_file")) st = attr_string(r, "scenario_file", &file, NULL);
+    /* the text must be the one the run hashed: a changed text would put other
+     * assumptions beside the data */
+    char *sha = NULL, want[65];
+    gs_status st = attr_string(r, "scenario_sha256", &sha, NULL);
+    if (st == GS_OK) {
+        hash_sha256_hex(text, len, want);
+        if (strcmp(sha, want) != 0)
+            st = bad(r, "attribute 'scenario_text' contradicts 'scenario_sha256' (the text was "
+                        "changed after the run)");
+    }
+    free(sha);
+    if (st == GS_OK && attr_has(r, "scenario_file"))
+        st = attr_string(r, "scenario_file", &file, NULL);
     if (st == GS_OK && attr_has(r, "scenario_name"))
         st = attr_string(r, "scenario_name", &name, NULL);
     if (st == GS_OK && attr_has(r, "scenario_description"))
@@ -679,6 +657,10 @@ static gs_status scenario_rebuild(const h5r *r, gs_scenario *sc)
             sc->line[i] = SCENARIO_LINE_SET;
         }
     }
+    if (st == GS_OK && (int)sc->params.run_cycles + 1 != res_cycles)
+        st = bad(r, "run.cycles = %d (scenario_text and param_run_cycles) contradicts the %d "
+                    "cycles of the data",
+                 (int)sc->params.run_cycles, res_cycles);
     if (st == GS_OK && file && *file) st = replace_string(r, &sc->path, file);
     if (st == GS_OK && name && *name) st = replace_string(r, &sc->name, name);
     if (st == GS_OK && desc) st = replace_string(r, &sc->description, desc);
@@ -716,7 +698,7 @@ static gs_status read_run(const char *path, long point, gs_scenario *sc, gs_resu
     if (st == GS_OK) st = outcomes_read(&r, res);
     if (st == GS_OK) st = nonfinite_read(&r, res);
     if (st == GS_OK && u) st = uncertainty_read(&r, u);
-    if (st == GS_OK) st = scenario_rebuild(&r, sc);
+    if (st == GS_OK) st = scenario_rebuild(&r, sc, res->n_cycles);
     H5Fclose(r.file);
     if (st != GS_OK) {
         engine_result_free(res);

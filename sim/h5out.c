@@ -64,6 +64,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "h5util.h"
 #include "hash.h"
 #include "model.h"
 #include "params.h"
@@ -84,6 +85,7 @@ static const unsigned crt_order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
 /* The temporary file being written, for h5out_cleanup_on_signal: the path is complete
  * before `tmp_live` is raised, and `tmp_live` is lowered before the path changes. */
 static char tmp_path[H5OUT_PATH_MAX + 64];
+static char target_path[H5OUT_PATH_MAX]; /* the file replaced: the path, or a link's target */
 static volatile sig_atomic_t tmp_live;
 
 void h5out_cleanup_on_signal(void)
@@ -115,13 +117,6 @@ typedef struct {
 
 /* ---- errors --------------------------------------------------------------------- */
 
-static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    /* H5E_WALK_UPWARD starts at the deepest entry: n == 0 is the innermost cause. */
-    if (n == 0 && e->desc && e->desc[0]) snprintf(data, CAUSE_MAX, "%s", e->desc);
-    return 0;
-}
-
 /* Fails with GS_ERR_IO: "writing PATH: DOING: CAUSE", CAUSE being the innermost entry
  * of HDF5's error stack, plus the HDF5_USE_FILE_LOCKING hint when locking failed.
  * Must be called right after the failing HDF5 call: the next API call clears the stack. */
@@ -133,11 +128,7 @@ static gs_status h5_fail(const h5w *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(doing, sizeof doing, fmt, ap);
     va_end(ap);
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, cause);
-    for (char *c = cause; *c; c++)
-        if (*c == '\n' || *c == '\r') *c = ' ';
-    if (!cause[0]) snprintf(cause, sizeof cause, "HDF5 call failed (no cause reported)");
-    const char *hint = strstr(cause, "lock")
+    const char *hint = h5util_cause(cause, sizeof cause)
                            ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)"
                            : "";
     return gs_error_set(w->err, GS_ERR_IO, "writing %s: %s: %s%s", w->path, doing, cause, hint);
@@ -154,17 +145,7 @@ static gs_status sys_fail(const h5w *w, const char *doing, const char *what)
 
 /* A fixed-length, NUL-terminated UTF-8 string type of `size` bytes (NUL included), or
  * variable-length with size H5T_VARIABLE; the caller closes it. */
-static hid_t str_type(size_t size)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return t;
-    if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
+static hid_t str_type(size_t size) { return h5util_str_type(size); }
 
 /* Writes attribute `name` on obj: a scalar (n == 0) or a vector of n values of mtype
  * stored as ftype. */
@@ -222,13 +203,42 @@ static gs_status var_labels(const h5w *w, hid_t dset, const char *long_name, con
     return GS_OK;
 }
 
+/* Serially: a chunked two-dimensional dataset (the paths) one row of chunks at a time,
+ * stopping between them (returning -1) when an interrupt is pending, so that SIGINT
+ * acts within one chunk row instead of after the whole compressed write; anything
+ * else in one call. */
+static herr_t serial_write(hid_t dset, hid_t mtype, int rank, const hsize_t *dims,
+                           const void *data)
+{
+    hsize_t chunk[2] = {0, 0};
+    hid_t dcpl = rank == 2 ? H5Dget_create_plist(dset) : H5I_INVALID_HID;
+    int chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+                  H5Pget_chunk(dcpl, 2, chunk) == 2 && chunk[0] > 0 && chunk[0] < dims[0];
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (!chunked) return H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    size_t elem = H5Tget_size(mtype);
+    herr_t rc = 0;
+    for (hsize_t row = 0; rc >= 0 && row < dims[0]; row += chunk[0]) {
+        if (gs_interrupt_pending()) return -1;
+        hsize_t start[2] = {row, 0}, count[2] = {dims[0] - row < chunk[0] ? dims[0] - row : chunk[0], dims[1]};
+        hid_t fs = H5Dget_space(dset), ms = H5Screate_simple(2, count, NULL);
+        rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        if (rc >= 0)
+            rc = H5Dwrite(dset, mtype, ms, fs, H5P_DEFAULT,
+                          (const char *)data + (size_t)(row * dims[1]) * elem);
+        if (ms >= 0) H5Sclose(ms);
+        if (fs >= 0) H5Sclose(fs);
+    }
+    return rc;
+}
+
 /* Writes data into dset: serially all of it; across ranks collectively, rank 0 all of
  * it (or, with rows_active, each rank rows [rows_first, + rows_count) of axis 0 from a
  * buffer of rows_count rows), the other ranks nothing. */
 static herr_t data_write(const h5w *w, hid_t dset, hid_t mtype, int rank, const hsize_t *dims,
                          const void *data)
 {
-    if (!w->par) return H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (!w->par) return serial_write(dset, mtype, rank, dims, data);
     hsize_t mdims[8], start[8] = {0};
     for (int i = 0; i < rank; i++) mdims[i] = dims[i];
     int mine = w->rows_active ? w->rows_count > 0 : w->rank == 0;
@@ -272,6 +282,8 @@ static gs_status dset_write(const h5w *w, hid_t loc, const char *name, hid_t fty
                         : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (dset >= 0 && nelem > 0 && !w->skip_data) rc = data_write(w, dset, mtype, rank, dims, data);
     gs_status st = dset < 0 || rc < 0 ? h5_fail(w, "writing dataset %s", name) : GS_OK;
+    if (st != GS_OK && gs_interrupt_pending())
+        st = gs_error_set(w->err, GS_ERR_INTERRUPTED, "writing %s: interrupted", w->path);
     if (dcpl >= 0) H5Pclose(dcpl);
     if (space >= 0) H5Sclose(space);
     if (st != GS_OK && dset >= 0) H5Dclose(dset), dset = H5I_INVALID_HID;
@@ -831,33 +843,17 @@ static gs_status paths_write(const h5w *w, hid_t root, const gs_result *res)
 
 /* ---- the atomic write ------------------------------------------------------------- */
 
-/* Checks the target: not a directory, its directory exists.  Fills dir (the directory,
- * "." if the path has none) and tmp_path (`<dir>/.<base>.tmp.<pid>`). */
+/* Checks the target (h5util_output_target: no directory, FIFO or device; a symbolic
+ * link is followed to its target, which is what gets replaced) and fills dir (its
+ * directory), target_path and tmp_path (a new empty `<dir>/.<base>.tmp.<pid>.<n>`,
+ * created exclusively; tmp_live is raised). */
 static gs_status target_prepare(const h5w *w, char *dir, size_t dir_size)
 {
-    const char *path = w->path;
-    size_t len = strlen(path);
-    GS_RETURN_IF(len == 0, w->err, GS_ERR_IO, "writing output: empty output path");
-    GS_RETURN_IF(len >= H5OUT_PATH_MAX, w->err, GS_ERR_IO, "writing %s: path too long", path);
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    struct stat sb;
-    GS_RETURN_IF(*base == '\0' || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)), w->err,
-                 GS_ERR_IO, "writing %s: the output path is a directory, not a file name", path);
-    if (!slash)
-        snprintf(dir, dir_size, ".");
-    else if (slash == path)
-        snprintf(dir, dir_size, "/");
-    else
-        snprintf(dir, dir_size, "%.*s", (int)(slash - path), path);
-    if (stat(dir, &sb) != 0)
-        return gs_error_set(w->err, GS_ERR_IO, "writing %s: directory %s: %s%s", path, dir,
-                            strerror(errno), errno == ENOENT ? " (it must exist)" : "");
-    GS_RETURN_IF(!S_ISDIR(sb.st_mode), w->err, GS_ERR_IO, "writing %s: %s is not a directory",
-                 path, dir);
     tmp_live = 0;
-    snprintf(tmp_path, sizeof tmp_path, "%.*s.%s.tmp.%ld", (int)(base - path), path, base,
-             (long)getpid());
+    GS_FORWARD(h5util_output_target(w->path, target_path, sizeof target_path, dir, dir_size,
+                                    w->err));
+    GS_FORWARD(h5util_tmp_create(target_path, tmp_path, sizeof tmp_path, w->err));
+    tmp_live = 1;
     return GS_OK;
 }
 
@@ -1006,24 +1002,24 @@ gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_stu
     gs_status st = result_check(&w, sc, res);
     if (st == GS_OK && w.rank == 0) st = target_prepare(&w, dir, sizeof dir);
     if (w.par) { /* every rank stops on rank 0's verdict and uses its temporary name */
-        if ((st = comm_agree(comm, st, err)) != GS_OK) return st;
+        if ((st = comm_agree(comm, st, err)) != GS_OK) {
+            if (tmp_live) unlink(tmp_path), tmp_live = 0;
+            return st;
+        }
         comm_broadcast(comm, tmp_path, sizeof tmp_path);
         comm_broadcast(comm, dir, sizeof dir);
     } else if (st != GS_OK) {
         return st;
     }
-    /* HDF5 1.10 leaves a dangling file ID when H5Fclose fails (a full disk), and its
-     * atexit shutdown then crashes on it (HDFGroup/hdf5 issue 2257, fixed in 1.14): skip
-     * that shutdown; files are closed explicitly and the OS reclaims the rest.  Works
-     * only before HDF5 is initialised, i.e. when this is the process's first HDF5 call. */
-    H5dont_atexit();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* no HDF5 shutdown at exit (it crashes after a failed close), no error printing;
+     * effective only as the process's first HDF5 call: main makes it first (h5util.h) */
+    h5util_init();
 
     hid_t fcpl, fapl;
     st = file_props(&w, &fcpl, &fapl);
     hid_t file = H5I_INVALID_HID;
     if (st == GS_OK) {
-        tmp_live = w.rank == 0;
+        /* the file target_prepare created exclusively (rank 0): ours to truncate */
         file = H5Fcreate(tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
         if (file < 0) st = h5_fail(&w, "creating temporary file %s", tmp_path);
     }
@@ -1056,8 +1052,12 @@ gs_status h5out_write_comm(const char *path, const gs_scenario *sc, const gs_stu
     if (w.rank == 0) {
         if (st == GS_OK && sync_path(tmp_path, O_RDONLY) < 0)
             st = sys_fail(&w, "syncing", tmp_path);
-        if (st == GS_OK && rename(tmp_path, path) < 0) st = sys_fail(&w, "renaming", tmp_path);
-        if (st != GS_OK) unlink(tmp_path);
+        /* an interrupt that came during the write: never replace the target */
+        if (st == GS_OK && gs_interrupt_pending())
+            st = gs_error_set(err, GS_ERR_INTERRUPTED, "writing %s: interrupted", w.path);
+        if (st == GS_OK && rename(tmp_path, target_path) < 0)
+            st = sys_fail(&w, "renaming", tmp_path);
+        if (st != GS_OK && tmp_live) unlink(tmp_path);
         tmp_live = 0;
         if (st == GS_OK && sync_path(dir, O_RDONLY | O_DIRECTORY) < 0)
             st = sys_fail(&w, "file complete, but syncing its directory", dir);

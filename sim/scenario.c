@@ -18,6 +18,7 @@
 
 #include <yaml.h>
 
+#include "input.h"
 #include "model.h"
 
 /* What changed from model version 1 and how to convert a file (docs/model.md). */
@@ -724,6 +725,13 @@ static gs_status read_uncertainty(gs_scenario *sc, yaml_document_t *doc, const y
         if (rc.a == rc.b || !(rc.rho > -1 && rc.rho < 1))
             return fail_at(err, sc->path, el, "uncertainty.correlations",
                            "needs two different keys and -1 < rho < 1");
+        for (size_t c = 0; c < sc->n_rank_corr; c++) {
+            const scenario_rank_corr *o = &sc->rank_corr[c];
+            if ((o->a == rc.a && o->b == rc.b) || (o->a == rc.b && o->b == rc.a))
+                return fail_at(err, sc->path, el, "uncertainty.correlations",
+                               "the pair %s ~ %s is given twice (first at line %u)",
+                               params_table[rc.a].key, params_table[rc.b].key, o->line);
+        }
         GS_RETURN_IF(sc->n_rank_corr == SCENARIO_MAX_RANK_CORR, err, GS_ERR_INPUT,
                      "%s:%zu: uncertainty.correlations: at most %d entries", sc->path, el,
                      SCENARIO_MAX_RANK_CORR);
@@ -1077,6 +1085,13 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
                                node_kind(v));
             if (name[0] == 'n' && v->data.scalar.length == 0)
                 return fail_at(err, sc->path, line, name, "must not be empty");
+            /* the name makes the default output file output/<name>.h5: it must stay there */
+            for (const char *c = scalar(v); name[0] == 'n' && *c; c++)
+                if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
+                    return fail_at(err, sc->path, line, name,
+                                   "must not contain '/', '\\' or control characters (it names "
+                                   "the output file output/<name>.h5), got '%.40s'",
+                                   scalar(v));
             char *s = copy_str(scalar(v));
             if (!s) return fail_nomem(err, sc->path);
             char **slot = name[0] == 'n' ? &sc->name : &sc->description;
@@ -1284,7 +1299,9 @@ gs_status scenario_parse(const char *text, size_t len, const char *path,
         scenario_free(&tmp);
         return fail_nomem(err, path);
     }
-    gs_status st = read_yaml(&tmp, err);
+    /* limits first (size, depth, NULs), before libyaml builds a document */
+    gs_status st = input_check_yaml(tmp.text, tmp.text_len, path, err);
+    if (st == GS_OK) st = read_yaml(&tmp, err);
     for (size_t i = 0; st == GS_OK && i < nsets; i++) st = apply_assignment(&tmp, sets[i], err);
     if (st == GS_OK) st = check_relations(&tmp, err);
     if (st == GS_OK) st = check_extensions(&tmp, err);
@@ -1297,35 +1314,14 @@ gs_status scenario_parse(const char *text, size_t len, const char *path,
     return GS_OK;
 }
 
-/* Reads the whole file (any size, also a pipe) and parses it. */
+/* Reads the whole file (also a pipe; at most INPUT_MAX_BYTES) and parses it. */
 gs_status scenario_load(const char *path, const char *const *sets, size_t nsets,
                         gs_scenario *sc, gs_error *err)
 {
     memset(sc, 0, sizeof *sc);
-    FILE *f = fopen(path, "rb");
-    if (!f) return gs_error_set(err, GS_ERR_INPUT, "%s: cannot read: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap) break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int read_errno = ferror(f) ? errno : 0;
-    fclose(f);
-    if (!buf) return fail_nomem(err, path);
-    if (read_errno) {
-        free(buf);
-        return gs_error_set(err, GS_ERR_INPUT, "%s: cannot read: %s", path,
-                            strerror(read_errno));
-    }
+    char *buf;
+    size_t len;
+    GS_FORWARD(input_read_file(path, &buf, &len, err));
     gs_status st = scenario_parse(buf, len, path, sets, nsets, sc, err);
     free(buf);
     /* A file must say which model it is for: a version 1 file has no marker and would

@@ -11,7 +11,7 @@ import sys
 
 LAYERS = [
     ("base", ["error", "vmath", "vmath_array", "isa", "rng", "rng_block", "comm", "hash",
-              "h5util", "prim"]),
+              "h5util", "input", "prim"]),
     ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario", "targets"]),

@@ -34,6 +34,22 @@ bad_file() {
 for f in tests/data/bad/*.yaml; do
     check "rejects $(basename "$f")" bad_file "$f"
 done
+# --- input limits (README guarantees): size, depth, tabs, checked before libyaml builds a tree
+deep_refused() { # deep_refused DEPTH WANT_TEXT: nested flow lists, refused fast with exit 2
+    "$PY" -c "import sys; d=int(sys.argv[1]); print('name: deep'); print('run: ' + '['*d + ']'*d)" "$1" >"$TMP/deep.yaml"
+    local t0 ms
+    t0=$(date +%s%N)
+    exit_code 2 "$GAPSIM" check "$TMP/deep.yaml" || return 1
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    grep -q "$TMP/deep.yaml:[0-9]*: .*$2" "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
+    # well under a second here; 10 s allows for sanitizers on a loaded machine
+    [ "$ms" -lt 10000 ] || { echo "took $ms ms"; return 1; }
+}
+check "a 10^6-deep YAML is refused at once (size limit), exit 2" deep_refused 1000000 "larger than the limit"
+check "a 400000-deep YAML under the size limit is refused at once (depth limit)" deep_refused 400000 "nested deeper than 64"
+check "a tab in the indentation is called a tab" bash -c \
+    "'$GAPSIM' check tests/data/bad/tab_indent.yaml 2>&1 | grep -q 'tab character in the indentation'"
+check "an endless input (/dev/zero) is refused with exit 2" exit_code 2 timeout 20 "$GAPSIM" check /dev/zero
 check "--set with a bad value is bad input (2)" exit_code 2 "$GAPSIM" check scenarios/baseline.yaml --set hardware.vol=-1
 check "--set of an unknown key suggests the right one" bash -c \
     "'$GAPSIM' check scenarios/baseline.yaml --set hardware.voll=1 2>&1 | grep -q \"did you mean 'hardware.vol'\""

@@ -1,0 +1,90 @@
+/* partial.h - the partial files of `gapsim run --shard I/N`, which `gapsim merge`
+ * combines into the result of the single run, bit for bit.
+ *
+ * A partial file holds, for one slice of the trajectories, every cycle's recorded
+ * values: root attributes gapsim_partial = 1, gapsim_version, scenario_text,
+ * scenario_file, sets ("\n"-joined --set overrides), seed, seed_set, trajectories,
+ * paths, shard, nshards, points, cycles; dataset `values` [point][cycle][variable]
+ * [trajectory of the slice] (float64, shuffle + deflate 1).
+ *
+ * Written atomically like a result file (a fresh temporary name beside the target,
+ * renamed when complete).  Read defensively: every attribute's type and size and the
+ * dataset's type and shape are checked, strings may be fixed- or variable-length, and
+ * the counts must be in range (at most PARTIAL_MAX_SHARDS shards), before anything is
+ * used; a problem is one line "FILE: attribute 'NAME': problem" (GS_ERR_INPUT).
+ */
+#ifndef GAPSIM_PARTIAL_H
+#define GAPSIM_PARTIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+#include "engine.h"
+#include "error.h"
+#include "scenario.h"
+
+enum { PARTIAL_MAX_SHARDS = 100000, PARTIAL_MAX_SETS = 256 };
+
+/* ---- writing (a shard) ------------------------------------------------------------- */
+
+typedef struct partial_writer partial_writer;
+
+/* Creates the temporary file for `path` with every attribute and an empty `values` of
+ * [points][cycles][VAR_COUNT][count].  opt gives seed, seed_set, trajectories, paths,
+ * shard and nshards.  On success *out owns the open file (finish with partial_finish). */
+gs_status partial_create(const char *path, const gs_scenario *sc, const gs_run_options *opt,
+                         const char *const *sets, size_t nsets, uint64_t points, int cycles,
+                         uint64_t count, partial_writer **out, gs_error *err);
+
+/* engine_values_fn for opt->sink: cycle k of the shard's n trajectories (points run in
+ * order, each from k = 0).  Fails with GS_ERR_INTERRUPTED when an interrupt is pending. */
+gs_status partial_sink(void *writer, int k, uint64_t first, size_t n, double *record,
+                       gs_error *err);
+
+/* Closes the file; when ok, syncs it and renames it onto the target, else removes it.
+ * Frees w.  Returns the first failure (err set), GS_OK otherwise. */
+gs_status partial_finish(partial_writer *w, int ok, gs_error *err);
+
+/* ---- reading (merge) --------------------------------------------------------------- */
+
+typedef struct {
+    const char *name; /* the path as given (borrowed) */
+    hid_t file, dset;
+    uint64_t shard, nshards, seed, seed_set, trajectories, paths, points, cycles;
+    char *version, *text, *sets, *scenario_file; /* owned */
+    uint64_t first, count; /* the slice, set by partial_check_shape */
+} partial_file;
+
+/* Opens and checks one partial file.  On failure nothing stays open. */
+gs_status partial_open(const char *path, partial_file *p, gs_error *err);
+
+void partial_close(partial_file *p);
+
+/* Checks that parts[0..n) are the N shards of one run, each exactly once (parts are
+ * sorted by shard on success).  The message names two files that differ, a shard given
+ * twice, or the missing shards (at most a few by number). */
+gs_status partial_check_set(partial_file *parts, size_t n, gs_error *err);
+
+/* The slice of every part for a run of n_total trajectories, and the check that each
+ * `values` has the shape [points][cycles][VAR_COUNT][slice]. */
+gs_status partial_check_shape(partial_file *parts, size_t n, uint64_t n_total, gs_error *err);
+
+/* Splits the "\n"-joined --set overrides of p in place into sets[0..*nsets)
+ * (at most PARTIAL_MAX_SETS; more is an error). */
+gs_status partial_sets(partial_file *p, const char **sets, size_t *nsets, gs_error *err);
+
+/* A source for engine_run (opt->source): the values of every part, in shard order. */
+typedef struct {
+    partial_file *parts;
+    size_t n;
+    long point;
+} partial_source;
+
+/* engine_values_fn: cycle k of every part into the record of all trajectories; fails
+ * with GS_ERR_INTERRUPTED when an interrupt is pending. */
+gs_status partial_source_read(void *source, int k, uint64_t first, size_t n, double *record,
+                              gs_error *err);
+
+#endif
