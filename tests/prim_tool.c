@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "prim.h"
 #include "scenario.h"
+#include "uncertain.h"
 
 static int fail(const gs_error *err)
 {
@@ -39,7 +40,7 @@ static int gen(const char *path, size_t n, uint64_t seed)
     double *values = malloc(n * (d ? d : 1) * sizeof *values);
     double *metrics = malloc(cycles * METRIC_COUNT * n * sizeof *metrics);
     if (!values || !metrics) return 1;
-    if (engine_draw(&sc, seed, ENGINE_PARAM_FAMILY, 0, n, n, values, &err) != GS_OK)
+    if (uncertain_draw(&sc, seed, ENGINE_PARAM_FAMILY, 0, n, n, values, &err) != GS_OK)
         return fail(&err);
     gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
     for (size_t j = 0; j < d; j++) ids[j] = sc.uncertain[j].id;
@@ -53,6 +54,8 @@ static int gen(const char *path, size_t n, uint64_t seed)
     while (model_metrics[q] != VAR_premium) q++;
     for (size_t j = 0; j < d; j++) printf("%s,", params_table[ids[j]].key);
     printf("premium_class\n");
+    /* the class of the horizon value against cycle 0 with a one-cycle window (version 1's
+     * rule; the stored data set tests/data/prim_uncertain.csv.gz was made with version 1) */
     const double *m0 = metrics + (size_t)q * n;
     const double *mk = metrics + ((cycles - 1) * METRIC_COUNT + (size_t)q) * n;
     for (size_t i = 0; i < n; i++) {

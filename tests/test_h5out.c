@@ -614,7 +614,7 @@ static void test_concurrent_writers(void **state)
         if (kids[k] == 0) {
             gs_error err;
             int bad = 0;
-            for (int i = 0; i < 4; i++) bad |= h5out_write(path, &f->sc, &f->res, &meta, &err) != GS_OK;
+            for (int i = 0; i < 4; i++) bad |= h5out_write(path, &f->sc, &(gs_study_result){.run = f->res}, &meta, &err) != GS_OK;
             _exit(bad);
         }
     }
