@@ -12,6 +12,8 @@
 #include "input.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,4 +195,51 @@ gs_status input_check_yaml(const char *text, size_t len, const char *path, gs_er
     free(stack);
     yaml_parser_delete(&parser);
     return st;
+}
+
+gs_status input_fail_at(gs_error *err, const char *path, size_t line, const char *key,
+                        const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return gs_error_set(err, GS_ERR_INPUT, "%s:%zu: %s: %s", path, line, key, msg);
+}
+
+gs_status input_fail_nomem(gs_error *err, const char *path)
+{
+    return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+}
+
+void input_format_number(char *buf, size_t size, double x)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x) return;
+    }
+}
+
+int input_parse_number(const char *text, double *out, char *msg, size_t size)
+{
+    if (!*text) {
+        snprintf(msg, size, "expected a number, got nothing");
+        return -1;
+    }
+    for (const char *c = text; *c; c++)
+        if (!strchr("0123456789+-.eE", *c)) goto bad;
+    char *end;
+    errno = 0;
+    double x = strtod(text, &end);
+    if (end == text || *end) goto bad;
+    if (!isfinite(x)) {
+        snprintf(msg, size, "must be a finite number, got '%.40s'", text);
+        return -1;
+    }
+    *out = x;
+    return 0;
+bad:
+    snprintf(msg, size, "expected a number, got '%.40s'", text);
+    return -1;
 }

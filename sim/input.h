@@ -34,4 +34,22 @@ gs_status input_read_file(const char *path, char **text, size_t *len, gs_error *
  * out of memory). */
 gs_status input_check_yaml(const char *text, size_t len, const char *path, gs_error *err);
 
+
+/* "path:line: key: message" into err as GS_ERR_INPUT; every input error of a scenario or
+ * targets file goes through here.  Returns GS_ERR_INPUT. */
+gs_status input_fail_at(gs_error *err, const char *path, size_t line, const char *key,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* "path: out of memory" into err; returns GS_ERR_NOMEM. */
+gs_status input_fail_nomem(gs_error *err, const char *path);
+
+/* x with the fewest significant digits (6 to 17) that read back exactly, into buf. */
+void input_format_number(char *buf, size_t size, double x);
+
+/* A decimal number as YAML writes ints and floats: optional sign, digits, optional
+ * fraction and exponent ("16", "-0.3", "1.25e10").  Anything else is rejected before
+ * strtod sees it (no "inf", "nan", hex or locale surprises), strtod must consume the
+ * whole text, and the result must be finite.  Returns 0, or -1 with the problem in msg. */
+int input_parse_number(const char *text, double *out, char *msg, size_t size);
+
 #endif

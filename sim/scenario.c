@@ -75,60 +75,6 @@ static char *copy_n(const char *s, size_t n)
 
 static char *copy_str(const char *s) { return copy_n(s, strlen(s)); }
 
-/* "path:line: key: message" into err.  Every error of the file goes through here. */
-static gs_status fail_at(gs_error *err, const char *path, size_t line, const char *key,
-                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static gs_status fail_at(gs_error *err, const char *path, size_t line, const char *key,
-                         const char *fmt, ...)
-{
-    char msg[MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return gs_error_set(err, GS_ERR_INPUT, "%s:%zu: %s: %s", path, line, key, msg);
-}
-
-static gs_status fail_nomem(gs_error *err, const char *path)
-{
-    return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
-}
-
-/* The fewest significant digits that read back exactly. */
-static void format_number(char *buf, size_t size, double x)
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x) return;
-    }
-}
-
-/* A decimal number as YAML writes ints and floats: optional sign, digits, optional
- * fraction and exponent ("16", "-0.3", "1.25e10").  Anything else is rejected before
- * strtod sees it (so no "inf", "nan", hex or locale surprises), strtod must consume
- * the whole text, and the result must be finite.  On failure writes the problem. */
-static int parse_number(const char *text, double *out, char *msg, size_t size)
-{
-    if (!*text) {
-        snprintf(msg, size, "expected a number, got nothing");
-        return -1;
-    }
-    for (const char *c = text; *c; c++)
-        if (!strchr("0123456789+-.eE", *c)) goto bad;
-    char *end;
-    errno = 0;
-    double x = strtod(text, &end);
-    if (end == text || *end) goto bad;
-    if (!isfinite(x)) {
-        snprintf(msg, size, "must be a finite number, got '%.40s'", text);
-        return -1;
-    }
-    *out = x;
-    return 0;
-bad:
-    snprintf(msg, size, "expected a number, got '%.40s'", text);
-    return -1;
-}
 
 /* run.seed: digits only (no sign, so "-1" is not silently 2^64-1), 0 .. 2^64-1. */
 static int parse_seed(const char *text, uint64_t *out, char *msg, size_t size)
@@ -153,9 +99,9 @@ static int parse_count(const char *text, double lo, double hi, uint64_t *out, ch
                        size_t size)
 {
     double x;
-    if (parse_number(text, &x, msg, size)) return -1;
+    if (input_parse_number(text, &x, msg, size)) return -1;
     char got[40];
-    format_number(got, sizeof got, x);
+    input_format_number(got, sizeof got, x);
     if (x != floor(x)) {
         snprintf(msg, size, "must be a whole number, got %s", got);
         return -1;
@@ -177,15 +123,15 @@ static int add_quantile(double *q, size_t *n, const char *text, char *msg, size_
         snprintf(msg, size, "at most %d levels are allowed", SCENARIO_MAX_QUANTILES);
         return -1;
     }
-    if (parse_number(text, &x, msg, size)) return -1;
+    if (input_parse_number(text, &x, msg, size)) return -1;
     char got[40], prev[40];
-    format_number(got, sizeof got, x);
+    input_format_number(got, sizeof got, x);
     if (!(x >= 0 && x <= 1)) {
         snprintf(msg, size, "levels must be in [0, 1], got %s", got);
         return -1;
     }
     if (*n > 0 && !(x > q[*n - 1])) {
-        format_number(prev, sizeof prev, q[*n - 1]);
+        input_format_number(prev, sizeof prev, q[*n - 1]);
         snprintf(msg, size, "levels must be strictly increasing, got %s after %s", got,
                  prev);
         return -1;
@@ -246,7 +192,7 @@ static int apply_run_key(gs_scenario *sc, runkey_id k, const char *text, char *m
     case RK_BOOL: return parse_bool(text, field, msg, size);
     case RK_FRACTION:
     case RK_REAL:
-        if (parse_number(text, &x, msg, size)) return -1;
+        if (input_parse_number(text, &x, msg, size)) return -1;
         if (ri->type == RK_FRACTION && !(x >= ri->lo && x < ri->hi)) {
             snprintf(msg, size, "must be in [%g, %g) (0 = off), got %g", ri->lo, ri->hi, x);
             return -1;
@@ -272,11 +218,11 @@ void scenario_runkey_text(const gs_scenario *sc, runkey_id k, char *buf, size_t 
     case RK_SEED: snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)field); break;
     case RK_BOOL: snprintf(buf, size, "%s", *(const int *)field ? "true" : "false"); break;
     case RK_FRACTION:
-    case RK_REAL: format_number(buf, size, *(const double *)field); break;
+    case RK_REAL: input_format_number(buf, size, *(const double *)field); break;
     case RK_LEVELS:
         for (size_t q = 0; q < sc->n_quantiles && len + 1 < size; q++) {
             char one[40];
-            format_number(one, sizeof one, sc->quantiles[q]);
+            input_format_number(one, sizeof one, sc->quantiles[q]);
             len += (size_t)snprintf(buf + len, size - len, "%s%s", q ? " " : "", one);
         }
         break;
@@ -290,7 +236,7 @@ static int apply_scalar(gs_scenario *sc, key_kind kind, int id, const char *text
     switch (kind) {
     case KEY_PARAM: {
         double x;
-        if (parse_number(text, &x, msg, size)) return -1;
+        if (input_parse_number(text, &x, msg, size)) return -1;
         if (params_check_value((gs_param_id)id, x, msg, size) != GS_OK) return -1;
         *params_field(&sc->params, (gs_param_id)id) = x;
         drop_uncertain(sc, (gs_param_id)id);
@@ -407,12 +353,12 @@ static gs_status check_relations(const gs_scenario *sc, gs_error *err)
     unsigned line = sc->line[bad];
     if (line == SCENARIO_LINE_SET) {
         char value[40];
-        format_number(value, sizeof value, params_get(&sc->params, bad));
+        input_format_number(value, sizeof value, params_get(&sc->params, bad));
         return gs_error_set(err, GS_ERR_INPUT, "--set %s=%s: %s: %s", key, value, key, msg);
     }
     if (line == 0)
         return gs_error_set(err, GS_ERR_INPUT, "%s:(default): %s: %s", sc->path, key, msg);
-    return fail_at(err, sc->path, line, key, "%s", msg);
+    return input_fail_at(err, sc->path, line, key, "%s", msg);
 }
 
 /* ---- the YAML walk --------------------------------------------------------------- */
@@ -458,7 +404,7 @@ static gs_status read_quantiles(gs_scenario *sc, yaml_document_t *doc, const yam
 {
     const char *key = "run.quantiles";
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail_at(err, sc->path, key_line, key,
+        return input_fail_at(err, sc->path, key_line, key,
                        "expected a list of levels such as [0.05, 0.5, 0.95], got %s%s%.40s%s",
                        node_kind(v), v->type == YAML_SCALAR_NODE ? " '" : "",
                        v->type == YAML_SCALAR_NODE ? scalar(v) : "",
@@ -470,13 +416,13 @@ static gs_status read_quantiles(gs_scenario *sc, yaml_document_t *doc, const yam
          it++) {
         const yaml_node_t *item = yaml_document_get_node(doc, *it);
         if (item->type != YAML_SCALAR_NODE)
-            return fail_at(err, sc->path, node_line(item), key,
+            return input_fail_at(err, sc->path, node_line(item), key,
                            "expected a number, got %s", node_kind(item));
         if (add_quantile(q, &n, scalar(item), msg, sizeof msg))
-            return fail_at(err, sc->path, node_line(item), key, "%s", msg);
+            return input_fail_at(err, sc->path, node_line(item), key, "%s", msg);
     }
     if (n == 0)
-        return fail_at(err, sc->path, key_line, key, "expected at least one level");
+        return input_fail_at(err, sc->path, key_line, key, "expected at least one level");
     memcpy(sc->quantiles, q, n * sizeof *q);
     sc->n_quantiles = n;
     return GS_OK;
@@ -517,10 +463,10 @@ static gs_status node_number(const gs_scenario *sc, const yaml_node_t *v, size_t
 {
     char msg[MSG_MAX];
     if (v->type != YAML_SCALAR_NODE)
-        return fail_at(err, sc->path, line, key, "%s: expected a number, got %s", what,
+        return input_fail_at(err, sc->path, line, key, "%s: expected a number, got %s", what,
                        node_kind(v));
-    if (parse_number(scalar(v), out, msg, sizeof msg))
-        return fail_at(err, sc->path, line, key, "%s: %s", what, msg);
+    if (input_parse_number(scalar(v), out, msg, sizeof msg))
+        return input_fail_at(err, sc->path, line, key, "%s: %s", what, msg);
     return GS_OK;
 }
 
@@ -529,7 +475,7 @@ static gs_status node_bool(const gs_scenario *sc, const yaml_node_t *v, size_t l
 {
     char msg[MSG_MAX];
     if (v->type != YAML_SCALAR_NODE || parse_bool(scalar(v), out, msg, sizeof msg))
-        return fail_at(err, sc->path, line, key, "expected true or false");
+        return input_fail_at(err, sc->path, line, key, "expected true or false");
     return GS_OK;
 }
 
@@ -541,7 +487,7 @@ static gs_status only_keys(const gs_scenario *sc, yaml_document_t *doc, const ya
          pr < map->data.mapping.pairs.top; pr++) {
         const yaml_node_t *k = yaml_document_get_node(doc, pr->key);
         if (k->type != YAML_SCALAR_NODE)
-            return fail_at(err, sc->path, node_line(k), prefix, "expected a key name");
+            return input_fail_at(err, sc->path, node_line(k), prefix, "expected a key name");
         size_t i = 0;
         while (allowed[i] && strcmp(allowed[i], scalar(k)) != 0) i++;
         if (!allowed[i]) {
@@ -549,13 +495,13 @@ static gs_status only_keys(const gs_scenario *sc, yaml_document_t *doc, const ya
             for (size_t j = 0; allowed[j]; j++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "",
                          allowed[j]);
-            return fail_at(err, sc->path, node_line(k), prefix,
+            return input_fail_at(err, sc->path, node_line(k), prefix,
                            "unknown field '%.40s' (expected one of: %s)", scalar(k), list);
         }
         size_t first = duplicate_line(doc, map->data.mapping.pairs.start,
                                       (size_t)(pr - map->data.mapping.pairs.start));
         if (first)
-            return fail_at(err, sc->path, node_line(k), prefix,
+            return input_fail_at(err, sc->path, node_line(k), prefix,
                            "duplicate field '%s' (first at line %zu)", scalar(k), first);
     }
     return GS_OK;
@@ -600,7 +546,7 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         size_t l5, l95;
         const yaml_node_t *v5 = map_get(doc, map, "p5", &l5), *v95 = map_get(doc, map, "p95", &l95);
         if (!v5 || !v95)
-            return fail_at(err, sc->path, line, key,
+            return input_fail_at(err, sc->path, line, key,
                            "expected a number, or a distribution: `dist: FAMILY` (normal, "
                            "lognormal, uniform, beta, triangular) or the interval "
                            "{p5: x, p95: y}");
@@ -610,7 +556,7 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         GS_FORWARD(node_number(sc, v95, l95, key, "p95", &p95, err));
         if (dist_fit_interval(&d, p5, p95, params_table[id].lo >= 0, lower, upper, msg,
                               sizeof msg) != GS_OK)
-            return fail_at(err, sc->path, l5, key, "%s", msg);
+            return input_fail_at(err, sc->path, l5, key, "%s", msg);
     } else if (map_get(doc, map, "p5", NULL) && fam->type == YAML_SCALAR_NODE &&
                (strcmp(scalar(fam), "normal") == 0 || strcmp(scalar(fam), "lognormal") == 0 ||
                 strcmp(scalar(fam), "beta") == 0)) {
@@ -619,7 +565,7 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         static const char *const allowed[] = {"dist", "p5", "p95", "lower", "upper", NULL};
         size_t l5, l95;
         const yaml_node_t *v5 = map_get(doc, map, "p5", &l5), *v95 = map_get(doc, map, "p95", &l95);
-        if (!v95) return fail_at(err, sc->path, line, key, "an interval needs `p95:` too");
+        if (!v95) return input_fail_at(err, sc->path, line, key, "an interval needs `p95:` too");
         GS_FORWARD(only_keys(sc, doc, map, key, allowed, err));
         double p5, p95;
         GS_FORWARD(node_number(sc, v5, l5, key, "p5", &p5, err));
@@ -628,10 +574,10 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
                            ? dist_fit_beta_interval(&d, p5, p95, lower, upper, msg, sizeof msg)
                            : dist_fit_interval(&d, p5, p95, scalar(fam)[0] == 'l', lower, upper,
                                                msg, sizeof msg);
-        if (fs != GS_OK) return fail_at(err, sc->path, l5, key, "%s", msg);
+        if (fs != GS_OK) return input_fail_at(err, sc->path, l5, key, "%s", msg);
     } else {
         if (fam->type != YAML_SCALAR_NODE || dist_family_find(scalar(fam)) < 0)
-            return fail_at(err, sc->path, l, key,
+            return input_fail_at(err, sc->path, l, key,
                            "unknown distribution '%.40s' (expected normal, lognormal, uniform, "
                            "beta or triangular)",
                            fam->type == YAML_SCALAR_NODE ? scalar(fam) : "");
@@ -648,13 +594,13 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
             const yaml_node_t *pv = map_get(doc, map, pname, &pl);
             if (!pv) {
                 if (f == DIST_BETA && i >= 2) continue;
-                return fail_at(err, sc->path, line, key, "%s needs `%s:`", dist_family_names[f],
+                return input_fail_at(err, sc->path, line, key, "%s needs `%s:`", dist_family_names[f],
                                pname);
             }
             GS_FORWARD(node_number(sc, pv, pl, key, pname, &par[i], err));
         }
         if (dist_init(&d, f, par, lower, upper, msg, sizeof msg) != GS_OK)
-            return fail_at(err, sc->path, line, key, "%s", msg);
+            return input_fail_at(err, sc->path, line, key, "%s", msg);
     }
     int u = scenario_uncertain_index(sc, id);
     if (u < 0) {
@@ -674,15 +620,15 @@ static gs_status node_param_key(const gs_scenario *sc, const yaml_node_t *k, con
                                 gs_param_id *id, gs_error *err)
 {
     if (k->type != YAML_SCALAR_NODE)
-        return fail_at(err, sc->path, node_line(k), where, "expected a key such as "
+        return input_fail_at(err, sc->path, node_line(k), where, "expected a key such as "
                        "capability.catch_up, got %s", node_kind(k));
     int i = params_find(scalar(k));
     if (i < 0) {
         const char *hint = params_suggest(scalar(k));
         if (hint)
-            return fail_at(err, sc->path, node_line(k), scalar(k),
+            return input_fail_at(err, sc->path, node_line(k), scalar(k),
                            "unknown key; did you mean '%s'?", hint);
-        return fail_at(err, sc->path, node_line(k), scalar(k), "unknown key");
+        return input_fail_at(err, sc->path, node_line(k), scalar(k), "unknown key");
     }
     *id = (gs_param_id)i;
     return GS_OK;
@@ -699,21 +645,21 @@ static gs_status read_uncertainty(gs_scenario *sc, yaml_document_t *doc, const y
     if (v) {
         int k = v->type == YAML_SCALAR_NODE ? design_find(scalar(v)) : -1;
         if (k < 0)
-            return fail_at(err, sc->path, l, "uncertainty.design",
+            return input_fail_at(err, sc->path, l, "uncertainty.design",
                            "expected monte_carlo, lhs or sobol");
         sc->design = (design_kind)k;
     }
     v = map_get(doc, map, "correlations", &l);
     if (!v) return GS_OK;
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail_at(err, sc->path, l, "uncertainty.correlations",
+        return input_fail_at(err, sc->path, l, "uncertainty.correlations",
                        "expected a list of [KEY, KEY, rho]");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         const yaml_node_t *e = yaml_document_get_node(doc, *it);
         size_t el = node_line(e);
         if (e->type != YAML_SEQUENCE_NODE || e->data.sequence.items.top - e->data.sequence.items.start != 3)
-            return fail_at(err, sc->path, el, "uncertainty.correlations",
+            return input_fail_at(err, sc->path, el, "uncertainty.correlations",
                            "each entry is [KEY, KEY, rho]");
         scenario_rank_corr rc = {0, 0, 0, (unsigned)el};
         GS_FORWARD(node_param_key(sc, yaml_document_get_node(doc, e->data.sequence.items.start[0]),
@@ -723,12 +669,12 @@ static gs_status read_uncertainty(gs_scenario *sc, yaml_document_t *doc, const y
         GS_FORWARD(node_number(sc, yaml_document_get_node(doc, e->data.sequence.items.start[2]), el,
                                "uncertainty.correlations", "rho", &rc.rho, err));
         if (rc.a == rc.b || !(rc.rho > -1 && rc.rho < 1))
-            return fail_at(err, sc->path, el, "uncertainty.correlations",
+            return input_fail_at(err, sc->path, el, "uncertainty.correlations",
                            "needs two different keys and -1 < rho < 1");
         for (size_t c = 0; c < sc->n_rank_corr; c++) {
             const scenario_rank_corr *o = &sc->rank_corr[c];
             if ((o->a == rc.a && o->b == rc.b) || (o->a == rc.b && o->b == rc.a))
-                return fail_at(err, sc->path, el, "uncertainty.correlations",
+                return input_fail_at(err, sc->path, el, "uncertainty.correlations",
                                "the pair %s ~ %s is given twice (first at line %u)",
                                params_table[rc.a].key, params_table[rc.b].key, o->line);
         }
@@ -748,7 +694,7 @@ static gs_status read_grid_values(gs_scenario *sc, yaml_document_t *doc, size_t 
     const char *key = params_table[sw->keys[slot]].key;
     char msg[MSG_MAX];
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail_at(err, sc->path, line, key, "expected a list of values such as [0.3, 0.6]");
+        return input_fail_at(err, sc->path, line, key, "expected a list of values such as [0.3, 0.6]");
     size_t n = 0;
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
@@ -759,10 +705,10 @@ static gs_status read_grid_values(gs_scenario *sc, yaml_document_t *doc, size_t 
         double x;
         GS_FORWARD(node_number(sc, e, node_line(e), key, "value", &x, err));
         if (params_check_value(sw->keys[slot], x, msg, sizeof msg) != GS_OK)
-            return fail_at(err, sc->path, node_line(e), key, "%s", msg);
+            return input_fail_at(err, sc->path, node_line(e), key, "%s", msg);
         sw->values[slot][n++] = x;
     }
-    if (n == 0) return fail_at(err, sc->path, line, key, "expected at least one value");
+    if (n == 0) return input_fail_at(err, sc->path, line, key, "expected at least one value");
     sw->n_values[slot] = n;
     return GS_OK;
 }
@@ -775,9 +721,9 @@ static gs_status read_range(gs_scenario *sc, yaml_document_t *doc, size_t slot,
     scenario_sweep *sw = &sc->sweep;
     const char *key = params_table[sw->keys[slot]].key;
     GS_FORWARD(read_grid_values(sc, doc, slot, v, line, err));
-    if (sw->n_values[slot] != 2) return fail_at(err, sc->path, line, key, "expected a range [lo, hi]");
+    if (sw->n_values[slot] != 2) return input_fail_at(err, sc->path, line, key, "expected a range [lo, hi]");
     if (!(sw->values[slot][0] < sw->values[slot][1]))
-        return fail_at(err, sc->path, line, key, "lo must be below hi");
+        return input_fail_at(err, sc->path, line, key, "lo must be below hi");
     sw->lo[slot] = sw->values[slot][0], sw->hi[slot] = sw->values[slot][1];
     sw->n_values[slot] = 0;
     return GS_OK;
@@ -801,19 +747,19 @@ static gs_status read_sweep(gs_scenario *sc, yaml_document_t *doc, const yaml_no
         for (int q = 0; v->type == YAML_SCALAR_NODE && q < METRIC_COUNT; q++)
             if (strcmp(scalar(v), model_vars[model_metrics[q]].name) == 0) m = q;
         if (m < 0)
-            return fail_at(err, sc->path, l, "sweep.metric",
+            return input_fail_at(err, sc->path, l, "sweep.metric",
                            "expected lag_months, premium, premium_q, rent or closed_share");
         sw->metric = m;
     }
     const yaml_node_t *grid = map_get(doc, map, "grid", NULL);
     const yaml_node_t *ranges = map_get(doc, map, "ranges", &l);
     if (!grid == !ranges)
-        return fail_at(err, sc->path, line, "sweep",
+        return input_fail_at(err, sc->path, line, "sweep",
                        "give either `grid: {KEY: [values]}` or `design:`, `points:` and "
                        "`ranges: {KEY: [lo, hi]}`");
     const yaml_node_t *keys = grid ? grid : ranges;
     if (keys->type != YAML_MAPPING_NODE)
-        return fail_at(err, sc->path, line, grid ? "sweep.grid" : "sweep.ranges",
+        return input_fail_at(err, sc->path, line, grid ? "sweep.grid" : "sweep.ranges",
                        "expected a mapping of KEY: [...]");
     sw->kind = grid ? SWEEP_GRID : SWEEP_LHS;
     if (!grid) {
@@ -823,18 +769,18 @@ static gs_status read_sweep(gs_scenario *sc, yaml_document_t *doc, const yaml_no
         if (dv) {
             int k = dv->type == YAML_SCALAR_NODE ? design_find(scalar(dv)) : -1;
             if (k != DESIGN_LHS && k != DESIGN_SOBOL)
-                return fail_at(err, sc->path, dl, "sweep.design", "expected lhs or sobol");
+                return input_fail_at(err, sc->path, dl, "sweep.design", "expected lhs or sobol");
             sw->kind = k == DESIGN_LHS ? SWEEP_LHS : SWEEP_SOBOL;
         }
         double x = 0;
-        if (!pv) return fail_at(err, sc->path, line, "sweep", "a design sweep needs `points: N`");
+        if (!pv) return input_fail_at(err, sc->path, line, "sweep", "a design sweep needs `points: N`");
         GS_FORWARD(node_number(sc, pv, pl, "sweep.points", "points", &x, err));
         if (!(x >= 1 && x <= SWEEP_MAX_POINTS && x == floor(x)))
-            return fail_at(err, sc->path, pl, "sweep.points", "must be a whole number in [1, %d]",
+            return input_fail_at(err, sc->path, pl, "sweep.points", "must be a whole number in [1, %d]",
                            SWEEP_MAX_POINTS);
         sw->points = (size_t)x;
     } else if (map_get(doc, map, "design", &l) || map_get(doc, map, "points", &l)) {
-        return fail_at(err, sc->path, l, "sweep", "a grid sweep takes no design or points");
+        return input_fail_at(err, sc->path, l, "sweep", "a grid sweep takes no design or points");
     }
     sw->points = grid ? 1 : sw->points;
     for (const yaml_node_pair_t *pr = keys->data.mapping.pairs.start;
@@ -845,13 +791,13 @@ static gs_status read_sweep(gs_scenario *sc, yaml_document_t *doc, const yaml_no
         GS_FORWARD(node_param_key(sc, k, "sweep", &id, err));
         for (size_t j = 0; j < sw->n_keys; j++)
             if (sw->keys[j] == id)
-                return fail_at(err, sc->path, node_line(k), scalar(k), "swept twice");
+                return input_fail_at(err, sc->path, node_line(k), scalar(k), "swept twice");
         GS_RETURN_IF(sw->n_keys == SWEEP_MAX_KEYS, err, GS_ERR_INPUT,
                      "%s:%zu: %s: at most %d swept keys", sc->path, node_line(k), scalar(k),
                      SWEEP_MAX_KEYS);
         if (params_table[id].flags & PF_INT || strncmp(params_table[id].key, "run.", 4) == 0 ||
             strncmp(params_table[id].key, "history.", 8) == 0)
-            return fail_at(err, sc->path, node_line(k), scalar(k),
+            return input_fail_at(err, sc->path, node_line(k), scalar(k),
                            "cannot be swept (it fixes the run's shape)");
         size_t slot = sw->n_keys++;
         sw->keys[slot] = id;
@@ -859,14 +805,14 @@ static gs_status read_sweep(gs_scenario *sc, yaml_document_t *doc, const yaml_no
         if (grid) {
             GS_FORWARD(read_grid_values(sc, doc, slot, vals, node_line(k), err));
             if ((double)sw->points * (double)sw->n_values[slot] > SWEEP_MAX_POINTS)
-                return fail_at(err, sc->path, node_line(k), scalar(k),
+                return input_fail_at(err, sc->path, node_line(k), scalar(k),
                                "the grid has more than %d points", SWEEP_MAX_POINTS);
             sw->points *= sw->n_values[slot];
         } else {
             GS_FORWARD(read_range(sc, doc, slot, vals, node_line(k), err));
         }
     }
-    if (sw->n_keys == 0) return fail_at(err, sc->path, line, "sweep", "no key to sweep");
+    if (sw->n_keys == 0) return input_fail_at(err, sc->path, line, "sweep", "no key to sweep");
     return GS_OK;
 }
 
@@ -897,7 +843,7 @@ static gs_status read_sensitivity(gs_scenario *sc, yaml_document_t *doc, const y
         double x;
         GS_FORWARD(node_number(sc, v, l, key, counts[i].name, &x, err));
         if (!(x >= counts[i].lo && x <= counts[i].hi && x == floor(x)))
-            return fail_at(err, sc->path, l, key, "must be a whole number in [%g, %g]",
+            return input_fail_at(err, sc->path, l, key, "must be a whole number in [%g, %g]",
                            counts[i].lo, counts[i].hi);
         *dest[i] = (uint64_t)x;
     }
@@ -940,7 +886,7 @@ gs_status scenario_point_params(const gs_scenario *sc, size_t point, const doubl
     gs_param_id bad;
     char msg[MSG_MAX];
     if (params_check_relations(&p, &bad, msg, sizeof msg) != GS_OK)
-        return fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
+        return input_fail_at(err, sc->path, sw->key_line[0], params_table[sw->keys[0]].key,
                        "sweep point %zu: %s", point, msg);
     *out = p;
     return GS_OK;
@@ -972,16 +918,16 @@ static gs_status check_extensions(gs_scenario *sc, gs_error *err)
         const scenario_rank_corr *rc = &sc->rank_corr[c];
         int a = scenario_uncertain_index(sc, rc->a), b = scenario_uncertain_index(sc, rc->b);
         if (a < 0 || b < 0)
-            return fail_at(err, sc->path, rc->line, params_table[a < 0 ? rc->a : rc->b].key,
+            return input_fail_at(err, sc->path, rc->line, params_table[a < 0 ? rc->a : rc->b].key,
                            "a rank correlation needs both keys to be distributions");
     }
     if (sc->n_rank_corr && scenario_copula_factor(sc, L) != GS_OK)
-        return fail_at(err, sc->path, sc->rank_corr[0].line, "uncertainty.correlations",
+        return input_fail_at(err, sc->path, sc->rank_corr[0].line, "uncertainty.correlations",
                        "the rank correlations contradict each other (not positive definite)");
     const scenario_sweep *sw = &sc->sweep;
     for (size_t j = 0; j < sw->n_keys; j++)
         if (scenario_uncertain_index(sc, sw->keys[j]) >= 0)
-            return fail_at(err, sc->path, sw->key_line[j], params_table[sw->keys[j]].key,
+            return input_fail_at(err, sc->path, sw->key_line[j], params_table[sw->keys[j]].key,
                            "a key cannot be both swept and a distribution");
     for (size_t pt = 0; sw->kind == SWEEP_GRID && pt < sw->points; pt++) {
         double v[SWEEP_MAX_KEYS];
@@ -990,10 +936,10 @@ static gs_status check_extensions(gs_scenario *sc, gs_error *err)
         GS_FORWARD(scenario_point_params(sc, pt, v, &p, err));
     }
     if (sc->sensitivity.line && sw->kind != SWEEP_NONE)
-        return fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
+        return input_fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
                        "sensitivity analysis cannot be combined with a sweep");
     if (sc->sensitivity.line && d == 0)
-        return fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
+        return input_fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
                        "needs at least one uncertain parameter (a distribution)");
     return GS_OK;
 }
@@ -1010,20 +956,20 @@ static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char 
         const yaml_node_t *v = yaml_document_get_node(doc, pairs[i].value);
         size_t line = node_line(k);
         if (k->type != YAML_SCALAR_NODE)
-            return fail_at(err, sc->path, line, section, "expected a key name, got %s",
+            return input_fail_at(err, sc->path, line, section, "expected a key name, got %s",
                            node_kind(k));
         char key[KEY_MAX];
         snprintf(key, sizeof key, "%s.%s", section, scalar(k));
         size_t first = duplicate_line(doc, pairs, i);
         if (first)
-            return fail_at(err, sc->path, line, key, "duplicate key (first at line %zu)", first);
+            return input_fail_at(err, sc->path, line, key, "duplicate key (first at line %zu)", first);
         int id;
         key_kind kind = classify_key(key, &id);
         if (kind == KEY_UNKNOWN) {
             const char *hint = params_suggest(key);
             if (hint)
-                return fail_at(err, sc->path, line, key, "unknown key; did you mean '%s'?", hint);
-            return fail_at(err, sc->path, line, key, "unknown key");
+                return input_fail_at(err, sc->path, line, key, "unknown key; did you mean '%s'?", hint);
+            return input_fail_at(err, sc->path, line, key, "unknown key");
         }
         if (kind == KEY_QUANTILES) {
             GS_FORWARD(read_quantiles(sc, doc, v, line, err));
@@ -1035,9 +981,9 @@ static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char 
             continue;
         }
         if (v->type != YAML_SCALAR_NODE)
-            return fail_at(err, sc->path, line, key, "expected a number, got %s", node_kind(v));
+            return input_fail_at(err, sc->path, line, key, "expected a number, got %s", node_kind(v));
         if (apply_scalar(sc, kind, id, scalar(v), msg, sizeof msg))
-            return fail_at(err, sc->path, line, key, "%s", msg);
+            return input_fail_at(err, sc->path, line, key, "%s", msg);
         if (kind == KEY_PARAM) sc->line[id] = (unsigned)line;
     }
     return GS_OK;
@@ -1048,11 +994,11 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
 {
     const yaml_node_t *root = yaml_document_get_root_node(doc);
     if (!root)
-        return fail_at(err, sc->path, 1, "file",
+        return input_fail_at(err, sc->path, 1, "file",
                        "empty scenario (expected name:, description: and sections such as "
                        "hardware:)");
     if (root->type != YAML_MAPPING_NODE)
-        return fail_at(err, sc->path, node_line(root), "file",
+        return input_fail_at(err, sc->path, node_line(root), "file",
                        "expected a mapping of sections at the top level, got %s",
                        node_kind(root));
     const yaml_node_pair_t *pairs = root->data.mapping.pairs.start;
@@ -1062,18 +1008,18 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
         const yaml_node_t *v = yaml_document_get_node(doc, pairs[i].value);
         size_t line = node_line(k);
         if (k->type != YAML_SCALAR_NODE)
-            return fail_at(err, sc->path, line, "file", "expected a section name, got %s",
+            return input_fail_at(err, sc->path, line, "file", "expected a section name, got %s",
                            node_kind(k));
         const char *name = scalar(k);
         size_t first = duplicate_line(doc, pairs, i);
         if (first)
-            return fail_at(err, sc->path, line, name, "duplicate %s (first at line %zu)",
+            return input_fail_at(err, sc->path, line, name, "duplicate %s (first at line %zu)",
                            is_section(name) ? "section" : "key", first);
 
         if (strcmp(name, "model") == 0) {
             /* the model version marker (MODEL.md version 2); version 1 files are refused */
             if (v->type != YAML_SCALAR_NODE || strcmp(scalar(v), "2") != 0)
-                return fail_at(err, sc->path, line, name,
+                return input_fail_at(err, sc->path, line, name,
                                "this scenario is for model version %s; gapsim runs model "
                                "version 2 only. %s",
                                v->type == YAML_SCALAR_NODE ? scalar(v) : "?",
@@ -1081,26 +1027,26 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
             sc->model_version = 2;
         } else if (strcmp(name, "name") == 0 || strcmp(name, "description") == 0) {
             if (v->type != YAML_SCALAR_NODE)
-                return fail_at(err, sc->path, line, name, "expected a string, got %s",
+                return input_fail_at(err, sc->path, line, name, "expected a string, got %s",
                                node_kind(v));
             if (name[0] == 'n' && v->data.scalar.length == 0)
-                return fail_at(err, sc->path, line, name, "must not be empty");
+                return input_fail_at(err, sc->path, line, name, "must not be empty");
             /* the name makes the default output file output/<name>.h5: it must stay there */
             for (const char *c = scalar(v); name[0] == 'n' && *c; c++)
                 if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7f)
-                    return fail_at(err, sc->path, line, name,
+                    return input_fail_at(err, sc->path, line, name,
                                    "must not contain '/', '\\' or control characters (it names "
                                    "the output file output/<name>.h5), got '%.40s'",
                                    scalar(v));
             char *s = copy_str(scalar(v));
-            if (!s) return fail_nomem(err, sc->path);
+            if (!s) return input_fail_nomem(err, sc->path);
             char **slot = name[0] == 'n' ? &sc->name : &sc->description;
             free(*slot);
             *slot = s;
         } else if (strcmp(name, "uncertainty") == 0 || strcmp(name, "sweep") == 0 ||
                    strcmp(name, "sensitivity") == 0) {
             if (v->type != YAML_MAPPING_NODE)
-                return fail_at(err, sc->path, line, name,
+                return input_fail_at(err, sc->path, line, name,
                                "a section must be a mapping of KEY: value, got %s", node_kind(v));
             if (name[1] == 'n') GS_FORWARD(read_uncertainty(sc, doc, v, err));
             else if (name[1] == 'w') GS_FORWARD(read_sweep(sc, doc, v, line, err));
@@ -1108,11 +1054,11 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
         } else if (is_section(name)) {
             if (is_null(v)) continue; /* an empty section sets nothing */
             if (v->type == YAML_SCALAR_NODE)
-                return fail_at(err, sc->path, line, name,
+                return input_fail_at(err, sc->path, line, name,
                                "a section must be a mapping of KEY: value, got '%.40s'",
                                scalar(v));
             if (v->type != YAML_MAPPING_NODE)
-                return fail_at(err, sc->path, line, name,
+                return input_fail_at(err, sc->path, line, name,
                                "a section must be a mapping of KEY: value, got %s",
                                node_kind(v));
             GS_FORWARD(read_section(sc, doc, name, v, err));
@@ -1130,18 +1076,18 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
                 }
             }
             if (hint)
-                return fail_at(err, sc->path, line, name,
+                return input_fail_at(err, sc->path, line, name,
                                "unknown section; did you mean '%.*s'?",
                                (int)(strchr(hint, '.') - hint), hint);
-            return fail_at(err, sc->path, line, name, "unknown section");
+            return input_fail_at(err, sc->path, line, name, "unknown section");
         } else {
             /* A key outside its section ("vol: 0.3"). */
             const char *hint = params_suggest(name);
             if (hint)
-                return fail_at(err, sc->path, line, name,
+                return input_fail_at(err, sc->path, line, name,
                                "unknown top-level key; did you mean '%s' (in its section)?",
                                hint);
-            return fail_at(err, sc->path, line, name, "unknown top-level key");
+            return input_fail_at(err, sc->path, line, name, "unknown top-level key");
         }
     }
     return GS_OK;
@@ -1151,7 +1097,7 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
 static gs_status yaml_failure(const yaml_parser_t *parser, const gs_scenario *sc,
                               gs_error *err)
 {
-    if (parser->error == YAML_MEMORY_ERROR) return fail_nomem(err, sc->path);
+    if (parser->error == YAML_MEMORY_ERROR) return input_fail_nomem(err, sc->path);
     size_t line;
     if (parser->error == YAML_READER_ERROR) {
         /* The reader reports a byte offset, not a mark: count the lines before it. */
@@ -1163,9 +1109,9 @@ static gs_status yaml_failure(const yaml_parser_t *parser, const gs_scenario *sc
     }
     const char *problem = parser->problem ? parser->problem : "invalid YAML";
     if (parser->context)
-        return fail_at(err, sc->path, line, "syntax error", "%s (%s at line %zu)", problem,
+        return input_fail_at(err, sc->path, line, "syntax error", "%s (%s at line %zu)", problem,
                        parser->context, parser->context_mark.line + 1);
-    return fail_at(err, sc->path, line, "syntax error", "%s", problem);
+    return input_fail_at(err, sc->path, line, "syntax error", "%s", problem);
 }
 
 /* Parses sc->text into sc (defaults already set): one YAML document, nothing after. */
@@ -1173,7 +1119,7 @@ static gs_status read_yaml(gs_scenario *sc, gs_error *err)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser)) return fail_nomem(err, sc->path);
+    if (!yaml_parser_initialize(&parser)) return input_fail_nomem(err, sc->path);
     yaml_parser_set_input_string(&parser, (const unsigned char *)sc->text, sc->text_len);
     gs_status st;
     if (!yaml_parser_load(&parser, &doc)) {
@@ -1187,7 +1133,7 @@ static gs_status read_yaml(gs_scenario *sc, gs_error *err)
             } else {
                 const yaml_node_t *extra = yaml_document_get_root_node(&doc);
                 if (extra)
-                    st = fail_at(err, sc->path, node_line(extra), "file",
+                    st = input_fail_at(err, sc->path, node_line(extra), "file",
                                  "only one YAML document is allowed");
                 yaml_document_delete(&doc);
             }
@@ -1275,7 +1221,7 @@ gs_status scenario_init_default(gs_scenario *sc, gs_error *err)
     sc->text = copy_str("");
     if (!sc->path || !sc->name || !sc->description || !sc->text) {
         scenario_free(sc);
-        return fail_nomem(err, "(default)");
+        return input_fail_nomem(err, "(default)");
     }
     return GS_OK;
 }
@@ -1297,7 +1243,7 @@ gs_status scenario_parse(const char *text, size_t len, const char *path,
     tmp.description = copy_str("");
     if (!tmp.path || !tmp.text || !tmp.description) {
         scenario_free(&tmp);
-        return fail_nomem(err, path);
+        return input_fail_nomem(err, path);
     }
     /* limits first (size, depth, NULs), before libyaml builds a document */
     gs_status st = input_check_yaml(tmp.text, tmp.text_len, path, err);
@@ -1305,7 +1251,7 @@ gs_status scenario_parse(const char *text, size_t len, const char *path,
     for (size_t i = 0; st == GS_OK && i < nsets; i++) st = apply_assignment(&tmp, sets[i], err);
     if (st == GS_OK) st = check_relations(&tmp, err);
     if (st == GS_OK) st = check_extensions(&tmp, err);
-    if (st == GS_OK && !tmp.name && !(tmp.name = file_stem(path))) st = fail_nomem(err, path);
+    if (st == GS_OK && !tmp.name && !(tmp.name = file_stem(path))) st = input_fail_nomem(err, path);
     if (st != GS_OK) {
         scenario_free(&tmp);
         return st;

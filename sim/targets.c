@@ -18,6 +18,8 @@
 #include <gsl/gsl_sort.h>
 #include <yaml.h>
 
+#include "input.h"
+
 const char *const targets_transform_names[3] = {"identity", "log", "logit"};
 const double targets_levels[TARGETS_N_LEVELS] = {0.05, 0.25, 0.5, 0.75, 0.95};
 
@@ -29,58 +31,6 @@ enum { MSG_MAX = 512, KEY_MAX = 96 }; /* a key is NAME (< 64) "." FIELD (< 21) *
 
 /* ---- messages ------------------------------------------------------------------------ */
 
-/* "path:line: key: message" into err; every input error of the file goes through here. */
-static gs_status fail_at(gs_error *err, const char *path, size_t line, const char *key,
-                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static gs_status fail_at(gs_error *err, const char *path, size_t line, const char *key,
-                         const char *fmt, ...)
-{
-    char msg[MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return gs_error_set(err, GS_ERR_INPUT, "%s:%zu: %s: %s", path, line, key, msg);
-}
-
-static gs_status fail_nomem(gs_error *err, const char *path)
-{
-    return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
-}
-
-/* The fewest significant digits that read back exactly. */
-static void format_number(char *buf, size_t size, double x)
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x) return;
-    }
-}
-
-/* A decimal number as YAML writes ints and floats ("16", "-0.3", "1.25e10"), finite;
- * anything else (inf, nan, hex, words) is rejected before strtod sees it. */
-static int parse_number(const char *text, double *out, char *msg, size_t size)
-{
-    if (!*text) {
-        snprintf(msg, size, "expected a number, got nothing");
-        return -1;
-    }
-    for (const char *c = text; *c; c++)
-        if (!strchr("0123456789+-.eE", *c)) goto bad;
-    char *end;
-    errno = 0;
-    double x = strtod(text, &end);
-    if (end == text || *end) goto bad;
-    if (!isfinite(x)) {
-        snprintf(msg, size, "must be a finite number, got '%.40s'", text);
-        return -1;
-    }
-    *out = x;
-    return 0;
-bad:
-    snprintf(msg, size, "expected a number, got '%.40s'", text);
-    return -1;
-}
 
 /* Levenshtein distance of a[0..na) and b[0..nb), for did-you-mean (names are short;
  * longer ones are capped). */
@@ -167,7 +117,7 @@ static gs_status only_keys(const walk *w, const yaml_node_t *map, const char *wh
     for (size_t p = 0; p < n; p++) {
         const yaml_node_t *k = node_at(w, pairs[p].key);
         if (k->type != YAML_SCALAR_NODE)
-            return fail_at(err, w->path, node_line(k), where, "expected a field name, got %s",
+            return input_fail_at(err, w->path, node_line(k), where, "expected a field name, got %s",
                            node_kind(k));
         size_t i = 0;
         while (allowed[i] && strcmp(allowed[i], scalar(k)) != 0) i++;
@@ -176,13 +126,13 @@ static gs_status only_keys(const walk *w, const yaml_node_t *map, const char *wh
             for (size_t j = 0; allowed[j]; j++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "",
                          allowed[j]);
-            return fail_at(err, w->path, node_line(k), where,
+            return input_fail_at(err, w->path, node_line(k), where,
                            "unknown field '%.40s' (expected one of: %s)", scalar(k), list);
         }
         for (size_t q = 0; q < p; q++) {
             const yaml_node_t *kq = node_at(w, pairs[q].key);
             if (kq->type == YAML_SCALAR_NODE && strcmp(scalar(kq), scalar(k)) == 0)
-                return fail_at(err, w->path, node_line(k), where,
+                return input_fail_at(err, w->path, node_line(k), where,
                                "duplicate field '%s' (first at line %zu)", scalar(k),
                                node_line(kq));
         }
@@ -196,9 +146,9 @@ static gs_status field_number(const walk *w, const yaml_node_t *v, size_t line, 
 {
     char msg[MSG_MAX];
     if (v->type != YAML_SCALAR_NODE)
-        return fail_at(err, w->path, line, key, "expected a number, got %s", node_kind(v));
-    if (parse_number(scalar(v), out, msg, sizeof msg))
-        return fail_at(err, w->path, line, key, "%s", msg);
+        return input_fail_at(err, w->path, line, key, "expected a number, got %s", node_kind(v));
+    if (input_parse_number(scalar(v), out, msg, sizeof msg))
+        return input_fail_at(err, w->path, line, key, "%s", msg);
     return GS_OK;
 }
 
@@ -216,7 +166,7 @@ static gs_status required(const walk *w, const yaml_node_t *map, const char *tar
     char key[KEY_MAX];
     *v = map_get(w, map, field, line);
     if (!*v)
-        return fail_at(err, w->path, node_line(map), field_key(key, sizeof key, target, field),
+        return input_fail_at(err, w->path, node_line(map), field_key(key, sizeof key, target, field),
                        "missing (every target needs variable, date or window, transform, "
                        "value, sigma, discrepancy and source)");
     return GS_OK;
@@ -240,7 +190,7 @@ static gs_status read_variable(const walk *w, const yaml_node_t *v, size_t line,
                                size_t *var, gs_error *err)
 {
     if (v->type != YAML_SCALAR_NODE)
-        return fail_at(err, w->path, line, key, "expected a variable name, got %s", node_kind(v));
+        return input_fail_at(err, w->path, line, key, "expected a variable name, got %s", node_kind(v));
     const char *name = scalar(v);
     size_t len = strlen(name), best = SIZE_MAX, best_d = SIZE_MAX;
     for (size_t i = 0; i < w->n_vars; i++) {
@@ -253,9 +203,9 @@ static gs_status read_variable(const walk *w, const yaml_node_t *v, size_t line,
     }
     size_t limit = len / 3 > 2 ? len / 3 : 2;
     if (best != SIZE_MAX && best_d <= limit)
-        return fail_at(err, w->path, line, key, "unknown variable '%.40s'; did you mean '%s'?",
+        return input_fail_at(err, w->path, line, key, "unknown variable '%.40s'; did you mean '%s'?",
                        name, w->vars[best].name);
-    return fail_at(err, w->path, line, key, "unknown variable '%.40s'", name);
+    return input_fail_at(err, w->path, line, key, "unknown variable '%.40s'", name);
 }
 
 /* date: the cycle k containing t (t_k <= t < t_k + Δ) inside the history window and
@@ -269,27 +219,27 @@ static gs_status read_when(const walk *w, const yaml_node_t *map, const char *ta
     size_t ld = 0, lw = 0;
     const yaml_node_t *date = map_get(w, map, "date", &ld);
     const yaml_node_t *win = map_get(w, map, "window", &lw);
-    format_number(lo, sizeof lo, cal->start_year);
-    format_number(hi, sizeof hi, cal->now);
+    input_format_number(lo, sizeof lo, cal->start_year);
+    input_format_number(hi, sizeof hi, cal->now);
     if (date && win)
-        return fail_at(err, w->path, lw, field_key(key, sizeof key, target, "window"),
+        return input_fail_at(err, w->path, lw, field_key(key, sizeof key, target, "window"),
                        "give either date or window, not both (date at line %zu)", ld);
     if (!date && !win)
-        return fail_at(err, w->path, node_line(map), field_key(key, sizeof key, target, "date"),
+        return input_fail_at(err, w->path, node_line(map), field_key(key, sizeof key, target, "date"),
                        "missing (give date: YEAR or window: [FROM, TO])");
     if (date) {
         field_key(key, sizeof key, target, "date");
         double x;
         GS_FORWARD(field_number(w, date, ld, key, &x, err));
-        format_number(a_text, sizeof a_text, x);
+        input_format_number(a_text, sizeof a_text, x);
         if (!(x >= cal->start_year && x < cal->now))
-            return fail_at(err, w->path, ld, key,
+            return input_fail_at(err, w->path, ld, key,
                            "%s is outside the history window [%s, %s) (run.start_year, "
                            "history.now)",
                            a_text, lo, hi);
         double c = floor((x - cal->start_year) / cal->cycle_years + cycle_eps);
         if (c >= cal->n_cycles)
-            return fail_at(err, w->path, ld, key, "%s is after the run's last cycle", a_text);
+            return input_fail_at(err, w->path, ld, key, "%s is after the run's last cycle", a_text);
         t->is_window = 0;
         t->from = t->to = x;
         t->k_first = t->k_last = (int)c;
@@ -298,30 +248,30 @@ static gs_status read_when(const walk *w, const yaml_node_t *map, const char *ta
     field_key(key, sizeof key, target, "window");
     if (win->type != YAML_SEQUENCE_NODE ||
         win->data.sequence.items.top - win->data.sequence.items.start != 2)
-        return fail_at(err, w->path, lw, key, "expected [FROM, TO] (the years [FROM, TO)), got %s",
+        return input_fail_at(err, w->path, lw, key, "expected [FROM, TO] (the years [FROM, TO)), got %s",
                        win->type == YAML_SEQUENCE_NODE ? "a list of another length"
                                                        : node_kind(win));
     double a, b;
     GS_FORWARD(field_number(w, node_at(w, win->data.sequence.items.start[0]), lw, key, &a, err));
     GS_FORWARD(field_number(w, node_at(w, win->data.sequence.items.start[1]), lw, key, &b, err));
-    format_number(a_text, sizeof a_text, a);
-    format_number(b_text, sizeof b_text, b);
+    input_format_number(a_text, sizeof a_text, a);
+    input_format_number(b_text, sizeof b_text, b);
     if (!(a < b))
-        return fail_at(err, w->path, lw, key, "FROM must be below TO, got [%s, %s)", a_text,
+        return input_fail_at(err, w->path, lw, key, "FROM must be below TO, got [%s, %s)", a_text,
                        b_text);
     if (!(a >= cal->start_year && b <= cal->now))
-        return fail_at(err, w->path, lw, key,
+        return input_fail_at(err, w->path, lw, key,
                        "[%s, %s) reaches outside the history window [%s, %s) (run.start_year, "
                        "history.now)",
                        a_text, b_text, lo, hi);
     double ka = ceil((a - cal->start_year) / cal->cycle_years - cycle_eps);
     double kb = ceil((b - cal->start_year) / cal->cycle_years - cycle_eps) - 1;
     if (ka > kb)
-        return fail_at(err, w->path, lw, key,
+        return input_fail_at(err, w->path, lw, key,
                        "[%s, %s) holds no cycle start (cycles start every %g years from %s)",
                        a_text, b_text, cal->cycle_years, lo);
     if (kb >= cal->n_cycles)
-        return fail_at(err, w->path, lw, key, "[%s, %s) reaches past the run's last cycle", a_text,
+        return input_fail_at(err, w->path, lw, key, "[%s, %s) reaches past the run's last cycle", a_text,
                        b_text);
     t->is_window = 1;
     t->from = a, t->to = b;
@@ -341,7 +291,7 @@ static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
     const yaml_node_t *v;
     snprintf(where, sizeof where, "targets[%zu]", j + 1);
     if (map->type != YAML_MAPPING_NODE)
-        return fail_at(err, w->path, node_line(map), where,
+        return input_fail_at(err, w->path, node_line(map), where,
                        "each target is a mapping (name:, variable:, ...), got %s", node_kind(map));
     t->line = (unsigned)node_line(map);
 
@@ -349,14 +299,14 @@ static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
     snprintf(t->name, sizeof t->name, "T%02zu", j + 1);
     if ((v = map_get(w, map, "name", &line))) {
         if (v->type != YAML_SCALAR_NODE || !valid_name(scalar(v)))
-            return fail_at(err, w->path, line, field_key(key, sizeof key, where, "name"),
+            return input_fail_at(err, w->path, line, field_key(key, sizeof key, where, "name"),
                            "expected 1 to %d characters of letters, digits, '_', '-' or '.'",
                            TARGETS_NAME_MAX - 1);
         snprintf(t->name, sizeof t->name, "%s", scalar(v));
     }
     for (size_t q = 0; q < j; q++)
         if (strcmp(earlier[q].name, t->name) == 0)
-            return fail_at(err, w->path, v ? line : t->line,
+            return input_fail_at(err, w->path, v ? line : t->line,
                            field_key(key, sizeof key, t->name, "name"),
                            "duplicate target name '%s' (first at line %u; unnamed targets "
                            "are called T<position>)",
@@ -376,11 +326,11 @@ static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
     for (int i = 0; v->type == YAML_SCALAR_NODE && i < 3; i++)
         if (strcmp(scalar(v), targets_transform_names[i]) == 0) h = i;
     if (h < 0)
-        return fail_at(err, w->path, line, key, "expected log, logit or identity, got '%.40s'",
+        return input_fail_at(err, w->path, line, key, "expected log, logit or identity, got '%.40s'",
                        v->type == YAML_SCALAR_NODE ? scalar(v) : node_kind(v));
     t->transform = (targets_transform)h;
     if (t->transform == TARGETS_LOGIT && var->kind != TARGETS_VAR_SHARE)
-        return fail_at(err, w->path, line, key,
+        return input_fail_at(err, w->path, line, key,
                        "logit needs a share in (0, 1), and %s is not a share (use log or "
                        "identity)",
                        var->name);
@@ -389,46 +339,46 @@ static gs_status read_target(const walk *w, const yaml_node_t *map, size_t j,
     GS_FORWARD(required(w, map, t->name, "value", &v, &line, err));
     field_key(key, sizeof key, t->name, "value");
     GS_FORWARD(field_number(w, v, line, key, &t->value, err));
-    format_number(got, sizeof got, t->value);
+    input_format_number(got, sizeof got, t->value);
     if (t->transform == TARGETS_LOG && !(t->value > 0))
-        return fail_at(err, w->path, line, key,
+        return input_fail_at(err, w->path, line, key,
                        "must be > 0 under transform log (line %zu), got %s", transform_line, got);
     if (t->transform == TARGETS_LOGIT && !(t->value > 0 && t->value < 1))
-        return fail_at(err, w->path, line, key,
+        return input_fail_at(err, w->path, line, key,
                        "a share under transform logit (line %zu) must lie in (0, 1), got %s",
                        transform_line, got);
     if (var->kind == TARGETS_VAR_SHARE && !(t->value >= 0 && t->value <= 1))
-        return fail_at(err, w->path, line, key, "%s is a share: must lie in [0, 1], got %s",
+        return input_fail_at(err, w->path, line, key, "%s is a share: must lie in [0, 1], got %s",
                        var->name, got);
     if (var->kind == TARGETS_VAR_POSITIVE && !(t->value >= 0))
-        return fail_at(err, w->path, line, key, "%s is never negative, got %s", var->name, got);
+        return input_fail_at(err, w->path, line, key, "%s is never negative, got %s", var->name, got);
 
     GS_FORWARD(required(w, map, t->name, "sigma", &v, &line, err));
     field_key(key, sizeof key, t->name, "sigma");
     GS_FORWARD(field_number(w, v, line, key, &t->sigma, err));
-    format_number(got, sizeof got, t->sigma);
+    input_format_number(got, sizeof got, t->sigma);
     if (!(t->sigma > 0))
-        return fail_at(err, w->path, line, key,
+        return input_fail_at(err, w->path, line, key,
                        "the observation uncertainty must be > 0 (in transformed units), got %s",
                        got);
 
     GS_FORWARD(required(w, map, t->name, "discrepancy", &v, &line, err));
     field_key(key, sizeof key, t->name, "discrepancy");
     GS_FORWARD(field_number(w, v, line, key, &t->discrepancy, err));
-    format_number(got, sizeof got, t->discrepancy);
+    input_format_number(got, sizeof got, t->discrepancy);
     if (!(t->discrepancy >= 0))
-        return fail_at(err, w->path, line, key,
+        return input_fail_at(err, w->path, line, key,
                        "the model discrepancy must be >= 0 (in transformed units), got %s", got);
 
     GS_FORWARD(required(w, map, t->name, "source", &v, &line, err));
     field_key(key, sizeof key, t->name, "source");
     if (v->type != YAML_SCALAR_NODE || v->data.scalar.length == 0)
-        return fail_at(err, w->path, line, key, "expected a non-empty text, got %s",
+        return input_fail_at(err, w->path, line, key, "expected a non-empty text, got %s",
                        v->type == YAML_SCALAR_NODE ? "nothing" : node_kind(v));
     if (v->data.scalar.length >= TARGETS_SOURCE_MAX)
-        return fail_at(err, w->path, line, key, "at most %d characters", TARGETS_SOURCE_MAX - 1);
+        return input_fail_at(err, w->path, line, key, "at most %d characters", TARGETS_SOURCE_MAX - 1);
     t->source = malloc(v->data.scalar.length + 1);
-    if (!t->source) return fail_nomem(err, w->path);
+    if (!t->source) return input_fail_nomem(err, w->path);
     memcpy(t->source, scalar(v), v->data.scalar.length + 1);
 
     t->h_value = targets_transform_apply(t->transform, t->value);
@@ -442,9 +392,9 @@ static gs_status read_document(const walk *w, targets_set *set, gs_error *err)
     static const char *const allowed[] = {"name", "description", "targets", NULL};
     const yaml_node_t *root = yaml_document_get_root_node(w->doc);
     if (!root)
-        return fail_at(err, w->path, 1, "targets", "empty file (expected targets: and a list)");
+        return input_fail_at(err, w->path, 1, "targets", "empty file (expected targets: and a list)");
     if (root->type != YAML_MAPPING_NODE)
-        return fail_at(err, w->path, node_line(root), "file",
+        return input_fail_at(err, w->path, node_line(root), "file",
                        "expected a mapping (targets: ...) at the top level, got %s",
                        node_kind(root));
     GS_FORWARD(only_keys(w, root, "file", allowed, err));
@@ -452,17 +402,17 @@ static gs_status read_document(const walk *w, targets_set *set, gs_error *err)
     const yaml_node_t *v;
     for (int i = 0; i < 2; i++)
         if ((v = map_get(w, root, allowed[i], &line)) && v->type != YAML_SCALAR_NODE)
-            return fail_at(err, w->path, line, allowed[i], "expected a text, got %s", node_kind(v));
+            return input_fail_at(err, w->path, line, allowed[i], "expected a text, got %s", node_kind(v));
     v = map_get(w, root, "targets", &line);
-    if (!v) return fail_at(err, w->path, node_line(root), "targets", "missing");
+    if (!v) return input_fail_at(err, w->path, node_line(root), "targets", "missing");
     if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-        return fail_at(err, w->path, line, "targets", "expected a non-empty list of targets");
+        return input_fail_at(err, w->path, line, "targets", "expected a non-empty list of targets");
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (n > TARGETS_MAX)
-        return fail_at(err, w->path, line, "targets", "at most %d targets, got %zu", TARGETS_MAX,
+        return input_fail_at(err, w->path, line, "targets", "at most %d targets, got %zu", TARGETS_MAX,
                        n);
     set->t = calloc(n, sizeof *set->t);
-    if (!set->t) return fail_nomem(err, w->path);
+    if (!set->t) return input_fail_nomem(err, w->path);
     set->n = n; /* zeroed entries: targets_free may free them whatever happens next */
     set->last_cycle = 0;
     for (size_t j = 0; j < n; j++) {
@@ -477,7 +427,7 @@ static gs_status read_document(const walk *w, targets_set *set, gs_error *err)
 static gs_status yaml_failure(const yaml_parser_t *parser, const char *path, const char *text,
                               size_t len, gs_error *err)
 {
-    if (parser->error == YAML_MEMORY_ERROR) return fail_nomem(err, path);
+    if (parser->error == YAML_MEMORY_ERROR) return input_fail_nomem(err, path);
     size_t line = 1;
     if (parser->error == YAML_READER_ERROR) {
         for (size_t i = 0; i < parser->problem_offset && i < len; i++) line += text[i] == '\n';
@@ -486,9 +436,9 @@ static gs_status yaml_failure(const yaml_parser_t *parser, const char *path, con
     }
     const char *problem = parser->problem ? parser->problem : "invalid YAML";
     if (parser->context)
-        return fail_at(err, path, line, "syntax error", "%s (%s at line %zu)", problem,
+        return input_fail_at(err, path, line, "syntax error", "%s (%s at line %zu)", problem,
                        parser->context, parser->context_mark.line + 1);
-    return fail_at(err, path, line, "syntax error", "%s", problem);
+    return input_fail_at(err, path, line, "syntax error", "%s", problem);
 }
 
 /* Walks the events of text[0..len) and fails as soon as mappings and lists nest deeper
@@ -499,7 +449,7 @@ static gs_status yaml_failure(const yaml_parser_t *parser, const char *path, con
 static gs_status check_depth(const char *text, size_t len, const char *path, gs_error *err)
 {
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) return fail_nomem(err, path);
+    if (!yaml_parser_initialize(&parser)) return input_fail_nomem(err, path);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     gs_status st = GS_OK;
     int depth = 0;
@@ -514,7 +464,7 @@ static gs_status check_depth(const char *text, size_t len, const char *path, gs_
         yaml_event_delete(&ev);
         if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
             if (++depth > TARGETS_DEPTH_MAX) {
-                st = fail_at(err, path, line, "file",
+                st = input_fail_at(err, path, line, "file",
                              "lists and mappings nested deeper than %d levels", TARGETS_DEPTH_MAX);
                 break;
             }
@@ -581,24 +531,24 @@ gs_status targets_parse(const char *text, size_t len, const char *path, const ta
                             "and at least one cycle",
                             path);
     if (len > TARGETS_FILE_MAX)
-        return fail_at(err, path, 1, "file", "larger than %d bytes", TARGETS_FILE_MAX);
+        return input_fail_at(err, path, 1, "file", "larger than %d bytes", TARGETS_FILE_MAX);
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         size_t line = 1;
         for (const char *c = text; c < nul; c++) line += *c == '\n';
-        return fail_at(err, path, line, "file", "holds a NUL byte (not a text file)");
+        return input_fail_at(err, path, line, "file", "holds a NUL byte (not a text file)");
     }
     GS_FORWARD(check_depth(text, len, path, err));
     targets_set tmp = {0};
     tmp.path = malloc(strlen(path) + 1);
-    if (!tmp.path) return fail_nomem(err, path);
+    if (!tmp.path) return input_fail_nomem(err, path);
     strcpy(tmp.path, path);
 
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser)) {
         targets_free(&tmp);
-        return fail_nomem(err, path);
+        return input_fail_nomem(err, path);
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     gs_status st;
@@ -614,7 +564,7 @@ gs_status targets_parse(const char *text, size_t len, const char *path, const ta
             } else {
                 const yaml_node_t *extra = yaml_document_get_root_node(&doc);
                 if (extra)
-                    st = fail_at(err, path, node_line(extra), "file",
+                    st = input_fail_at(err, path, node_line(extra), "file",
                                  "only one YAML document is allowed");
                 yaml_document_delete(&doc);
             }
@@ -640,7 +590,7 @@ gs_status targets_load(const char *path, const targets_var *vars, size_t n_vars,
     char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
-        return fail_nomem(err, path);
+        return input_fail_nomem(err, path);
     }
     size_t len = fread(buf, 1, cap, f);
     int read_errno = ferror(f) ? errno : 0;
