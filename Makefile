@@ -142,7 +142,9 @@ fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli
 # analysis/; the binary finds them next to itself (<bin>/../share/gapsim/analysis or
 # <bin>/../analysis), else at these compile-time paths, else via $GAPSIM_ANALYSIS_DIR.
 ANALYSIS_PY := analysis/gapsim_io.py analysis/gapsim_plot.py analysis/gapsim_report.py \
-               analysis/example.py
+               analysis/example.py analysis/gapsim_export.py
+# The gapsim Python package (python/gapsim), beside the scripts: <share>/python/gapsim.
+PACKAGE_PY  := $(wildcard python/gapsim/*.py)
 $(BUILD)/cli/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
                                     -DGAPSIM_DATADIR='"$(PREFIX)/share/gapsim"'
 
@@ -157,6 +159,8 @@ install: install-analysis
 install-analysis:
 	install -d $(DESTDIR)$(PREFIX)/share/gapsim/analysis
 	install -m 644 $(ANALYSIS_PY) $(DESTDIR)$(PREFIX)/share/gapsim/analysis/
+	install -d $(DESTDIR)$(PREFIX)/share/gapsim/python/gapsim
+	install -m 644 $(PACKAGE_PY) $(DESTDIR)$(PREFIX)/share/gapsim/python/gapsim/
 
 # --- performance (issue 6): the floor micro-benchmark, built with the same flags, is
 # part of `make bench` (tests/bench/bench.sh).

@@ -14,7 +14,7 @@ import os
 import sys
 
 FORMAT_VERSION = 1   # the gapsim_format_version this code reads
-START_YEAR = 2026    # calendar year of cycle 0 unless the file has a start_year attribute
+START_YEAR = 2024    # calendar year of cycle 0 unless the file has a start_year attribute
 
 METRICS = ["lag_months", "premium", "premium_q", "rent", "closed_share"]
 OUTCOMES = ["compound", "persist", "collapse"]
@@ -77,9 +77,22 @@ def open_result(path):
     check_file(path)
     try:
         with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return ds.load()
+            ds = ds.load()
     except (OSError, ValueError, KeyError) as e:
         raise GapsimFileError(f"{path}: cannot read the datasets: {_first_line(e)}") from None
+    return _package().decode(ds)  # labels back on the integer-coded coordinates
+
+
+def _package():
+    """The gapsim package (python/gapsim next to the source tree, or installed)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.path.join(here, "..", "python"), os.path.join(here, "..", "..", "python")):
+        if os.path.isfile(os.path.join(cand, "gapsim", "__init__.py")):
+            if os.path.normpath(cand) not in sys.path:
+                sys.path.insert(0, os.path.normpath(cand))
+            break
+    import gapsim
+    return gapsim
 
 
 def text(value):
@@ -95,7 +108,9 @@ def start_year(ds):
 
 
 def years(ds):
-    """Calendar years of the cycles: start year + time (years since start)."""
+    """Calendar years of the cycles (the file's `year`; older files: start + time)."""
+    if "year" in ds.variables:
+        return ds["year"].values
     return start_year(ds) + ds["time"].values
 
 

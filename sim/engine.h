@@ -31,6 +31,7 @@ typedef struct {
     uint64_t seed;
     int n_cycles;             /* K + 1 records */
     double cycle_years;       /* Δ */
+    double start_year;        /* t₀, calendar year of cycle 0; 0 = unset (2024.0) */
     size_t n_quantiles;
     double quantile_levels[SCENARIO_MAX_QUANTILES];
     double *mean;             /* [VAR_COUNT][n_cycles] */

@@ -43,8 +43,10 @@ import h5py, numpy as np
 tmp = sys.argv[1]
 runs = [h5py.File(f"{tmp}/point{i}.h5", "r") for i in range(9)]
 first = runs[0]
-SCALES = ["cycle", "quantile", "metric", "outcome", "variable"]
 SKIP_ATTRS = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "_Netcdf4Dimid"}
+PER_CYCLE = ("_mean", "_sd", "_quantile")
+PER_RUN = {"outcome_probability", "outcome_stderr", "outcome_ci_low", "outcome_ci_high",
+           "outcome_count", "nonfinite_count"}
 
 def labels(d):
     for k, v in d.attrs.items():
@@ -52,7 +54,7 @@ def labels(d):
             yield k, v
 
 def scales_of(d):
-    return [list(d.dims[i].keys())[0] for i in range(d.ndim)]
+    return [d.dims[i][0].name.lstrip("/") for i in range(d.ndim)]
 
 with h5py.File(f"{tmp}/sweep.h5", "w", track_order=True, libver=("v108", "v108")) as o:
     for k, v in first.attrs.items():
@@ -66,24 +68,25 @@ with h5py.File(f"{tmp}/sweep.h5", "w", track_order=True, libver=("v108", "v108")
     o.create_dataset("point", data=np.arange(9, dtype="u8"))
     o["point"].make_scale("point")
     o["point"].attrs["long_name"] = "sweep point"
-    for name in SCALES:
+    scales = [n for n, d in first.items() if isinstance(d, h5py.Dataset) and h5py.h5ds.is_scale(d.id)]
+    for name in scales:  # coordinates and bare dimensions, with their NAME marks
         d = first[name]
-        dt = h5py.string_dtype() if d.dtype.kind == "O" else d.dtype
-        o.create_dataset(name, data=d[()], dtype=dt)
-        o[name].make_scale(name)
+        o.create_dataset(name, data=d[()], dtype=d.dtype)
+        o[name].make_scale(d.attrs["NAME"].decode())
         for k, v in labels(d):
             o[name].attrs[k] = v
-    o.create_dataset("time", data=first["time"][()])
-    o["time"].dims[0].attach_scale(o["cycle"])
-    for k, v in labels(first["time"]):
-        o["time"].attrs[k] = v
     for name, d in first.items():
-        if name in SCALES or name in ("time", "paths") or not isinstance(d, h5py.Dataset):
+        if name in scales or name == "paths" or not isinstance(d, h5py.Dataset):
             continue
-        o.create_dataset(name, data=np.stack([r[name][()] for r in runs]))
-        o[name].dims[0].attach_scale(o["point"])
-        for i, s in enumerate(scales_of(d)):
-            o[name].dims[i + 1].attach_scale(o[s.lstrip("/")])
+        dims = scales_of(d)
+        if name.endswith(PER_CYCLE) or name in PER_RUN:
+            ax = 1 if dims[0] == "cycle" else 0  # per-cycle statistics are (cycle, point, ...)
+            o.create_dataset(name, data=np.stack([r[name][()] for r in runs], axis=ax))
+            dims.insert(ax, "point")
+        else:
+            o.create_dataset(name, data=d[()], dtype=d.dtype)
+        for i, s in enumerate(dims):
+            o[name].dims[i].attach_scale(o[s])
         for k, v in labels(d):
             o[name].attrs[k] = v
     for key, long_name in (("capability_catch_up", "share of the gap closed per cycle"),
