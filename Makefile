@@ -148,7 +148,13 @@ PACKAGE_PY  := $(wildcard python/gapsim/*.py)
 $(BUILD)/cli/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
                                     -DGAPSIM_DATADIR='"$(PREFIX)/share/gapsim"'
 
-.PHONY: figures install-analysis
+.PHONY: figures install-analysis labels
+# The words and units of every key and variable for the figures, from params.def and
+# model.h (tests/e2e_readers.sh fails when the committed file is out of date).
+labels:
+	$(PY) python/tools/gen_labels.py . > python/gapsim/labels.py.tmp && \
+	    mv python/gapsim/labels.py.tmp python/gapsim/labels.py
+
 # The README's figures: the baseline scenario, small PNGs in docs/figures/.
 figures: $(BIN)
 	mkdir -p docs/figures

@@ -280,3 +280,39 @@ else:
 "
 }
 check "gapsim.run: overrides as keys and as key__names, errors carry gapsim's message" run_api
+
+check "python/gapsim/labels.py is up to date with sim/params.def and sim/model.h (make labels)" \
+    bash -c "'$PY' python/tools/gen_labels.py . | cmp - python/gapsim/labels.py"
+
+# --- deck-ready figures -------------------------------------------------------------
+figures_deck() { # real text in SVG, words not code names, log axis, thresholds, pdf, dpi
+    local d=$TMP/figs
+    "$PY" analysis/gapsim_plot.py "$TMP/unc.h5" -o "$d" --format svg,pdf,png --dpi 200 >/dev/null || return 1
+    for f in fan_premium fan_lag fan_closed_share outcomes tornado_compound sobol; do
+        [ -s "$d/unc_$f.svg" ] && [ -s "$d/unc_$f.pdf" ] || { echo "unc_$f missing"; return 1; }
+    done
+    "$PY" - "$d" <<'PYEOF'
+import re, sys, struct
+d = sys.argv[1]
+def texts(name):
+    svg = open(f"{d}/unc_{name}.svg", encoding="utf-8").read()
+    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
+for name in ("fan_premium", "outcomes", "tornado_compound", "sobol"):
+    t = texts(name)
+    assert len(t) > 10, (name, "no real text: glyphs as paths?")
+    joined = " ".join(t)
+    for code in ("premium_q", "closed_share", "lag_months", "S_i", "S_Ti"):
+        assert code not in t, (name, code)
+fan = " ".join(texts("fan_premium"))
+assert "log scale" in fan, "premium fan not on a log axis"
+assert "compound: x1.5" in fan and "collapse: x0.5" in fan, "thresholds not drawn"
+assert "quality-adjusted premium" in " ".join(texts("outcomes"))
+tor = " ".join(texts("tornado_compound"))
+assert "Mean fraction of the gap open releases" in tor and " to " in tor, "parameter words or p10/p90"
+w, h = struct.unpack(">II", open(f"{d}/unc_fan_premium.png", "rb").read()[16:24])
+assert w == 2000, w   # 10 in at --dpi 200
+PYEOF
+}
+check "figures: SVG text as text, words not code names, log axis, thresholds, PDF, --dpi" figures_deck
+check "figures: --format gif is refused with the choices" bash -c \
+    "'$PY' analysis/gapsim_plot.py '$TMP/run.h5' -o '$TMP/f2' --format gif 2>&1 | grep -q 'choose from png, svg, pdf'"
