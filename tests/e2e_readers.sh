@@ -109,7 +109,9 @@ t = ncread(f, "time");
 lab = ncread(f, "metric_label");
 m = lab(:, 2)';
 m = m(m != 0 & m != ' ');  % the labels are NUL-padded
-printf("%d %s %s %g %g\n", n, ncreadatt(f, "/", "seed_text"), m, t(2), sum(p(:)));
+s = ncreadatt(f, "/", "seed_text");
+s = s(s != 0);  % gapsim's string attributes end in a NUL, which Octave keeps
+printf("%d %s %s %g %g\n", n, s, m, t(2), sum(p(:)));
 EOF
     octave_kind() {
         local out
