@@ -272,7 +272,10 @@ report_run() {
     bg_done report_run || return 1
     local h="$TMP/base.html"
     grep -q '<h2>Outcome table</h2>' "$h" || { echo "no outcome table"; return 1; }
-    grep -qE '<tr><td>premium</td><td>compound</td><td class="num">0\.[0-9]{4}</td>' "$h" || { echo "no premium row"; return 1; }
+    # 5 x 3: a row per metric in words, "p ± se (interval)" per outcome
+    grep -qE '<tr><td>price premium</td><td class="num">0\.[0-9]{3} ± 0\.[0-9]{3} \(0\.[0-9]{3}-[01]\.[0-9]{3}\)</td>' "$h" || { echo "no premium row"; return 1; }
+    grep -q '<th>compound</th><th>persist</th><th>collapse</th>' "$h" || { echo "not 5 x 3"; return 1; }
+    grep -q '@media print' "$h" && grep -q 'size: A4' "$h" || { echo "no print CSS"; return 1; }
     [ "$(grep -o 'src="data:image/png;base64,[A-Za-z0-9+/=]\{2000,\}"' "$h" | wc -l)" -eq 6 ] \
         || { echo "expected 6 embedded PNG figures"; return 1; }
     grep -q '<td>training.reinvest</td><td class="num">0.45</td><td>1</td>' "$h" || { echo "assumption row missing"; return 1; }
@@ -287,6 +290,20 @@ report_sweep() {
     grep -q 'Outcomes across the sweep' "$TMP/sweep.html" || return 1
     [ "$(grep -c 'src="data:image/png;base64,' "$TMP/sweep.html")" -eq 2 ] || { echo "expected 2 figures"; return 1; }
     grep -q 'swept 0.3 to 0.9' "$TMP/sweep.html" || { echo "swept range not shown"; return 1; }
+    grep -q '<p class="answer">Across the sweep' "$TMP/sweep.html" || { echo "no headline"; return 1; }
+    grep -qE 'class="num">[01]\.[0-9]{3} ± 0\.[0-9]{3}<' "$TMP/sweep.html" || { echo "no standard errors"; return 1; }
+    "$PY" - "$TMP/sweep.html" <<'PYEOF' || return 1
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+t = h[h.index("<h2>Assumptions"):]
+t = t[:t.index("</table>")]
+rows = re.findall(r"<tr>(.*?)</tr>", t)
+assert "set by" in rows[0], rows[0]
+last = [re.findall(r"<td[^>]*>(.*?)</td>", r)[-1] for r in rows[1:]]
+assert last and all(last), "empty set by"
+swept = [r for r in rows if "capability.catch_up" in r]
+assert swept and swept[0].endswith("<td>swept</td>"), swept
+PYEOF
     no_external "$TMP/sweep.html"
 }
 check "report of a sweep: per-point outcome table and the heatmaps, self-contained" report_sweep
