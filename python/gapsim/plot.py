@@ -266,7 +266,7 @@ def outcome_figure(ds, path):
     ax.set_title(f"Outcome by {int(horizon)}: compound (x{compound:g} or more), persist, "
                  f"collapse (x{collapse:g} or less)", fontsize=13)
     ax.set_xticks(x)
-    ax.set_xticklabels([metric_words(m) for m in metrics])
+    ax.set_xticklabels(["\n".join(textwrap.wrap(metric_words(m), 16)) for m in metrics])
     k = reference_cycle(ds)
     ax.set_xlabel(f"outcome metric (its value at the horizon / its value in {gio.years(ds)[k]:g})")
     ax.set_ylabel("probability (95% interval as error bar)")
@@ -301,7 +301,7 @@ def sweep_figure(ds, path, metric, outcome):
     keys = gio.swept_keys(ds)
     p = sweep_probability(ds, metric, outcome)
     fig, ax = new_figure(ds, path)
-    title = f"Probability that the {metric_words(metric)} {outcome}s, across the sweep"
+    title = f"Probability that the {metric_words(metric)} {outcome}s"
     if len(keys) == 1:
         a = ds[keys[0]].values
         order = np.argsort(a)
@@ -344,11 +344,11 @@ def sweep_figure(ds, path, metric, outcome):
                         pass  # degenerate triangulation: the points are enough
         fig.colorbar(mesh, ax=ax, label=f"probability of {outcome}")
         ax.set_xlabel(key_label(ds, keys[0]))
-        ax.set_ylabel(key_label(ds, keys[1]))
+        ax.set_ylabel("\n".join(textwrap.wrap(key_label(ds, keys[1]), 36)))
         if len(keys) > 2:
             title += f" ({len(keys) - 2} other swept keys vary)"
         else:
-            title += "; line: probability 0.5"
+            title += " (white line: 0.5)"
     ax.set_title(title)
     return finish(fig)
 
