@@ -595,6 +595,14 @@ static gs_status shape_read(const h5r *r, gs_result *res)
     if (nq)
         GS_FORWARD(dset_read(r, "quantile", 0, 1, &nq, H5T_NATIVE_DOUBLE, res->quantile_levels));
     GS_FORWARD(attr_num(r, "seed", H5T_NATIVE_UINT64, &res->seed));
+    if (attr_has(r, "seed_text")) { /* the seed as text, for readers without uint64 (R) */
+        char *seed_text = NULL, want[32];
+        GS_FORWARD(attr_string(r, "seed_text", &seed_text, NULL));
+        snprintf(want, sizeof want, "%llu", (unsigned long long)res->seed);
+        int same = strcmp(seed_text, want) == 0;
+        free(seed_text);
+        if (!same) return bad(r, "attribute 'seed_text' contradicts 'seed' (%s)", want);
+    }
     GS_FORWARD(attr_num(r, "trajectories", H5T_NATIVE_UINT64, &res->trajectories));
     /* A sweep may run a different number of trajectories per point (--target-se). */
     if (r->point >= 0 && dset_has(r, "trajectories"))

@@ -46,7 +46,7 @@ first = runs[0]
 SKIP_ATTRS = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "_Netcdf4Dimid"}
 PER_CYCLE = ("_mean", "_sd", "_quantile")
 PER_RUN = {"outcome_probability", "outcome_stderr", "outcome_ci_low", "outcome_ci_high",
-           "outcome_count", "nonfinite_count"}
+           "outcome_count", "outcome_undefined", "nonfinite_count"}
 
 def labels(d):
     for k, v in d.attrs.items():

@@ -50,7 +50,7 @@ done
 trajectories_of() { h5dump -a trajectories "$1" | sed -n 's/.*(0): *\([0-9]*\).*/\1/p'; }
 opt_equals() {
     "$GAPSIM" run "$S" --trajectories=300 --seed=5 --output="$TMP/eq.h5" --quiet \
-        --set=run.cycles=4 >"$TMP/eq.out" || return 1
+        --set=run.cycles=4 --set=history.now=2025 >"$TMP/eq.out" || return 1
     [ ! -s "$TMP/eq.out" ] || { echo "--quiet printed"; return 1; }
     [ "$(trajectories_of "$TMP/eq.h5")" = 300 ] || { echo "not 300 trajectories"; return 1; }
     h5dump -H -d cycle "$TMP/eq.h5" | grep -q '( 5 )'

@@ -1,7 +1,7 @@
 /* prim_tool.c - test helper for the PRIM module (not part of the program).
  *
  *   prim_tool gen SCENARIO N SEED           writes to stdout a CSV of N trajectories of a
- *       real gapsim run of SCENARIO through the library (engine_draw of the uncertain
+ *       real gapsim run of SCENARIO through the library (uncertain_draw of the uncertain
  *       parameters, engine_run_job with the per-cycle metrics): one float32 column per
  *       uncertain parameter (rounded to 5 significant digits, %.5g, to keep the file small:
  *       ties are then common, which the test wants too) and premium_class, the class of the premium at
@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "prim.h"
 #include "scenario.h"
+#include "uncertain.h"
 
 static int fail(const gs_error *err)
 {
@@ -39,7 +40,7 @@ static int gen(const char *path, size_t n, uint64_t seed)
     double *values = malloc(n * (d ? d : 1) * sizeof *values);
     double *metrics = malloc(cycles * METRIC_COUNT * n * sizeof *metrics);
     if (!values || !metrics) return 1;
-    if (engine_draw(&sc, seed, ENGINE_PARAM_FAMILY, 0, n, n, values, &err) != GS_OK)
+    if (uncertain_draw(&sc, seed, ENGINE_PARAM_FAMILY, 0, n, n, values, &err) != GS_OK)
         return fail(&err);
     gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
     for (size_t j = 0; j < d; j++) ids[j] = sc.uncertain[j].id;

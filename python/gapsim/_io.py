@@ -171,6 +171,24 @@ def check_contents(ds, path):
         if dims is not None and tuple(da.dims) != dims:
             raise GapsimFileError(f"{path}: variable '{name}' has dimensions "
                                   f"{tuple(da.dims)}, expected {dims}")
+    if "outcome_undefined" in ds.variables:  # optional (older files), checked when there
+        da = ds["outcome_undefined"]
+        if da.dtype.kind not in "iu" or tuple(da.dims) != lead + ("metric",):
+            raise GapsimFileError(f"{path}: variable 'outcome_undefined' is not a count per "
+                                  f"metric (dtype {da.dtype}, dimensions {tuple(da.dims)})")
+    for name, known in (("metric", METRICS), ("outcome", OUTCOMES)):
+        # integer-coded: the codes 0..n-1 (kept as NAME_code by decode) and the labels
+        # of NAME_label, which must be the names gapsim writes
+        if f"{name}_code" in ds.variables:
+            codes = ds[f"{name}_code"].values
+            if codes.dtype.kind not in "iu" or codes.tolist() != list(range(codes.size)):
+                raise GapsimFileError(f"{path}: variable '{name}' is not the integer codes "
+                                      f"0..{codes.size - 1} of its labels")
+        labels = [text(v) for v in ds[name].values.tolist()]
+        if not labels or any(v not in known for v in labels) or len(set(labels)) != len(labels):
+            where = f"{name}_label" if f"{name}_code" in ds.variables else name
+            raise GapsimFileError(f"{path}: variable '{where}' does not hold {name} names "
+                                  f"({', '.join(known)})")
     for name in ("time", "year", "quantile"):
         if ds[name].dims != (name if name == "quantile" else "cycle",):
             raise GapsimFileError(f"{path}: variable '{name}' has dimensions "
@@ -198,6 +216,11 @@ def check_contents(ds, path):
         v = np.asarray(attrs[name])
         if v.size != 1 or v.dtype.kind not in "iu" or int(v.reshape(-1)[0]) < (name == "trajectories"):
             raise GapsimFileError(f"{path}: attribute '{name}' is not a single whole number")
+    if "seed_text" in attrs:
+        st = attrs["seed_text"]
+        if (not isinstance(st, (str, bytes, np.bytes_, np.str_)) or not text(st).isdigit()
+                or int(text(st)) != int(np.asarray(attrs["seed"]).reshape(-1)[0])):
+            raise GapsimFileError(f"{path}: attribute 'seed_text' is not the seed as text")
     n_cycles = ds.sizes["cycle"]
     if "param_run_cycles" in attrs:
         k = np.asarray(attrs["param_run_cycles"]).reshape(-1)
