@@ -14,19 +14,25 @@ OWNERS = {"sim/params.def", "sim/params.h", "sim/params.c", "sim/model.c", "sim/
 # Named uses elsewhere: file -> the parameters it may name, and why.
 ALLOWED = {
     # the run's shape: the number and length of cycles size every array
-    "sim/engine.c": {"run_cycle_years", "outcome_compound_ratio", "outcome_collapse_ratio"},
+    # (version 2: the calendar start, the outcome window and the correlated shock pairs
+    # the engine draws)
+    "sim/engine.c": {"run_cycle_years", "outcome_compound_ratio", "outcome_collapse_ratio",
+                     "run_cycles", "run_start_year", "outcome_window",
+                     "correlation_hardware_power", "correlation_demand_readiness"},
     "sim/estimate.c": {"run_cycles"},
-    "sim/h5in.c": {"run_cycle_years"},
+    "sim/h5in.c": {"run_cycle_years", "run_cycles", "run_start_year"},
     "sim/sensitivity.c": {"run_cycles"},
     "cli/cli_merge.c": {"run_cycles"},
     "cli/main.c": {"run_cycles"},
     "sim/resume.c": {"run_cycles"},
     # the outcome thresholds, printed with the outcome table
-    "sim/summary.c": {"outcome_compound_ratio", "outcome_collapse_ratio"},
+    "sim/summary.c": {"outcome_compound_ratio", "outcome_collapse_ratio", "outcome_window",
+                      "run_start_year"},
     # which key the loader blames for a broken relation (params_check_relations)
     "sim/scenario.c": {"correlation_hardware_power", "correlation_open_demand",
                        "outcome_collapse_ratio", "outcome_compound_ratio", "training_growth",
-                       "training_algorithmic", "hardware_trend"},
+                       "training_algorithmic", "hardware_trend",
+                       "correlation_demand_readiness", "training_growth_long"},
 }
 
 

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 SEED=18446744073709551615 # 2^64 - 1: comes back exact only through seed_text in R
 "$GAPSIM" run scenarios/baseline.yaml -q -n 400 --seed $SEED --paths 5 -o "$TMP/run.h5" || exit 1
 cat >"$TMP/sweep.yaml" <<'Y'
+model: 2
 name: small_sweep
 sweep:
   grid:
