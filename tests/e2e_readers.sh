@@ -22,8 +22,24 @@ sweep:
     training.reinvest: [0.0, 0.5]
 Y
 "$GAPSIM" run "$TMP/sweep.yaml" -q -n 200 -o "$TMP/sweep.h5" || exit 1
-sed -e 's/^\(  samples:\).*/\1 32/' -e 's/^\(  trajectories:\).*/\1 200/' \
-    -e 's/^\(  bootstrap:\).*/\1 10/' scenarios/uncertain.yaml >"$TMP/unc.yaml"
+# a small uncertain run with tornado and Sobol (scenarios/uncertain.yaml has 63
+# uncertain parameters, more than Sobol takes)
+cat >"$TMP/unc.yaml" <<'Y'
+model: 2
+name: small_uncertain
+capability:
+  catch_up: {dist: uniform, min: 0.2, max: 0.8}
+training:
+  reinvest: {dist: uniform, min: 0.2, max: 0.8}
+hardware:
+  vol: {dist: lognormal, p5: 0.20, p95: 0.55}
+sensitivity:
+  tornado: true
+  sobol: true
+  samples: 32
+  bootstrap: 10
+  trajectories: 200
+Y
 "$GAPSIM" run "$TMP/unc.yaml" -q -n 400 -o "$TMP/unc.h5" || exit 1
 KINDS="run sweep unc"
 export PYTHONPATH="$PWD/python"
@@ -207,7 +223,7 @@ per = list(csv.DictReader(open(os.path.join(d, "per_cycle.csv"))))
 out = list(csv.DictReader(open(os.path.join(d, "outcomes.csv"))))
 assert {"variable", "units", "cycle", "date", "year", "mean", "sd"} <= set(per[0]), per[0]
 assert per[1]["date"] == "2024-07-01", per[1]
-assert len(out) == 15 * (6 if kind == "sweep" else 1), len(out)
+assert len(out) == 18 * (6 if kind == "sweep" else 1), len(out)  # 6 metrics x 3 outcomes
 assert (kind == "sweep") == os.path.exists(os.path.join(d, "sweep.csv"))
 doc = json.load(open(os.path.join(tmp, kind + ".json")))
 assert len(doc["outcomes"]) == len(out) and len(doc["per_cycle"]) == len(per)
