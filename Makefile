@@ -208,7 +208,13 @@ fuzz-long: $(BIN) $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli $(BUILD)/fuzz_h5in $(
 $(BUILD)/cli/cli_tools.o: CFLAGS += -DGAPSIM_SOURCE_ANALYSIS='"$(CURDIR)/analysis"' \
                                     -DGAPSIM_DATADIR='"$(PREFIX)/share/gapsim"'
 
-.PHONY: figures
+.PHONY: figures labels
+# The words and units of every key and variable for the figures, from params.def and
+# model.h (tests/e2e_readers.sh fails when the committed file is out of date).
+labels: ## regenerate python/gapsim/labels.py from params.def and model.h
+	$(PY) python/tools/gen_labels.py . > python/gapsim/labels.py.tmp && \
+	    mv python/gapsim/labels.py.tmp python/gapsim/labels.py
+
 # The README's figures: the baseline scenario, small PNGs in docs/figures/.
 figures: $(BIN) ## the README's figures (docs/figures/)
 	mkdir -p docs/figures

@@ -38,8 +38,19 @@ th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: ta
 .answer { font-size: 1.15em; background: #f6f3e8; padding: 0.7em 1em; border-left: 4px solid #d95f02; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: 0.9em; }
-pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+pre { background: #f7f7f7; padding: 0.8em; font-size: 0.85em; white-space: pre-wrap;
+      overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; }
 .muted { color: #666; font-size: 0.9em; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 9.5pt; }
+  h2 { break-after: avoid; } figure, tr { break-inside: avoid; }
+  figure img { max-width: 100%; max-height: 120mm; }
+  table { width: 100%; font-size: 8pt; table-layout: auto; }
+  pre { font-size: 7.5pt; }
+  .answer { border-left-width: 3px; }
+}
 """
 
 HORIZON_VARS = ["premium", "premium_q", "lag_months", "gap", "price_open", "price_closed",
@@ -62,61 +73,99 @@ def table(header, rows, numeric=()):
 
 
 def fmt(x):
-    return f"{x:.4g}"
+    """Human numbers: 35.1B, not 3.508e+10."""
+    return gplot.fmt_value(float(x))
+
+
+def pm(p, se):
+    return f"{p:.3f} ± {se:.3f}"
 
 
 def headline(ds, metric):
-    """The single-run answer sentence, as the console summary words it."""
+    """The single-run answer sentence, as the console summary words it; when no outcome
+    passes 0.5, how close the two leading ones are (their difference in standard errors,
+    from the multinomial variance (p1 + p2 - (p1 - p2)^2) / N)."""
     p = ds["outcome_probability"].sel(metric=metric)
     n = int(ds.attrs.get("trajectories", 0))
     undefined = int(ds["outcome_undefined"].sel(metric=metric)) if "outcome_undefined" in ds else 0
     if n and undefined > 0.01 * n:   # docs/model.md §8: no answer when > 1% are undefined
         return (f"No answer: the closed {metric}'s outcome is undefined (not finite) in "
                 f"{100.0 * undefined / n:.1f}% of the {n:,} simulated futures (more than 1%).")
-    best = str(p.idxmax("outcome").values)
+    order = sorted(((float(p.sel(outcome=o)), str(o)) for o in p["outcome"].values), reverse=True)
+    (p1, best), (p2, second) = order[0], order[1]
     lo = float(ds["outcome_ci_low"].sel(metric=metric, outcome=best))
     hi = float(ds["outcome_ci_high"].sel(metric=metric, outcome=best))
-    verb = {"compound": "compounds", "persist": "persists", "collapse": "collapses"}.get(best, best)
-    return (f"The closed {metric} most likely <b>{verb}</b> by {int(gio.years(ds)[-1])}: "
-            f"P = {float(p.sel(outcome=best)):.3f} (95% interval {lo:.3f}-{hi:.3f}), "
-            f"{int(ds.attrs.get('trajectories', 0)):,} simulated futures, "
-            f"seed {int(ds.attrs.get('seed', 0))}.")
+    verb = {"compound": "compounds", "persist": "persists", "collapse": "collapses"}
+    words = gplot.metric_words(metric)
+    year = int(gio.years(ds)[-1])
+    n = (int(ds["outcome_count"].sel(metric=metric).sum()) if "outcome_count" in ds
+         else int(ds.attrs.get("trajectories", 0)))
+    tail = (f"{int(ds.attrs.get('trajectories', 0)):,} simulated futures, "
+            f"seed {gio.text(ds.attrs.get('seed_text', ds.attrs.get('seed', 0)))}.")
+    if p1 >= 0.5 or n == 0:
+        return (f"The {words} most likely <b>{verb.get(best, best)}</b> by {year}: "
+                f"P = {p1:.3f} (95% interval {lo:.3f}-{hi:.3f}), " + tail)
+    se = ((p1 + p2 - (p1 - p2) ** 2) / n) ** 0.5
+    z = (p1 - p2) / se if se > 0 else float("inf")
+    close = ("too close to call" if z < 2 else f"{best} ahead, neither more likely than not")
+    return (f"No outcome of the {words} is more likely than not by {year}: "
+            f"<b>{best}</b> P = {p1:.3f} and <b>{second}</b> P = {p2:.3f} are "
+            f"{p1 - p2:.3f} apart ({z:.1f} standard errors of the difference), {close}. " + tail)
+
+
+def sweep_headline(ds, metric):
+    """What the sweep says in one sentence: the range of P(compound) and P(collapse)
+    of the metric over the points, and how many points pass 0.5."""
+    words = gplot.metric_words(metric)
+    out = []
+    for o in ("compound", "collapse"):
+        p = ds["outcome_probability"].sel(metric=metric, outcome=o).values
+        se = ds["outcome_stderr"].sel(metric=metric, outcome=o).values
+        i, j = int(p.argmin()), int(p.argmax())
+        out.append(f"P({o}) runs from {pm(p[i], se[i])} (point {i}) to {pm(p[j], se[j])} "
+                   f"(point {j}) and passes 0.5 at {int((p > 0.5).sum())} of {len(p)} points")
+    return f"Across the sweep, for the {words}: " + "; ".join(out) + "."
 
 
 def outcome_section(ds, metric):
     if gio.is_sweep(ds):
         keys = gio.swept_keys(ds)
-        header = ["point"] + [k[len("param_"):] for k in keys] + [
-            f"P({o})" for o in gio.OUTCOMES]
+        header = ["point"] + [gplot.key_label(ds, k) for k in keys] + [
+            f"P({o}) ± standard error" for o in gio.OUTCOMES]
         rows = []
         for i in range(ds.sizes["point"]):
             pt = ds.isel(point=i)
             rows.append([i] + [fmt(float(pt[k])) for k in keys] + [
-                f"{float(pt['outcome_probability'].sel(metric=metric, outcome=o)):.4f}"
+                pm(float(pt["outcome_probability"].sel(metric=metric, outcome=o)),
+                   float(pt["outcome_stderr"].sel(metric=metric, outcome=o)))
                 for o in gio.OUTCOMES])
-        return (f"<h2>Outcomes across the sweep ({esc(metric)})</h2>\n"
+        return (f"<h2>Outcomes across the sweep ({esc(gplot.metric_words(metric))})</h2>\n"
                 + table(header, rows, numeric=set(range(len(header)))))
+    # 5 x 3: one row per metric, one column per outcome, "p ± se" and the interval
+    outcomes = [gio.text(o) for o in ds["outcome"].values]
     rows = []
     for m in ds["metric"].values:
+        row = [gplot.metric_words(gio.text(m))]
         for o in ds["outcome"].values:
             sel = dict(metric=m, outcome=o)
-            rows.append([gio.text(m), gio.text(o),
-                         f"{float(ds['outcome_probability'].sel(**sel)):.4f}",
-                         f"{float(ds['outcome_stderr'].sel(**sel)):.4f}",
-                         f"{float(ds['outcome_ci_low'].sel(**sel)):.4f}-"
-                         f"{float(ds['outcome_ci_high'].sel(**sel)):.4f}"])
+            row.append(f"{pm(float(ds['outcome_probability'].sel(**sel)), float(ds['outcome_stderr'].sel(**sel)))}"
+                       f" ({float(ds['outcome_ci_low'].sel(**sel)):.3f}-"
+                       f"{float(ds['outcome_ci_high'].sel(**sel)):.3f})")
+        rows.append(row)
     compound = ds.attrs.get("param_outcome_compound_ratio", 1.5)
     collapse = ds.attrs.get("param_outcome_collapse_ratio", 0.5)
     undefined = ""
     if "outcome_undefined" in ds:
         undefined = "<p>Undefined (ratio not finite, not counted in the probabilities): " + ", ".join(
-            f"{gio.text(m)} {int(ds['outcome_undefined'].sel(metric=m))}"
+            f"{esc(gplot.metric_words(gio.text(m)))} {int(ds['outcome_undefined'].sel(metric=m))}"
             for m in ds["metric"].values) + ".</p>\n"
+    k = gplot.reference_cycle(ds)
     return ("<h2>Outcome table</h2>\n"
-            f"<p>r = horizon value (mean of the last cycles) / value at history.now: compound if "
-            f"r &ge; {compound:g}, collapse if r &le; {collapse:g}, persist in between.</p>\n"
-            + table(["metric", "outcome", "probability", "standard error", "95% interval"],
-                    rows, numeric={2, 3, 4}) + "\n" + undefined)
+            f"<p>r = horizon value (mean of the last cycles) / value at history.now "
+            f"({gio.years(ds)[k]:g}): compound if r &ge; {compound:g}, collapse if "
+            f"r &le; {collapse:g}, persist in between. Each cell: probability ± Monte Carlo "
+            "standard error (95% Wilson interval).</p>\n"
+            + table(["metric"] + outcomes, rows, numeric={1, 2, 3}) + "\n" + undefined)
 
 
 def quantile_section(ds):
@@ -129,7 +178,9 @@ def quantile_section(ds):
         if name not in ds.data_vars:
             continue
         q = ds[name].isel(cycle=-1)
-        rows.append([v, gio.text(ds[name].attrs.get("units", "")),
+        a = ds[name].attrs
+        rows.append([gio.text(a.get("long_name", v)).replace("quantiles of ", "").split(" [")[0],
+                     gio.text(a.get("gapsim_units", a.get("units", ""))),
                      fmt(float(ds[name].isel(cycle=0, quantile=i50))),
                      fmt(float(q.isel(quantile=i5))), fmt(float(q.isel(quantile=i50))),
                      fmt(float(q.isel(quantile=i95)))])
@@ -149,6 +200,34 @@ def read_params_table(path):
             if len(cells) == len(header)}
 
 
+def set_by(ds):
+    """{key: where its value came from}: "scenario file, line N", "override (--set)", "swept",
+    "uncertain" or "default", from the file itself (scenario_text, history)."""
+    import re
+    text = gio.text(ds.attrs.get("scenario_text", ""))
+    history = gio.text(ds.attrs.get("history", ""))
+    origin = {}
+    section = None
+    for n, line in enumerate(text.splitlines(), 1):
+        body = line.split("#", 1)[0].rstrip()
+        m = re.match(r"^([A-Za-z_]\w*):\s*$", body) or re.match(r"^([A-Za-z_]\w*):\s*\S", body)
+        if m and not line.startswith((" ", "\t")):
+            section = m.group(1)
+            continue
+        m = re.match(r"^\s+([A-Za-z_]\w*):", body)
+        if m and section:
+            origin.setdefault(f"{section}.{m.group(1)}", f"scenario file, line {n}")
+    for key in re.findall(r"--set[= ]([\w.]+)=", history):
+        origin[key] = "override (--set)"
+    for key in gio.text(ds.attrs.get("sweep_keys", "")).split():
+        origin[key] = "swept"
+    for part in gio.text(ds.attrs.get("uncertain_distributions", "")).split("; "):
+        if ": " in part:
+            key = part.split(": ", 1)[0]
+            origin[key] = "uncertain" + (f" ({origin[key]})" if key in origin else "")
+    return origin
+
+
 def assumptions_section(ds, params):
     """key, value, unit, source: values from param_<key> (attributes, or the sweep's
     coordinates shown as their range)."""
@@ -157,6 +236,7 @@ def assumptions_section(ds, params):
                      gio.text(ds.attrs.get("uncertain_distributions", "")).split("; ")
                      if ": " in part)
     rows = []
+    origin = set_by(ds)
     if params:
         for key, info in params.items():
             attr = "param_" + key.replace(".", "_")
@@ -169,7 +249,10 @@ def assumptions_section(ds, params):
             else:
                 value = "(not recorded)"
             rows.append([key, value, info.get("unit", ""), info.get("meaning", ""),
-                         info.get("source", ""), info.get("origin", "")])
+                         info.get("source", ""),
+                         # the sweep or a distribution decides; else gapsim's own origin
+                         origin[key] if origin.get(key, "").startswith(("swept", "uncertain"))
+                         else info.get("origin", "") or origin.get(key) or "default"])
         header = ["key", "value", "unit", "meaning", "source", "set by"]
     else:
         for attr in sorted(a for a in ds.attrs if a.startswith("param_")):
@@ -214,6 +297,8 @@ def build_report(ds, path, params, metric):
     body.append(f'<p class="muted">{esc(gio.describe(ds, path))}</p>')
     if not gio.is_sweep(ds):
         body.append(f'<p class="answer">{headline(ds, metric)}</p>')
+    elif "outcome_stderr" in ds:
+        body.append(f'<p class="answer">{sweep_headline(ds, metric)}</p>')
     body += [outcome_section(ds, metric), quantile_section(ds), figures_section(ds, path, metric),
              assumptions_section(ds, params), provenance_section(ds, path)]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

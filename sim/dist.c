@@ -1,19 +1,25 @@
 /* dist.c - distributions of uncertain parameters, drawn by inverse CDF (see dist.h). */
 #include "dist.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
 
 const char *const dist_family_names[DIST_COUNT] = {"normal", "lognormal", "uniform", "beta",
-                                                   "triangular"};
+                                                   "triangular", "pert", "loguniform",
+                                                   "discrete"};
 
 static const char *const param_names[DIST_COUNT][4] = {
     {"mean", "sd"}, {"mu", "sigma"}, {"min", "max"}, {"a", "b", "min", "max"},
-    {"min", "mode", "max"}};
-static const size_t param_counts[DIST_COUNT] = {2, 2, 2, 4, 3};
+    {"min", "mode", "max"}, {"min", "mode", "max"}, {"min", "max"}, {NULL}};
+static const size_t param_counts[DIST_COUNT] = {2, 2, 2, 4, 3, 3, 2, 0};
+
+/* PERT's λ: the weight of the mode (Vose; @RISK's and Squiggle's default). */
+static const double pert_lambda = 4;
 
 /* z_{0.95} = Φ⁻¹(0.95): a 90% interval of a normal is mean ± 1.6449 sd. */
 static const double z95 = 1.6448536269514722;
@@ -36,8 +42,26 @@ static void natural_support(dist_family f, const double *par, double *lo, double
     case DIST_LOGNORMAL: *lo = 0, *hi = INFINITY; break;
     case DIST_UNIFORM: *lo = par[0], *hi = par[1]; break;
     case DIST_BETA: *lo = par[2], *hi = par[3]; break;
-    default: *lo = par[0], *hi = par[2]; break;
+    case DIST_LOGUNIFORM: *lo = par[0], *hi = par[1]; break;
+    default: *lo = par[0], *hi = par[2]; break; /* triangular, pert */
     }
+}
+
+/* PERT(a, m, c) = a + (c − a) Beta(α, β), α = 1 + λ (m − a)/(c − a),
+ * β = 1 + λ (c − m)/(c − a); mean (a + λ m + c)/(λ + 2). */
+static void pert_shape(const double *par, double *alpha, double *beta)
+{
+    double a = par[0], m = par[1], c = par[2];
+    *alpha = 1 + pert_lambda * (m - a) / (c - a);
+    *beta = 1 + pert_lambda * (c - m) / (c - a);
+}
+
+/* Discrete: F(x) = cum[i] for the largest values[i] <= x (0 below the first). */
+static double discrete_cdf(const gs_dist *d, double x)
+{
+    double F = 0;
+    for (size_t i = 0; i < d->n_values && d->values[i] <= x; i++) F = d->cum[i];
+    return F;
 }
 
 /* Triangular CDF on [a, c] with mode m:
@@ -70,6 +94,14 @@ double dist_cdf(const gs_dist *d, double x)
     case DIST_UNIFORM: return x <= p[0] ? 0 : x >= p[1] ? 1 : (x - p[0]) / (p[1] - p[0]);
     case DIST_BETA:
         return x <= p[2] ? 0 : x >= p[3] ? 1 : gsl_cdf_beta_P((x - p[2]) / (p[3] - p[2]), p[0], p[1]);
+    case DIST_PERT: {
+        double al, be;
+        pert_shape(p, &al, &be);
+        return x <= p[0] ? 0 : x >= p[2] ? 1 : gsl_cdf_beta_P((x - p[0]) / (p[2] - p[0]), al, be);
+    }
+    /* loguniform: F(x) = ln(x/a) / ln(b/a) */
+    case DIST_LOGUNIFORM: return x <= p[0] ? 0 : x >= p[1] ? 1 : log(x / p[0]) / log(p[1] / p[0]);
+    case DIST_DISCRETE: return discrete_cdf(d, x);
     default: return triangular_cdf(p, x);
     }
 }
@@ -87,6 +119,17 @@ static double family_inv(const gs_dist *d, double P)
                         : gsl_cdf_lognormal_Qinv(1 - P, p[0], p[1]);
     case DIST_UNIFORM: return p[0] + P * (p[1] - p[0]);
     case DIST_BETA: return p[2] + (p[3] - p[2]) * gsl_cdf_beta_Pinv(P, p[0], p[1]);
+    case DIST_PERT: {
+        double al, be;
+        pert_shape(p, &al, &be);
+        return p[0] + (p[2] - p[0]) * gsl_cdf_beta_Pinv(P, al, be);
+    }
+    case DIST_LOGUNIFORM: return p[0] * exp(P * log(p[1] / p[0])); /* a (b/a)^P */
+    case DIST_DISCRETE: { /* the first value whose cumulative weight reaches P */
+        size_t i = 0;
+        while (i + 1 < d->n_values && d->cum[i] < P) i++;
+        return d->values[i];
+    }
     default: return triangular_inv(p, P);
     }
 }
@@ -132,7 +175,17 @@ static int check_params(dist_family f, const double *p, char *msg, size_t size)
             return -1;
         }
         return 0;
-    default:
+    case DIST_LOGUNIFORM:
+        if (!(p[0] > 0 && p[0] < p[1])) {
+            snprintf(msg, size, "need 0 < min < max, got min %g, max %g", p[0], p[1]);
+            return -1;
+        }
+        return 0;
+    case DIST_DISCRETE:
+        snprintf(msg, size, "write a discrete distribution as text: "
+                            "'discrete({value: weight, ...})'");
+        return -1;
+    default: /* triangular, pert */
         if (!(p[0] <= p[1] && p[1] <= p[2] && p[0] < p[2])) {
             snprintf(msg, size, "need min <= mode <= max and min < max, got %g, %g, %g", p[0],
                      p[1], p[2]);
@@ -199,6 +252,9 @@ gs_status dist_fit_interval(gs_dist *d, double p5, double p95, int positive, dou
 void dist_describe(const gs_dist *d, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "%s(", dist_family_names[d->family]);
+    for (size_t i = 0; d->family == DIST_DISCRETE && i < d->n_values && n > 0 && (size_t)n < size; i++)
+        n += snprintf(buf + n, size - (size_t)n, "%s%.4g: %.4g", i ? ", " : "", d->values[i],
+                      d->cum[i] - (i ? d->cum[i - 1] : 0));
     for (size_t i = 0; i < param_counts[d->family] && n > 0 && (size_t)n < size; i++)
         n += snprintf(buf + n, size - (size_t)n, "%s%s=%.4g", i ? ", " : "",
                       param_names[d->family][i], d->par[i]);
@@ -260,4 +316,187 @@ gs_status dist_fit_beta_interval(gs_dist *d, double p5, double p95, double lower
     }
     double par[4] = {exp(x[0]), exp(x[1]), 0, 1};
     return dist_init(d, DIST_BETA, par, lower, upper, msg, msg_size);
+}
+
+/* Sorts the (value, weight) pairs by value, normalises the weights into cumulative
+ * probabilities; the support is [values[0], values[n-1]], nothing is truncated. */
+gs_status dist_init_discrete(gs_dist *d, const double *values, const double *weights, size_t n,
+                             double lower, double upper, char *msg, size_t msg_size)
+{
+    memset(d, 0, sizeof *d);
+    d->family = DIST_DISCRETE;
+    if (n == 0 || n > DIST_DISCRETE_MAX) {
+        snprintf(msg, msg_size, "discrete needs 1 to %d values, got %zu", DIST_DISCRETE_MAX, n);
+        return GS_ERR_INPUT;
+    }
+    double w[DIST_DISCRETE_MAX], total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(values[i]) || !(weights[i] > 0) || !isfinite(weights[i])) {
+            snprintf(msg, msg_size, "discrete: value %g has weight %g (weights must be > 0)",
+                     values[i], weights[i]);
+            return GS_ERR_INPUT;
+        }
+        if (!(values[i] >= lower && values[i] <= upper)) {
+            snprintf(msg, msg_size, "discrete: value %g is outside the range [%g, %g]", values[i],
+                     lower, upper);
+            return GS_ERR_INPUT;
+        }
+        size_t j = i; /* insertion sort by value */
+        while (j > 0 && d->values[j - 1] > values[i]) {
+            d->values[j] = d->values[j - 1], w[j] = w[j - 1];
+            j--;
+        }
+        if (j > 0 && d->values[j - 1] == values[i]) {
+            snprintf(msg, msg_size, "discrete: value %g is given twice", values[i]);
+            return GS_ERR_INPUT;
+        }
+        d->values[j] = values[i], w[j] = weights[i];
+        total += weights[i];
+    }
+    double c = 0;
+    for (size_t i = 0; i < n; i++) d->cum[i] = (c += w[i]) / total;
+    d->cum[n - 1] = 1;
+    d->n_values = n;
+    d->lo = d->values[0], d->hi = d->values[n - 1];
+    d->cdf_lo = 0, d->cdf_hi = 1;
+    return GS_OK;
+}
+
+/* Reads a number at *s (after blanks) and advances *s past it; 0 on success. */
+static int read_number(const char **s, double *x)
+{
+    while (isspace((unsigned char)**s)) ++*s;
+    char *end;
+    *x = strtod(*s, &end);
+    if (end == *s) return -1;
+    *s = end;
+    while (isspace((unsigned char)**s)) ++*s;
+    return 0;
+}
+
+static int skip_char(const char **s, char c)
+{
+    while (isspace((unsigned char)**s)) ++*s;
+    if (**s != c) return -1;
+    ++*s;
+    while (isspace((unsigned char)**s)) ++*s;
+    return 0;
+}
+
+/* "discrete({v: w, v: w})" after "discrete(" at s. */
+static int parse_discrete(const char *s, double lower, double upper, gs_dist *d, char *msg,
+                          size_t size)
+{
+    double v[DIST_DISCRETE_MAX], w[DIST_DISCRETE_MAX];
+    size_t n = 0;
+    if (skip_char(&s, '{')) {
+        snprintf(msg, size, "expected discrete({value: weight, ...})");
+        return -1;
+    }
+    while (*s != '}') {
+        double a, b;
+        if (n == DIST_DISCRETE_MAX) {
+            snprintf(msg, size, "discrete takes at most %d values", DIST_DISCRETE_MAX);
+            return -1;
+        }
+        if (read_number(&s, &a) || skip_char(&s, ':') || read_number(&s, &b)) {
+            snprintf(msg, size, "expected discrete({value: weight, ...}), a number is missing "
+                                "or malformed near '%.20s'", s);
+            return -1;
+        }
+        v[n] = a, w[n] = b, n++;
+        if (*s == ',') s++;
+        else if (*s != '}') {
+            snprintf(msg, size, "expected ',' or '}' in discrete({...}) near '%.20s'", s);
+            return -1;
+        }
+        while (isspace((unsigned char)*s)) s++;
+    }
+    s++;
+    if (skip_char(&s, ')') || *s) {
+        snprintf(msg, size, "expected discrete({value: weight, ...}) to end with '})'");
+        return -1;
+    }
+    return dist_init_discrete(d, v, w, n, lower, upper, msg, size) == GS_OK ? 0 : -1;
+}
+
+int dist_parse(const char *text, double lower, double upper, gs_dist *d, char *msg,
+               size_t msg_size)
+{
+    const char *s = text;
+    while (isspace((unsigned char)*s)) s++;
+    /* "A to B" */
+    const char *to = strstr(s, " to ");
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) n--;
+    if (!to && n >= 3 && strncmp(s + n - 3, " to", 3) == 0) to = s + n - 3; /* "0.3 to" */
+    if (to) {
+        double a, b;
+        const char *p = s;
+        if (read_number(&p, &a) || strncmp(p, "to", 2) != 0) {
+            snprintf(msg, msg_size, "expected 'A to B' (a 90%% interval), got '%.40s'", text);
+            return -1;
+        }
+        p += 2;
+        if (read_number(&p, &b) || *p) {
+            snprintf(msg, msg_size, "expected 'A to B' (a 90%% interval), got '%.40s'", text);
+            return -1;
+        }
+        if (!(a < b)) {
+            snprintf(msg, msg_size, "'A to B' needs A < B, got %g to %g", a, b);
+            return -1;
+        }
+        return dist_fit_interval(d, a, b, a > 0 && b > 0, lower, upper, msg, msg_size) == GS_OK
+                   ? 0 : -1;
+    }
+    /* "family(...)" */
+    size_t len = 0;
+    while (isalpha((unsigned char)s[len])) len++;
+    if (len == 0 || len >= 16) return 1;
+    const char *q = s + len;
+    while (isspace((unsigned char)*q)) q++;
+    if (*q != '(') return 1;
+    char name[16];
+    snprintf(name, sizeof name, "%.*s", (int)len, s);
+    int f = dist_family_find(name);
+    if (f < 0) {
+        snprintf(msg, msg_size, "unknown distribution '%s' (expected normal, lognormal, uniform, "
+                 "loguniform, beta, triangular, pert, discrete or 'A to B')", name);
+        return -1;
+    }
+    q++;
+    if (f == DIST_DISCRETE) return parse_discrete(q, lower, upper, d, msg, msg_size);
+    double par[4] = {0, 0, 0, 1};
+    size_t np = 0, want = param_counts[f];
+    while (isspace((unsigned char)*q)) q++;
+    while (*q != ')') {
+        if (np == 4 || read_number(&q, &par[np])) {
+            snprintf(msg, msg_size, "%s(...): expected %zu numbers separated by commas, got '%.40s'",
+                     name, want, text);
+            return -1;
+        }
+        np++;
+        if (*q == ',') q++;
+        else if (*q != ')') {
+            snprintf(msg, msg_size, "%s(...): expected ',' or ')' near '%.20s'", name, q);
+            return -1;
+        }
+    }
+    q++;
+    while (isspace((unsigned char)*q)) q++;
+    if (*q) {
+        snprintf(msg, msg_size, "unexpected '%.20s' after %s(...)", q, name);
+        return -1;
+    }
+    int ok_count = np == want || (f == DIST_BETA && np == 2);
+    if (!ok_count) {
+        char names[64] = "";
+        for (size_t i = 0; i < want; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     param_names[f][i]);
+        snprintf(msg, msg_size, "%s takes %zu numbers (%s), got %zu", name, want, names, np);
+        return -1;
+    }
+    if (f == DIST_BETA && np == 2) par[2] = 0, par[3] = 1;
+    return dist_init(d, (dist_family)f, par, lower, upper, msg, msg_size) == GS_OK ? 0 : -1;
 }

@@ -13,7 +13,12 @@
  *   uniform     min, max                       min < max
  *   beta        a, b, min, max  (Beta(a, b) rescaled to [min, max]; default [0, 1])
  *   triangular  min, mode, max                 min <= mode <= max, min < max
- * plus the 90%-interval shorthand {p5, p95} (dist_fit_interval).
+ *   pert        min, mode, max                 Beta(1 + 4(mode−min)/(max−min),
+ *                                              1 + 4(max−mode)/(max−min)) on [min, max]
+ *   loguniform  min, max                       0 < min < max, ln x uniform
+ *   discrete    values v[i] with weights w[i]  up to DIST_DISCRETE_MAX, w > 0
+ * plus the 90%-interval shorthand {p5, p95} (dist_fit_interval) and the text forms
+ * of dist_parse ("0.3 to 0.8", "pert(0, 1, 4)", "discrete({0.1: 1, 0.5: 3})").
  */
 #ifndef GAPSIM_DIST_H
 #define GAPSIM_DIST_H
@@ -28,8 +33,13 @@ typedef enum {
     DIST_UNIFORM,
     DIST_BETA,
     DIST_TRIANGULAR,
+    DIST_PERT,
+    DIST_LOGUNIFORM,
+    DIST_DISCRETE,
     DIST_COUNT
 } dist_family;
+
+enum { DIST_DISCRETE_MAX = 16 }; /* most values of a discrete distribution */
 
 extern const char *const dist_family_names[DIST_COUNT];
 
@@ -38,6 +48,8 @@ typedef struct {
     double par[4];     /* family parameters, see above */
     double lo, hi;     /* support after truncation (finite or ±inf) */
     double cdf_lo, cdf_hi; /* untruncated F(lo), F(hi) */
+    size_t n_values;       /* discrete: values[0..n) ascending, cum[i] = P(X <= values[i]) */
+    double values[DIST_DISCRETE_MAX], cum[DIST_DISCRETE_MAX];
 } gs_dist;
 
 /* The family called name ("normal"), or -1. */
@@ -64,6 +76,20 @@ gs_status dist_fit_interval(gs_dist *d, double p5, double p95, int positive, dou
  * (0 < p5 < p95 < 1), then truncated to [lower, upper]. */
 gs_status dist_fit_beta_interval(gs_dist *d, double p5, double p95, double lower, double upper,
                                  char *msg, size_t msg_size);
+/* A discrete distribution of values[0..n) with weights[0..n) (any order, weights > 0,
+ * values distinct, every value in [lower, upper]); fails with the problem in msg. */
+gs_status dist_init_discrete(gs_dist *d, const double *values, const double *weights, size_t n,
+                             double lower, double upper, char *msg, size_t msg_size);
+
+/* Parses a distribution written as text, as Squiggle, @RISK and SALib users write them:
+ *   "A to B"                 a 90% interval: lognormal when A > 0 and B > 0, else normal
+ *   "FAMILY(p1, p2, ...)"    normal, lognormal, uniform, beta (2 or 4), triangular,
+ *                            pert, loguniform: the parameters in the order above
+ *   "discrete({v: w, ...})"  values with weights
+ * truncated to [lower, upper].  Returns 1 if text is none of these forms (a plain number,
+ * say: d untouched), 0 on success, -1 with the problem in msg. */
+int dist_parse(const char *text, double lower, double upper, gs_dist *d, char *msg,
+               size_t msg_size);
 
 /* Untruncated CDF F(x) of d's family. */
 double dist_cdf(const gs_dist *d, double x);

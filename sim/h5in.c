@@ -135,8 +135,10 @@ static gs_status coord_len(const h5r *r, const char *name, hsize_t *n)
 }
 
 /* Reads dataset `name` of shape dims[0..rank) (rank 0..3), converted to mtype, into buf.
- * A per-run variable (per_run != 0) of a sweep file has a leading point axis: its shape
- * must be (n_points, dims...) and row r->point is read. */
+ * A per-run variable (per_run != 0) of a sweep file has a point axis: its shape must be
+ * (n_points, dims...), or for a per-cycle statistic (per_run == PER_RUN_TIMED)
+ * (cycle, n_points, dims[1]...), and point r->point is read. */
+enum { PER_RUN_TIMED = 2 };
 static gs_status dset_read(const h5r *r, const char *name, int per_run, int rank,
                            const hsize_t *dims, hid_t mtype, void *buf)
 {
@@ -146,6 +148,7 @@ static gs_status dset_read(const h5r *r, const char *name, int per_run, int rank
     int lead = per_run && r->point >= 0;
     GS_FORWARD(h5util_check_dset(r->file, r->path, name, want_int ? H5T_INTEGER : H5T_NO_CLASS,
                                  rank + lead, NULL, NULL, r->err));
+    int pax = per_run == PER_RUN_TIMED ? 1 : 0; /* the point axis of a sweep file */
     hsize_t fdims[H5S_MAX_RANK], start[4] = {0}, count[4];
     hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
     hid_t fs = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
@@ -153,14 +156,14 @@ static gs_status dset_read(const h5r *r, const char *name, int per_run, int rank
     int frank = st == GS_OK ? H5Sget_simple_extent_ndims(fs) : -1;
     int ok = st == GS_OK && frank == rank + lead && frank <= 4 &&
              H5Sget_simple_extent_dims(fs, fdims, NULL) >= 0;
-    for (int i = 0; ok && i < rank; i++) ok = fdims[lead + i] == dims[i];
-    if (ok && lead) ok = fdims[0] == r->n_points;
+    for (int i = 0; ok && i < rank; i++) ok = fdims[lead && i >= pax ? i + 1 : i] == dims[i];
+    if (ok && lead) ok = fdims[pax] == r->n_points;
     if (st == GS_OK && !ok)
         st = bad(r, "dataset '%s' does not have the shape of its coordinates", name);
     hid_t ms = H5I_INVALID_HID;
     if (st == GS_OK) {
         for (int i = 0; i < frank; i++) count[i] = fdims[i];
-        if (lead) start[0] = (hsize_t)r->point, count[0] = 1;
+        if (lead) start[pax] = (hsize_t)r->point, count[pax] = 1;
         ms = rank ? H5Screate_simple(rank, dims, NULL) : H5Screate(H5S_SCALAR);
         if (ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
             H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
@@ -172,9 +175,42 @@ static gs_status dset_read(const h5r *r, const char *name, int per_run, int rank
     return st;
 }
 
-/* Reads the string coordinate `name` (fixed- or variable-length strings) into a new
- * array *out of *n labels (the caller frees it; labels longer than LABEL_MAX - 1 bytes
- * are cut). */
+/* The labels of an integer-coded coordinate `name` from its char array
+ * name_label(name, name_strlen) into lab[0..n) (NUL-padded, cut at LABEL_MAX - 1). */
+static gs_status char_labels_read(const h5r *r, const char *name, hsize_t n,
+                                  char (*lab)[LABEL_MAX])
+{
+    char lname[LABEL_MAX + 8];
+    snprintf(lname, sizeof lname, "%s_label", name);
+    if (!dset_has(r, lname)) return bad(r, "coordinate '%s' has no labels '%s'", name, lname);
+    hid_t d = H5Dopen2(r->file, lname, H5P_DEFAULT);
+    hid_t t = d < 0 ? H5I_INVALID_HID : H5Dget_type(d);
+    hid_t s = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+    hsize_t dims[2] = {0, 0};
+    gs_status st = t < 0 || s < 0 ? bad_h5(r, "opening a coordinate") : GS_OK;
+    if (st == GS_OK && (H5Tget_class(t) != H5T_STRING || H5Tget_size(t) != 1 ||
+                        H5Sget_simple_extent_ndims(s) != 2 ||
+                        H5Sget_simple_extent_dims(s, dims, NULL) < 0 || dims[0] != n ||
+                        dims[1] == 0 || dims[1] > 4096))
+        st = bad(r, "'%s' is not a char array of the labels of '%s'", lname, name);
+    char *buf = st == GS_OK ? calloc(n ? n * dims[1] : 1, 1) : NULL;
+    if (st == GS_OK && !buf) st = nomem(r);
+    if (st == GS_OK && n && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        st = bad_h5(r, "reading a coordinate");
+    for (hsize_t i = 0; st == GS_OK && i < n; i++) {
+        size_t len = strnlen(buf + i * dims[1], dims[1]);
+        snprintf(lab[i], LABEL_MAX, "%.*s", (int)len, buf + i * dims[1]);
+    }
+    free(buf);
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    if (d >= 0) H5Dclose(d);
+    return st;
+}
+
+/* Reads the coordinate `name` into a new array *out of *n labels (the caller frees it;
+ * labels longer than LABEL_MAX - 1 bytes are cut): an integer-coded coordinate's
+ * name_label char array, or (files of before) fixed- or variable-length strings. */
 static gs_status labels_read(const h5r *r, const char *name, char (**out)[LABEL_MAX], hsize_t *n)
 {
     *out = NULL;
@@ -186,10 +222,12 @@ static gs_status labels_read(const h5r *r, const char *name, char (**out)[LABEL_
     hid_t t = d < 0 ? H5I_INVALID_HID : H5Dget_type(d);
     hid_t m = t < 0 ? H5I_INVALID_HID : H5Tcopy(H5T_C_S1);
     gs_status st = !lab || !vlen ? nomem(r) : m < 0 ? bad_h5(r, "opening a coordinate") : GS_OK;
-    if (st == GS_OK && H5Tget_class(t) != H5T_STRING)
+    if (st == GS_OK && H5Tget_class(t) == H5T_INTEGER) {
+        st = char_labels_read(r, name, *n, lab);
+    } else if (st == GS_OK && H5Tget_class(t) != H5T_STRING)
         st = bad(r, "coordinate '%s' is not a list of names", name);
-    if (st == GS_OK && H5Tset_cset(m, H5Tget_cset(t)) < 0) st = bad_h5(r, "reading a coordinate");
-    if (st == GS_OK && H5Tis_variable_str(t) > 0) {
+    else if (st == GS_OK && H5Tset_cset(m, H5Tget_cset(t)) < 0) st = bad_h5(r, "reading a coordinate");
+    else if (st == GS_OK && H5Tis_variable_str(t) > 0) {
         if (H5Tset_size(m, H5T_VARIABLE) < 0 ||
             H5Dread(d, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, vlen) < 0)
             st = bad_h5(r, "reading a coordinate");
@@ -301,13 +339,13 @@ static gs_status stats_read(const h5r *r, gs_result *res)
     for (int v = 0; v < VAR_COUNT; v++) {
         snprintf(name, sizeof name, "%s_mean", model_vars[v].name);
         GS_FORWARD(
-            dset_read(r, name, 1, 1, dims, H5T_NATIVE_DOUBLE, res->mean + result_ix(res, v, 0)));
+            dset_read(r, name, PER_RUN_TIMED, 1, dims, H5T_NATIVE_DOUBLE, res->mean + result_ix(res, v, 0)));
         snprintf(name, sizeof name, "%s_sd", model_vars[v].name);
         GS_FORWARD(
-            dset_read(r, name, 1, 1, dims, H5T_NATIVE_DOUBLE, res->sd + result_ix(res, v, 0)));
+            dset_read(r, name, PER_RUN_TIMED, 1, dims, H5T_NATIVE_DOUBLE, res->sd + result_ix(res, v, 0)));
         snprintf(name, sizeof name, "%s_quantile", model_vars[v].name);
         if (nq)
-            GS_FORWARD(dset_read(r, name, 1, 2, dims, H5T_NATIVE_DOUBLE,
+            GS_FORWARD(dset_read(r, name, PER_RUN_TIMED, 2, dims, H5T_NATIVE_DOUBLE,
                                  res->quantile + result_ix(res, v, 0) * nq));
     }
     return GS_OK;
@@ -557,6 +595,14 @@ static gs_status shape_read(const h5r *r, gs_result *res)
     if (nq)
         GS_FORWARD(dset_read(r, "quantile", 0, 1, &nq, H5T_NATIVE_DOUBLE, res->quantile_levels));
     GS_FORWARD(attr_num(r, "seed", H5T_NATIVE_UINT64, &res->seed));
+    if (attr_has(r, "seed_text")) { /* the seed as text, for readers without uint64 (R) */
+        char *seed_text = NULL, want[32];
+        GS_FORWARD(attr_string(r, "seed_text", &seed_text, NULL));
+        snprintf(want, sizeof want, "%llu", (unsigned long long)res->seed);
+        int same = strcmp(seed_text, want) == 0;
+        free(seed_text);
+        if (!same) return bad(r, "attribute 'seed_text' contradicts 'seed' (%s)", want);
+    }
     GS_FORWARD(attr_num(r, "trajectories", H5T_NATIVE_UINT64, &res->trajectories));
     /* A sweep may run a different number of trajectories per point (--target-se). */
     if (r->point >= 0 && dset_has(r, "trajectories"))

@@ -51,6 +51,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -193,12 +194,49 @@ static gs_status attr_u64(const h5w *w, hid_t obj, const char *name, uint64_t v)
     return attr_write(w, obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
 }
 
-/* long_name, units (if non-NULL) and coordinates (if non-NULL) of a variable. */
+/* gapsim's units (model.h, params.def) in UDUNITS-2 spelling.  UDUNITS has no
+ * currency: a US dollar counts as 1 (and a token, a count, as 1), so `units` keeps the
+ * rest of the unit exactly (USD/Mtok -> 1e-6, USD/year -> year-1) and the unit with its
+ * currency goes into the attribute gapsim_units and the long_name.  NULL: no UDUNITS
+ * spelling (fractional powers: volatilities per √year), the variable gets no `units`. */
+static const char *udunits_of(const char *unit)
+{
+    static const char *const map[][2] = {
+        {"1", "1"},
+        {"year", "year"},
+        {"month", "month"},
+        {"1/year", "year-1"},
+        {"USD/(accelerator hour)", "h-1"},
+        {"USD/kWh", "kW-1 h-1"},
+        {"USD/Mtok", "1e-6"},
+        {"USD/year", "year-1"},
+        {"USD", "1"},
+        {"Mtok/year", "1e6 year-1"},
+        {"(accelerator hour)/Mtok", "1e-6 h"},
+        {"kWh/(accelerator hour)", "kW"},
+        {"1/year^0.5", NULL},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(unit, map[i][0]) == 0) return map[i][1];
+    return unit; /* spelt for UDUNITS already (the test of every file's units checks) */
+}
+
+/* long_name, units (if non-NULL) and coordinates (if non-NULL) of a variable; units
+ * are gapsim's, written in UDUNITS spelling (udunits_of) with the original in
+ * gapsim_units and the long_name when the two differ. */
 static gs_status var_labels(const h5w *w, hid_t dset, const char *long_name, const char *units,
                             const char *coordinates)
 {
-    GS_FORWARD(attr_str(w, dset, "long_name", long_name));
-    if (units) GS_FORWARD(attr_str(w, dset, "units", units));
+    const char *ud = units ? udunits_of(units) : NULL;
+    if (units && (!ud || strcmp(ud, units) != 0)) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s [%s]", long_name, units);
+        GS_FORWARD(attr_str(w, dset, "long_name", buf));
+        GS_FORWARD(attr_str(w, dset, "gapsim_units", units));
+    } else {
+        GS_FORWARD(attr_str(w, dset, "long_name", long_name));
+    }
+    if (ud) GS_FORWARD(attr_str(w, dset, "units", ud));
     if (coordinates) GS_FORWARD(attr_str(w, dset, "coordinates", coordinates));
     return GS_OK;
 }
@@ -304,36 +342,74 @@ static gs_status scale_write(const h5w *w, hid_t loc, const char *name, hid_t ft
     return st;
 }
 
-/* A string coordinate: names[0..n) as variable-length UTF-8 strings, contiguous.
- * Not fixed-length as the attributes: netCDF-C 4.9.0 reads a fixed-length string
- * dataset as NC_STRING and netCDF4-python then crashes on it; variable-length strings
- * are what netCDF-4 writes itself, and netCDF-C refuses filters on them. */
+static gs_status attach_close(const h5w *w, hid_t dset, const char *name, int rank,
+                              const hid_t *scales);
+static gs_status dim_write(const h5w *w, hid_t loc, const char *name, hsize_t n,
+                           const int *data, hid_t *out);
+
+/* A categorical coordinate of n labels, written so that every netCDF reader takes it
+ * (Octave's netcdf package and CDO refuse netCDF string variables):
+ *   name(name)            int32 0..n-1, flag_values and flag_meanings (CF flags: the
+ *                         labels as blank-separated words, characters other than
+ *                         letters, digits and _.+-@ as '_')
+ *   name_label(name, name_strlen)  the exact labels as a char array (NUL-padded
+ *                         UTF-8), name_strlen a dimension without a variable.
+ * *out is the open int32 scale. */
 static gs_status scale_strings(const h5w *w, hid_t loc, const char *name, size_t n,
                                const char *const *names, const char *long_name, hid_t *out)
 {
-    hid_t t = str_type(H5T_VARIABLE);
-    h5w sw = *w;
-    sw.skip_data = w->par; /* parallel HDF5 cannot write them: see h5out_write_comm */
-    gs_status st = t < 0 ? h5_fail(w, "making the string type of %s", name)
-                         : scale_write(&sw, loc, name, t, t, n, CONTIGUOUS, names, long_name,
-                                       NULL, out);
-    if (t >= 0) H5Tclose(t);
-    if (st == GS_OK && w->par && w->rank == 0) {
-        h5_deferred *d = calloc(1, sizeof *d);
-        char **copy = calloc(n ? n : 1, sizeof *copy);
-        int ok = d && copy;
-        for (size_t i = 0; ok && i < n; i++) ok = (copy[i] = strdup(names[i])) != NULL;
-        if (ok) {
-            char where[128] = "";
-            H5Iget_name(loc, where, sizeof where);
-            snprintf(d->dset, sizeof d->dset, "%s%s%s", where, strcmp(where, "/") ? "/" : "", name);
-            d->n = n, d->names = copy, d->next = *w->deferred, *w->deferred = d;
-        } else {
-            for (size_t i = 0; copy && i < n; i++) free(copy[i]);
-            free(copy), free(d);
-            st = gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    size_t len = 1, words = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(names[i]);
+        if (l > len) len = l;
+        words += l + 1;
+    }
+    int *codes = malloc((n ? n : 1) * sizeof *codes);
+    char *chars = calloc((n ? n : 1) * len, 1), *meanings = malloc(words + 1);
+    gs_status st = codes && chars && meanings
+                       ? GS_OK
+                       : gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    size_t at = 0;
+    for (size_t i = 0; st == GS_OK && i < n; i++) {
+        codes[i] = (int)i;
+        memcpy(chars + i * len, names[i], strlen(names[i]));
+        if (i) meanings[at++] = ' ';
+        for (const char *c = names[i]; *c; c++) {
+            int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                       (*c >= '0' && *c <= '9') || strchr("_.+-@", *c);
+            meanings[at++] = keep ? *c : '_';
         }
     }
+    if (meanings) meanings[at] = '\0';
+    *out = H5I_INVALID_HID;
+    if (st == GS_OK)
+        st = scale_write(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, n, CONTIGUOUS, codes,
+                         long_name, NULL, out);
+    if (st == GS_OK)
+        st = attr_write(w, *out, "flag_values", H5T_STD_I32LE, H5T_NATIVE_INT, n, codes);
+    if (st == GS_OK) st = attr_str(w, *out, "flag_meanings", meanings);
+    char dname[96], lname[96], lab_long[256];
+    snprintf(dname, sizeof dname, "%s_strlen", name);
+    snprintf(lname, sizeof lname, "%s_label", name);
+    snprintf(lab_long, sizeof lab_long, "%s (label of each %s)", long_name, name);
+    hid_t strlen_dim = H5I_INVALID_HID, ct = H5I_INVALID_HID;
+    if (st == GS_OK) st = dim_write(w, loc, dname, len, NULL, &strlen_dim);
+    if (st == GS_OK && (ct = str_type(1)) < 0) st = h5_fail(w, "making the char type of %s", lname);
+    if (st == GS_OK) {
+        hsize_t dims[2] = {n, len};
+        hid_t scales[2] = {*out, strlen_dim}, d;
+        st = dset_write(w, loc, lname, ct, ct, 2, dims, NULL, CONTIGUOUS, chars, &d);
+        if (st == GS_OK) {
+            st = attr_str(w, d, "long_name", lab_long);
+            if (st == GS_OK) st = attr_str(w, d, "_Encoding", "utf-8");
+            if (st == GS_OK) st = attach_close(w, d, lname, 2, scales);
+            else H5Dclose(d);
+        }
+    }
+    if (ct >= 0) H5Tclose(ct);
+    if (strlen_dim >= 0) H5Dclose(strlen_dim);
+    if (st != GS_OK && *out >= 0) H5Dclose(*out), *out = H5I_INVALID_HID;
+    free(codes), free(chars), free(meanings);
     return st;
 }
 
@@ -366,31 +442,117 @@ static gs_status var_write(const h5w *w, hid_t loc, const char *name, hid_t ftyp
     return attach_close(w, dset, name, rank, scales);
 }
 
-/* `cycle` (int32 0..K) and `time` (years, auxiliary coordinate) in loc; *cycle_scale
- * stays open for the caller. */
+/* netCDF-4's mark of a dimension that has no coordinate variable (netCDF-C's
+ * DIM_WITHOUT_VARIABLE, followed by the length as netCDF-C writes it): the dataset is
+ * the dimension, readers list no variable of that name. */
+static const char dim_only_mark[] = "This is a netCDF dimension but not a netCDF variable.";
+
+/* A dimension `name` of length n without a coordinate variable: a dimension scale
+ * marked as netCDF marks such dimensions.  data (int32, n values, may be NULL for
+ * zeros) is what h5py users see in the dataset.  *out stays open for the caller. */
+static gs_status dim_write(const h5w *w, hid_t loc, const char *name, hsize_t n,
+                           const int *data, hid_t *out)
+{
+    int *zeros = data ? NULL : calloc(n ? n : 1, sizeof *zeros);
+    if (!data && !zeros) return gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    gs_status st = dset_write(w, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, 1, &n, NULL,
+                              CONTIGUOUS, data ? (const void *)data : zeros, out);
+    free(zeros);
+    GS_FORWARD(st);
+    char mark[sizeof dim_only_mark + 16];
+    snprintf(mark, sizeof mark, "%s%10llu", dim_only_mark, (unsigned long long)n);
+    if (H5DSset_scale(*out, mark) < 0) {
+        H5Dclose(*out), *out = H5I_INVALID_HID;
+        return h5_fail(w, "making %s a dimension", name);
+    }
+    return GS_OK;
+}
+
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (H. Hinnant's
+ * days_from_civil). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+/* The instant of decimal year t as days since 1970-01-01: a fraction that is a whole
+ * number of months starts that month (2024.5 is 1 July 2024), any other fraction f is
+ * that share of the year's days (2024.3 is 0.3 × 366 days after 1 January 2024). */
+static double decimal_year_days(double t, int *y_out, int *m_out)
+{
+    double yf = floor(t), f = t - yf, months = f * 12;
+    long y = (long)yf;
+    if (fabs(months - nearbyint(months)) < 1e-9) {
+        unsigned m = (unsigned)nearbyint(months);
+        if (m >= 12) y++, m = 0;
+        if (y_out) *y_out = (int)y, *m_out = (int)m + 1;
+        return (double)days_from_civil(y, m + 1, 1);
+    }
+    if (y_out) *y_out = (int)y, *m_out = 0;
+    double d0 = (double)days_from_civil(y, 1, 1);
+    return d0 + f * ((double)days_from_civil(y + 1, 1, 1) - d0);
+}
+
+/* The calendar year of cycle 0 (t₀): the result's, or 2024.0 when unset. */
+static double result_start_year(const gs_result *res)
+{
+    return res->start_year > 0 ? res->start_year : 2024.0;
+}
+
+/* The dimension `cycle` (0..K, a netCDF dimension without a variable, so that `time`
+ * is the coordinate CDO decodes), `time` (CF: days since the start, calendar
+ * "standard") and `year` (decimal calendar years) in loc; *cycle_scale stays open for
+ * the caller. */
 static gs_status cycle_time_write(const h5w *w, hid_t loc, const gs_result *res,
                                   hid_t *cycle_scale)
 {
     hsize_t n = (hsize_t)res->n_cycles;
     int *cycles = malloc((size_t)n * sizeof *cycles);
-    double *years = malloc((size_t)n * sizeof *years);
+    double *days = malloc((size_t)n * sizeof *days), *years = malloc((size_t)n * sizeof *years);
     gs_status st = GS_OK;
-    if (!cycles || !years)
+    if (!cycles || !days || !years)
         st = gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    double t0 = result_start_year(res);
+    int y0 = 0, m0 = 0;
+    double d0 = decimal_year_days(t0, &y0, &m0);
+    char units[80];
+    if (m0) {
+        snprintf(units, sizeof units, "days since %04d-%02d-01 00:00:00", y0, m0);
+    } else { /* a start inside a month: count from 1 January, the start is day d0 - jan1 */
+        snprintf(units, sizeof units, "days since %04d-01-01 00:00:00", y0);
+        d0 = (double)days_from_civil(y0, 1, 1);
+    }
     for (int k = 0; st == GS_OK && k < res->n_cycles; k++) {
         cycles[k] = k;
-        years[k] = k * res->cycle_years; /* t_k = k Δ */
+        years[k] = t0 + k * res->cycle_years; /* t_k = t₀ + k Δ */
+        days[k] = decimal_year_days(years[k], NULL, NULL) - d0;
+    }
+    if (st == GS_OK) st = dim_write(w, loc, "cycle", n, cycles, cycle_scale);
+    if (st == GS_OK) {
+        hid_t t;
+        st = dset_write(w, loc, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, NULL,
+                        STATS_DEFLATE, days, &t);
+        if (st == GS_OK) {
+            st = var_labels(w, t, "start of the release cycle", units, NULL);
+            if (st == GS_OK) st = attr_str(w, t, "standard_name", "time");
+            if (st == GS_OK) st = attr_str(w, t, "calendar", "standard");
+            if (st == GS_OK) st = attr_str(w, t, "axis", "T");
+            if (st == GS_OK) st = attach_close(w, t, "time", 1, cycle_scale);
+            else H5Dclose(t);
+        }
     }
     if (st == GS_OK)
-        st = scale_write(w, loc, "cycle", H5T_STD_I32LE, H5T_NATIVE_INT, n, STATS_DEFLATE,
-                         cycles, "release cycle (0 = start)", "1", cycle_scale);
-    if (st == GS_OK) {
-        st = var_write(w, loc, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, NULL,
-                       STATS_DEFLATE, years, cycle_scale, "time since the start of the run",
-                       "year", NULL);
-        if (st != GS_OK) H5Dclose(*cycle_scale), *cycle_scale = H5I_INVALID_HID;
-    }
+        st = var_write(w, loc, "year", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, NULL,
+                       STATS_DEFLATE, years, cycle_scale,
+                       "calendar year of the start of the release cycle (decimal)", "1", NULL);
+    if (st != GS_OK && *cycle_scale >= 0) H5Dclose(*cycle_scale), *cycle_scale = H5I_INVALID_HID;
     free(cycles);
+    free(days);
     free(years);
     return st;
 }
@@ -460,6 +622,10 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     GS_FORWARD(attr_str(w, root, "scenario_sha256", sha));
     GS_FORWARD(attr_str(w, root, "rng", rng_scheme));
     GS_FORWARD(attr_u64(w, root, "seed", res->seed));
+    /* Readers without unsigned 64-bit integers (R) get the seed exactly from the text. */
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)res->seed);
+    GS_FORWARD(attr_str(w, root, "seed_text", buf));
+    GS_FORWARD(attr_double(w, root, "start_year", result_start_year(res)));
     GS_FORWARD(attr_u64(w, root, "trajectories", res->trajectories));
     GS_FORWARD(attr_int(w, root, "threads", threads));
     GS_FORWARD(attr_str(w, root, "created", created));
@@ -559,6 +725,13 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
     gs_status st = scale_strings(w, root, "parameter", d, keys, "uncertain parameter", &par);
     if (st == GS_OK) st = attr_str(w, par, "distributions", dists);
     if (st == GS_OK) st = attr_str(w, root, "uncertain_distributions", dists);
+    if (st == GS_OK) { /* "key: unit; ..." for the variables over parameters */
+        char each[SCENARIO_MAX_UNCERTAIN * 96] = "";
+        for (size_t j = 0; j < d; j++)
+            snprintf(each + strlen(each), sizeof each - strlen(each), "%s%s: %s", j ? "; " : "",
+                     keys[j], params_table[u->ids[j]].unit);
+        st = attr_str(w, par, "units_each", each);
+    }
     hsize_t nd = d;
     static const struct {
         const char *name, *long_name;
@@ -569,7 +742,7 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
               {"parameter_draw_mean", "mean of the run's draws of the parameter", offsetof(gs_uncertainty, draw_mean)}};
     for (size_t i = 0; st == GS_OK && i < sizeof pv / sizeof pv[0]; i++)
         st = small_var(w, root, pv[i].name, 1, &nd, (const double *)((const char *)u + pv[i].offset),
-                       &par, pv[i].long_name, "various (the parameter's unit)");
+                       &par, pv[i].long_name, NULL); /* units differ: see parameter:units_each */
     if (st == GS_OK && u->n_pairs) {
         char names[SCENARIO_MAX_RANK_CORR][200];
         const char *np[SCENARIO_MAX_RANK_CORR];
@@ -588,8 +761,9 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
             st = small_var(w, root, "rank_correlation_achieved", 1, &npairs, u->pair_achieved, &pair,
                            "Spearman rank correlation of the run's draws", "1");
     }
-    const char *metric_units = "per metric: lag_months month, premium 1, premium_q 1, rent USD/year, "
-                               "closed_share 1";
+    /* Variables over metrics with different units have no `units`; the metric
+     * coordinate's units_each lists them. */
+    const char *metric_units = NULL;
     if (st == GS_OK && u->has_tornado) {
         static const char *const sides[] = {"p10", "p90"};
         st = scale_strings(w, root, "side", 2, sides, "tornado swing: parameter at its 10th / 90th percentile", &side);
@@ -599,7 +773,7 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
         for (size_t j = 0; j < d; j++) value[2 * j] = u->p10[j], value[2 * j + 1] = u->p90[j];
         if (st == GS_OK)
             st = small_var(w, root, "tornado_value", 2, dims2, value, scales,
-                           "parameter value of the tornado swing", "various (the parameter's unit)");
+                           "parameter value of the tornado swing", NULL);
         if (st == GS_OK)
             st = small_var(w, root, "tornado_compound", 3, dims, &u->tornado_compound[0][0][0], scales,
                            "P(compound) with one parameter swung, the others at their medians", "1");
@@ -675,7 +849,8 @@ static const void *field_data(const gs_result *r, run_field f, int v, size_t *el
 }
 
 /* Writes one per-run variable: as is for a plain run; for a sweep the P points'
- * arrays are gathered into [P][...] with `point` as the first axis.  `timed` says
+ * arrays are gathered into [P][...] with `point` as the first axis, or for a timed
+ * variable into [cycle][P][...] with `point` second.  `timed` says
  * whether the variable has a cycle axis (coordinates "time ..."). */
 static gs_status run_var_write(const h5w *w, hid_t loc, const run_layout *lay, run_field f, int v,
                                const char *name, hid_t ftype, hid_t mtype, size_t elem_size,
@@ -687,13 +862,23 @@ static gs_status run_var_write(const h5w *w, hid_t loc, const run_layout *lay, r
     if (!lay->sweep)
         return var_write(w, loc, name, ftype, mtype, rank, dims, NULL, STATS_DEFLATE, data, scales,
                          long_name, units, timed ? "time" : NULL);
-    hsize_t pdims[4] = {lay->P};
-    hid_t pscales[4] = {lay->point_scale};
-    for (int i = 0; i < rank; i++) pdims[i + 1] = dims[i], pscales[i + 1] = scales[i];
+    /* A timed variable is (cycle, point, ...): CDO reads only variables whose first
+     * axis is time.  The others are (point, ...). */
+    int pax = timed ? 1 : 0;
+    hsize_t pdims[4];
+    hid_t pscales[4];
+    for (int i = 0, j = 0; i <= rank; i++) {
+        if (i == pax) pdims[i] = lay->P, pscales[i] = lay->point_scale;
+        else pdims[i] = dims[j], pscales[i] = scales[j], j++;
+    }
     char *buf = malloc(lay->P * elems * elem_size);
     if (!buf) return gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
-    for (size_t p = 0; p < lay->P; p++)
-        memcpy(buf + p * elems * elem_size, field_data(&lay->pts[p], f, v, &elems), elems * elem_size);
+    size_t outer = timed ? dims[0] : 1, inner = elems / outer * elem_size; /* bytes per cycle */
+    for (size_t p = 0; p < lay->P; p++) {
+        const char *src = field_data(&lay->pts[p], f, v, &elems);
+        for (size_t k = 0; k < outer; k++)
+            memcpy(buf + (k * lay->P + p) * inner, src + k * inner, inner);
+    }
     gs_status st = var_write(w, loc, name, ftype, mtype, rank + 1, pdims, NULL, STATS_DEFLATE, buf,
                              pscales, long_name, units, timed ? lay->coords_time : lay->coords);
     free(buf);
@@ -719,6 +904,13 @@ static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res, con
     if (st == GS_OK)
         st = scale_strings(w, root, "metric", METRIC_COUNT, metric_names, "outcome metric",
                            &sc[S_METRIC]);
+    if (st == GS_OK) {
+        char each[METRIC_COUNT * 64] = "";
+        for (int m = 0; m < METRIC_COUNT; m++)
+            snprintf(each + strlen(each), sizeof each - strlen(each), "%s%s: %s", m ? "; " : "",
+                     metric_names[m], model_vars[model_metrics[m]].units);
+        st = attr_str(w, sc[S_METRIC], "units_each", each);
+    }
     if (st == GS_OK)
         st = scale_strings(w, root, "outcome", OUTCOME_COUNT, model_outcome_names,
                            "outcome class of m_K / m_0", &sc[S_OUTCOME]);

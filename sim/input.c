@@ -107,6 +107,16 @@ static gs_status syntax_error(const yaml_parser_t *p, const char *text, size_t l
                                 "(YAML indents with spaces only)",
                                 path, line);
     const char *problem = p->problem ? p->problem : "invalid YAML";
+    /* discrete({0.3: 1, ...}) unquoted: YAML reads "0.3: 1" as a mapping */
+    size_t end = at;
+    while (end < len && text[end] != '\n') end++;
+    int discrete = 0;
+    for (size_t i = at; !discrete && i + 9 <= end; i++) discrete = !memcmp(text + i, "discrete(", 9);
+    if (strstr(problem, "mapping values") && discrete)
+        return gs_error_set(err, GS_ERR_INPUT,
+                            "%s:%zu: syntax error: %s: put a discrete distribution in quotes, "
+                            "KEY: 'discrete({0.3: 1, 0.6: 3})'",
+                            path, line, problem);
     if (p->context)
         return gs_error_set(err, GS_ERR_INPUT, "%s:%zu: syntax error: %s (%s at line %zu)", path,
                             line, problem, p->context, p->context_mark.line + 1);

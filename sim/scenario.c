@@ -514,6 +514,24 @@ static void key_bounds(gs_param_id id, double *lo, double *hi)
     *hi = params_table[id].hi;
 }
 
+/* Makes key id uncertain with distribution d (replacing an earlier one); its plain
+ * value becomes the median. */
+static gs_status add_uncertain(gs_scenario *sc, gs_param_id id, const gs_dist *d, size_t line,
+                               gs_error *err)
+{
+    int u = scenario_uncertain_index(sc, id);
+    if (u < 0) {
+        GS_RETURN_IF(sc->n_uncertain == SCENARIO_MAX_UNCERTAIN, err, GS_ERR_INPUT,
+                     "%s:%zu: %s: at most %d uncertain parameters", sc->path, line,
+                     params_table[id].key, SCENARIO_MAX_UNCERTAIN);
+        u = (int)sc->n_uncertain++;
+    }
+    sc->uncertain[u] = (scenario_uncertain){id, *d, (unsigned)line};
+    /* the key's plain value becomes the median, for anything that wants one number */
+    *params_field(&sc->params, id) = dist_quantile(d, 0.5);
+    return GS_OK;
+}
+
 /* `KEY: {dist: FAMILY, <parameters>, lower: x, upper: y}` or `KEY: {p5: x, p95: y}`.
  * Truncation is the intersection of lower/upper with the key's valid range; the
  * interval shorthand is a lognormal when the key's range is positive, else a normal. */
@@ -548,8 +566,8 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         if (!v5 || !v95)
             return input_fail_at(err, sc->path, line, key,
                            "expected a number, or a distribution: `dist: FAMILY` (normal, "
-                           "lognormal, uniform, beta, triangular) or the interval "
-                           "{p5: x, p95: y}");
+                           "lognormal, uniform, loguniform, beta, triangular, pert), the "
+                           "interval {p5: x, p95: y} or text such as '0.3 to 0.8'");
         GS_FORWARD(only_keys(sc, doc, map, key, allowed, err));
         double p5, p95;
         GS_FORWARD(node_number(sc, v5, l5, key, "p5", &p5, err));
@@ -579,7 +597,8 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         if (fam->type != YAML_SCALAR_NODE || dist_family_find(scalar(fam)) < 0)
             return input_fail_at(err, sc->path, l, key,
                            "unknown distribution '%.40s' (expected normal, lognormal, uniform, "
-                           "beta or triangular)",
+                           "loguniform, beta, triangular or pert; discrete is written as text: "
+                           "'discrete({value: weight, ...})')",
                            fam->type == YAML_SCALAR_NODE ? scalar(fam) : "");
         dist_family f = (dist_family)dist_family_find(scalar(fam));
         const char *allowed[9] = {"dist", "lower", "upper"};
@@ -602,17 +621,32 @@ static gs_status read_distribution(gs_scenario *sc, yaml_document_t *doc, gs_par
         if (dist_init(&d, f, par, lower, upper, msg, sizeof msg) != GS_OK)
             return input_fail_at(err, sc->path, line, key, "%s", msg);
     }
-    int u = scenario_uncertain_index(sc, id);
-    if (u < 0) {
-        GS_RETURN_IF(sc->n_uncertain == SCENARIO_MAX_UNCERTAIN, err, GS_ERR_INPUT,
-                     "%s:%zu: %s: at most %d uncertain parameters", sc->path, line, key,
-                     SCENARIO_MAX_UNCERTAIN);
-        u = (int)sc->n_uncertain++;
+    return add_uncertain(sc, id, &d, line, err);
+}
+
+/* A distribution written as text ("0.3 to 0.8", "pert(0, 1, 4)", "discrete({..})", see
+ * dist_parse) for key id, at line (SCENARIO_LINE_SET for --set; where names it in
+ * messages).  Returns 1 (nothing done) when text is no such form. */
+static int read_dist_text(gs_scenario *sc, gs_param_id id, const char *text, size_t line,
+                          const char *where, gs_error *err, gs_status *st)
+{
+    const char *key = params_table[id].key;
+    char msg[MSG_MAX];
+    double lo, hi;
+    key_bounds(id, &lo, &hi);
+    gs_dist d;
+    int rc = dist_parse(text, lo, hi, &d, msg, sizeof msg);
+    if (rc == 1) return 1;
+    if (rc == 0 && (params_table[id].flags & PF_INT || strncmp(key, "run.", 4) == 0)) {
+        snprintf(msg, sizeof msg, "cannot be uncertain (it fixes the run's shape)");
+        rc = -1;
     }
-    sc->uncertain[u] = (scenario_uncertain){id, d, (unsigned)line};
-    /* the key's plain value becomes the median, for anything that wants one number */
-    *params_field(&sc->params, id) = dist_quantile(&d, 0.5);
-    return GS_OK;
+    if (rc < 0)
+        *st = where ? gs_error_set(err, GS_ERR_INPUT, "%s: %s: %s", where, key, msg)
+                    : input_fail_at(err, sc->path, line, key, "%s", msg);
+    else
+        *st = add_uncertain(sc, id, &d, line, err);
+    return 0;
 }
 
 /* A known parameter key from a scalar node, with did-you-mean. */
@@ -982,6 +1016,13 @@ static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char 
         }
         if (v->type != YAML_SCALAR_NODE)
             return input_fail_at(err, sc->path, line, key, "expected a number, got %s", node_kind(v));
+        gs_status dst = GS_OK;
+        if (kind == KEY_PARAM &&
+            read_dist_text(sc, (gs_param_id)id, scalar(v), line, NULL, err, &dst) == 0) {
+            GS_FORWARD(dst);
+            sc->line[id] = (unsigned)line;
+            continue;
+        }
         if (apply_scalar(sc, kind, id, scalar(v), msg, sizeof msg))
             return input_fail_at(err, sc->path, line, key, "%s", msg);
         if (kind == KEY_PARAM) sc->line[id] = (unsigned)line;
@@ -1093,6 +1134,19 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
     return GS_OK;
 }
 
+/* Line `line` (1-based) of the scenario text into buf; 0 if there is no such line. */
+static int line_text(const gs_scenario *sc, size_t line, char *buf, size_t size)
+{
+    size_t i = 0;
+    for (size_t l = 1; l < line && i < sc->text_len; i++)
+        if (sc->text[i] == '\n') l++;
+    if (i >= sc->text_len) return 0;
+    size_t n = 0;
+    while (i + n < sc->text_len && sc->text[i + n] != '\n') n++;
+    snprintf(buf, size, "%.*s", (int)n, sc->text + i);
+    return 1;
+}
+
 /* libyaml's problem and line, as "FILE:LINE: syntax error: problem (context)". */
 static gs_status yaml_failure(const yaml_parser_t *parser, const gs_scenario *sc,
                               gs_error *err)
@@ -1108,6 +1162,19 @@ static gs_status yaml_failure(const yaml_parser_t *parser, const gs_scenario *sc
         line = parser->problem_mark.line + 1;
     }
     const char *problem = parser->problem ? parser->problem : "invalid YAML";
+    /* libyaml says "found character that cannot start any token" for a tab */
+    size_t at = parser->problem_mark.index;
+    if (parser->error != YAML_READER_ERROR && at < sc->text_len && sc->text[at] == '\t')
+        return input_fail_at(err, sc->path, line, "syntax error",
+                       "a tab character at column %zu: YAML indents with spaces only, replace "
+                       "the tab by spaces", parser->problem_mark.column + 1);
+    /* discrete({0.3: 1, ...}) unquoted: YAML reads "0.3: 1" as a mapping */
+    char text[256];
+    if (strstr(problem, "mapping values") && line_text(sc, line, text, sizeof text) &&
+        strstr(text, "discrete("))
+        return input_fail_at(err, sc->path, line, "syntax error",
+                       "%s: put a discrete distribution in quotes, "
+                       "KEY: 'discrete({0.3: 1, 0.6: 3})'", problem);
     if (parser->context)
         return input_fail_at(err, sc->path, line, "syntax error", "%s (%s at line %zu)", problem,
                        parser->context, parser->context_mark.line + 1);
@@ -1192,6 +1259,15 @@ static gs_status apply_assignment(gs_scenario *sc, const char *assignment, gs_er
         memcpy(sc->quantiles, q, n * sizeof *q);
         sc->n_quantiles = n;
         return GS_OK;
+    }
+    if (kind == KEY_PARAM) { /* --set KEY='0.3 to 0.8' and the other text forms */
+        gs_status dst = GS_OK;
+        char where[MSG_MAX];
+        snprintf(where, sizeof where, "--set %s", assignment);
+        if (read_dist_text(sc, (gs_param_id)id, value, SCENARIO_LINE_SET, where, err, &dst) == 0) {
+            if (dst == GS_OK) sc->line[id] = SCENARIO_LINE_SET;
+            return dst;
+        }
     }
     if (apply_scalar(sc, kind, id, value, msg, sizeof msg))
         return gs_error_set(err, GS_ERR_INPUT, "--set %s: %s: %s", assignment, key, msg);

@@ -50,8 +50,8 @@ static const struct {
     {VAR_training_budget, "budget per lab", "$/yr"},
     {VAR_rent, "rent", "$/yr"},
     {VAR_closed_profit, "closed profit", "$/yr"},
-    {VAR_lcoi_open, "LCOI open", "$/Mtok/pt"},
-    {VAR_lcoi_closed, "LCOI closed", "$/Mtok/pt"},
+    {VAR_lcoi_open, "LCOI open", "$/Mtok"},
+    {VAR_lcoi_closed, "LCOI closed", "$/Mtok"},
     {VAR_hw_cost, "accelerator cost", "$/A.h"},
     {VAR_power_price, "electricity", "$/kWh"},
 };

@@ -30,7 +30,7 @@ OUTCOMES = ["compound", "persist", "collapse"]
 ENGINES = ["h5netcdf", "netcdf4"]
 ROOT_ATTRS = ["Conventions", "title", "source", "history", "gapsim_format_version",
               "scenario_text", "scenario_sha256", "rng", "seed", "trajectories",
-              "created", "completed"]
+              "created", "completed", "seed_text", "start_year"]
 
 
 def model_vars():
@@ -79,29 +79,42 @@ class Checker:
         self.no_phony(ds, where)
         for d in ["cycle", "quantile", "metric", "outcome"]:
             self.check(d in ds.dims, f"{where}: dimension {d} missing")
-        for c in ["cycle", "time", "quantile", "metric", "outcome"]:
+        for c in ["time", "quantile", "metric", "outcome"]:
             self.check(c in ds.coords, f"{where}: {c} is not a coordinate")
-        for c in ["cycle", "time", "quantile"]:
+        # cycle is a dimension without a variable (so that CDO takes `time` as its time
+        # axis); time is CF time that xarray decodes to dates; year decimal years
+        self.check("cycle" not in ds.variables, f"{where}: cycle should be a bare dimension")
+        for c in ["quantile", "year"]:
             self.labelled(ds, c, where)
+        self.labelled(ds, "time", where, units=False)
         for c in ["metric", "outcome"]:
             self.labelled(ds, c, where, units=False)
         if "time" in ds.variables:
-            self.check(ds["time"].dtype == np.float64,
-                       f"{where}: time decoded as {ds['time'].dtype}, expected float64 years")
-            self.check(ds["time"].attrs.get("units") == "year", f"{where}: time units not 'year'")
+            self.check(np.issubdtype(ds["time"].dtype, np.datetime64),
+                       f"{where}: time decoded as {ds['time'].dtype}, expected dates")
+            self.check(str(ds["time"].encoding.get("units", "")).startswith("days since "),
+                       f"{where}: time units not 'days since ...'")
+            self.check(ds["time"].encoding.get("calendar") == "standard",
+                       f"{where}: time calendar not 'standard'")
             self.dims_are(ds, "time", ("cycle",), where)
-        if "cycle" in ds.variables:
-            k = ds.sizes["cycle"]
-            self.check(list(ds["cycle"].values) == list(range(k)), f"{where}: cycle is not 0..K")
+        if "year" in ds.variables and "time" in ds.variables:
+            y = ds["year"].values
+            self.check(bool(np.all(np.diff(y) > 0)), f"{where}: year not increasing")
+            first = np.datetime64(f"{int(y[0]):04d}-01-01")
+            self.check(ds["time"].values[0] >= first, f"{where}: time[0] before year[0]")
         if "quantile" in ds.variables:
             q = ds["quantile"].values
             self.check(bool(np.all((q > 0) & (q < 1))), f"{where}: quantile levels outside (0, 1)")
-        if "metric" in ds.variables:
-            got = [as_text(v) for v in ds["metric"].values]
-            self.check(got == METRICS, f"{where}: metric = {got}, expected {METRICS}")
-        if "outcome" in ds.variables:
-            got = [as_text(v) for v in ds["outcome"].values]
-            self.check(got == OUTCOMES, f"{where}: outcome = {got}, expected {OUTCOMES}")
+        # categorical coordinates: integer codes with flag_meanings, labels in <name>_label
+        for name, want in [("metric", METRICS), ("outcome", OUTCOMES)]:
+            if name in ds.variables:
+                self.check(list(ds[name].values) == list(range(len(want))),
+                           f"{where}: {name} codes are not 0..{len(want) - 1}")
+                got = as_text(ds[name].attrs.get("flag_meanings", "")).split()
+                self.check(got == want, f"{where}: {name} flag_meanings = {got}, expected {want}")
+                if self.check(f"{name}_label" in ds.variables, f"{where}: {name}_label missing"):
+                    lab = [as_text(v) for v in ds[f"{name}_label"].values]
+                    self.check(lab == want, f"{where}: {name}_label = {lab}, expected {want}")
         for v in names:
             for suffix, dims in [("_mean", ("cycle",)), ("_sd", ("cycle",)),
                                  ("_quantile", ("cycle", "quantile"))]:
@@ -134,9 +147,10 @@ class Checker:
         self.no_phony(ds, where)
         for d in ["trajectory", "cycle"]:
             self.check(d in ds.dims, f"{where}: dimension {d} missing")
-        for c in ["trajectory", "cycle", "time"]:
+        for c in ["trajectory", "time"]:
             self.check(c in ds.coords, f"{where}: {c} is not a coordinate")
-            self.labelled(ds, c, where)
+        self.labelled(ds, "trajectory", where)
+        self.labelled(ds, "time", where, units=False)
         if n_cycles is not None and "cycle" in ds.dims:
             self.check(ds.sizes["cycle"] == n_cycles, f"{where}: cycle length differs from root")
         for v in names:

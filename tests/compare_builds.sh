@@ -17,6 +17,7 @@ export OMPI_MCA_io=romio321 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONF
 export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_rmaps_base_oversubscribe=1
 cd "$A"
 cat >"$T/lhs.yaml" <<'YAML'
+model: 2
 name: lhs
 run: {trajectories: 700}
 sweep:
@@ -26,6 +27,7 @@ sweep:
   crn: false
 YAML
 cat >"$T/sens.yaml" <<'YAML'
+model: 2
 name: sens
 run: {trajectories: 3000, antithetic: true}
 capability:

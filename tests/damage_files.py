@@ -18,10 +18,11 @@ import h5py
 import numpy as np
 
 RESULT_ATTRS = ["gapsim_format_version", "completed", "scenario_text", "scenario_sha256",
-                "seed", "trajectories", "param_hardware_vol", "param_run_cycles"]
+                "seed", "seed_text", "trajectories", "param_hardware_vol", "param_run_cycles"]
 RESULT_DSETS = ["premium_mean", "premium_sd", "premium_quantile", "lag_months_quantile",
                 "outcome_probability", "outcome_stderr", "outcome_ci_low", "outcome_ci_high",
-                "outcome_count", "quantile", "metric", "outcome"]
+                "outcome_count", "outcome_undefined", "quantile", "metric", "outcome",
+                "metric_label", "outcome_label"]
 PARTIAL_ATTRS = ["gapsim_partial", "gapsim_version", "scenario_text", "scenario_file", "sets",
                  "seed", "seed_set", "trajectories", "paths", "shard", "nshards", "points",
                  "cycles"]

@@ -94,7 +94,8 @@ readme_snippet_runs() { # the xarray fan-chart snippet, run as written in a scra
     "$GAPSIM" run scenarios/baseline.yaml -q -n 2000 -o "$TMP/snip/output/baseline.h5" || return 1
     awk '/^```python$/{f=1;next} /^```$/{f=0} f' README.md | head -n 40 >"$TMP/snip/snippet.py"
     grep -q 'premium_fan.png' "$TMP/snip/snippet.py" || { echo "snippet not found in README"; return 1; }
-    (cd "$TMP/snip" && "$PY" snippet.py >/dev/null) && test -s "$TMP/snip/output/premium_fan.png"
+    (export PYTHONPATH="$PWD/python"; cd "$TMP/snip" && "$PY" snippet.py >/dev/null) &&
+        test -s "$TMP/snip/output/premium_fan.png"
 }
 check "README xarray snippet runs as written" readme_snippet_runs
 v1_refused() { # a version 1 scenario (no `model: 2` line) is refused, saying what to do

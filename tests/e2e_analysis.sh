@@ -43,8 +43,10 @@ import h5py, numpy as np
 tmp = sys.argv[1]
 runs = [h5py.File(f"{tmp}/point{i}.h5", "r") for i in range(9)]
 first = runs[0]
-SCALES = ["cycle", "quantile", "metric", "outcome", "variable"]
 SKIP_ATTRS = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "_Netcdf4Dimid"}
+PER_CYCLE = ("_mean", "_sd", "_quantile")
+PER_RUN = {"outcome_probability", "outcome_stderr", "outcome_ci_low", "outcome_ci_high",
+           "outcome_count", "outcome_undefined", "nonfinite_count"}
 
 def labels(d):
     for k, v in d.attrs.items():
@@ -52,7 +54,7 @@ def labels(d):
             yield k, v
 
 def scales_of(d):
-    return [list(d.dims[i].keys())[0] for i in range(d.ndim)]
+    return [d.dims[i][0].name.lstrip("/") for i in range(d.ndim)]
 
 with h5py.File(f"{tmp}/sweep.h5", "w", track_order=True, libver=("v108", "v108")) as o:
     for k, v in first.attrs.items():
@@ -66,24 +68,25 @@ with h5py.File(f"{tmp}/sweep.h5", "w", track_order=True, libver=("v108", "v108")
     o.create_dataset("point", data=np.arange(9, dtype="u8"))
     o["point"].make_scale("point")
     o["point"].attrs["long_name"] = "sweep point"
-    for name in SCALES:
+    scales = [n for n, d in first.items() if isinstance(d, h5py.Dataset) and h5py.h5ds.is_scale(d.id)]
+    for name in scales:  # coordinates and bare dimensions, with their NAME marks
         d = first[name]
-        dt = h5py.string_dtype() if d.dtype.kind == "O" else d.dtype
-        o.create_dataset(name, data=d[()], dtype=dt)
-        o[name].make_scale(name)
+        o.create_dataset(name, data=d[()], dtype=d.dtype)
+        o[name].make_scale(d.attrs["NAME"].decode())
         for k, v in labels(d):
             o[name].attrs[k] = v
-    o.create_dataset("time", data=first["time"][()])
-    o["time"].dims[0].attach_scale(o["cycle"])
-    for k, v in labels(first["time"]):
-        o["time"].attrs[k] = v
     for name, d in first.items():
-        if name in SCALES or name in ("time", "paths") or not isinstance(d, h5py.Dataset):
+        if name in scales or name == "paths" or not isinstance(d, h5py.Dataset):
             continue
-        o.create_dataset(name, data=np.stack([r[name][()] for r in runs]))
-        o[name].dims[0].attach_scale(o["point"])
-        for i, s in enumerate(scales_of(d)):
-            o[name].dims[i + 1].attach_scale(o[s.lstrip("/")])
+        dims = scales_of(d)
+        if name.endswith(PER_CYCLE) or name in PER_RUN:
+            ax = 1 if dims[0] == "cycle" else 0  # per-cycle statistics are (cycle, point, ...)
+            o.create_dataset(name, data=np.stack([r[name][()] for r in runs], axis=ax))
+            dims.insert(ax, "point")
+        else:
+            o.create_dataset(name, data=d[()], dtype=d.dtype)
+        for i, s in enumerate(dims):
+            o[name].dims[i].attach_scale(o[s])
         for k, v in labels(d):
             o[name].attrs[k] = v
     for key, long_name in (("capability_catch_up", "share of the gap closed per cycle"),
@@ -278,7 +281,10 @@ report_run() {
     bg_done report_run || return 1
     local h="$TMP/base.html"
     grep -q '<h2>Outcome table</h2>' "$h" || { echo "no outcome table"; return 1; }
-    grep -qE '<tr><td>premium</td><td>compound</td><td class="num">0\.[0-9]{4}</td>' "$h" || { echo "no premium row"; return 1; }
+    # 5 x 3: a row per metric in words, "p ± se (interval)" per outcome
+    grep -qE '<tr><td>price premium</td><td class="num">0\.[0-9]{3} ± 0\.[0-9]{3} \(0\.[0-9]{3}-[01]\.[0-9]{3}\)</td>' "$h" || { echo "no premium row"; return 1; }
+    grep -q '<th>compound</th><th>persist</th><th>collapse</th>' "$h" || { echo "not 5 x 3"; return 1; }
+    grep -q '@media print' "$h" && grep -q 'size: A4' "$h" || { echo "no print CSS"; return 1; }
     [ "$(grep -o 'src="data:image/png;base64,[A-Za-z0-9+/=]\{2000,\}"' "$h" | wc -l)" -eq 6 ] \
         || { echo "expected 6 embedded PNG figures"; return 1; }
     grep -q '<td>training.reinvest</td><td class="num">0.45</td><td>1</td>' "$h" || { echo "assumption row missing"; return 1; }
@@ -293,6 +299,20 @@ report_sweep() {
     grep -q 'Outcomes across the sweep' "$TMP/sweep.html" || return 1
     [ "$(grep -c 'src="data:image/png;base64,' "$TMP/sweep.html")" -eq 2 ] || { echo "expected 2 figures"; return 1; }
     grep -q 'swept 0.3 to 0.9' "$TMP/sweep.html" || { echo "swept range not shown"; return 1; }
+    grep -q '<p class="answer">Across the sweep' "$TMP/sweep.html" || { echo "no headline"; return 1; }
+    grep -qE 'class="num">[01]\.[0-9]{3} ± 0\.[0-9]{3}<' "$TMP/sweep.html" || { echo "no standard errors"; return 1; }
+    "$PY" - "$TMP/sweep.html" <<'PYEOF' || return 1
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+t = h[h.index("<h2>Assumptions"):]
+t = t[:t.index("</table>")]
+rows = re.findall(r"<tr>(.*?)</tr>", t)
+assert "set by" in rows[0], rows[0]
+last = [re.findall(r"<td[^>]*>(.*?)</td>", r)[-1] for r in rows[1:]]
+assert last and all(last), "empty set by"
+swept = [r for r in rows if "capability.catch_up" in r]
+assert swept and swept[0].endswith("<td>swept</td>"), swept
+PYEOF
     no_external "$TMP/sweep.html"
 }
 check "report of a sweep: per-point outcome table and the heatmaps, self-contained" report_sweep

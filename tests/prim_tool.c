@@ -1,7 +1,7 @@
 /* prim_tool.c - test helper for the PRIM module (not part of the program).
  *
  *   prim_tool gen SCENARIO N SEED           writes to stdout a CSV of N trajectories of a
- *       real gapsim run of SCENARIO through the library (engine_draw of the uncertain
+ *       real gapsim run of SCENARIO through the library (uncertain_draw of the uncertain
  *       parameters, engine_run_job with the per-cycle metrics): one float32 column per
  *       uncertain parameter (rounded to 5 significant digits, %.5g, to keep the file small:
  *       ties are then common, which the test wants too) and premium_class, the class of the premium at

@@ -195,6 +195,144 @@ static void test_malformed(void **state)
     assert_int_equal(dist_family_find("beta"), DIST_BETA);
 }
 
+/* Central moments (variance, μ4) from raw moments m1..m4. */
+static void central(const double m[5], double *var, double *mu4)
+{
+    double mu = m[1];
+    *var = m[2] - mu * mu;
+    *mu4 = m[4] - 4 * mu * m[3] + 6 * mu * mu * m[2] - 3 * mu * mu * mu * mu;
+}
+
+/* PERT(a, m, c), λ = 4: a + (c − a) Y, Y ~ Beta(α, β), α = 1 + 4(m − a)/(c − a),
+ * β = 1 + 4(c − m)/(c − a); E[Y^k] = Π_{i<k} (α + i)/(α + β + i). */
+static void test_pert(void **state)
+{
+    (void)state;
+    double a = 0.1, mo = 0.3, c = 0.9, w = c - a;
+    double al = 1 + 4 * (mo - a) / w, be = 1 + 4 * (c - mo) / w;
+    double ym[5] = {1, 0, 0, 0, 0};
+    for (int k = 1; k <= 4; k++) ym[k] = ym[k - 1] * (al + k - 1) / (al + be + k - 1);
+    double var, mu4;
+    central(ym, &var, &mu4);
+    double mean = a + w * ym[1];
+    assert_true(fabs(mean - (a + 4 * mo + c) / 6) < 1e-12); /* the textbook PERT mean */
+    gs_dist d = make(DIST_PERT, a, mo, c, 0, -INFINITY, INFINITY);
+    double lo, hi;
+    check_moments(&d, mean, var * w * w, mu4 * w * w * w * w, &lo, &hi);
+    assert_true(lo >= a && hi <= c);
+}
+
+/* loguniform(a, b): E[X^k] = (b^k − a^k) / (k ln(b/a)). */
+static void test_loguniform(void **state)
+{
+    (void)state;
+    double a = 0.01, b = 2, m[5] = {1, 0, 0, 0, 0};
+    for (int k = 1; k <= 4; k++) m[k] = (pow(b, k) - pow(a, k)) / (k * log(b / a));
+    double var, mu4;
+    central(m, &var, &mu4);
+    gs_dist d = make(DIST_LOGUNIFORM, a, b, 0, 0, -INFINITY, INFINITY);
+    double lo, hi;
+    check_moments(&d, m[1], var, mu4, &lo, &hi);
+    assert_true(lo >= a && hi <= b);
+    /* the median is the geometric mean */
+    assert_true(fabs(dist_quantile(&d, 0.5) - sqrt(a * b)) < 1e-12);
+}
+
+static void test_discrete(void **state)
+{
+    (void)state;
+    const double v[] = {0.6, 0.2, 0.9}, w[] = {3, 1, 4}; /* any order, weights not normalised */
+    gs_dist d;
+    char msg[256];
+    assert_int_equal(dist_init_discrete(&d, v, w, 3, 0, 1, msg, sizeof msg), GS_OK);
+    double m[5] = {1, 0, 0, 0, 0};
+    for (int k = 1; k <= 4; k++)
+        for (int i = 0; i < 3; i++) m[k] += w[i] / 8 * pow(v[i], k);
+    double var, mu4;
+    central(m, &var, &mu4);
+    check_moments(&d, m[1], var, mu4, NULL, NULL);
+    /* only the values themselves are drawn */
+    for (int i = 0; i <= 100; i++) {
+        double x = dist_quantile(&d, i / 100.0);
+        assert_true(x == 0.2 || x == 0.6 || x == 0.9);
+    }
+    assert_true(dist_quantile(&d, 0.1) == 0.2 && dist_quantile(&d, 0.2) == 0.6 &&
+                dist_quantile(&d, 0.6) == 0.9);
+    const double dup[] = {0.2, 0.2};
+    assert_int_equal(dist_init_discrete(&d, dup, w, 2, 0, 1, msg, sizeof msg), GS_ERR_INPUT);
+    assert_non_null(strstr(msg, "twice"));
+    const double out[] = {0.2, 1.5};
+    assert_int_equal(dist_init_discrete(&d, out, w, 2, 0, 1, msg, sizeof msg), GS_ERR_INPUT);
+    assert_non_null(strstr(msg, "outside"));
+    const double zero_w[] = {1, 0};
+    assert_int_equal(dist_init_discrete(&d, v, zero_w, 2, 0, 1, msg, sizeof msg), GS_ERR_INPUT);
+}
+
+/* The text forms give the same distributions as their explicit construction. */
+static void test_parse(void **state)
+{
+    (void)state;
+    gs_dist d;
+    char msg[256];
+    /* "A to B": a 90% interval, lognormal when both ends are positive */
+    assert_int_equal(dist_parse(" 0.3 to 0.8 ", -INFINITY, INFINITY, &d, msg, sizeof msg), 0);
+    assert_int_equal(d.family, DIST_LOGNORMAL);
+    assert_true(fabs(dist_quantile(&d, 0.05) - 0.3) < 1e-9 && fabs(dist_quantile(&d, 0.95) - 0.8) < 1e-9);
+    assert_int_equal(dist_parse("-1 to 3", -INFINITY, INFINITY, &d, msg, sizeof msg), 0);
+    assert_int_equal(d.family, DIST_NORMAL);
+    assert_true(fabs(dist_quantile(&d, 0.05) + 1) < 1e-9 && fabs(dist_quantile(&d, 0.5) - 1) < 1e-12);
+    assert_int_equal(dist_parse("1e-3 to 2e-2", -INFINITY, INFINITY, &d, msg, sizeof msg), 0);
+    assert_int_equal(dist_parse("pert(0.1, 0.3, 0.9)", -INFINITY, INFINITY, &d, msg, sizeof msg), 0);
+    assert_int_equal(d.family, DIST_PERT);
+    assert_true(d.par[0] == 0.1 && d.par[1] == 0.3 && d.par[2] == 0.9);
+    assert_int_equal(dist_parse("loguniform(0.01,2)", -INFINITY, INFINITY, &d, msg, sizeof msg), 0);
+    assert_int_equal(d.family, DIST_LOGUNIFORM);
+    assert_int_equal(dist_parse("beta(2, 5)", -INFINITY, INFINITY, &d, msg, sizeof msg), 0);
+    assert_true(d.family == DIST_BETA && d.par[2] == 0 && d.par[3] == 1);
+    assert_int_equal(dist_parse("normal(0.5, 0.1)", 0, 1, &d, msg, sizeof msg), 0);
+    assert_true(d.lo == 0 && d.hi == 1);
+    assert_int_equal(dist_parse("discrete({0.2: 1, 0.6: 3})", 0, 1, &d, msg, sizeof msg), 0);
+    assert_true(d.family == DIST_DISCRETE && d.n_values == 2 && d.cum[0] == 0.25);
+    /* not a distribution: left to the number parser */
+    assert_int_equal(dist_parse("0.5", 0, 1, &d, msg, sizeof msg), 1);
+    assert_int_equal(dist_parse("1e-3", 0, 1, &d, msg, sizeof msg), 1);
+    assert_int_equal(dist_parse("abc", 0, 1, &d, msg, sizeof msg), 1);
+}
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *says;
+    } bad[] = {
+        {"0.8 to 0.3", "A < B"},
+        {"0.3 to", "A to B"},
+        {"x to 0.8", "A to B"},
+        {"0.3 to 0.8 to 0.9", "A to B"},
+        {"pert(0.1, 0.3)", "pert takes 3 numbers (min, mode, max), got 2"},
+        {"pert(0.1, 0.95, 0.9)", "min <= mode <= max"},
+        {"loguniform(0, 1)", "0 < min < max"},
+        {"loguniform(1, x)", "expected 2 numbers"},
+        {"gamma(1, 2)", "unknown distribution 'gamma'"},
+        {"normal(0.5, 0.1) + 1", "unexpected"},
+        {"discrete({0.2 1})", "a number is missing"},
+        {"discrete({0.2: 1, 0.2: 2})", "twice"},
+        {"discrete({0.2: -1})", "weights must be > 0"},
+        {"discrete(0.2: 1)", "expected discrete({value: weight, ...})"},
+        {"discrete({0.2: 1}", "end with '})'"},
+        {"discrete({})", "1 to 16 values"},
+        {"normal(5, 0.1)", "exclude all the mass"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gs_dist d;
+        char msg[256] = "";
+        if (dist_parse(bad[i].text, 0, 1, &d, msg, sizeof msg) != -1)
+            fail_msg("'%s' accepted", bad[i].text);
+        if (!strstr(msg, bad[i].says))
+            fail_msg("'%s': message '%s' does not say '%s'", bad[i].text, msg, bad[i].says);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +341,9 @@ int main(void)
         cmocka_unit_test(test_triangular), cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_interval),   cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_beta_interval),
+        cmocka_unit_test(test_pert),       cmocka_unit_test(test_loguniform),
+        cmocka_unit_test(test_discrete),   cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_parse_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,7 @@ static int setup(void **state)
 
     gs_result *r = &f->res;
     r->trajectories = 1000;
-    r->seed = 42;
+    r->seed = UINT64_MAX; /* the largest seed comes back exactly, also as text */
     r->n_cycles = NC;
     r->cycle_years = 0.5;
     r->n_quantiles = NQ;
@@ -193,18 +193,47 @@ static void read_dataset(hid_t loc, const char *name, hid_t mtype, void *out, hs
 }
 
 /* A string coordinate: n variable-length UTF-8 strings into out (free_strings). */
+/* A categorical coordinate: int32 codes 0..n-1 (a scale with flag_values and
+ * flag_meanings) and its labels in the char array <name>_label; out[i] are copies
+ * (free_strings frees them). */
 static void read_strings(hid_t loc, const char *name, char **out, hssize_t n)
 {
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) fail_msg("dataset %s missing", name);
     hid_t t = H5Dget_type(d);
-    assert_true(H5Tis_variable_str(t) > 0);
-    assert_int_equal(H5Tget_cset(t), H5T_CSET_UTF8);
+    assert_int_equal(H5Tget_class(t), H5T_INTEGER);
     hid_t s = H5Dget_space(d);
     assert_int_equal(H5Sget_simple_extent_npoints(s), n);
     assert_int_equal(H5DSis_scale(d), 1);
     assert_int_equal(H5Aexists(d, "long_name"), 1);
-    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+    assert_int_equal(H5Aexists(d, "flag_values"), 1);
+    assert_int_equal(H5Aexists(d, "flag_meanings"), 1);
+    int codes[256];
+    assert_true(n <= 256);
+    assert_true(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, codes) >= 0);
+    for (hssize_t i = 0; i < n; i++) assert_int_equal(codes[i], i);
+    H5Sclose(s);
+    H5Tclose(t);
+    H5Dclose(d);
+    char lname[128];
+    snprintf(lname, sizeof lname, "%s_label", name);
+    d = H5Dopen2(loc, lname, H5P_DEFAULT);
+    if (d < 0) fail_msg("dataset %s missing", lname);
+    t = H5Dget_type(d);
+    assert_int_equal(H5Tget_class(t), H5T_STRING);
+    assert_int_equal(H5Tget_size(t), 1);
+    s = H5Dget_space(d);
+    hsize_t dims[2];
+    assert_int_equal(H5Sget_simple_extent_ndims(s), 2);
+    H5Sget_simple_extent_dims(s, dims, NULL);
+    assert_int_equal(dims[0], n);
+    char *buf = calloc(dims[0] * dims[1], 1);
+    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    for (hssize_t i = 0; i < n; i++) {
+        out[i] = calloc(dims[1] + 1, 1);
+        memcpy(out[i], buf + (size_t)i * dims[1], dims[1]);
+    }
+    free(buf);
     H5Sclose(s);
     H5Tclose(t);
     H5Dclose(d);
@@ -212,11 +241,9 @@ static void read_strings(hid_t loc, const char *name, char **out, hssize_t n)
 
 static void free_strings(char **s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) H5free_memory(s[i]);
+    for (size_t i = 0; i < n; i++) free(s[i]);
 }
 
-/* Dataset `name` in loc: scale `scale_names[i]` of loc attached on axis i, exactly one
- * scale per axis, long_name and units present, chunked with shuffle + deflate. */
 static void assert_variable(hid_t loc, const char *name, int rank, const char *const *scale_names)
 {
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
@@ -326,7 +353,7 @@ static void test_write_read_back(void **state)
     assert_non_null(strstr(s, "pcg32"));
     free(s);
     assert_true(read_attr_double(file, "gapsim_format_version") == H5OUT_FORMAT_VERSION);
-    assert_true(read_attr_u64(file, "seed") == 42);
+    assert_true(read_attr_u64(file, "seed") == UINT64_MAX);
     assert_true(read_attr_u64(file, "trajectories") == 1000);
     assert_true(read_attr_double(file, "threads") == 2);
     gs_params p;
@@ -350,11 +377,18 @@ static void test_write_read_back(void **state)
     int cycles[NC];
     double d[NC * NQ > METRIC_COUNT * OUTCOME_COUNT ? NC * NQ : METRIC_COUNT * OUTCOME_COUNT];
     read_dataset(file, "cycle", H5T_NATIVE_INT, cycles, NC);
+    for (int c = 0; c < NC; c++) assert_int_equal(cycles[c], c);
+    /* CF time: days since the start (2024.0 when unset), half-years starting 1 July */
+    hid_t tv = H5Dopen2(file, "time", H5P_DEFAULT);
+    assert_attr_string(tv, "units", "days since 2024-01-01 00:00:00");
+    assert_attr_string(tv, "calendar", "standard");
+    H5Dclose(tv);
     read_dataset(file, "time", H5T_NATIVE_DOUBLE, d, NC);
-    for (int c = 0; c < NC; c++) {
-        assert_int_equal(cycles[c], c);
-        assert_true(d[c] == 0.5 * c);
-    }
+    static const double days[] = {0, 182, 366, 547, 731, 912, 1096, 1277};
+    for (int c = 0; c < NC && c < 8; c++) assert_true(d[c] == days[c]);
+    read_dataset(file, "year", H5T_NATIVE_DOUBLE, d, NC);
+    for (int c = 0; c < NC; c++) assert_true(d[c] == 2024.0 + 0.5 * c);
+    assert_attr_string(file, "seed_text", "18446744073709551615");
     read_dataset(file, "quantile", H5T_NATIVE_DOUBLE, d, NQ);
     assert_true(d[0] == 0.125 && d[1] == 0.875);
     char *labels[VAR_COUNT];
@@ -380,8 +414,12 @@ static void test_write_read_back(void **state)
         read_dataset(file, name, H5T_NATIVE_DOUBLE, d, NC);
         for (int c = 0; c < NC; c++) assert_true(d[c] == mean_value(v, c));
         hid_t dd = H5Dopen2(file, name, H5P_DEFAULT);
-        char *units = read_attr_string(dd, "units");
+        /* gapsim's unit as is, or in UDUNITS spelling with the original beside it */
+        char *units = read_attr_string(dd, H5Aexists(dd, "gapsim_units") > 0 ? "gapsim_units" : "units");
         assert_string_equal(units, model_vars[v].units);
+        free(units);
+        units = read_attr_string(dd, "units");
+        assert_true(strstr(units, "USD") == NULL);
         free(units);
         char *coords = read_attr_string(dd, "coordinates");
         assert_string_equal(coords, "time");
@@ -418,8 +456,10 @@ static void test_write_read_back(void **state)
     assert_variable(file, "outcome_undefined", 1, by_m);
     read_dataset(file, "outcome_undefined", H5T_NATIVE_UINT64, undefined, METRIC_COUNT);
     for (int m = 0; m < METRIC_COUNT; m++) assert_true(undefined[m] == f->res.outcome_undefined[m]);
-    /* coordinates 6 + statistics 3 per variable + outcomes 5 + undefined 1 + nonfinite 1 */
-    assert_int_equal(count_datasets_with_scales(file), 6 + 3 * VAR_COUNT + 5 + 1 + 1);
+    /* coordinates: cycle, time, year, quantile, and 3 for each of metric, outcome,
+     * variable (codes, labels, label length) + statistics 3 per variable + outcomes 5
+     * + undefined 1 + nonfinite 1 */
+    assert_int_equal(count_datasets_with_scales(file), 13 + 3 * VAR_COUNT + 5 + 1 + 1);
 
     /* paths */
     hid_t g = H5Gopen2(file, "paths", H5P_DEFAULT);
@@ -442,7 +482,7 @@ static void test_write_read_back(void **state)
         for (int p2 = 0; p2 < NP; p2++)
             for (int c = 0; c < NC; c++) assert_true(pv[p2 * NC + c] == path_value(v, p2, c));
     }
-    assert_int_equal(count_datasets_with_scales(g), 3 + VAR_COUNT);
+    assert_int_equal(count_datasets_with_scales(g), 4 + VAR_COUNT); /* trajectory, cycle, time, year */
     H5Gclose(g);
     H5Fclose(file);
 }

@@ -587,6 +587,79 @@ static void test_set(void **state)
     assert_empty(&sc);
 }
 
+/* The distribution forms people already write: "A to B", pert(...), loguniform(...),
+ * discrete({...}), in the file and with --set; bad ones name file, line and key. */
+static void test_distribution_text(void **state)
+{
+    (void)state;
+    gs_scenario sc;
+    gs_error err;
+    const char *text = "name: d\n"
+                       "capability:\n"
+                       "  catch_up: 0.3 to 0.8\n"
+                       "  breakthrough_rate: pert(0.05, 0.2, 0.6)\n"
+                       "training:\n"
+                       "  reinvest: 'discrete({0.2: 1, 0.5: 3})'\n"
+                       "  growth: loguniform(0.2, 1.2)\n";
+    if (parse_text(text, &sc, &err) != GS_OK) fail_msg("%s", err.msg);
+    assert_int_equal(sc.n_uncertain, 4);
+    int u = scenario_uncertain_index(&sc, PARAM_capability_catch_up);
+    assert_true(u >= 0);
+    assert_int_equal(sc.uncertain[u].dist.family, DIST_LOGNORMAL);
+    assert_int_equal(sc.uncertain[u].line, 3);
+    /* 5th and 95th percentiles 0.3 and 0.8 before truncation to the key's range [0, 1] */
+    assert_near(sc.uncertain[u].dist.par[0], 0.5 * (log(0.3) + log(0.8)), 1e-12);
+    assert_near(sc.uncertain[u].dist.par[1], log(0.8 / 0.3) / (2 * 1.6448536269514722), 1e-12);
+    assert_true(sc.uncertain[u].dist.hi == 1);
+    u = scenario_uncertain_index(&sc, PARAM_capability_breakthrough_rate);
+    assert_int_equal(sc.uncertain[u].dist.family, DIST_PERT);
+    u = scenario_uncertain_index(&sc, PARAM_training_reinvest);
+    assert_int_equal(sc.uncertain[u].dist.family, DIST_DISCRETE);
+    assert_near(sc.params.training_reinvest, 0.5, 0); /* the median */
+    u = scenario_uncertain_index(&sc, PARAM_training_growth);
+    assert_int_equal(sc.uncertain[u].dist.family, DIST_LOGUNIFORM);
+    scenario_free(&sc);
+
+    const char *const sets[] = {"capability.catch_up=0.3 to 0.8"};
+    if (scenario_load(SCENARIO_DIR "/baseline.yaml", sets, 1, &sc, &err) != GS_OK)
+        fail_msg("%s", err.msg);
+    u = scenario_uncertain_index(&sc, PARAM_capability_catch_up);
+    assert_true(u >= 0);
+    assert_near(sc.uncertain[u].dist.par[0], 0.5 * (log(0.3) + log(0.8)), 1e-12);
+    assert_int_equal(sc.line[PARAM_capability_catch_up], SCENARIO_LINE_SET);
+    scenario_free(&sc);
+
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"name: d\ncapability:\n  catch_up: 0.8 to 0.3\n",
+         "mem.yaml:3: capability.catch_up: 'A to B' needs A < B, got 0.8 to 0.3"},
+        {"name: d\ncapability:\n  catch_up: pert(0.1, 0.3)\n",
+         "mem.yaml:3: capability.catch_up: pert takes 3 numbers (min, mode, max), got 2"},
+        {"name: d\ncapability:\n  catch_up: 'discrete({0.2: 1, 1.5: 1})'\n",
+         "mem.yaml:3: capability.catch_up: discrete: value 1.5 is outside the range [0, 1]"},
+        {"name: d\ncapability:\n  catch_up: discrete({0.2: 1, 0.5: 1})\n",
+         "mem.yaml:3: syntax error: mapping values are not allowed in this context: put a "
+         "discrete distribution in quotes"},
+        {"name: d\nrun:\n  cycles: 1 to 3\n",
+         "mem.yaml:3: run.cycles: cannot be uncertain (it fixes the run's shape)"},
+        {"name: d\nhardware:\n\tvol: 0.3\n",
+         "mem.yaml:3: syntax error: a tab character in the indentation (YAML indents with spaces only)"},
+        {"name: d\ncapability:\n  catch_up: {dist: discrete}\n",
+         "write a discrete distribution as text"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse_text(bad[i].text, &sc, &err), GS_ERR_INPUT);
+        assert_contains(err.msg, bad[i].message);
+        assert_empty(&sc);
+    }
+    const char *const bad_set[] = {"capability.catch_up=loguniform(0, 1)"};
+    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline.yaml", bad_set, 1, &sc, &err),
+                     GS_ERR_INPUT);
+    assert_contains(err.msg, "--set capability.catch_up=loguniform(0, 1): capability.catch_up: "
+                             "need 0 < min < max");
+}
+
 static void test_init_default(void **state)
 {
     (void)state;
@@ -621,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_parse_details),
         cmocka_unit_test(test_set),
+        cmocka_unit_test(test_distribution_text),
         cmocka_unit_test(test_init_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,110 @@
+"""gapsim.export - a result file's tables as tidy CSV or JSON for spreadsheets.
+
+    python3 -m gapsim.export FILE.h5 --format csv [-o OUT]
+
+CSV: OUT is a directory (default: FILE without .h5, plus "-export") holding
+per_cycle.csv, outcomes.csv and, for a sweep, sweep.csv.  JSON: one file (default
+stdout) {"attributes": {...}, "per_cycle": [...], "outcomes": [...], "sweep": [...]}.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+import gapsim
+
+
+def _records(frame):
+    if frame is None:
+        return []
+    if hasattr(frame, "to_dict"):
+        return frame.to_dict(orient="records")
+    return list(frame)
+
+
+def _clean(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def write_csv(path, records):
+    cols = []
+    for r in records:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        for r in records:
+            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    os.replace(tmp, path)
+
+
+def export(path, fmt="csv", out=None):
+    """Writes the tables of result file `path`; returns the paths written."""
+    ds = gapsim.open(path)
+    tables = {"per_cycle": _records(gapsim.per_cycle(ds)),
+              "outcomes": _records(gapsim.outcomes(ds))}
+    if "point" in ds.dims:
+        tables["sweep"] = _records(gapsim.sweep_table(ds))
+    if fmt == "csv":
+        out = out or os.path.splitext(path)[0] + "-export"
+        os.makedirs(out, exist_ok=True)
+        written = []
+        for name, recs in tables.items():
+            p = os.path.join(out, f"{name}.csv")
+            write_csv(p, [{k: _clean(v) for k, v in r.items()} for r in recs])
+            written.append(p)
+        return written
+    attrs = {k: (v.item() if hasattr(v, "item") and getattr(v, "size", 2) == 1 else
+                 (v.tolist() if hasattr(v, "tolist") else v))
+             for k, v in ds.attrs.items() if k not in ("scenario_text",)}
+    attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs.items()}
+    doc = {"attributes": attrs}
+    doc.update({k: [{kk: _clean(vv) for kk, vv in r.items()} for r in v]
+                for k, v in tables.items()})
+    text = json.dumps(doc, indent=1, default=str, allow_nan=False)
+    if out in (None, "-"):
+        sys.stdout.write(text + "\n")
+        return ["-"]
+    tmp = out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    os.replace(tmp, out)
+    return [out]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="gapsim export",
+                                 description="per-cycle statistics, outcomes and the sweep "
+                                             "table of a result file as tidy CSV or JSON")
+    ap.add_argument("file", help="result file (.h5)")
+    ap.add_argument("--format", choices=["csv", "json"], default="csv")
+    ap.add_argument("-o", "--output", help="CSV: directory; JSON: file (default stdout)")
+    a = ap.parse_args(argv)
+    for p in export(a.file, a.format, a.output):
+        if p != "-":
+            print(p, file=sys.stderr)
+    return 0
+
+
+def run_main():
+    try:
+        sys.exit(main())
+    except gapsim.GapsimFileError as e:
+        print(f"gapsim: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except OSError as e:
+        print(f"gapsim: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run_main()
