@@ -42,28 +42,8 @@ def _text(value):
 
 def check_file(path):
     """Raises GapsimFileError unless path is a complete gapsim file of FORMAT_VERSION."""
-    import h5py
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise GapsimFileError(f"{path}: cannot read: No such file or directory")
-    if os.path.isdir(path):
-        raise GapsimFileError(f"{path}: is a directory, not a result file")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise GapsimFileError(f"{path}: not a readable HDF5 file (truncated or damaged?): "
-                              f"{_first_line(e)}") from None
-    with f:
-        version = f.attrs.get("gapsim_format_version")
-        if version is None:
-            raise GapsimFileError(f"{path}: not a gapsim result file "
-                                  "(no gapsim_format_version attribute)")
-        if int(version) != FORMAT_VERSION:
-            raise GapsimFileError(f"{path}: gapsim format version {int(version)} is not "
-                                  f"supported (this package reads version {FORMAT_VERSION})")
-        if int(f.attrs.get("completed", 0)) != 1:
-            raise GapsimFileError(f"{path}: incomplete file (no completed = 1: the run that "
-                                  "wrote it did not finish)")
+    from . import _io
+    _io.check_file(os.fspath(path))
 
 
 def _labels(da):
