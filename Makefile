@@ -14,7 +14,7 @@ CXX      ?= c++
 BUILD    ?= build
 OPT      ?= -O2 -fno-trapping-math
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
-            -Wformat=2 -Wvla -Werror
+            -Wformat=2 -Wvla -Wconversion -Wdouble-promotion -Werror
 HDF5_CFLAGS := $(shell pkg-config --cflags hdf5-serial 2>/dev/null)
 HDF5_LIBS   := $(shell pkg-config --libs hdf5-serial 2>/dev/null) -lhdf5_hl
 ifeq ($(HDF5_LIBS),-lhdf5_hl)

@@ -485,7 +485,7 @@ static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res
             double P = (double)extra[q][1], c1 = (double)extra[q][2 + 2 * o],
                    c2 = (double)extra[q][3 + 2 * o];
             double sm = 0.5 * c1 + c2, sm2 = 0.25 * c1 + c2;
-            double var = P > 1 ? (sm2 - sm * sm / P) / (P - 1) : NAN;
+            double var = P > 1 ? (sm2 - sm * sm / P) / (P - 1) : (double)NAN;
             res->outcome_stderr[q][o] = sqrt((var > 0 ? var : 0) / P);
         }
     }

@@ -378,7 +378,7 @@ static gs_status outcomes_read(const h5r *r, gs_result *res)
         st = dset_read(r, tables[i].name, 1, 2, dims, H5T_NATIVE_DOUBLE, buf);
         for (int m = 0; st == GS_OK && m < METRIC_COUNT; m++)
             for (int o = 0; o < OUTCOME_COUNT; o++)
-                tables[i].dst[m][o] = buf[(size_t)mix[m] * dims[1] + (size_t)oix[o]];
+                tables[i].dst[m][o] = buf[(size_t)mix[m] * (size_t)dims[1] + (size_t)oix[o]];
     }
     /* outcome_count is gapsim's own addition to the contract: optional (zeros). */
     int have_counts = dset_has(r, "outcome_count");
@@ -387,7 +387,7 @@ static gs_status outcomes_read(const h5r *r, gs_result *res)
     for (int m = 0; st == GS_OK && m < METRIC_COUNT; m++)
         for (int o = 0; o < OUTCOME_COUNT; o++)
             res->outcome_count[m][o] =
-                have_counts ? counts[(size_t)mix[m] * dims[1] + (size_t)oix[o]] : 0;
+                have_counts ? counts[(size_t)mix[m] * (size_t)dims[1] + (size_t)oix[o]] : 0;
     /* every trajectory falls in at most one class of each metric */
     for (hsize_t m = 0; st == GS_OK && have_counts && m < dims[0]; m++) {
         uint64_t sum = 0;
@@ -443,7 +443,7 @@ static gs_status metric_table_read(const h5r *r, const char *name, size_t rows, 
     gs_status st = dset_read(r, name, 0, rank, dims, H5T_NATIVE_DOUBLE, buf);
     for (size_t l = 0; st == GS_OK && l < lines; l++)
         for (int q = 0; q < METRIC_COUNT; q++)
-            dst[l * METRIC_COUNT + q] = buf[l * (size_t)n_metric + (size_t)mix[q]];
+            dst[l * METRIC_COUNT + (size_t)q] = buf[l * (size_t)n_metric + (size_t)mix[q]];
     free(buf);
     return st;
 }

@@ -737,13 +737,13 @@ static gs_status search_box(prim_ctx *c, prim_box *box, int *found, uint64_t *lo
         box->lo_bin[j] = c->lo[j];
         box->hi_bin[j] = c->hi[j];
         const int has_lo = c->lo[j] > 0, has_hi = c->hi[j] + 1 < data->n_bins[j];
-        box->lower[j] = has_lo ? (double)data->bin_min[off + c->lo[j]] : -INFINITY;
-        box->upper[j] = has_hi ? (double)data->bin_max[off + c->hi[j]] : INFINITY;
+        box->lower[j] = has_lo ? (double)data->bin_min[off + c->lo[j]] : -(double)INFINITY;
+        box->upper[j] = has_hi ? (double)data->bin_max[off + c->hi[j]] : (double)INFINITY;
         const uint64_t *a = lim + 2 + 4 * j; /* lower side rows, positives; upper side */
         box->p_lower[j] = has_lo ? binomial_upper(k, n, (double)(k + a[1]) / (double)(n + a[0]))
-                                 : NAN;
+                                 : (double)NAN;
         box->p_upper[j] = has_hi ? binomial_upper(k, n, (double)(k + a[3]) / (double)(n + a[2]))
-                                 : NAN;
+                                 : (double)NAN;
         box->gain[j] = has_lo || has_hi
                            ? (double)k / (double)n -
                                  (double)(k + a[1] + a[3]) / (double)(n + a[0] + a[2])

@@ -493,9 +493,9 @@ double targets_transform_apply(targets_transform h, double x)
 {
     switch (h) {
     case TARGETS_LOG:
-        return x >= 0 ? log(x) : NAN;
+        return x >= 0 ? log(x) : (double)NAN;
     case TARGETS_LOGIT:
-        return x >= 0 && x <= 1 ? log(x / (1 - x)) : NAN;
+        return x >= 0 && x <= 1 ? log(x / (1 - x)) : (double)NAN;
     default:
         return x;
     }
@@ -647,7 +647,8 @@ void targets_describe_rejections(const targets_set *set, const targets_tally *ta
     size_t used = 0;
     for (size_t r = 0; r < count && r < set->n && used < size; r++) {
         size_t j = order[r];
-        double share = tally->drawn ? (double)tally->rejected[j] / (double)tally->drawn : NAN;
+        double share =
+            tally->drawn ? (double)tally->rejected[j] / (double)tally->drawn : (double)NAN;
         int w = snprintf(buf + used, size - used, "%s%s %.1f%%", r ? ", " : "", set->t[j].name,
                          100 * share);
         if (w < 0) break;
@@ -734,7 +735,7 @@ void targets_acc_decide(targets_acc *acc, targets_rule rule, double cutoff, size
         uint64_t rejected = 0;
         for (size_t i = 0; i < count; i++) {
             f[i] = targets_transform_apply(t->transform, f[i] / cycles);
-            I[i] = isfinite(f[i]) ? fabs(f[i] - t->h_value) / t->scale : INFINITY;
+            I[i] = isfinite(f[i]) ? fabs(f[i] - t->h_value) / t->scale : (double)INFINITY;
             rejected += I[i] > cutoff;
         }
         tally->rejected[j] += rejected;

@@ -90,9 +90,9 @@ static void test_hardware_ou_variance(void **state)
         double trend = log(p.hardware_cost0) + p.hardware_trend * t;
         /* median of y: SE = sqrt(0.25/N) / (φ(0)/√v) */
         double y50 = log(r.quantile[result_qix(&r, VAR_hw_cost, k, q50)]) - trend;
-        assert_within_se(y50, 0.0, sqrt(0.25 / n) * sqrt(v) / 0.3989422804014327, 5);
+        assert_within_se(y50, 0.0, sqrt(0.25 / (double)n) * sqrt(v) / 0.3989422804014327, 5);
         double y90 = log(r.quantile[result_qix(&r, VAR_hw_cost, k, q90)]) - trend;
-        assert_within_se(y90, z90 * sqrt(v), sqrt(0.09 / n) * sqrt(v) / phi90, 5);
+        assert_within_se(y90, z90 * sqrt(v), sqrt(0.09 / (double)n) * sqrt(v) / phi90, 5);
         double mean = r.mean[result_ix(&r, VAR_hw_cost, k)];
         double se = r.sd[result_ix(&r, VAR_hw_cost, k)] / sqrt((double)n);
         assert_within_se(mean, exp(trend + v / 2), se, 5);

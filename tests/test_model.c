@@ -77,14 +77,14 @@ static void test_vmath_special(void **state)
 {
     (void)state;
     assert_true(vm_exp(0.0) == 1.0 && vm_exp(-0.0) == 1.0);
-    assert_true(vm_exp(INFINITY) == INFINITY && vm_exp(1000.0) == INFINITY);
+    assert_true(vm_exp(INFINITY) == (double)INFINITY && vm_exp(1000.0) == (double)INFINITY);
     assert_true(vm_exp(-INFINITY) == 0.0 && vm_exp(-1000.0) == 0.0);
     assert_true(isnan(vm_exp(NAN)));
     assert_true(vm_exp(-745.0) > 0.0 && vm_exp(-745.0) == exp(-745.0)); /* subnormal */
     assert_true(vm_log(1.0) == 0.0);
-    assert_true(vm_log(0.0) == -INFINITY && vm_log(-0.0) == -INFINITY);
+    assert_true(vm_log(0.0) == -(double)INFINITY && vm_log(-0.0) == -(double)INFINITY);
     assert_true(isnan(vm_log(-1.0)) && isnan(vm_log(-INFINITY)) && isnan(vm_log(NAN)));
-    assert_true(vm_log(INFINITY) == INFINITY);
+    assert_true(vm_log(INFINITY) == (double)INFINITY);
     assert_true(ulps(vm_log(0x1p-1074), log(0x1p-1074)) <= 1.0); /* subnormal argument */
     assert_true(ulps(vm_log(0x1.fffffffffffffp1023), log(0x1.fffffffffffffp1023)) <= 1.0);
 }

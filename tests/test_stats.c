@@ -196,14 +196,15 @@ static void test_quantiles_nonfinite(void **state)
     const size_t n = 10000;
     double *x = malloc(n * sizeof *x);
     assert_non_null(x);
+    const double qnan = NAN, inf = INFINITY; /* double, for the conditionals */
     for (size_t i = 0; i < n; i++) {
         const double u = gsl_rng_uniform(r);
-        x[i] = u < 0.01 ? NAN : u < 0.02 ? INFINITY : u < 0.03 ? -INFINITY : u < 0.035 ? -NAN
-                                                                           : draw_normal(r);
+        x[i] = u < 0.01 ? qnan : u < 0.02 ? inf : u < 0.03 ? -inf : u < 0.035 ? -qnan
+                                                                   : draw_normal(r);
     }
     check_quantiles(x, n);
     /* Finite values only where the range sample does not look (odd indices). */
-    for (size_t i = 0; i < n; i++) x[i] = i % 2 ? draw_normal(r) : NAN;
+    for (size_t i = 0; i < n; i++) x[i] = i % 2 ? draw_normal(r) : qnan;
     check_quantiles(x, n);
     for (size_t i = 0; i < 7; i++) x[i] = i % 2 ? NAN : -INFINITY;
     check_quantiles(x, 7);

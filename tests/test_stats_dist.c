@@ -14,6 +14,8 @@
 #include "stats.h"
 #include "stats_dist.h"
 
+/* NaN and -Inf as doubles, for the conditionals (-Wdouble-promotion) */
+static const double qnan = NAN, inf = INFINITY;
 static const double levels[] = {0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0};
 enum { NL = sizeof levels / sizeof levels[0] };
 
@@ -49,7 +51,7 @@ static void test_dist_equals_serial(void **state)
     compare(x, N); /* two thirds tied: a bucket too big to gather, refined */
     for (size_t i = 0; i < N; i++) x[i] = exp(700 * rng_normal(&g) / 3);
     compare(x, N); /* hundreds of orders of magnitude */
-    for (size_t i = 0; i < N; i++) x[i] = i % 7 == 0 ? NAN : i % 11 == 0 ? -INFINITY : rng_normal(&g);
+    for (size_t i = 0; i < N; i++) x[i] = i % 7 == 0 ? qnan : i % 11 == 0 ? -inf : rng_normal(&g);
     compare(x, N); /* non-finite values skipped */
     for (size_t i = 0; i < N; i++) x[i] = i % 2 ? -0.0 : 0.0;
     compare(x, N); /* signed zeros are ties */
@@ -75,7 +77,7 @@ static void test_dist_batch_equals_serial(void **state)
         row[0 * N] = rng_normal(&g);
         row[1 * N] = i % 3 ? 1.0 : rng_normal(&g) * 1e-9 + 1.0;
         row[2 * N] = exp(700 * rng_normal(&g) / 3);
-        row[3 * N] = i % 7 == 0 ? NAN : i % 11 == 0 ? -INFINITY : rng_normal(&g);
+        row[3 * N] = i % 7 == 0 ? qnan : i % 11 == 0 ? -inf : rng_normal(&g);
         row[4 * N] = i % 2 ? -0.0 : 0.0;
         row[5 * N] = NAN;
     }

@@ -36,7 +36,8 @@ static double cpu_seconds(void)
 static void make_target(const float *x, size_t n, double shift, const double *u, uint8_t *y)
 {
     for (size_t i = 0; i < n; i++) {
-        const int in = x[i] >= 0.3 + shift && x[n + i] <= 0.7 && x[2 * n + i] >= 0.2;
+        const int in =
+            (double)x[i] >= 0.3 + shift && (double)x[n + i] <= 0.7 && (double)x[2 * n + i] >= 0.2;
         y[i] = (uint8_t)(u[i] < (in ? 0.9 : 0.1));
     }
 }

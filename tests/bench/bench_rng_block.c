@@ -132,7 +132,7 @@ static void run_vmath(isa_level isa, size_t block, double *ns_exp, double *ns_lo
             const double t = cpu_seconds() - t0;
             best = t < best ? t : best;
         }
-        *(f == 0 ? ns_exp : ns_log) = best / ((double)rounds * block) * 1e9;
+        *(f == 0 ? ns_exp : ns_log) = best / ((double)rounds * (double)block) * 1e9;
     }
     free(x);
     free(y);
