@@ -475,7 +475,7 @@ static long days_from_civil(long y, unsigned m, unsigned d)
     y -= m <= 2;
     long era = (y >= 0 ? y : y - 399) / 400;
     unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
     unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (long)doe - 719468;
 }
@@ -580,6 +580,34 @@ typedef struct {
 
 /* ---- contents ------------------------------------------------------------------- */
 
+/* The root attribute that records run key k (runkeys.def gives its name and, by the
+ * key's type, its HDF5 type) with the value the run used: RK_COUNT uint64; RK_SEED
+ * uint64 and the same number as the string <name>_text; RK_BOOL int32; RK_FRACTION and
+ * RK_REAL float64; RK_LEVELS a vector of n float64. */
+static gs_status runkey_attr(const h5w *w, hid_t obj, runkey_id k, const void *value, size_t n)
+{
+    const runkey_info *ri = &runkeys_table[k];
+    char name[96], buf[32];
+    if (!*ri->attribute) ri = NULL;
+    switch (ri ? ri->type : RK_SECTION) {
+    case RK_COUNT: return attr_u64(w, obj, ri->attribute, *(const uint64_t *)value);
+    case RK_SEED:
+        GS_FORWARD(attr_u64(w, obj, ri->attribute, *(const uint64_t *)value));
+        /* Readers without unsigned 64-bit integers (R) get the seed exactly from the text. */
+        snprintf(name, sizeof name, "%s_text", ri->attribute);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)value);
+        return attr_str(w, obj, name, buf);
+    case RK_BOOL: return attr_int(w, obj, ri->attribute, *(const int *)value);
+    case RK_FRACTION:
+    case RK_REAL: return attr_double(w, obj, ri->attribute, *(const double *)value);
+    case RK_LEVELS:
+        return attr_write(w, obj, ri->attribute, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, value);
+    case RK_SECTION: break;
+    }
+    return gs_error_set(w->err, GS_ERR_INTERNAL, "writing %s: run key %s has no attribute",
+                        w->path, runkeys_table[k].key);
+}
+
 /* Root attributes, all but `completed`.  Order: identification, provenance, scenario,
  * run, parameters. */
 static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *sc,
@@ -621,17 +649,13 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     GS_FORWARD(attr_text(w, root, "scenario_text", text, text_len));
     GS_FORWARD(attr_str(w, root, "scenario_sha256", sha));
     GS_FORWARD(attr_str(w, root, "rng", rng_scheme));
-    GS_FORWARD(attr_u64(w, root, "seed", res->seed));
-    /* Readers without unsigned 64-bit integers (R) get the seed exactly from the text. */
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)res->seed);
-    GS_FORWARD(attr_str(w, root, "seed_text", buf));
+    GS_FORWARD(runkey_attr(w, root, RUNKEY_SEED, &res->seed, 0)); /* seed, seed_text */
     GS_FORWARD(attr_double(w, root, "start_year", result_start_year(res)));
-    GS_FORWARD(attr_u64(w, root, "trajectories", res->trajectories));
+    GS_FORWARD(runkey_attr(w, root, RUNKEY_TRAJECTORIES, &res->trajectories, 0));
     GS_FORWARD(attr_int(w, root, "threads", threads));
     GS_FORWARD(attr_str(w, root, "created", created));
     if (res->n_quantiles)
-        GS_FORWARD(attr_write(w, root, "quantile_levels", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                              res->n_quantiles, res->quantile_levels));
+        GS_FORWARD(runkey_attr(w, root, RUNKEY_QUANTILES, res->quantile_levels, res->n_quantiles));
     GS_FORWARD(attr_u64(w, root, "stored_paths", res->n_paths));
     for (int i = 0; i < PARAM_COUNT; i++) {
         /* param_<key>, dots becoming underscores: hardware.vol -> param_hardware_vol */
@@ -688,7 +712,7 @@ static gs_status sweep_coords_write(const h5w *w, hid_t root, run_layout *lay)
         for (size_t j = 0; j < sw->n_keys; j++) shape[j] = (int)sw->shape[j];
         st = attr_write(w, root, "sweep_shape", H5T_STD_I32LE, H5T_NATIVE_INT, sw->n_keys, shape);
     }
-    if (st == GS_OK) st = attr_int(w, root, "sweep_crn", sw->crn);
+    if (st == GS_OK) st = runkey_attr(w, root, RUNKEY_SWEEP_CRN, &sw->crn, 0);
     if (st == GS_OK) st = attr_str(w, root, "sweep_metric", model_vars[model_metrics[sw->metric]].name);
     snprintf(lay->coords_time, sizeof lay->coords_time, "time %s", coords);
     snprintf(lay->coords, sizeof lay->coords, "%s", coords);
@@ -787,7 +811,8 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
             st = small_var(w, root, "tornado_base_median", 1, &nm, u->tornado_base_median,
                            &metric_scale, "median of the metric at the horizon, every parameter at its median",
                            metric_units);
-        if (st == GS_OK) st = attr_u64(w, root, "tornado_trajectories", u->tornado_trajectories);
+        if (st == GS_OK)
+            st = runkey_attr(w, root, RUNKEY_SENS_TRAJECTORIES, &u->tornado_trajectories, 0);
     }
     if (st == GS_OK && u->has_sobol) {
         hsize_t dims[2] = {nd, METRIC_COUNT}, nm = METRIC_COUNT;
@@ -817,8 +842,8 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
                 st = small_var(w, root, "sobol_total_by_cycle", 3, dc, u->total_by_cycle, sc3,
                                "total Sobol index of the metric at each cycle", "1");
         }
-        if (st == GS_OK) st = attr_u64(w, root, "sobol_samples", u->sobol_samples);
-        if (st == GS_OK) st = attr_u64(w, root, "sobol_bootstrap", u->sobol_bootstrap);
+        if (st == GS_OK) st = runkey_attr(w, root, RUNKEY_SENS_SAMPLES, &u->sobol_samples, 0);
+        if (st == GS_OK) st = runkey_attr(w, root, RUNKEY_SENS_BOOTSTRAP, &u->sobol_bootstrap, 0);
     }
     if (par >= 0) H5Dclose(par);
     if (pair >= 0) H5Dclose(pair);
@@ -1066,9 +1091,9 @@ static int sync_path(const char *p, int flags)
 /* Root attributes of --target-se and antithetic runs. */
 static gs_status run_extras_write(const h5w *w, hid_t root, const gs_result *res, int sweep)
 {
-    GS_FORWARD(attr_int(w, root, "antithetic", res->antithetic));
+    GS_FORWARD(runkey_attr(w, root, RUNKEY_ANTITHETIC, &res->antithetic, 0));
     if (!(res->target_se > 0)) return GS_OK;
-    GS_FORWARD(attr_double(w, root, "target_se", res->target_se));
+    GS_FORWARD(runkey_attr(w, root, RUNKEY_TARGET_SE, &res->target_se, 0));
     GS_FORWARD(attr_u64(w, root, "batch_size", res->batch_size));
     GS_FORWARD(attr_u64(w, root, "batches", res->batches));
     if (!sweep) GS_FORWARD(attr_int(w, root, "target_met", res->target_met));

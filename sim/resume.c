@@ -49,6 +49,7 @@ static char *manifest_text(const gs_scenario *sc, const gs_run_options *opt)
     PUT("gapsim %s checkpoint\n", GAPSIM_VERSION);
     for (int k = 0; k < RUNKEY_COUNT; k++) { /* every run key (runkeys.def) */
         char value[2048];
+        if (runkeys_table[k].type == RK_SECTION) continue; /* the sweep line below */
         scenario_runkey_text(sc, (runkey_id)k, value, sizeof value);
         PUT("%s %s\n", runkeys_table[k].key, value);
     }

@@ -113,7 +113,10 @@ typedef struct {
 } gs_scenario;
 
 /* The run and study keys that are not model parameters (runkeys.def). */
-typedef enum { RK_COUNT, RK_SEED, RK_LEVELS, RK_BOOL, RK_FRACTION, RK_REAL } runkey_type;
+typedef enum {
+    RK_COUNT, RK_SEED, RK_LEVELS, RK_BOOL, RK_FRACTION, RK_REAL,
+    RK_SECTION /* a study section's field read by the section's own code */
+} runkey_type;
 typedef enum {
 #define R(id, key, type, field, def, lo, hi, symbol, unit, range, meaning) RUNKEY_##id,
 #include "runkeys.def"
@@ -126,6 +129,7 @@ typedef struct {
     size_t offset;       /* of the field in gs_scenario */
     double def, lo, hi;  /* default and valid range of scalar types */
     const char *symbol, *unit, *range, *meaning;
+    const char *attribute; /* root attribute of the result file ("" = none) */
 } runkey_info;
 extern const runkey_info runkeys_table[RUNKEY_COUNT];
 

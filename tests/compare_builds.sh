@@ -50,6 +50,8 @@ if ka != kb: sys.exit(f"attributes differ: {sorted(ka ^ kb)}")
 for k in sorted(ka):
     x, y = a.attrs[k], b.attrs[k]
     if not np.array_equal(np.asarray(x), np.asarray(y)): sys.exit(f"attribute {k}: {x!r} != {y!r}")
+    if np.asarray(x).dtype != np.asarray(y).dtype:
+        sys.exit(f"attribute {k}: type {np.asarray(x).dtype} != {np.asarray(y).dtype}")
 PY
 }
 same() { # NAME ARGS...: run both builds with ARGS -o FILE and compare

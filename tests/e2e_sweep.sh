@@ -97,3 +97,17 @@ check "--antithetic pairs the draws (summary says so)" bash -c \
     "'$GAPSIM' run '$TMP/anti.yaml' -n 400 --antithetic -o '$TMP/a.h5' | grep -q 'Antithetic pairs'"
 check "--antithetic with an LHS design is bad input (2)" bash -c \
     "'$GAPSIM' run scenarios/uncertain.yaml -q -n 100 --antithetic -o '$TMP/b.h5'; test \$? -eq 2"
+# The run attributes are named in sim/runkeys.def (the RA lines); h5out writes each one
+# in the files that have it (a single run, a sweep, sensitivity, --target-se, antithetic).
+check "every output attribute of runkeys.def is in the result files" "$PY" -c "
+import re, sys, h5py
+text = open('sim/runkeys.def').read()
+named = re.findall(r'^RA\(\w+, \"([^\"]+)\".*?\"(\w+)\"\)\n', text, re.S | re.M)
+if len(named) < 9: sys.exit('only %d RA lines found' % len(named))
+have = set()
+for f in ['$TMP/s1.h5', '$TMP/u1.h5', '$TMP/se.h5', '$TMP/a.h5']:
+    have |= set(h5py.File(f, 'r').attrs)
+missing = [k + ' -> ' + a for k, a in named if a not in have]
+if 'seed_text' not in have: missing.append('run.seed -> seed_text')
+if missing: sys.exit('not written: ' + ', '.join(missing))
+"

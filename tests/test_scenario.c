@@ -678,6 +678,68 @@ static void test_init_default(void **state)
     scenario_free(&sc); /* twice is harmless */
 }
 
+/* The study sections' fields come from runkeys.def: each listed field is known to its
+ * section's reader, scalar ones are read by their type, defaults come from the list. */
+static void test_study_sections(void **state)
+{
+    (void)state;
+    gs_scenario sc;
+    gs_error err;
+    assert_int_equal(scenario_init_default(&sc, &err), GS_OK);
+    assert_int_equal(sc.sensitivity.samples, runkeys_table[RUNKEY_SENS_SAMPLES].def);
+    assert_int_equal(sc.sensitivity.bootstrap, runkeys_table[RUNKEY_SENS_BOOTSTRAP].def);
+    assert_int_equal(sc.sensitivity.tornado, 1);
+    assert_int_equal(sc.sensitivity.per_cycle, 0);
+    scenario_free(&sc);
+    const char *unc = "model: 2\ncapability:\n  catch_up: {dist: uniform, min: 0.2, max: 0.6}\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%ssensitivity: {tornado: false, sobol: no, per_cycle: true, "
+             "samples: 1e3, bootstrap: 0, trajectories: 777}\n", unc);
+    assert_int_equal(parse_text(text, &sc, &err), GS_OK);
+    assert_int_equal(sc.sensitivity.tornado, 0);
+    assert_int_equal(sc.sensitivity.sobol, 0);
+    assert_int_equal(sc.sensitivity.per_cycle, 1);
+    assert_int_equal(sc.sensitivity.samples, 1000);
+    assert_int_equal(sc.sensitivity.bootstrap, 0);
+    assert_int_equal(sc.sensitivity.trajectories, 777);
+    assert_int_equal(sc.sensitivity.line, 4);
+    scenario_free(&sc);
+    /* every field of the list is known to its section (other problems may remain) */
+    int fields = 0;
+    for (int k = 0; k < RUNKEY_COUNT; k++) {
+        const char *key = runkeys_table[k].key, *dot = strchr(key, '.');
+        int sweep = strncmp(key, "sweep.", 6) == 0;
+        if (!sweep && strncmp(key, "sensitivity.", 12) != 0) continue;
+        snprintf(text, sizeof text, "%s%.*s: {%s: 1}\n", unc, (int)(dot - key), key, dot + 1);
+        if (parse_text(text, &sc, &err) == GS_OK) scenario_free(&sc);
+        else if (strstr(err.msg, "unknown field")) fail_msg("%s: %s", key, err.msg);
+        fields++;
+    }
+    assert_int_equal(fields, 12);
+    snprintf(text, sizeof text, "%ssensitivity: {sampels: 64}\n", unc);
+    assert_int_equal(parse_text(text, &sc, &err), GS_ERR_INPUT);
+    assert_contains(err.msg, "mem.yaml:4: sensitivity: unknown field 'sampels'; did you mean 'samples'?");
+    snprintf(text, sizeof text, "%ssensitivity: {samples: 8}\n", unc);
+    assert_int_equal(parse_text(text, &sc, &err), GS_ERR_INPUT);
+    assert_contains(err.msg, "mem.yaml:4: sensitivity.samples: must be in [16, 1e+07], got 8");
+    snprintf(text, sizeof text, "%ssensitivity: {samples: 64, samples: 65}\n", unc);
+    assert_int_equal(parse_text(text, &sc, &err), GS_ERR_INPUT);
+    assert_contains(err.msg, "duplicate field 'samples'");
+    snprintf(text, sizeof text, "%ssweep: {grid: {hardware.vol: [0.1, 0.2]}, crn: maybe}\n", unc);
+    assert_int_equal(parse_text(text, &sc, &err), GS_ERR_INPUT);
+    assert_contains(err.msg, "mem.yaml:4: sweep.crn: expected true or false, got 'maybe'");
+    /* a field read by its section's code is not for --set; a scalar one is */
+    const char *sets[] = {"sweep.points=5"};
+    snprintf(text, sizeof text, "%s", unc);
+    assert_int_equal(scenario_parse(text, strlen(text), "mem.yaml", sets, 1, &sc, &err),
+                     GS_ERR_INPUT);
+    assert_contains(err.msg, "sweep.points: is given in the scenario's sweep: section");
+    const char *sets2[] = {"sensitivity.samples=64"};
+    assert_int_equal(scenario_parse(text, strlen(text), "mem.yaml", sets2, 1, &sc, &err), GS_OK);
+    assert_int_equal(sc.sensitivity.samples, 64);
+    scenario_free(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_distribution_text),
         cmocka_unit_test(test_init_default),
+        cmocka_unit_test(test_study_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
