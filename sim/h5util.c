@@ -60,6 +60,18 @@ hid_t h5util_str_type(size_t size)
     return t;
 }
 
+int h5util_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
+                      const void *data)
+{
+    hid_t space = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
+    hid_t attr = space < 0 ? H5I_INVALID_HID
+                           : H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = attr >= 0 && H5Awrite(attr, mtype, data) >= 0 ? 0 : -1;
+    if (attr >= 0) H5Aclose(attr);
+    if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
 /* ---- defensive reads -------------------------------------------------------------- */
 
 static gs_status refuse(gs_error *err, const char *file, const char *what, const char *name,

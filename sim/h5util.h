@@ -42,6 +42,12 @@ int h5util_cause(char *cause, size_t size);
  * variable-length with size H5T_VARIABLE; the caller closes it. */
 hid_t h5util_str_type(size_t size);
 
+/* Writes attribute `name` on obj: a scalar (n == 0) or a vector of n values of mtype
+ * stored as ftype.  0, or -1 when HDF5 failed (the objects are closed then, so HDF5's
+ * error stack no longer says why; h5out keeps its own writer, which reports the cause). */
+int h5util_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
+                      const void *data);
+
 
 /* ---- defensive reads: `file` only names the file in messages ---------------------- */
 

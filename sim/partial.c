@@ -29,24 +29,13 @@ struct partial_writer {
 
 static int put_u64(hid_t obj, const char *name, uint64_t v)
 {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = sp < 0 ? H5I_INVALID_HID
-                     : H5Acreate2(obj, name, H5T_STD_U64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a >= 0 && H5Awrite(a, H5T_NATIVE_UINT64, &v) >= 0 ? 0 : -1;
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    return rc;
+    return h5util_attr_write(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
 }
 
 static int put_str(hid_t obj, const char *name, const char *s)
 {
     hid_t t = h5util_str_type(strlen(s) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = t < 0 || sp < 0 ? H5I_INVALID_HID
-                              : H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a >= 0 && H5Awrite(a, t, s) >= 0 ? 0 : -1;
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
+    int rc = t < 0 ? -1 : h5util_attr_write(obj, name, t, t, 0, s);
     if (t >= 0) H5Tclose(t);
     return rc;
 }
