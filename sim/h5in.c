@@ -65,9 +65,7 @@ static gs_status bad(const h5r *r, const char *fmt, ...)
 static gs_status bad_h5(const h5r *r, const char *doing)
 {
     char cause[CAUSE_MAX];
-    const char *hint = h5util_cause(cause, sizeof cause)
-                           ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)"
-                           : "";
+    const char *hint = h5util_cause(cause, sizeof cause) ? H5UTIL_LOCKING_HINT : "";
     return bad(r, "%s: %s%s", doing, cause, hint);
 }
 

@@ -129,9 +129,7 @@ static gs_status h5_fail(const h5w *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(doing, sizeof doing, fmt, ap);
     va_end(ap);
-    const char *hint = h5util_cause(cause, sizeof cause)
-                           ? " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)"
-                           : "";
+    const char *hint = h5util_cause(cause, sizeof cause) ? H5UTIL_LOCKING_HINT : "";
     return gs_error_set(w->err, GS_ERR_IO, "writing %s: %s: %s%s", w->path, doing, cause, hint);
 }
 
@@ -153,15 +151,11 @@ static hid_t str_type(size_t size) { return h5util_str_type(size); }
 static gs_status attr_write(const h5w *w, hid_t obj, const char *name, hid_t ftype,
                             hid_t mtype, hsize_t n, const void *data)
 {
-    hid_t space = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    hid_t attr = space < 0 ? H5I_INVALID_HID
-                           : H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
-    gs_status st = GS_OK;
-    if (attr < 0 || H5Awrite(attr, mtype, data) < 0)
-        st = h5_fail(w, "writing attribute %s", name);
-    if (attr >= 0) H5Aclose(attr);
-    if (space >= 0) H5Sclose(space);
-    return st;
+    char cause[CAUSE_MAX] = "";
+    int rc = h5util_attr_write(obj, name, ftype, mtype, n, data, cause, sizeof cause);
+    if (rc == 0) return GS_OK;
+    return gs_error_set(w->err, GS_ERR_IO, "writing %s: writing attribute %s: %s%s", w->path,
+                        name, cause, rc == -2 ? H5UTIL_LOCKING_HINT : "");
 }
 
 /* A string attribute of len bytes; s[len] must be the terminating NUL. */

@@ -61,12 +61,13 @@ hid_t h5util_str_type(size_t size)
 }
 
 int h5util_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
-                      const void *data)
+                      const void *data, char *cause, size_t size)
 {
     hid_t space = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
     hid_t attr = space < 0 ? H5I_INVALID_HID
                            : H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
     int rc = attr >= 0 && H5Awrite(attr, mtype, data) >= 0 ? 0 : -1;
+    if (rc && cause && h5util_cause(cause, size)) rc = -2;
     if (attr >= 0) H5Aclose(attr);
     if (space >= 0) H5Sclose(space);
     return rc;

@@ -38,15 +38,19 @@ void h5util_init(void);
  * applies).  Must follow the failing HDF5 call directly. */
 int h5util_cause(char *cause, size_t size);
 
+/* The hint for a cause about file locking (h5util_cause returned non-zero). */
+#define H5UTIL_LOCKING_HINT " (on filesystems without locking set HDF5_USE_FILE_LOCKING=FALSE)"
+
 /* A fixed-length, NUL-terminated UTF-8 string type of `size` bytes (NUL included), or
  * variable-length with size H5T_VARIABLE; the caller closes it. */
 hid_t h5util_str_type(size_t size);
 
 /* Writes attribute `name` on obj: a scalar (n == 0) or a vector of n values of mtype
- * stored as ftype.  0, or -1 when HDF5 failed (the objects are closed then, so HDF5's
- * error stack no longer says why; h5out keeps its own writer, which reports the cause). */
+ * stored as ftype.  0; or, when HDF5 failed, -1, or -2 when the failure is about file
+ * locking, with HDF5's cause in cause[size] (h5util_cause, taken before the cleanup
+ * clears the error stack; cause may be NULL). */
 int h5util_attr_write(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
-                      const void *data);
+                      const void *data, char *cause, size_t size);
 
 
 /* ---- defensive reads: `file` only names the file in messages ---------------------- */

@@ -29,13 +29,13 @@ struct partial_writer {
 
 static int put_u64(hid_t obj, const char *name, uint64_t v)
 {
-    return h5util_attr_write(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
+    return h5util_attr_write(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v, NULL, 0);
 }
 
 static int put_str(hid_t obj, const char *name, const char *s)
 {
     hid_t t = h5util_str_type(strlen(s) + 1);
-    int rc = t < 0 ? -1 : h5util_attr_write(obj, name, t, t, 0, s);
+    int rc = t < 0 ? -1 : h5util_attr_write(obj, name, t, t, 0, s, NULL, 0);
     if (t >= 0) H5Tclose(t);
     return rc;
 }
