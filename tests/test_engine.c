@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include "engine.h"
+#include "input.h"
 #include "scenario.h"
 #include "point.h"
 
@@ -272,6 +273,83 @@ static void test_value_without_demand_growth(void **state)
         }
     }
     engine_result_free(&r);
+}
+
+/* MODEL.md checks: with A₀ = A_max = 1, φ₀ = 0, g₀ = λ_on = 0, λ_e = λ_x = 0,
+ * η = ψ = ω = 0, g_∞ = g_D, g_{B∞} = g_B and ρ = 0 the records are version 1's, with
+ * version 1's values of the shared parameters (tests/data/v1/baseline.yaml, the last
+ * version 1 baseline).  Version 2 draws its shocks in another layout, so the comparison
+ * is on the path without noise or events (σ's and event rates 0), against version 1's
+ * equations written out below (its sim/model.c), every cycle to 1e-9 relative.  The
+ * cost of intelligence (premium_q, lcoi_*) changed its definition (§7) and is left out. */
+static void test_version1_records(void **state)
+{
+    (void)state;
+    char *text;
+    size_t len;
+    gs_error err;
+    if (input_read_file("tests/data/v1/baseline.yaml", &text, &len, &err) != GS_OK) fail_msg("%s", err.msg);
+    gs_scenario sc;
+    if (scenario_parse(text, len, "v1.yaml", NULL, 0, &sc, &err) != GS_OK) fail_msg("%s", err.msg);
+    free(text);
+    gs_params p = sc.params;
+    assert_true(p.training_budget0 == 2.0e10 && p.pricing_capture == 0.6); /* version 1's */
+    p.demand_readiness0 = p.demand_readiness_max = 1;
+    p.governance_restricted_share0 = 0, p.governance_restricted0 = 0;
+    p.governance_switch_on_rate = 0;
+    p.labs_entry_rate = p.labs_exit_rate = 0;
+    p.pricing_competition_exponent = p.training_funding_elasticity = p.demand_value_dilution = 0;
+    p.demand_growth_long = p.demand_growth, p.training_growth_long = p.training_growth;
+    p.training_reinvest = 0;
+    p.hardware_vol = p.hardware_shock_rate = p.power_vol = p.capability_closed_noise = 0;
+    p.capability_catch_up_sd = p.capability_breakthrough_rate = p.demand_vol = 0;
+    gs_result r;
+    run(&p, 16, 3, 0, &r);
+    /* version 1 */
+    const double dt = p.run_cycle_years, g_x = p.training_growth + p.training_algorithmic - p.hardware_trend;
+    double qc = p.capability_closed0, qo = qc * (1 - p.capability_gap0), share = p.demand_closed_share0;
+    double log_d = log(p.demand_mtok0), log_x_prev = 0;
+    for (int k = 0; k < r.n_cycles; k++) {
+        double t = k * dt;
+        double hw = p.hardware_cost0 * exp(p.hardware_trend * t);
+        double power = p.power_price0 * exp(p.power_trend * t);
+        double u = hw + p.energy_kwh_per_ah * exp(p.energy_trend * t) * power;
+        double so = p.serving_ah_per_mtok * exp(p.serving_trend * t) * u, sc_ = p.serving_closed_size_ratio * so;
+        double budget = p.training_budget0 * exp(p.training_growth * t);
+        double log_x = log(budget) + log(dt) + p.training_algorithmic * t - log(u);
+        if (k == 0) log_x_prev = log_x - g_x * dt;
+        double capture = fmin(1.0, p.pricing_capture * exp(p.pricing_capture_trend * t));
+        double value = p.demand_value_per_mtok * pow(qc / p.capability_closed0, p.demand_value_elasticity);
+        double gap = (qc - qo) / qc, po = so * (1 + p.pricing_open_margin);
+        double pc = fmax(po, sc_ + capture * gap * value);
+        double eq = gap * value > 0 ? p.demand_sensitive_share * exp(-(pc - po) / (gap * value)) : 0;
+        share += (k == 0 ? 0 : p.demand_switching) * (eq - share);
+        double d = exp(log_d);
+        struct { gs_var v; double want; } rec[] = {
+            {VAR_hw_cost, hw}, {VAR_power_price, power}, {VAR_compute_cost, u},
+            {VAR_serving_cost_open, so}, {VAR_serving_cost_closed, sc_},
+            {VAR_training_budget, budget}, {VAR_quality_closed, qc}, {VAR_quality_open, qo},
+            {VAR_gap, gap}, {VAR_lag_months, 12 * (qc - qo) / (p.capability_gain_per_efold * g_x)},
+            {VAR_value_at_stake, value}, {VAR_price_open, po}, {VAR_price_closed, pc},
+            {VAR_equilibrium_share, eq}, {VAR_closed_share, share}, {VAR_demand, d},
+            {VAR_closed_profit, (pc - sc_) * share * d}, {VAR_rent, (pc - po) * share * d},
+            {VAR_premium, pc / po - 1}, {VAR_capture, capture},
+        };
+        for (size_t i = 0; i < sizeof rec / sizeof rec[0]; i++) {
+            double got = r.mean[result_ix(&r, rec[i].v, k)];
+            if (!(fabs(got - rec[i].want) <= 1e-9 * fabs(rec[i].want)))
+                fail_msg("cycle %d: %s = %.12g, version 1 gives %.12g", k, model_vars[rec[i].v].name,
+                         got, rec[i].want);
+        }
+        /* version 1's advance */
+        double qc_next = qc + fmax(0.0, p.capability_gain_per_efold * (log_x - log_x_prev));
+        log_x_prev = log_x;
+        qo += p.capability_catch_up * (qc_next - qo);
+        qc = qc_next;
+        log_d += p.demand_growth * dt;
+    }
+    engine_result_free(&r);
+    scenario_free(&sc);
 }
 
 /* §3.5 with ψ = 0 and g_{B∞} ≠ g_B: F_k = exp(Σ_{j<k} g_{B,j} Δ) (the closed form of
@@ -653,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_readiness_logistic),
         cmocka_unit_test(test_switches_off),
         cmocka_unit_test(test_value_without_demand_growth),
+        cmocka_unit_test(test_version1_records),
         cmocka_unit_test(test_budget_decay),
         cmocka_unit_test(test_baseline_start_values),
         cmocka_unit_test(test_outcome_table),
