@@ -9,14 +9,14 @@
 V1=tests/data/v1
 
 refused_with_hint() {
-    exit_code 2 "$GAPSIM" check "$V1/baseline.yaml" || return 1
+    exit_code 2 "$GAPSIM" check "$V1/v1_baseline.yaml" || return 1
     grep -q "model version 1" "$TMP/last.err" && grep -q -- "--upgrade" "$TMP/last.err" ||
         { cat "$TMP/last.err"; return 1; }
 }
 check "a version 1 file is refused, with the --upgrade hint" refused_with_hint
 
 upgrade_baseline() {
-    exit_code 0 "$GAPSIM" check --upgrade "$V1/baseline.yaml" || return 1
+    exit_code 0 "$GAPSIM" check --upgrade "$V1/v1_baseline.yaml" || return 1
     cp "$TMP/last.out" "$TMP/b2.yaml"
     cp "$TMP/last.err" "$TMP/b2.log"
     grep -qx "model: 2" "$TMP/b2.yaml" || { echo "no model: 2 line"; return 1; }
@@ -25,14 +25,14 @@ upgrade_baseline() {
 check "check --upgrade writes a version 2 file that checks" upgrade_baseline
 
 comments_kept() { # every comment line of the input is in the output, in order
-    grep -E '^\s*#' "$V1/baseline.yaml" >"$TMP/in.c"
+    grep -E '^\s*#' "$V1/v1_baseline.yaml" >"$TMP/in.c"
     grep -E '^\s*#' "$TMP/b2.yaml" | grep -Fxf "$TMP/in.c" >"$TMP/out.c"
     diff "$TMP/in.c" "$TMP/out.c" || return 1
     # one blank line more (after the model: 2 line)
-    [ "$(grep -c '^$' "$TMP/b2.yaml")" -eq $(($(grep -c '^$' "$V1/baseline.yaml") + 1)) ] ||
+    [ "$(grep -c '^$' "$TMP/b2.yaml")" -eq $(($(grep -c '^$' "$V1/v1_baseline.yaml") + 1)) ] ||
         { echo "blank lines differ"; return 1; }
     # and every line with a value is kept as it was, but the two converted ones
-    grep -vE '^\s*(#|$)' "$V1/baseline.yaml" | grep -vE '^  (budget0|capture):' >"$TMP/in.k"
+    grep -vE '^\s*(#|$)' "$V1/v1_baseline.yaml" | grep -vE '^  (budget0|capture):' >"$TMP/in.k"
     grep -Fxf "$TMP/in.k" "$TMP/b2.yaml" | diff "$TMP/in.k" -
 }
 check "the upgrade keeps the file's comments and lines" comments_kept
@@ -52,14 +52,14 @@ check "the upgraded version 1 baseline runs" \
     "$GAPSIM" run "$TMP/b2.yaml" -n 200 -q -o "$TMP/b2.h5"
 
 to_file() {
-    exit_code 0 "$GAPSIM" check --upgrade "$V1/baseline.yaml" -o "$TMP/b2o.yaml" || return 1
+    exit_code 0 "$GAPSIM" check --upgrade "$V1/v1_baseline.yaml" -o "$TMP/b2o.yaml" || return 1
     [ ! -s "$TMP/last.out" ] && cmp "$TMP/b2o.yaml" "$TMP/b2.yaml" &&
         grep -q "wrote $TMP/b2o.yaml" "$TMP/last.err"
 }
 check "-o FILE writes the same text (stdout stays empty)" to_file
 
 distribution_by_hand() {
-    exit_code 0 "$GAPSIM" check --upgrade "$V1/uncertain.yaml" -o "$TMP/u2.yaml" || return 1
+    exit_code 0 "$GAPSIM" check --upgrade "$V1/v1_uncertain.yaml" -o "$TMP/u2.yaml" || return 1
     grep -q "pricing.capture: kept; its meaning changed" "$TMP/last.err" &&
         grep -q "convert it by hand" "$TMP/u2.yaml" &&
         grep -q "^  capture: {dist: triangular, min: 0.3, mode: 0.6, max: 0.9}" "$TMP/u2.yaml" &&
@@ -68,8 +68,8 @@ distribution_by_hand() {
 check "a distribution of a converted key is kept and marked to convert by hand" distribution_by_hand
 
 sweep_kept() {
-    exit_code 0 "$GAPSIM" check --upgrade "$V1/phase_sweep.yaml" -o "$TMP/p2.yaml" || return 1
-    diff <(grep -v '^#\|^model: 2$\|^$' "$TMP/p2.yaml") <(grep -v '^#\|^$' "$V1/phase_sweep.yaml") &&
+    exit_code 0 "$GAPSIM" check --upgrade "$V1/v1_phase_sweep.yaml" -o "$TMP/p2.yaml" || return 1
+    diff <(grep -v '^#\|^model: 2$\|^$' "$TMP/p2.yaml") <(grep -v '^#\|^$' "$V1/v1_phase_sweep.yaml") &&
         "$GAPSIM" check "$TMP/p2.yaml"
 }
 check "a version 1 sweep (keys of unchanged meaning) gains only model: 2" sweep_kept
@@ -115,4 +115,4 @@ check "bad YAML: exit 2, FILE:LINE message, no output file" bad_yaml
 
 check "-o without --upgrade is a usage error" exit_code 2 "$GAPSIM" check scenarios/baseline.yaml -o "$TMP/x.yaml"
 check "--upgrade with --set is a usage error" \
-    exit_code 2 "$GAPSIM" check --upgrade "$V1/baseline.yaml" --set hardware.vol=0.3
+    exit_code 2 "$GAPSIM" check --upgrade "$V1/v1_baseline.yaml" --set hardware.vol=0.3

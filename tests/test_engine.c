@@ -277,7 +277,7 @@ static void test_value_without_demand_growth(void **state)
 
 /* MODEL.md checks: with A₀ = A_max = 1, φ₀ = 0, g₀ = λ_on = 0, λ_e = λ_x = 0,
  * η = ψ = ω = 0, g_∞ = g_D, g_{B∞} = g_B and ρ = 0 the records are version 1's, with
- * version 1's values of the shared parameters (tests/data/v1/baseline.yaml, the last
+ * version 1's values of the shared parameters (tests/data/v1/v1_baseline.yaml, the last
  * version 1 baseline).  Version 2 draws its shocks in another layout, so the comparison
  * is on the path without noise or events (σ's and event rates 0), against version 1's
  * equations written out below (its sim/model.c), every cycle to 1e-9 relative.  The
@@ -288,7 +288,7 @@ static void test_version1_records(void **state)
     char *text;
     size_t len;
     gs_error err;
-    if (input_read_file("tests/data/v1/baseline.yaml", &text, &len, &err) != GS_OK) fail_msg("%s", err.msg);
+    if (input_read_file("tests/data/v1/v1_baseline.yaml", &text, &len, &err) != GS_OK) fail_msg("%s", err.msg);
     gs_scenario sc;
     if (scenario_parse(text, len, "v1.yaml", NULL, 0, &sc, &err) != GS_OK) fail_msg("%s", err.msg);
     free(text);
