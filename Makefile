@@ -187,7 +187,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard sim/*.h sim/*.def cli
 .PHONY: fuzz
 fuzz: $(BUILD)/fuzz_scenario $(BUILD)/fuzz_cli ## run the libFuzzer targets, FUZZ_SECONDS each (clang)
 	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cli-corpus
-	cp scenarios/*.yaml tests/data/bad/*.yaml $(BUILD)/fuzz-corpus/
+	cp scenarios/*.yaml tests/data/bad/*.yaml tests/data/v1/*.yaml $(BUILD)/fuzz-corpus/
 	cp tests/fuzz/cli-seeds/* $(BUILD)/fuzz-cli-corpus/
 	$(BUILD)/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
 	    -artifact_prefix=tests/fuzz/regressions/ $(BUILD)/fuzz-corpus

@@ -42,6 +42,7 @@ enum {
     OPT_MAN,
     OPT_MARKDOWN,
     OPT_COMPLETION,
+    OPT_UPGRADE,
     OPT_HELP = 'h'
 };
 
@@ -112,6 +113,7 @@ typedef struct {
     size_t nsets;
     gs_run_options run;
     int quiet, dry_run, resume;
+    int upgrade; /* check --upgrade */
     char set_buffer[CLI_SET_BUFFER]; /* the KEY=VALUE texts of --target-se and the like */
     size_t set_used;
 } cli_args;

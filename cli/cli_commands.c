@@ -72,7 +72,17 @@ static const cli_option run_options[] = {
     {0},
 };
 
-static const cli_option check_options[] = {OPT_SET_ROW, OPT_UNCERTAIN_ROWS, {0}};
+static const cli_option check_options[] = {
+    OPT_SET_ROW, OPT_UNCERTAIN_ROWS,
+    {"upgrade", OPT_UPGRADE, NULL,
+     "SCENARIO is a model version 1 file: write it rewritten for\n"
+     "version 2 (model: 2 added, keys whose meaning changed converted\n"
+     "or annotated, unknown keys commented out; the file's comments\n"
+     "are kept) and list the changes on stderr",
+     NULL},
+    {"output", 'o', "FILE", "with --upgrade: write the upgraded scenario to FILE\n(default: standard output)", NULL},
+    {0},
+};
 
 static const cli_option merge_options[] = {
     {"output", 'o', "OUT.h5", "the merged result file (required)", NULL},
@@ -696,6 +706,9 @@ static int run_option(void *ctx, const cli_option *o, const char *val)
         return 0;
     case OPT_RESUME:
         a->resume = 1;
+        return 0;
+    case OPT_UPGRADE:
+        a->upgrade = 1;
         return 0;
     }
     return cli_usage_error("--%s: not handled", o->name);

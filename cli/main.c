@@ -26,9 +26,11 @@
 #include "resume.h"
 #include "h5out.h"
 #include "h5util.h"
+#include "input.h"
 #include "scenario.h"
 #include "study.h"
 #include "summary.h"
+#include "upgrade.h"
 
 #ifndef GAPSIM_VERSION
 #define GAPSIM_VERSION "0.0.0"
@@ -141,12 +143,66 @@ int cli_keys_main(int argc, char **argv)
     return 0;
 }
 
+/* Writes text[0..len) to path through a temporary file in the same directory, renamed
+ * over it only when complete (no half-written file).  Returns 0, or 1 with a message. */
+static int write_whole_file(const char *path, const char *text, size_t len)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 32);
+    if (!tmp) return fprintf(stderr, "gapsim: %s: out of memory\n", path), 1;
+    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int bad = !f;
+    if (f) {
+        bad |= fwrite(text, 1, len, f) != len;
+        bad |= fclose(f) != 0;
+    }
+    if (bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "gapsim: %s: cannot write: %s\n", path, strerror(errno));
+        if (f) unlink(tmp);
+        free(tmp);
+        return 1;
+    }
+    free(tmp);
+    return 0;
+}
+
+/* `gapsim check --upgrade FILE [-o OUT]`: the version 2 text on stdout or in OUT, the
+ * list of changes on stderr. */
+static int check_upgrade(const cli_args *a)
+{
+    if (a->nsets)
+        return cli_usage_error("check --upgrade: --set and the run options do not apply "
+                               "(upgrade the file, then check the result with them)");
+    char *text, *out, *log;
+    size_t len, out_len;
+    gs_error err;
+    if (input_read_file(a->scenario, &text, &len, &err) != GS_OK) return cli_report(&err);
+    gs_status st = upgrade_scenario(text, len, a->scenario, &out, &out_len, &log, &err);
+    free(text);
+    if (st != GS_OK) return cli_report(&err);
+    fputs(log, stderr);
+    int rc = 0;
+    if (a->output) {
+        rc = write_whole_file(a->output, out, out_len);
+        if (!rc) fprintf(stderr, "gapsim: wrote %s (model version 2)\n", a->output);
+    } else if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
+        fprintf(stderr, "gapsim: cannot write the upgraded scenario: %s\n", strerror(errno));
+        rc = 1;
+    }
+    free(out);
+    free(log);
+    return rc;
+}
+
 int cli_check_main(int argc, char **argv)
 {
     cli_args a;
     int rc = cli_parse_run(argc, argv, &a);
     if (rc) return cli_exit_status(rc);
     if ((rc = cli_refuse_result_file(a.scenario))) return rc;
+    if (a.upgrade) return check_upgrade(&a);
+    if (a.output) return cli_usage_error("check: -o/--output is for --upgrade");
     gs_scenario sc;
     gs_error err;
     if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return cli_report(&err);

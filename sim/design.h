@@ -25,7 +25,10 @@
 #include "error.h"
 
 typedef enum { DESIGN_MONTE_CARLO, DESIGN_LHS, DESIGN_SOBOL, DESIGN_COUNT } design_kind;
-enum { DESIGN_MAX_DIM = 64, DESIGN_SOBOL_MAX_DIM = 40 /* GSL's Sobol generator */ };
+/* DESIGN_MAX_DIM columns: two per uncertain parameter (SCENARIO_MAX_UNCERTAIN) in the
+ * Saltelli design of the Sobol indices; the LHS permutation streams index columns in 8
+ * bits, so it must stay below 256. */
+enum { DESIGN_MAX_DIM = 128, DESIGN_SOBOL_MAX_DIM = 40 /* GSL's Sobol generator */ };
 
 extern const char *const design_names[DESIGN_COUNT];
 

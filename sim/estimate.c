@@ -39,6 +39,17 @@ void estimate_run(const gs_scenario *sc, const gs_run_options *opt, gs_estimate 
                    e->threads * 1048576.0 + 16.0 * 1048576.0; /* libraries, HDF5 cache */
     uint64_t paths = opt->paths < e->trajectories ? opt->paths : e->trajectories;
     if (!points) fixed += VAR_COUNT * (double)paths * cycles * 4.0;
+    /* The Sobol indices (sensitivity.c): N (d + 2) rows, each with its d values, its
+     * stream, its horizon metrics (and per-cycle metrics) and a trajectory's working
+     * memory, plus the 2d-column design of N rows; counted as if they coexisted with
+     * the main run (an upper bound: they run after it). */
+    if (sc->n_uncertain && sc->sensitivity.line && sc->sensitivity.sobol) {
+        double d = (double)sc->n_uncertain, N = (double)sc->sensitivity.samples;
+        double rows = N * (d + 2);
+        fixed += rows * (d * 8.0 + 8.0 + METRIC_COUNT * 8.0 * (1.0 + (sc->sensitivity.per_cycle ? cycles : 0.0)) +
+                         per) +
+                 N * 2.0 * d * 8.0;
+    }
     e->bytes_per_trajectory = per * e->concurrent;
     e->bytes_fixed = fixed;
     e->bytes = fixed + e->bytes_per_trajectory * (double)e->trajectories;

@@ -341,3 +341,88 @@ gs_status params_check_relations(const gs_params *p, gs_param_id *bad_id, char *
     }
     return GS_OK;
 }
+
+/* ---- model version 1 -> 2 ------------------------------------------------------------ */
+
+/* The keys whose version 1 value described the market at the start, which version 1
+ * placed in 2026 and version 2 at run.start_year (2024.0). */
+static int v1_start_value(gs_param_id id)
+{
+    switch (id) {
+    case PARAM_hardware_cost0: case PARAM_energy_kwh_per_ah: case PARAM_power_price0:
+    case PARAM_serving_ah_per_mtok: case PARAM_capability_gap0: case PARAM_demand_mtok0:
+    case PARAM_demand_closed_share0: case PARAM_demand_value_per_mtok: return 1;
+    default: return 0;
+    }
+}
+
+params_v1_change params_v1_upgrade(gs_param_id id, int have_value, double v1, double *v2,
+                                   char *note, size_t size)
+{
+    const double n0 = params_table[PARAM_labs_count0].def;
+    const double eta = params_table[PARAM_pricing_competition_exponent].def;
+    const char *start = "a start value: version 1's described 2026, version 2's run starts at "
+                        "run.start_year (2024.0 by default); check it against docs/calibration.md";
+    char b[32];
+    *v2 = v1;
+    switch (id) {
+    case PARAM_training_budget0:
+        if (!have_value) break;
+        *v2 = v1 / n0;
+        format_number(b, sizeof b, n0);
+        snprintf(note, size, "version 1's B0 was the budget of all closed labs together, "
+                 "version 2's is one lab's: divided by labs.count0 (%s); %s", b, start);
+        return PARAMS_V1_CONVERT;
+    case PARAM_pricing_capture: {
+        if (!have_value) break;
+        double g = v1 * pow(n0, eta);
+        *v2 = g < 1.0 ? g : 1.0;
+        format_number(b, sizeof b, n0);
+        char c[32];
+        format_number(c, sizeof c, eta);
+        snprintf(note, size, "version 1's capture was that of the closed labs together, "
+                 "version 2's (gamma_1) is a lone lab's, gamma = gamma_1 n^-eta: times %s^%s "
+                 "(labs.count0, pricing.competition_exponent)%s",
+                 b, c, g > 1.0 ? ", capped at 1" : "");
+        return PARAMS_V1_CONVERT;
+    }
+    case PARAM_pricing_capture_trend:
+        snprintf(note, size, "version 1's trend stood for competition too; in version 2 the "
+                 "entry of closed labs (labs.*) erodes capture, and the trend's default is 0");
+        return PARAMS_V1_NOTE;
+    case PARAM_training_growth:
+        snprintf(note, size, "now the growth at the start, decaying toward "
+                 "training.growth_long (default 0.25); set that to the same value for "
+                 "version 1's constant growth");
+        return PARAMS_V1_NOTE;
+    case PARAM_demand_growth:
+        snprintf(note, size, "now the growth at the start, decaying toward "
+                 "demand.growth_long (default 0.35); set that to the same value for "
+                 "version 1's constant growth");
+        return PARAMS_V1_NOTE;
+    case PARAM_demand_sensitive_share:
+        snprintf(note, size, "now the share of the work of ready buyers only "
+                 "(demand.readiness0, default 0.283); version 1's applied to all work");
+        return PARAMS_V1_NOTE;
+    case PARAM_run_cycles:
+        snprintf(note, size, "version 1's cycles started in 2026, version 2's at "
+                 "run.start_year (2024.0): the default 20 reach 2034");
+        return PARAMS_V1_NOTE;
+    case PARAM_outcome_compound_ratio: case PARAM_outcome_collapse_ratio:
+        snprintf(note, size, "now the ratio of the mean of the last outcome.window cycles "
+                 "to history.now's value, not of the last cycle to cycle 0's");
+        return PARAMS_V1_NOTE;
+    default:
+        if (v1_start_value(id)) {
+            snprintf(note, size, "%s", start);
+            return PARAMS_V1_NOTE;
+        }
+        return PARAMS_V1_SAME;
+    }
+    snprintf(note, size, "its meaning changed (%s), and this value is not a plain number: "
+             "convert it by hand", id == PARAM_training_budget0
+                                      ? "version 2's budget0 is one lab's: divide by labs.count0"
+                                      : "version 2's capture is a lone lab's: multiply by "
+                                        "labs.count0^pricing.competition_exponent");
+    return PARAMS_V1_NOTE;
+}

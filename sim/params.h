@@ -84,4 +84,16 @@ void params_correlation(const gs_params *p, double R[SHOCK_COUNT * SHOCK_COUNT])
  * L Lᵀ = R, computed with GSL.  Returns GS_ERR_INPUT if R is not positive definite. */
 gs_status params_cholesky(const gs_params *p, double L[SHOCK_COUNT * SHOCK_COUNT]);
 
+/* Model version 1 -> 2 (docs/model.md, "What changed from version 1"; `gapsim check
+ * --upgrade`).  Every version 1 key kept its name; what changed is the meaning of some.
+ * For the key id, set in a version 1 file to v1 (have_value = 0: not a plain number,
+ * e.g. a distribution), returns how it is carried over:
+ *   PARAMS_V1_SAME     as it is;
+ *   PARAMS_V1_NOTE     as it is, *note says how its meaning changed (check it by hand);
+ *   PARAMS_V1_CONVERT  *v2 is the version 2 value that means what v1 meant, *note the
+ *                      computation (with have_value = 0 a NOTE asking for it by hand). */
+typedef enum { PARAMS_V1_SAME, PARAMS_V1_NOTE, PARAMS_V1_CONVERT } params_v1_change;
+params_v1_change params_v1_upgrade(gs_param_id id, int have_value, double v1, double *v2,
+                                   char *note, size_t size);
+
 #endif

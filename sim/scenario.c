@@ -29,7 +29,8 @@
     "demand growth decay and value dilute, adds open readiness (demand.readiness*), "      \
     "governance (governance.*), the cost of intelligence (intelligence.*) and windowed "  \
     "outcomes (outcome.window, history.now); its defaults describe 2024.0, not 2026. To "  \
-    "convert: add the top-level line 'model: 2', then check every key you set against "    \
+    "convert: `gapsim check --upgrade FILE -o NEW.yaml` (or add the top-level line "        \
+    "'model: 2'), then check every key you set against "                                   \
     "docs/calibration.md (gapsim keys lists them); keys you leave out take the version "   \
     "2 defaults."
 

@@ -32,7 +32,8 @@
 
 enum {
     SCENARIO_MAX_QUANTILES = 64,
-    SCENARIO_MAX_UNCERTAIN = DESIGN_MAX_DIM, /* uncertain parameters in one scenario */
+    SCENARIO_MAX_UNCERTAIN = DESIGN_MAX_DIM / 2, /* uncertain parameters in one scenario (64;
+                                                   * the Sobol indices take 2 columns each) */
     SCENARIO_MAX_RANK_CORR = 64,             /* rank correlations between them */
     SWEEP_MAX_KEYS = 8,                      /* swept keys */
     SWEEP_MAX_VALUES = 256,                  /* grid values per swept key */

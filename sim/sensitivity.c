@@ -180,15 +180,19 @@ static gs_status tornado(const gs_scenario *sc, const gs_run_options *opt, uint6
 
 /* ---- Sobol indices ------------------------------------------------------------------ */
 
-/* The design: rows A (0..N-1), B (N..2N-1), AB_j (2N + jN + r) from one Sobol sequence
- * of 2d columns, mapped through the inverse CDFs; streams r, N + r, r. */
-static gs_status sobol_design(const gs_scenario *sc, size_t N, double *values, uint64_t *stream,
-                              gs_error *err)
+/* The design: rows A (0..N-1), B (N..2N-1), AB_j (2N + jN + r) from one design of 2d
+ * columns, mapped through the inverse CDFs; streams r, N + r, r.  The design is the
+ * Sobol sequence while GSL has one of 2d dimensions, else a Latin hypercube
+ * (sensitivity.h). */
+static gs_status sobol_design(const gs_scenario *sc, size_t N, uint64_t seed, double *values,
+                              uint64_t *stream, gs_error *err)
 {
     size_t d = sc->n_uncertain;
     double *ab = malloc(N * 2 * d * sizeof *ab);
     GS_RETURN_IF(!ab, err, GS_ERR_NOMEM, "out of memory (Sobol design)");
-    gs_status st = design_fill(DESIGN_SOBOL, 0, 0, 0, N, 2 * d, ab, err);
+    gs_status st = 2 * d <= DESIGN_SOBOL_MAX_DIM
+                       ? design_fill(DESIGN_SOBOL, 0, 0, 0, N, 2 * d, ab, err)
+                       : design_fill(DESIGN_LHS, seed, SENS_SOBOL_FAMILY, 0, N, 2 * d, ab, err);
     for (size_t r = 0; st == GS_OK && r < N; r++) {
         const double *a = ab + r * 2 * d, *b = a + d;
         memcpy(values + r * d, a, d * sizeof *a);
@@ -221,7 +225,7 @@ static gs_status sobol(const gs_scenario *sc, const gs_run_options *opt, uint64_
     gs_status st = GS_OK;
     if (!values || !stream || !y || (per_cycle && !yc))
         st = gs_error_set(err, GS_ERR_NOMEM, "out of memory (Sobol indices)");
-    if (st == GS_OK) st = sobol_design(sc, N, values, stream, err);
+    if (st == GS_OK) st = sobol_design(sc, N, seed, values, stream, err);
     gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
     for (size_t j = 0; j < d; j++) ids[j] = u->ids[j];
     engine_job job = {.params = sc->params, .seed = seed, .stream = stream, .n = rows, .d = d,

@@ -6,9 +6,12 @@
  * streams in every run), reporting P(compound) and the median of each outcome metric at
  * the horizon.
  *
- * Sobol indices of Y = an outcome metric at the horizon (or at each cycle), on a Sobol
- * (quasi-random) design of 2d columns: A = the first d, B = the last d, AB_j = A with
- * column j from B; N (d + 2) trajectories.  Trajectory rows of A and AB_j share their
+ * Sobol indices of Y = an outcome metric at the horizon (or at each cycle), on a design
+ * of 2d columns: A = the first d, B = the last d, AB_j = A with column j from B;
+ * N (d + 2) trajectories.  The design is GSL's Sobol (quasi-random) sequence when
+ * 2d <= DESIGN_SOBOL_MAX_DIM (d <= 20, GSL's limit), else a Latin hypercube of 2d columns
+ * over the N rows from rng_stream(seed, SENS_SOBOL_FAMILY (+ 1), .) (d up to
+ * SCENARIO_MAX_UNCERTAIN = 64); the estimators below need only independent A and B.  Trajectory rows of A and AB_j share their
  * shock stream r, rows of B use stream N + r, so the shocks act as one more (unlisted)
  * input and the indices are those of the parameters, noise included in V:
  *     V      = variance of Y over the 2N rows of A and B
@@ -30,6 +33,9 @@
 #include "model.h"
 #include "scenario.h"
 #include "uncertain.h"
+
+/* Stream family of the Latin-hypercube design of the Sobol indices ("SOBL"). */
+#define SENS_SOBOL_FAMILY 0x534f424c00000000ULL
 
 
 /* Runs the tornado and/or the Sobol analysis the scenario asks for into u. */

@@ -14,7 +14,7 @@ LAYERS = [
               "h5util", "input", "prim"]),
     ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
     ("model", ["model"]),
-    ("scenario", ["scenario", "targets"]),
+    ("scenario", ["scenario", "targets", "upgrade"]),
     ("engine", ["engine"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),

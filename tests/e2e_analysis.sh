@@ -137,7 +137,7 @@ bg_done() { # bg_done NAME: the background command NAME exited 0
 }
 # Files of the simulator's own sweep and uncertainty runs (issue 3), when it can make them.
 "$GAPSIM" run scenarios/phase_sweep.yaml -n 200 -q -o "$TMP/real_sweep.h5" 2>/dev/null
-# (scenarios/uncertain.yaml has 63 priors, more than Sobol indices take: three of them here)
+# (three priors keep it fast; scenarios/uncertain.yaml has 63)
 cat >"$TMP/uncertain_small.yaml" <<'EOF'
 model: 2
 name: uncertain_small

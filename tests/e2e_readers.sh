@@ -22,8 +22,8 @@ sweep:
     training.reinvest: [0.0, 0.5]
 Y
 "$GAPSIM" run "$TMP/sweep.yaml" -q -n 200 -o "$TMP/sweep.h5" || exit 1
-# a small uncertain run with tornado and Sobol (scenarios/uncertain.yaml has 63
-# uncertain parameters, more than Sobol takes)
+# a small uncertain run with tornado and Sobol (a few priors keep it fast;
+# scenarios/uncertain.yaml has 63)
 cat >"$TMP/unc.yaml" <<'Y'
 model: 2
 name: small_uncertain

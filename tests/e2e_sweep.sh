@@ -51,7 +51,7 @@ readme_sweep_snippet() { # the README's sweep example and its unstack snippet, a
 check "README sweep snippet runs as written" readme_sweep_snippet
 
 # --- uncertain parameters and sensitivity ---------------------------------------------
-# (scenarios/uncertain.yaml has 63 priors, more than Sobol indices take: a few of them)
+# (a few priors keep it fast; scenarios/uncertain.yaml has 63)
 cat >"$TMP/unc.yaml" <<'EOF'
 model: 2
 name: unc

@@ -117,7 +117,12 @@ static void usage_errors(void **state)
     assert_int_equal(parse(&a, "run", "a.yaml", "b.yaml", NULL), 2);       /* two scenarios */
     assert_int_equal(parse(&a, "run", "-q", NULL), 2);                     /* no scenario */
     assert_int_equal(parse(&a, "run", "s.yaml", "--t", "5", NULL), 2);     /* ambiguous */
-    assert_int_equal(parse(&a, "check", "s.yaml", "-o", "x.h5", NULL), 2); /* not check's */
+    assert_int_equal(parse(&a, "check", "s.yaml", "-n", "5", NULL), 2);   /* not check's */
+    assert_int_equal(parse(&a, "check", "s.yaml", "--paths", "5", NULL), 2);
+    /* check's -o goes with --upgrade (main.c refuses it alone) */
+    assert_int_equal(parse(&a, "check", "--upgrade", "s.yaml", "-o", "n.yaml", NULL), 0);
+    assert_true(a.upgrade);
+    assert_string_equal(a.output, "n.yaml");
     assert_int_equal(parse(&a, "check", "s.yaml", "--target-se", NULL), 2);
 }
 

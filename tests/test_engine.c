@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include "engine.h"
+#include "input.h"
 #include "scenario.h"
 #include "point.h"
 
@@ -68,36 +69,40 @@ static void test_hardware_trend_without_shocks(void **state)
     engine_result_free(&r);
 }
 
-/* θ_H > 0, no jumps: y_k ~ N(0, v_k), v_k = σ_H² (1 − e^{−2θ_H t_k}) / (2θ_H).
+/* θ_H > 0, no jumps: y_k ~ N(0, v_k), v_k = σ_H² (1 − e^{−2θ_H t_k}) / (2θ_H); θ_H = 0,
+ * no jumps: v_k = σ_H² t_k (a random walk).
  * Checked through H_k = H₀ e^{μ_H t_k + y_k}: its median is H₀ e^{μ_H t_k}, its 90%
  * quantile H₀ e^{μ_H t_k + 1.2816 √v_k}, its mean H₀ e^{μ_H t_k + v_k/2}.  Tolerance 5 SE,
  * with the SE of a sample quantile sqrt(p(1−p)/N) / f(x_p). */
 static void test_hardware_ou_variance(void **state)
 {
     (void)state;
-    gs_params p = base.params;
-    p.hardware_shock_rate = 0;
-    p.hardware_vol = 0.4;
-    p.hardware_reversion = 0.8;
-    const uint64_t n = 200000;
-    gs_result r;
-    run(&p, n, 12, 0, &r);
-    size_t q50 = level_index(&r, 0.5), q90 = level_index(&r, 0.9);
-    const double z90 = 1.2815515655446004, phi90 = exp(-0.5 * z90 * z90) / 2.5066282746310002;
-    for (int k = 1; k < r.n_cycles; k += 3) {
-        double t = k * p.run_cycle_years, theta = p.hardware_reversion;
-        double v = p.hardware_vol * p.hardware_vol * -expm1(-2 * theta * t) / (2 * theta);
-        double trend = log(p.hardware_cost0) + p.hardware_trend * t;
-        /* median of y: SE = sqrt(0.25/N) / (φ(0)/√v) */
-        double y50 = log(r.quantile[result_qix(&r, VAR_hw_cost, k, q50)]) - trend;
-        assert_within_se(y50, 0.0, sqrt(0.25 / (double)n) * sqrt(v) / 0.3989422804014327, 5);
-        double y90 = log(r.quantile[result_qix(&r, VAR_hw_cost, k, q90)]) - trend;
-        assert_within_se(y90, z90 * sqrt(v), sqrt(0.09 / (double)n) * sqrt(v) / phi90, 5);
-        double mean = r.mean[result_ix(&r, VAR_hw_cost, k)];
-        double se = r.sd[result_ix(&r, VAR_hw_cost, k)] / sqrt((double)n);
-        assert_within_se(mean, exp(trend + v / 2), se, 5);
+    for (int walk = 0; walk < 2; walk++) {
+        gs_params p = base.params;
+        p.hardware_shock_rate = 0;
+        p.hardware_vol = 0.4;
+        p.hardware_reversion = walk ? 0.0 : 0.8; /* θ_H = 0: a random walk, variance σ_H² τ_k */
+        const uint64_t n = 200000;
+        gs_result r;
+        run(&p, n, 12, 0, &r);
+        size_t q50 = level_index(&r, 0.5), q90 = level_index(&r, 0.9);
+        const double z90 = 1.2815515655446004, phi90 = exp(-0.5 * z90 * z90) / 2.5066282746310002;
+        for (int k = 1; k < r.n_cycles; k += 3) {
+            double t = k * p.run_cycle_years, theta = p.hardware_reversion;
+            double v = walk ? p.hardware_vol * p.hardware_vol * t
+                            : p.hardware_vol * p.hardware_vol * -expm1(-2 * theta * t) / (2 * theta);
+            double trend = log(p.hardware_cost0) + p.hardware_trend * t;
+            /* median of y: SE = sqrt(0.25/N) / (φ(0)/√v) */
+            double y50 = log(r.quantile[result_qix(&r, VAR_hw_cost, k, q50)]) - trend;
+            assert_within_se(y50, 0.0, sqrt(0.25 / (double)n) * sqrt(v) / 0.3989422804014327, 5);
+            double y90 = log(r.quantile[result_qix(&r, VAR_hw_cost, k, q90)]) - trend;
+            assert_within_se(y90, z90 * sqrt(v), sqrt(0.09 / (double)n) * sqrt(v) / phi90, 5);
+            double mean = r.mean[result_ix(&r, VAR_hw_cost, k)];
+            double se = r.sd[result_ix(&r, VAR_hw_cost, k)] / sqrt((double)n);
+            assert_within_se(mean, exp(trend + v / 2), se, 5);
+        }
+        engine_result_free(&r);
     }
-    engine_result_free(&r);
 }
 
 /* E[D_k] = D₀ exp(Σ_{j<k} g_{D,j} Δ) with σ_D > 0 (decaying growth), and D₀ e^{g_D τ_k}
@@ -244,6 +249,107 @@ static void test_switches_off(void **state)
         assert_close_rel(vhi, scale * pow(qhi / q0, 1.3), 1e-6);
     }
     engine_result_free(&r);
+}
+
+/* MODEL.md checks: with σ_D = 0 and g_D = g_∞ = 0, V_k = V₀ (Q^c_k/Q^c₀)^ν whatever ω
+ * (demand stays D₀, so dilution never acts), in every trajectory. */
+static void test_value_without_demand_growth(void **state)
+{
+    (void)state;
+    gs_params p = base.params;
+    p.demand_vol = 0;
+    p.demand_growth = p.demand_growth_long = 0;
+    p.demand_value_dilution = 0.6;
+    p.demand_value_elasticity = 1.3;
+    gs_result r;
+    run(&p, 2000, 23, 0, &r);
+    const size_t lo = 0, hi = r.n_quantiles - 1;
+    for (int k = 0; k < r.n_cycles; k++) {
+        for (size_t q = lo; q <= hi; q += hi) {
+            assert_close_rel(r.quantile[result_qix(&r, VAR_demand, k, q)], p.demand_mtok0, 1e-12);
+            double v = r.quantile[result_qix(&r, VAR_value_at_stake, k, q)];
+            double qc = r.quantile[result_qix(&r, VAR_quality_closed, k, q)];
+            assert_close_rel(v, p.demand_value_per_mtok * pow(qc / p.capability_closed0, 1.3), 1e-6);
+        }
+    }
+    engine_result_free(&r);
+}
+
+/* MODEL.md checks: with A₀ = A_max = 1, φ₀ = 0, g₀ = λ_on = 0, λ_e = λ_x = 0,
+ * η = ψ = ω = 0, g_∞ = g_D, g_{B∞} = g_B and ρ = 0 the records are version 1's, with
+ * version 1's values of the shared parameters (tests/data/v1/v1_baseline.yaml, the last
+ * version 1 baseline).  Version 2 draws its shocks in another layout, so the comparison
+ * is on the path without noise or events (σ's and event rates 0), against version 1's
+ * equations written out below (its sim/model.c), every cycle to 1e-9 relative.  The
+ * cost of intelligence (premium_q, lcoi_*) changed its definition (§7) and is left out. */
+static void test_version1_records(void **state)
+{
+    (void)state;
+    char *text;
+    size_t len;
+    gs_error err;
+    if (input_read_file("tests/data/v1/v1_baseline.yaml", &text, &len, &err) != GS_OK) fail_msg("%s", err.msg);
+    gs_scenario sc;
+    if (scenario_parse(text, len, "v1.yaml", NULL, 0, &sc, &err) != GS_OK) fail_msg("%s", err.msg);
+    free(text);
+    gs_params p = sc.params;
+    assert_true(p.training_budget0 == 2.0e10 && p.pricing_capture == 0.6); /* version 1's */
+    p.demand_readiness0 = p.demand_readiness_max = 1;
+    p.governance_restricted_share0 = 0, p.governance_restricted0 = 0;
+    p.governance_switch_on_rate = 0;
+    p.labs_entry_rate = p.labs_exit_rate = 0;
+    p.pricing_competition_exponent = p.training_funding_elasticity = p.demand_value_dilution = 0;
+    p.demand_growth_long = p.demand_growth, p.training_growth_long = p.training_growth;
+    p.training_reinvest = 0;
+    p.hardware_vol = p.hardware_shock_rate = p.power_vol = p.capability_closed_noise = 0;
+    p.capability_catch_up_sd = p.capability_breakthrough_rate = p.demand_vol = 0;
+    gs_result r;
+    run(&p, 16, 3, 0, &r);
+    /* version 1 */
+    const double dt = p.run_cycle_years, g_x = p.training_growth + p.training_algorithmic - p.hardware_trend;
+    double qc = p.capability_closed0, qo = qc * (1 - p.capability_gap0), share = p.demand_closed_share0;
+    double log_d = log(p.demand_mtok0), log_x_prev = 0;
+    for (int k = 0; k < r.n_cycles; k++) {
+        double t = k * dt;
+        double hw = p.hardware_cost0 * exp(p.hardware_trend * t);
+        double power = p.power_price0 * exp(p.power_trend * t);
+        double u = hw + p.energy_kwh_per_ah * exp(p.energy_trend * t) * power;
+        double so = p.serving_ah_per_mtok * exp(p.serving_trend * t) * u, sc_ = p.serving_closed_size_ratio * so;
+        double budget = p.training_budget0 * exp(p.training_growth * t);
+        double log_x = log(budget) + log(dt) + p.training_algorithmic * t - log(u);
+        if (k == 0) log_x_prev = log_x - g_x * dt;
+        double capture = fmin(1.0, p.pricing_capture * exp(p.pricing_capture_trend * t));
+        double value = p.demand_value_per_mtok * pow(qc / p.capability_closed0, p.demand_value_elasticity);
+        double gap = (qc - qo) / qc, po = so * (1 + p.pricing_open_margin);
+        double pc = fmax(po, sc_ + capture * gap * value);
+        double eq = gap * value > 0 ? p.demand_sensitive_share * exp(-(pc - po) / (gap * value)) : 0;
+        share += (k == 0 ? 0 : p.demand_switching) * (eq - share);
+        double d = exp(log_d);
+        struct { gs_var v; double want; } rec[] = {
+            {VAR_hw_cost, hw}, {VAR_power_price, power}, {VAR_compute_cost, u},
+            {VAR_serving_cost_open, so}, {VAR_serving_cost_closed, sc_},
+            {VAR_training_budget, budget}, {VAR_quality_closed, qc}, {VAR_quality_open, qo},
+            {VAR_gap, gap}, {VAR_lag_months, 12 * (qc - qo) / (p.capability_gain_per_efold * g_x)},
+            {VAR_value_at_stake, value}, {VAR_price_open, po}, {VAR_price_closed, pc},
+            {VAR_equilibrium_share, eq}, {VAR_closed_share, share}, {VAR_demand, d},
+            {VAR_closed_profit, (pc - sc_) * share * d}, {VAR_rent, (pc - po) * share * d},
+            {VAR_premium, pc / po - 1}, {VAR_capture, capture},
+        };
+        for (size_t i = 0; i < sizeof rec / sizeof rec[0]; i++) {
+            double got = r.mean[result_ix(&r, rec[i].v, k)];
+            if (!(fabs(got - rec[i].want) <= 1e-9 * fabs(rec[i].want)))
+                fail_msg("cycle %d: %s = %.12g, version 1 gives %.12g", k, model_vars[rec[i].v].name,
+                         got, rec[i].want);
+        }
+        /* version 1's advance */
+        double qc_next = qc + fmax(0.0, p.capability_gain_per_efold * (log_x - log_x_prev));
+        log_x_prev = log_x;
+        qo += p.capability_catch_up * (qc_next - qo);
+        qc = qc_next;
+        log_d += p.demand_growth * dt;
+    }
+    engine_result_free(&r);
+    scenario_free(&sc);
 }
 
 /* §3.5 with ψ = 0 and g_{B∞} ≠ g_B: F_k = exp(Σ_{j<k} g_{B,j} Δ) (the closed form of
@@ -409,37 +515,53 @@ static void test_nonfinite_is_undefined(void **state)
     engine_result_free(&r);
 }
 
-/* Reinvestment and funding matter (issue 11): P(lag compounds) at ψ = 0.8 and ψ = 0
- * differ by more than 10 SE of the difference (20000 trajectories each, seed 50).  The
- * sign is the model's: a rent that grows fastest in 2024-26 lifts the 2026.5 reference
- * gap more than the horizon's, so ψ = 0.8 makes the lag compound LESS often (measured
- * 0.29 against 0.35).  The closed share's 5-95% band at the horizon is wider than 0.05. */
-static void test_funding_matters(void **state)
+/* P(lag compounds) and its standard error for parameters p (n trajectories, seed). */
+static double lag_compounds(const gs_params *p, uint64_t n, uint64_t seed, double *se)
 {
-    (void)state;
-    double p[2], se[2];
     int q_lag = 0;
     for (int q = 0; q < METRIC_COUNT; q++)
         if (model_metrics[q] == VAR_lag_months) q_lag = q;
-    for (int j = 0; j < 2; j++) {
-        gs_params pp = base.params;
-        pp.training_funding_elasticity = j ? 0.8 : 0.0;
-        gs_result r;
-        run(&pp, 20000, 50, 0, &r);
-        p[j] = r.outcome_probability[q_lag][OUTCOME_COMPOUND];
-        se[j] = r.outcome_stderr[q_lag][OUTCOME_COMPOUND];
-        if (j == 0) {
-            int K = r.n_cycles - 1;
-            size_t q5 = level_index(&r, 0.05), q95 = level_index(&r, 0.95);
-            double band = r.quantile[result_qix(&r, VAR_closed_share, K, q95)] -
-                          r.quantile[result_qix(&r, VAR_closed_share, K, q5)];
-            print_message("closed share 5-95%% band at the horizon (psi = 0): %.4f\n", band);
+    gs_result r;
+    run(p, n, seed, 0, &r);
+    double pc = r.outcome_probability[q_lag][OUTCOME_COMPOUND];
+    *se = r.outcome_stderr[q_lag][OUTCOME_COMPOUND];
+    engine_result_free(&r);
+    return pc;
+}
+
+/* Reinvestment and funding matter (issue 11; docs/model.md, "Funding and the lag"):
+ * P(lag compounds) at ψ = 0.8 and ψ = 0 differ by more than 10 SE of the difference
+ * (40000 trajectories each, seed 50), which version 1's inert loop could not.  The sign
+ * depends on the reference cycle, and the test asserts both:
+ *  - against 2024.0 (history.now = run.start_year), ψ = 0.8 makes the lag compound MORE
+ *    often (measured 0.182 against 0.085, +41 SE): funding that follows the rent widens
+ *    the lag;
+ *  - against the baseline's 2026.5, LESS often (0.298 against 0.354, −17 SE): the lag in months
+ *    follows the frontier's current progress rate, ψ adds b ψ Δln(R_{k−1} + R₀) to it,
+ *    and the rent grows fastest in 2024-27 (demand growth decays from 2.2/yr with a
+ *    half-life of 2 years), so the 2026.5 reference lag is lifted more (mean 4.33 →
+ *    5.82 months) than the 2032-34 horizon's (5.15 → 6.08).
+ * The closed share's 5-95% band at the horizon is wider than 0.05 in the baseline. */
+static void test_funding_matters(void **state)
+{
+    (void)state;
+    for (int ref = 0; ref < 2; ref++) {
+        double p[2], se[2];
+        for (int j = 0; j < 2; j++) {
+            gs_params pp = base.params;
+            pp.training_funding_elasticity = j ? 0.8 : 0.0;
+            if (ref == 0) pp.history_now = pp.run_start_year;
+            p[j] = lag_compounds(&pp, 40000, 50, &se[j]);
         }
-        engine_result_free(&r);
+        double z = (p[1] - p[0]) / sqrt(se[0] * se[0] + se[1] * se[1]);
+        print_message("P(lag compounds) against %s: psi = 0 %.4f +- %.4f, psi = 0.8 %.4f +- "
+                      "%.4f (%+.1f SE)\n",
+                      ref ? "history.now" : "run.start_year", p[0], se[0], p[1], se[1], z);
+        if (ref == 0)
+            assert_true(z > 10);
+        else
+            assert_true(z < -10);
     }
-    double z = (p[0] - p[1]) / sqrt(se[0] * se[0] + se[1] * se[1]);
-    print_message("P(lag compounds): psi = 0 %.4f, psi = 0.8 %.4f (%.1f SE apart)\n", p[0], p[1], z);
-    assert_true(fabs(z) > 10);
     /* the baseline's band */
     gs_result r;
     run(&base.params, 20000, 51, 0, &r);
@@ -608,6 +730,8 @@ int main(void)
         cmocka_unit_test(test_equilibrium_share_monopoly),
         cmocka_unit_test(test_readiness_logistic),
         cmocka_unit_test(test_switches_off),
+        cmocka_unit_test(test_value_without_demand_growth),
+        cmocka_unit_test(test_version1_records),
         cmocka_unit_test(test_budget_decay),
         cmocka_unit_test(test_baseline_start_values),
         cmocka_unit_test(test_outcome_table),

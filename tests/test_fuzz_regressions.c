@@ -49,6 +49,7 @@ static void test_replay_seed_corpus(void **state)
     (void)state;
     assert_true(replay_dir("scenarios") >= 5);
     assert_true(replay_dir("tests/data/bad") >= 12);
+    assert_true(replay_dir("tests/data/v1") >= 3); /* version 1 files, for the upgrade */
 }
 
 int main(void)
