@@ -59,6 +59,32 @@ PY
 }
 check "synthetic case: acceptance, posterior mean and sd = truncated normal within 4 SE" synthetic
 
+waves() {
+    "$GAPSIM" run $D/synthetic.yaml --set history.waves=2 --paths 1 -q -o "$TMP/syn2.h5" || return 1
+    "$PY" - "$TMP/syn2.h5" <<'PY'
+# Wave 2 draws N(1.4, 0.2) truncated to wave 1's accepted range [~1.35, ~1.65] widened by
+# 10% of its width per side, [1.32, 1.68] (to 1e-4): its acceptance is the ratio of the
+# two boxes' masses, and its accepted draws are again N(1.4, 0.2) truncated to
+# [1.35, 1.65].  4 SE.
+import sys, math, h5py
+g = h5py.File(sys.argv[1])["history"]
+Phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))
+mass = lambda lo, hi: Phi((hi - 1.4) / 0.2) - Phi((lo - 1.4) / 0.2)
+drawn, acc = g["wave_drawn"][:], g["wave_accepted"][:]
+assert list(g["wave"][:]) == [1, 2] and g.attrs["waves"] == 2, g["wave"][:]
+want = mass(1.35, 1.65) / mass(1.32, 1.68)
+got = acc[1] / drawn[1]
+se = math.sqrt(want * (1 - want) / drawn[1])
+print(f"wave 1 {acc[0] / drawn[0]:.4f}, wave 2 {got:.4f} vs {want:.4f} ({(got - want) / se:+.2f} SE)")
+assert abs(got - want) <= 4 * se
+x = g["accepted_draws"][:, 0]
+assert len(x) == acc[1] and x.min() >= 1.35 and x.max() <= 1.65
+mv = g["wave_movement"][:]
+assert mv.shape == (6, 3) and (mv == mv).any(), mv
+PY
+}
+check "waves: wave 2's acceptance = the mass ratio of the boxes within 4 SE" waves
+
 # --- nothing accepted ---------------------------------------------------------------
 nothing() {
     exit_code 1 "$GAPSIM" run $S --history $D/unreachable.yaml -n 1500 -o "$TMP/none.h5" || return 1
