@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "model.h"
 
 int history_enabled(const gs_scenario *sc) { return sc->history_targets[0] != '\0'; }
@@ -131,6 +133,7 @@ typedef struct {
     unsigned char *mask; /* [N] */
     double *sim;         /* [J][N] f_ij */
     targets_tally tally;
+    double time_model, time_total; /* pass 1's wall-clock seconds */
 } decision;
 
 static void decision_free(decision *d)
@@ -163,6 +166,7 @@ static gs_status pass1(const gs_scenario *sc, const gs_run_options *opt, const t
     o.paths = 0;
     gs_result part;
     gs_status st = engine_run_job(sc, &job, &o, &part, err);
+    dec->time_model = part.time_model, dec->time_total = part.time_total;
     if (st == GS_OK) engine_result_free(&part);
     targets_tally_clear(&dec->tally);
     if (st == GS_OK && fc.n)
@@ -262,6 +266,7 @@ static gs_status target_summaries(gs_history *h, const decision *dec, size_t N, 
 gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
                       gs_uncertainty **draws, gs_history **hist, gs_error *err)
 {
+    const double t_start = omp_get_wtime();
     memset(res, 0, sizeof *res);
     if (draws) *draws = NULL;
     *hist = NULL;
@@ -355,6 +360,9 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
             decision_free(&next);
             break;
         }
+        /* the run's times include pass 1 and the earlier waves */
+        r2.time_model += res->time_model + next.time_model;
+        r2.time_total += res->time_total + next.time_total;
         engine_result_free(res);
         *res = r2;
         /* the wave's record; the prior is wave 1's draws */
@@ -433,6 +441,7 @@ done:
         history_free(h);
         return st;
     }
+    res->time_total = omp_get_wtime() - t_start; /* draws, both passes, the summaries */
     *hist = h;
     return GS_OK;
 }

@@ -120,7 +120,13 @@ static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
     for (int o = 1; o < OUTCOME_COUNT; o++)
         if (r->outcome_probability[q][o] > r->outcome_probability[q][best]) best = o;
     double undefined = r->trajectories ? (double)r->outcome_undefined[q] / (double)r->trajectories : 0;
-    if (undefined > 0.01 || !(r->outcome_probability[q][best] >= 0)) {
+    /* More than 1% undefined names an outcome only when it would stay the most likely
+     * even if every undefined trajectory belonged to the runner-up. */
+    uint64_t second = 0;
+    for (int o = 0; o < OUTCOME_COUNT; o++)
+        if (o != best && r->outcome_count[q][o] > second) second = r->outcome_count[q][o];
+    int robust = r->outcome_count[q][best] > second + r->outcome_undefined[q];
+    if ((undefined > 0.01 && !robust) || !(r->outcome_probability[q][best] >= 0)) {
         fprintf(f, "\nAnswer: none: the premium's outcome is undefined (not finite) in %.1f%% of the\n"
                    "        %llu trajectories (more than 1%%), so no outcome is named (seed %llu).\n",
                 100.0 * undefined, (unsigned long long)r->trajectories, (unsigned long long)r->seed);
@@ -131,6 +137,9 @@ static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
             model_outcome_names[best], r->outcome_probability[q][best],
             r->outcome_ci_low[q][best], r->outcome_ci_high[q][best],
             (unsigned long long)r->trajectories, (unsigned long long)r->seed);
+    if (undefined > 0.01)
+        fprintf(f, "        %.1f%% of them are undefined for the premium: too few to change the answer\n"
+                   "        even if all were the runner-up.\n", 100.0 * undefined);
 }
 
 /* The uncertain parameters, the achieved rank correlations and, when run, the ranked
@@ -211,14 +220,16 @@ static void print_sweep(FILE *f, const gs_scenario *sc, const gs_result *res, co
 /* The History block of a history-matched run (docs/history.md): accepted of drawn, each
  * target's observation, accepted median, band and rejection share, the parameters that
  * moved most, the waves, and a warning below 1% acceptance. */
-static void print_history(FILE *f, const gs_history *h)
+static void print_history(FILE *f, const gs_scenario *sc, const gs_history *h)
 {
     const targets_tally *t = &h->tally;
     double rate = t->drawn ? (double)t->accepted / (double)t->drawn : 0;
-    fprintf(f, "\nHistory: %llu of %llu drawn trajectories are consistent with 2024-26 (%.1f%%)\n"
-               "  targets %s, cutoff %g, rule %s; statistics below are over the accepted ones\n",
-            (unsigned long long)t->accepted, (unsigned long long)t->drawn, 100 * rate, h->set.path,
-            h->cutoff, h->rule == TARGETS_RULE_SECOND_MAX ? "second_max" : "max");
+    fprintf(f, "\nHistory: %llu of %llu drawn trajectories are consistent with %g-%g (%.1f%%)\n"
+               "  cutoff %g, rule %s, targets %s\n"
+               "  (the statistics above and the outcomes below are over the accepted ones)\n",
+            (unsigned long long)t->accepted, (unsigned long long)t->drawn,
+            sc->params.run_start_year, sc->params.history_now, 100 * rate, h->cutoff,
+            h->rule == TARGETS_RULE_SECOND_MAX ? "second_max" : "max", h->set.path);
     fprintf(f, "  %-5s %-16s %-7s %9s %9s  %-21s %8s\n", "name", "variable", "cycles", "observed",
             "accepted", "band (median in?)", "rejects");
     for (size_t j = 0; j < h->set.n; j++) {
@@ -287,7 +298,7 @@ void summary_print(FILE *f, const gs_scenario *sc, const gs_study_result *study)
             (unsigned long long)res->seed, res->threads);
     print_start(f, res);
     print_horizon(f, res);
-    if (study->history) print_history(f, study->history);
+    if (study->history) print_history(f, sc, study->history);
     print_outcomes(f, sc, res);
     if (study->history)
         fprintf(f, "        Conditioned on history: %llu of %llu drawn trajectories kept.\n",
