@@ -310,7 +310,8 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     decision dec = {0};
     for (size_t w = 0; w < waves; w++) {
         /* the draws and pass 1 */
-        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w, 0, N, N, values, err);
+        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N, N,
+                                   values, err);
         if (st != GS_OK) break;
         engine_job job = {.params = sc->params, .seed = seed, .shock_point = w, .n = N, .d = d,
                           .ids = ids, .values = values};

@@ -24,8 +24,10 @@
  *
  * Waves (history.waves W > 1): wave w draws from the priors truncated to the box of
  * wave w − 1's accepted draws widened by 10% per side (targets_wave_box), with shock
- * streams rng_stream(seed, w, i) and parameter family ENGINE_PARAM_FAMILY + w; the
- * result is the last wave's; every wave's counts and outcome probabilities are kept.
+ * streams rng_stream(seed, w, i) and parameter family ENGINE_PARAM_FAMILY +
+ * w HISTORY_WAVE_FAMILY (wave 0 is the plain run's; the step keeps clear of the LHS
+ * family + 1); the result is the last wave's; every wave's counts and outcome
+ * probabilities are kept.
  */
 #ifndef GAPSIM_HISTORY_H
 #define GAPSIM_HISTORY_H
@@ -40,6 +42,7 @@
 #include "uncertain.h"
 
 enum { HISTORY_MAX_WAVES = 20 };
+#define HISTORY_WAVE_FAMILY 0x100000ULL /* parameter family step per wave */
 
 /* What a history-matched run found; owned by the study result (history_free). */
 typedef struct gs_history {
