@@ -126,6 +126,7 @@ bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block #
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 	BUILD=$(BUILD) bash tests/bench/bench_model2.sh
+	BUILD=$(BUILD) bash tests/bench/bench_history.sh
 
 # --- installation (issue 15) --------------------------------------------------------
 # PREFIX/bin/gapsim; PREFIX/share/gapsim/{analysis,python,scenarios} (the layout of the

@@ -88,28 +88,6 @@ gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets
 
 /* ---- helpers --------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Type-7 quantiles at targets_levels of x[0..m) (sorted in place); NaN when m = 0. */
-static void quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS])
-{
-    qsort(x, m, sizeof *x, cmp_double);
-    for (int q = 0; q < TARGETS_N_LEVELS; q++) {
-        if (m == 0) {
-            out[q] = NAN;
-            continue;
-        }
-        double h = (double)(m - 1) * targets_levels[q];
-        size_t lo = (size_t)floor(h);
-        double frac = h - (double)lo;
-        out[q] = lo + 1 < m ? x[lo] + frac * (x[lo + 1] - x[lo]) : x[lo];
-    }
-}
-
 /* Pass 1's sink: cycle k's records of this rank's trajectories into the accumulator. */
 typedef struct {
     targets_acc *acc;
@@ -253,8 +231,8 @@ static gs_status target_summaries(gs_history *h, const decision *dec, size_t N, 
             x[m++] = v;
             if (dec->mask[i]) y[a++] = v;
         }
-        quantiles5(x, m, h->sim_all + j * TARGETS_N_LEVELS);
-        quantiles5(y, a, h->sim_accepted + j * TARGETS_N_LEVELS);
+        targets_quantiles5(x, m, h->sim_all + j * TARGETS_N_LEVELS);
+        targets_quantiles5(y, a, h->sim_accepted + j * TARGETS_N_LEVELS);
         targets_band(t, h->cutoff, &h->band_lo[j], &h->band_hi[j]);
         double med = h->sim_accepted[j * TARGETS_N_LEVELS + 2];
         h->median_in_band[j] = med >= h->band_lo[j] && med <= h->band_hi[j];
