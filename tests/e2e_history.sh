@@ -28,6 +28,22 @@ PY
 }
 check "a huge-sigma target accepts all 2500 and equals the plain run bit for bit" everything
 
+readers() {
+    "$PY" tests/check_output.py "$TMP/t1.h5" --paths || return 1
+    "$PY" - "$TMP/t1.h5" <<'PY'
+import sys, xarray as xr
+for engine in ("h5netcdf", "netcdf4"):
+    with xr.open_dataset(sys.argv[1], engine=engine, group="history") as ds:
+        assert ds.sizes["target"] == 16 and ds.sizes["level"] == 5, dict(ds.sizes)
+        assert list(ds["target_label"].values[:2].astype(str)) == ["T01", "T02"], ds["target_label"].values[:2]
+        n = ds.attrs["accepted"]
+        assert ds.sizes["accepted"] == n and 0 < n < ds.attrs["drawn"], dict(ds.attrs)
+        share = ds["rejection_share"].values
+        assert ((share >= 0) & (share <= 1)).all() and share.max() > 0, share
+        assert ds["posterior_quantile"].dims == ("parameter", "level")
+PY
+}
+
 # --- the synthetic known posterior ---------------------------------------------------
 synthetic() {
     "$GAPSIM" run $D/synthetic.yaml --paths 1 -q -o "$TMP/syn.h5" || return 1
@@ -98,6 +114,7 @@ check "an unreachable target: exit 1, the rejecting target named, no result file
 "$GAPSIM" run $S -t 1 --paths 50 -q -o "$TMP/t1.h5" || echo "1-thread run failed"
 check "1 vs 2 threads: bit-identical (history group and paths included)" bash -c \
     "$(declare -f same); '$GAPSIM' run $S -t 2 --paths 50 -q -o '$TMP/t2.h5' && same '$TMP/t1.h5' '$TMP/t2.h5'"
+check "the output passes check_output.py; xarray opens group=history with both engines" readers
 is_mpi() { ldd "$1" 2>/dev/null | grep -q libmpi; }
 MPI=${MPI_GAPSIM:-}
 [ -z "$MPI" ] && is_mpi "$GAPSIM" && MPI=$GAPSIM
