@@ -115,6 +115,17 @@ check "an unreachable target: exit 1, the rejecting target named, no result file
 check "1 vs 2 threads: bit-identical (history group and paths included)" bash -c \
     "$(declare -f same); '$GAPSIM' run $S -t 2 --paths 50 -q -o '$TMP/t2.h5' && same '$TMP/t1.h5' '$TMP/t2.h5'"
 check "the output passes check_output.py; xarray opens group=history with both engines" readers
+figures_report() {
+    "$PY" analysis/gapsim_plot.py "$TMP/t1.h5" -o "$TMP/figs" --format png --only history >"$TMP/plot.out" || return 1
+    [ -s "$TMP/figs/t1_history_targets.png" ] && [ -s "$TMP/figs/t1_history_parameters.png" ] ||
+        { ls "$TMP/figs"; return 1; }
+    "$PY" analysis/gapsim_report.py "$TMP/t1.h5" -o "$TMP/r.html" >/dev/null || return 1
+    grep -q "<h2>History</h2>" "$TMP/r.html" && grep -q "drawn futures" "$TMP/r.html" &&
+        grep -q 'id="fig-history_targets"' "$TMP/r.html" || { echo "no History section"; return 1; }
+    "$PY" analysis/gapsim_report.py "$TMP/plain.h5" -o "$TMP/p.html" >/dev/null || return 1
+    ! grep -q "<h2>History</h2>" "$TMP/p.html"
+}
+check "figures history_targets / history_parameters and the report's History section" figures_report
 is_mpi() { ldd "$1" 2>/dev/null | grep -q libmpi; }
 MPI=${MPI_GAPSIM:-}
 [ -z "$MPI" ] && is_mpi "$GAPSIM" && MPI=$GAPSIM
