@@ -651,9 +651,11 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
         if (status != GS_OK) goto fail;
         if (shard) status = opt->sink(opt->sink_ctx, k, first, n, w.record, err);
         if (status != GS_OK) goto fail;
-        if (job->observe) status = job->observe(job->observe_ctx, k, first, n, w.record, err);
-        if (dist) status = comm_agree(opt->comm, status, err);
-        if (status != GS_OK) goto fail;
+        if (job->observe) {
+            status = job->observe(job->observe_ctx, k, first, n, w.record, err);
+            if (dist) status = comm_agree(opt->comm, status, err);
+            if (status != GS_OK) goto fail;
+        }
         double t1 = now_seconds();
         if (!job->outcomes_only && !shard) status = cycle_statistics(&w, res, k, err);
         if (status != GS_OK) goto fail;
