@@ -115,6 +115,13 @@ check "an unreachable target: exit 1, the rejecting target named, no result file
 check "1 vs 2 threads: bit-identical (history group and paths included)" bash -c \
     "$(declare -f same); '$GAPSIM' run $S -t 2 --paths 50 -q -o '$TMP/t2.h5' && same '$TMP/t1.h5' '$TMP/t2.h5'"
 check "the output passes check_output.py; xarray opens group=history with both engines" readers
+summary_again() { # gapsim summary of the file repeats the run's console summary, History block included
+    "$GAPSIM" run $S -t 1 -o "$TMP/sum.h5" 2>/dev/null | sed '/^Wrote /d' | sed '${/^$/d}' >"$TMP/run.txt" || return 1
+    "$GAPSIM" summary "$TMP/sum.h5" >"$TMP/summary.txt" || return 1
+    grep -q "^History: [0-9]* of 3000 drawn trajectories are consistent" "$TMP/summary.txt" || return 1
+    diff "$TMP/run.txt" "$TMP/summary.txt"
+}
+check "gapsim summary of a history-matched file = the run's summary, History block included" summary_again
 figures_report() {
     "$PY" analysis/gapsim_plot.py "$TMP/t1.h5" -o "$TMP/figs" --format png --only history >"$TMP/plot.out" || return 1
     [ -s "$TMP/figs/t1_history_targets.png" ] && [ -s "$TMP/figs/t1_history_parameters.png" ] ||
