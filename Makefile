@@ -126,6 +126,7 @@ bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block #
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 	BUILD=$(BUILD) bash tests/bench/bench_model2.sh
+	BUILD=$(BUILD) bash tests/bench/bench_history.sh
 
 # --- installation (issue 15) --------------------------------------------------------
 # PREFIX/bin/gapsim; PREFIX/share/gapsim/{analysis,python,scenarios} (the layout of the
@@ -152,6 +153,8 @@ install: $(BIN) $(BUILD)/gapsim.1 $(BUILD)/gapsim.bash-completion ## install int
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gapsim
 	install -m 644 $(wildcard analysis/*.py) $(DESTDIR)$(SHARE)/analysis/
 	install -m 644 scenarios/*.yaml $(DESTDIR)$(SHARE)/scenarios/
+	install -d $(DESTDIR)$(SHARE)/scenarios/history
+	install -m 644 scenarios/history/*.yaml $(DESTDIR)$(SHARE)/scenarios/history/
 	install -m 644 $(BUILD)/gapsim.1 $(DESTDIR)$(MAN1)/gapsim.1
 	install -m 644 $(BUILD)/gapsim.bash-completion $(DESTDIR)$(BASHCOMP)/gapsim
 	$(if $(PY_PKG),for f in $(PY_PKG); do install -D -m 644 "$$f" "$(DESTDIR)$(SHARE)/$$f" || exit 1; done)

@@ -278,6 +278,48 @@ def figures_section(ds, path, metric):
     return "\n".join(parts)
 
 
+def history_section(path):
+    """The History section of a history-matched run: drawn, kept, rate, and per target
+    the observation, the kept median, the band and the rejection share; the parameters
+    history moved most.  "" for other files."""
+    h = gplot.open_history(path)
+    if h is None:
+        return ""
+    drawn, kept = int(h.attrs["drawn"]), int(h.attrs["accepted"])
+    rate = float(h.attrs["acceptance_rate"])
+    levels = [round(float(v), 6) for v in h["level"].values]
+    med = levels.index(0.5)
+    rows = []
+    variables = h.attrs["target_variables"].split()
+    for j, name in enumerate(h["target"].values):
+        rows.append([str(name), variables[j] if j < len(variables) else "",
+                     fmt(h["observed"].values[j]), fmt(h["simulated_accepted"].values[j][med]),
+                     f"{fmt(h['band_low'].values[j])} to {fmt(h['band_high'].values[j])}",
+                     "yes" if int(h["median_in_band"].values[j]) else "NO",
+                     f"{100 * float(h['rejection_share'].values[j]):.1f}%"])
+    parts = [f"<h2>History</h2>\n<p>{kept:,} of {drawn:,} drawn futures ({100 * rate:.1f}%) "
+             f"reproduce the observations of {esc(gio.text(h.attrs.get('targets_file', '')))} "
+             f"(cutoff {float(h.attrs['cutoff']):g}, rule {esc(gio.text(h.attrs['rule']))}); "
+             "everything in this report is over them."
+             + (" <strong>Fewer than 1% were kept: the priors and the history disagree.</strong>"
+                if rate < 0.01 else "") + "</p>",
+             table(["target", "variable", "observed", "kept median", "band", "median in band",
+                    "rejects"], rows, numeric={2, 3, 6})]
+    if "shift" in h:
+        order = sorted(range(h.sizes["parameter"]),
+                       key=lambda p: -abs(float(h["shift"].values[p])) if h["shift"].values[p] == h["shift"].values[p] else 0)
+        prow = []
+        for p in order[:8]:
+            prior, post = h["prior_quantile"].values[p], h["posterior_quantile"].values[p]
+            prow.append([str(h["parameter"].values[p]), fmt(prior[med]), fmt(post[med]),
+                         f"{float(h['shift'].values[p]):+.2f}"])
+        parts.append("<p>The assumptions history moved most (median; shift in prior "
+                     "interquartile ranges):</p>\n"
+                     + table(["parameter", "prior median", "posterior median", "shift"], prow,
+                             numeric={1, 2, 3}))
+    return "\n".join(parts)
+
+
 def provenance_section(ds, path):
     keys = ["title", "source", "history", "created", "gapsim_format_version", "scenario_file",
             "scenario_sha256", "rng", "seed", "trajectories", "threads", "Conventions"]
@@ -299,7 +341,8 @@ def build_report(ds, path, params, metric):
         body.append(f'<p class="answer">{headline(ds, metric)}</p>')
     elif "outcome_stderr" in ds:
         body.append(f'<p class="answer">{sweep_headline(ds, metric)}</p>')
-    body += [outcome_section(ds, metric), quantile_section(ds), figures_section(ds, path, metric),
+    body += [history_section(path), outcome_section(ds, metric), quantile_section(ds),
+             figures_section(ds, path, metric),
              assumptions_section(ds, params), provenance_section(ds, path)]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>gapsim report: {esc(name)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"

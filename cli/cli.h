@@ -31,6 +31,8 @@ enum {
     OPT_ANTITHETIC,
     OPT_CRN,
     OPT_NO_CRN,
+    OPT_HISTORY,
+    OPT_NO_HISTORY,
     OPT_POINT,
     OPT_POINT_A,
     OPT_POINT_B,

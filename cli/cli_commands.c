@@ -47,7 +47,11 @@ enum { EXIT_USAGE = 2 };
     {"crn", OPT_CRN, NULL, "sweeps: common shock streams for every point (sweep.crn=true,\n" \
      "the default)", "sweep.crn=true"}, \
     {"no-crn", OPT_NO_CRN, NULL, "sweeps: independent shock streams per point (sweep.crn=false)", \
-     "sweep.crn=false"}
+     "sweep.crn=false"}, \
+    {"history", OPT_HISTORY, "FILE", "history-match against the targets file FILE\n" \
+     "(history.targets=FILE; docs/history.md)", "history.targets="}, \
+    {"no-history", OPT_NO_HISTORY, NULL, "ignore the scenario's history: section's targets:\n" \
+     "a plain run of the drawn trajectories (history.targets=)", "history.targets="}
 /* clang-format on */
 
 static const cli_option run_options[] = {

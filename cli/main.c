@@ -206,8 +206,16 @@ int cli_check_main(int argc, char **argv)
     gs_scenario sc;
     gs_error err;
     if (scenario_load(a.scenario, a.sets, a.nsets, &sc, &err) != GS_OK) return cli_report(&err);
+    targets_set targets = {0};
+    if (history_enabled(&sc) && history_load(&sc, &a.run, &targets, &err) != GS_OK) {
+        scenario_free(&sc);
+        return cli_report(&err);
+    }
     printf("%s: OK (scenario '%s', %d cycles, %llu trajectories)\n", a.scenario, sc.name,
            (int)sc.params.run_cycles, (unsigned long long)sc.trajectories);
+    if (targets.n)
+        printf("  history-matched against %zu targets of %s\n", targets.n, targets.path);
+    targets_free(&targets);
     scenario_free(&sc);
     return 0;
 }

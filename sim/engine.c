@@ -636,8 +636,9 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
             model_start(&model, &blk);
     }
 
-    uint64_t total = n64 * (uint64_t)res->n_cycles;
-    for (int k = 0; k < res->n_cycles; k++) {
+    const int k_end = job->cycles > 0 && job->cycles < res->n_cycles ? job->cycles : res->n_cycles;
+    uint64_t total = n64 * (uint64_t)k_end;
+    for (int k = 0; k < k_end; k++) {
         int last = k == res->n_cycles - 1;
         double t0 = now_seconds();
         if (w.replay) status = opt->source(opt->source_ctx, k, first, n, w.record, err);
@@ -650,6 +651,11 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
         if (status != GS_OK) goto fail;
         if (shard) status = opt->sink(opt->sink_ctx, k, first, n, w.record, err);
         if (status != GS_OK) goto fail;
+        if (job->observe) {
+            status = job->observe(job->observe_ctx, k, first, n, w.record, err);
+            if (dist) status = comm_agree(opt->comm, status, err);
+            if (status != GS_OK) goto fail;
+        }
         double t1 = now_seconds();
         if (!job->outcomes_only && !shard) status = cycle_statistics(&w, res, k, err);
         if (status != GS_OK) goto fail;

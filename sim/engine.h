@@ -117,6 +117,13 @@ typedef struct {
     int outcomes_only;        /* outcome counts only: no per-cycle statistics */
     double *horizon_metrics;  /* optional output [METRIC_COUNT][n]: metrics at cycle K */
     double *cycle_metrics;    /* optional output [n_cycles][METRIC_COUNT][n] */
+    /* A partial run (history matching, history.h): cycles > 0 runs only cycles
+     * 0 .. cycles − 1, with no statistics and no outcomes (set outcomes_only too);
+     * observe (optional) gets each cycle's records of this rank's trajectories, as a
+     * sink does, whatever the run's options. */
+    int cycles;
+    engine_values_fn observe;
+    void *observe_ctx;
 } engine_job;
 
 /* Runs a job (opt supplies paths, threads and progress; its trajectories and seed are

@@ -764,9 +764,151 @@ gs_status h5in_read(const char *path, long point, gs_scenario *sc, gs_result *re
     return read_run(path, point, sc, res, NULL, err);
 }
 
+/* ---- the history group of a history-matched run ------------------------------------ */
+
+/* A string attribute of the object `name` in r's location into buf (truncated). */
+static gs_status obj_attr_text(const h5r *r, const char *name, const char *attr, char *buf,
+                               size_t size)
+{
+    hid_t o = H5Oopen(r->file, name, H5P_DEFAULT);
+    if (o < 0) return bad_h5(r, "opening a history dataset");
+    char *text = NULL;
+    gs_status st = h5util_read_string(o, r->path, attr, &text, NULL, r->err);
+    H5Oclose(o);
+    if (st == GS_OK) snprintf(buf, size, "%s", text);
+    free(text);
+    return st;
+}
+
+/* The variable called name, or -1. */
+static int var_index(const char *name)
+{
+    for (int v = 0; v < VAR_COUNT; v++)
+        if (strcmp(model_vars[v].name, name) == 0) return v;
+    return -1;
+}
+
+/* Group `history` (README, the output section) into a new *out, or *out = NULL when the
+ * file has none.  Reads what summary_print shows. */
+static gs_status history_read(const h5r *root, gs_history **out)
+{
+    *out = NULL;
+    if (!dset_has(root, "history")) return GS_OK;
+    h5r r = *root;
+    r.point = -1;
+    r.file = H5Gopen2(root->file, "history", H5P_DEFAULT);
+    if (r.file < 0) return bad_h5(root, "opening group history");
+    gs_history *h = calloc(1, sizeof *h);
+    char(*lab)[LABEL_MAX] = NULL, (*plab)[LABEL_MAX] = NULL;
+    char *text = NULL;
+    hsize_t J = 0, d = 0, nw = 0;
+    gs_status st = h ? GS_OK : nomem(&r);
+    if (st == GS_OK) st = attr_num(&r, "drawn", H5T_NATIVE_UINT64, &h->tally.drawn);
+    if (st == GS_OK) st = attr_num(&r, "accepted", H5T_NATIVE_UINT64, &h->tally.accepted);
+    if (st == GS_OK) st = attr_num(&r, "cutoff", H5T_NATIVE_DOUBLE, &h->cutoff);
+    if (st == GS_OK && (st = attr_string(&r, "rule", &text, NULL)) == GS_OK)
+        h->rule = strcmp(text, "second_max") == 0 ? TARGETS_RULE_SECOND_MAX : TARGETS_RULE_MAX;
+    free(text), text = NULL;
+    if (st == GS_OK && (st = attr_string(&r, "targets_file", &text, NULL)) == GS_OK)
+        h->set.path = text, text = NULL;
+    if (st == GS_OK && (st = attr_string(&r, "waves_stopped", &text, NULL)) == GS_OK)
+        snprintf(h->wave_stop, sizeof h->wave_stop, "%s", text);
+    free(text), text = NULL;
+    if (st == GS_OK) st = labels_read(&r, "target", &lab, &J);
+    if (st == GS_OK && (J == 0 || J > TARGETS_MAX)) st = bad(&r, "history: %llu targets", (unsigned long long)J);
+    char vars[TARGETS_MAX * 64] = "";
+    if (st == GS_OK) st = obj_attr_text(&r, "target", "variables", vars, sizeof vars);
+    if (st == GS_OK) {
+        h->set.n = (size_t)J;
+        h->set.t = calloc((size_t)J, sizeof *h->set.t);
+        h->sim_all = calloc((size_t)J * TARGETS_N_LEVELS, sizeof(double));
+        h->sim_accepted = calloc((size_t)J * TARGETS_N_LEVELS, sizeof(double));
+        h->band_lo = calloc((size_t)J, sizeof(double));
+        h->band_hi = calloc((size_t)J, sizeof(double));
+        h->median_in_band = calloc((size_t)J, sizeof(int));
+        if (!h->set.t || !h->sim_all || !h->sim_accepted || !h->band_lo || !h->band_hi ||
+            !h->median_in_band)
+            st = nomem(&r);
+    }
+    double obs[TARGETS_MAX];
+    int kf[TARGETS_MAX], kl[TARGETS_MAX];
+    hsize_t dq[2] = {J, TARGETS_N_LEVELS};
+    if (st == GS_OK) st = dset_read(&r, "observed", 0, 1, &J, H5T_NATIVE_DOUBLE, obs);
+    if (st == GS_OK) st = dset_read(&r, "cycle_first", 0, 1, &J, H5T_NATIVE_INT, kf);
+    if (st == GS_OK) st = dset_read(&r, "cycle_last", 0, 1, &J, H5T_NATIVE_INT, kl);
+    if (st == GS_OK) st = dset_read(&r, "band_low", 0, 1, &J, H5T_NATIVE_DOUBLE, h->band_lo);
+    if (st == GS_OK) st = dset_read(&r, "band_high", 0, 1, &J, H5T_NATIVE_DOUBLE, h->band_hi);
+    if (st == GS_OK) st = dset_read(&r, "median_in_band", 0, 1, &J, H5T_NATIVE_INT, h->median_in_band);
+    if (st == GS_OK) st = dset_read(&r, "rejected", 0, 1, &J, H5T_NATIVE_UINT64, h->tally.rejected);
+    if (st == GS_OK) st = dset_read(&r, "simulated_drawn", 0, 2, dq, H5T_NATIVE_DOUBLE, h->sim_all);
+    if (st == GS_OK)
+        st = dset_read(&r, "simulated_accepted", 0, 2, dq, H5T_NATIVE_DOUBLE, h->sim_accepted);
+    char *word = strtok(vars, " ");
+    for (hsize_t j = 0; st == GS_OK && j < J; j++, word = strtok(NULL, " ")) {
+        targets_target *t = &h->set.t[j];
+        int v = word ? var_index(word) : -1;
+        if (v < 0) {
+            st = bad(&r, "history: target %s has no known variable", lab[j]);
+            break;
+        }
+        snprintf(t->name, sizeof t->name, "%s", lab[j]);
+        t->var = (size_t)v, t->value = obs[j], t->k_first = kf[j], t->k_last = kl[j];
+    }
+    if (st == GS_OK && dset_has(&r, "parameter")) {
+        st = labels_read(&r, "parameter", &plab, &d);
+        if (st == GS_OK && d > SCENARIO_MAX_UNCERTAIN) st = bad(&r, "history: too many parameters");
+        double pq[SCENARIO_MAX_UNCERTAIN * TARGETS_N_LEVELS], qq[SCENARIO_MAX_UNCERTAIN * TARGETS_N_LEVELS];
+        double shift[SCENARIO_MAX_UNCERTAIN];
+        hsize_t dp[2] = {d, TARGETS_N_LEVELS};
+        if (st == GS_OK) st = dset_read(&r, "prior_quantile", 0, 2, dp, H5T_NATIVE_DOUBLE, pq);
+        if (st == GS_OK) st = dset_read(&r, "posterior_quantile", 0, 2, dp, H5T_NATIVE_DOUBLE, qq);
+        if (st == GS_OK) st = dset_read(&r, "shift", 0, 1, &d, H5T_NATIVE_DOUBLE, shift);
+        for (hsize_t p = 0; st == GS_OK && p < d; p++) {
+            int id = params_find(plab[p]);
+            if (id < 0) {
+                st = bad(&r, "history: unknown parameter '%s'", plab[p]);
+                break;
+            }
+            h->ids[p] = (gs_param_id)id;
+            memcpy(h->param[p].prior, pq + p * TARGETS_N_LEVELS, sizeof h->param[p].prior);
+            memcpy(h->param[p].posterior, qq + p * TARGETS_N_LEVELS, sizeof h->param[p].posterior);
+            h->param[p].shift = shift[p];
+        }
+        if (st == GS_OK) h->d = (size_t)d;
+    }
+    if (st == GS_OK) st = coord_len(&r, "wave", &nw);
+    if (st == GS_OK && (nw == 0 || nw > HISTORY_MAX_WAVES)) st = bad(&r, "history: %llu waves", (unsigned long long)nw);
+    hsize_t dm[2] = {METRIC_COUNT, OUTCOME_COUNT};
+    if (st == GS_OK) st = dset_read(&r, "wave_drawn", 0, 1, &nw, H5T_NATIVE_UINT64, h->wave_drawn);
+    if (st == GS_OK) st = dset_read(&r, "wave_accepted", 0, 1, &nw, H5T_NATIVE_UINT64, h->wave_accepted);
+    if (st == GS_OK) st = dset_read(&r, "wave_movement", 0, 2, dm, H5T_NATIVE_DOUBLE, h->movement);
+    if (st == GS_OK) h->n_waves = (size_t)nw;
+    free(lab);
+    free(plab);
+    H5Gclose(r.file);
+    if (st != GS_OK) {
+        history_free(h);
+        return st;
+    }
+    *out = h;
+    return GS_OK;
+}
+
 gs_status h5in_read_study(const char *path, long point, gs_scenario *sc, gs_study_result *res,
                           gs_error *err)
 {
     memset(res, 0, sizeof *res);
-    return read_run(path, point, sc, &res->run, &res->uncertainty, err);
+    GS_FORWARD(read_run(path, point, sc, &res->run, &res->uncertainty, err));
+    if (point != H5IN_SINGLE) return GS_OK; /* history-matched runs are single runs */
+    h5r r = {.path = path ? path : "", .err = err, .point = point};
+    gs_status st = file_open(&r);
+    if (st == GS_OK) {
+        st = history_read(&r, &res->history);
+        H5Fclose(r.file);
+    }
+    if (st != GS_OK) {
+        study_result_free(res);
+        scenario_free(sc);
+    }
+    return st;
 }

@@ -6,7 +6,8 @@
  * quantile, metric and outcome (matched by label, not by position), and per variable
  * <var>_mean, <var>_sd, <var>_quantile, plus the outcome_* tables; where present, the
  * --target-se / antithetic attributes and, for a run with uncertain parameters, the
- * `parameter` coordinate with the tornado_* and sobol_* tables (res->uncertainty), so
+ * `parameter` coordinate with the tornado_* and sobol_* tables (res->uncertainty), and
+ * for a history-matched run the `history` group (res->history, h5in_read_study), so
  * that summary_print repeats the run's console summary.  A sweep file (a leading
  * `point` dimension) is read one point at a time.
  *

@@ -568,6 +568,7 @@ typedef struct {
     int sweep;
     const gs_sweep *sw;                 /* the sweep, or NULL */
     const gs_uncertainty *uncertainty;  /* a single run's uncertain parameters, or NULL */
+    const gs_history *history;          /* a history-matched run's matching, or NULL */
     hid_t point_scale;
     char coords_time[1024], coords[1024]; /* "time param_a ..." and "param_a ..." */
 } run_layout;
@@ -596,6 +597,8 @@ static gs_status runkey_attr(const h5w *w, hid_t obj, runkey_id k, const void *v
     case RK_REAL: return attr_double(w, obj, ri->attribute, *(const double *)value);
     case RK_LEVELS:
         return attr_write(w, obj, ri->attribute, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, value);
+    case RK_TEXT:
+    case RK_CHOICE: /* not recorded as run attributes (the history group records them) */
     case RK_SECTION: break;
     }
     return gs_error_set(w->err, GS_ERR_INTERNAL, "writing %s: run key %s has no attribute",
@@ -845,6 +848,159 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
     return st;
 }
 
+/* The `history` group of a history-matched run (README, "The output of
+ * history-matched runs"): counts as attributes; dims target, level, parameter, wave
+ * (and accepted with --paths); per target the observation, band, rejections and
+ * simulated quantiles; per parameter prior and posterior quantiles; per wave the
+ * acceptance and outcome probabilities, and the movement between the last two. */
+static gs_status history_write(const h5w *w, hid_t root, const gs_history *h, hid_t metric_scale,
+                               hid_t outcome_scale)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    herr_t rc = gcpl < 0 ? -1 : H5Pset_link_creation_order(gcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_attr_creation_order(gcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_obj_track_times(gcpl, 0);
+    hid_t grp = rc < 0 ? H5I_INVALID_HID
+                       : H5Gcreate2(root, "history", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    gs_status st = grp < 0 ? h5_fail(w, "creating group history") : GS_OK;
+    if (gcpl >= 0) H5Pclose(gcpl);
+    if (st != GS_OK) return st;
+    const targets_tally *t = &h->tally;
+    const size_t J = h->set.n, d = h->d, nw = h->n_waves;
+    if (st == GS_OK) st = attr_str(w, grp, "long_name", "history matching: the trajectories consistent with the targets");
+    if (st == GS_OK) st = attr_str(w, grp, "targets_file", h->set.path);
+    if (st == GS_OK) st = attr_double(w, grp, "cutoff", h->cutoff);
+    if (st == GS_OK) st = attr_str(w, grp, "rule", h->rule == TARGETS_RULE_SECOND_MAX ? "second_max" : "max");
+    if (st == GS_OK) st = attr_u64(w, grp, "drawn", t->drawn);
+    if (st == GS_OK) st = attr_u64(w, grp, "accepted", t->accepted);
+    if (st == GS_OK)
+        st = attr_double(w, grp, "acceptance_rate", t->drawn ? (double)t->accepted / (double)t->drawn : 0.0);
+    if (st == GS_OK) st = attr_u64(w, grp, "waves", (uint64_t)nw);
+    if (st == GS_OK) st = attr_str(w, grp, "waves_stopped", h->wave_stop);
+    /* per target */
+    const char *names[TARGETS_MAX];
+    char vars[TARGETS_MAX * 24] = "", trans[TARGETS_MAX * 12] = "";
+    double obs[TARGETS_MAX], sig[TARGETS_MAX], disc[TARGETS_MAX], share[TARGETS_MAX];
+    int inband[TARGETS_MAX], kf[TARGETS_MAX], kl[TARGETS_MAX];
+    for (size_t j = 0; j < J; j++) {
+        const targets_target *g = &h->set.t[j];
+        names[j] = g->name;
+        snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "%s%s", j ? " " : "",
+                 model_vars[g->var].name);
+        snprintf(trans + strlen(trans), sizeof trans - strlen(trans), "%s%s", j ? " " : "",
+                 targets_transform_names[g->transform]);
+        obs[j] = g->value, sig[j] = g->sigma, disc[j] = g->discrepancy;
+        share[j] = t->drawn ? (double)t->rejected[j] / (double)t->drawn : 0.0;
+        inband[j] = h->median_in_band[j], kf[j] = g->k_first, kl[j] = g->k_last;
+    }
+    hid_t tg = H5I_INVALID_HID, lv = H5I_INVALID_HID, par = H5I_INVALID_HID, wv = H5I_INVALID_HID,
+          acc = H5I_INVALID_HID;
+    if (st == GS_OK) st = scale_strings(w, grp, "target", J, names, "history target", &tg);
+    if (st == GS_OK) st = attr_str(w, tg, "variables", vars);
+    if (st == GS_OK) st = attr_str(w, tg, "transforms", trans);
+    if (st == GS_OK)
+        st = scale_write(w, grp, "level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, TARGETS_N_LEVELS,
+                         CONTIGUOUS, targets_levels, "quantile level of the history summaries", "1", &lv);
+    hsize_t nj = J, dq[2] = {J, TARGETS_N_LEVELS};
+    hid_t tl[2] = {tg, lv};
+    const struct {
+        const char *name, *long_name;
+        const double *data;
+        int rank;
+    } tv[] = {
+        {"observed", "observed value z (the variable's units)", obs, 1},
+        {"sigma", "observation uncertainty (transformed units)", sig, 1},
+        {"discrepancy", "model discrepancy (transformed units)", disc, 1},
+        {"band_low", "lower end of the band h^-1(h(z) - c s) (the variable's units)", h->band_lo, 1},
+        {"band_high", "upper end of the band h^-1(h(z) + c s) (the variable's units)", h->band_hi, 1},
+        {"rejection_share", "share of the drawn trajectories whose implausibility exceeds the cutoff", share, 1},
+        {"simulated_drawn", "quantiles of the simulated window mean over the drawn trajectories", h->sim_all, 2},
+        {"simulated_accepted", "quantiles of the simulated window mean over the accepted trajectories", h->sim_accepted, 2},
+    };
+    for (size_t i = 0; st == GS_OK && i < sizeof tv / sizeof tv[0]; i++)
+        st = small_var(w, grp, tv[i].name, tv[i].rank, tv[i].rank == 1 ? &nj : dq, tv[i].data, tl,
+                       tv[i].long_name, NULL);
+    if (st == GS_OK)
+        st = var_write(w, grp, "rejected", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &nj, NULL,
+                       STATS_DEFLATE, t->rejected, &tg, "drawn trajectories rejected by the target", "1", NULL);
+    if (st == GS_OK)
+        st = var_write(w, grp, "median_in_band", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &nj, NULL,
+                       STATS_DEFLATE, inband, &tg, "1 if the accepted median lies in the band", "1", NULL);
+    if (st == GS_OK)
+        st = var_write(w, grp, "cycle_first", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &nj, NULL,
+                       STATS_DEFLATE, kf, &tg, "first cycle the target averages", "1", NULL);
+    if (st == GS_OK)
+        st = var_write(w, grp, "cycle_last", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &nj, NULL,
+                       STATS_DEFLATE, kl, &tg, "last cycle the target averages", "1", NULL);
+    /* per uncertain parameter */
+    if (st == GS_OK && d) {
+        const char *keys[SCENARIO_MAX_UNCERTAIN];
+        static double pq[SCENARIO_MAX_UNCERTAIN * TARGETS_N_LEVELS], qq[SCENARIO_MAX_UNCERTAIN * TARGETS_N_LEVELS];
+        double shift[SCENARIO_MAX_UNCERTAIN];
+        for (size_t p = 0; p < d; p++) {
+            keys[p] = params_table[h->ids[p]].key;
+            memcpy(pq + p * TARGETS_N_LEVELS, h->param[p].prior, sizeof h->param[p].prior);
+            memcpy(qq + p * TARGETS_N_LEVELS, h->param[p].posterior, sizeof h->param[p].posterior);
+            shift[p] = h->param[p].shift;
+        }
+        st = scale_strings(w, grp, "parameter", d, keys, "uncertain parameter", &par);
+        hsize_t np = d, dp[2] = {d, TARGETS_N_LEVELS};
+        hid_t pl[2] = {par, lv};
+        if (st == GS_OK)
+            st = small_var(w, grp, "prior_quantile", 2, dp, pq, pl,
+                           "quantiles of the parameter over the drawn trajectories (wave 1)", NULL);
+        if (st == GS_OK)
+            st = small_var(w, grp, "posterior_quantile", 2, dp, qq, pl,
+                           "quantiles of the parameter over the accepted trajectories", NULL);
+        if (st == GS_OK)
+            st = small_var(w, grp, "shift", 1, &np, shift, &par,
+                           "(posterior median - prior median) / prior interquartile range", "1");
+        if (st == GS_OK && h->n_kept) {
+            uint64_t *idx = h->kept_index;
+            hsize_t na = h->n_kept, da[2] = {h->n_kept, d};
+            st = scale_write(w, grp, "accepted", H5T_STD_U64LE, H5T_NATIVE_UINT64, na, STATS_DEFLATE,
+                             idx, "index of the accepted trajectory among the drawn ones", "1", &acc);
+            hid_t ap[2] = {acc, par};
+            if (st == GS_OK)
+                st = small_var(w, grp, "accepted_draws", 2, da, h->kept_draws, ap,
+                               "parameter draws of the accepted trajectories", NULL);
+        }
+    }
+    /* per wave */
+    if (st == GS_OK) {
+        int wi[HISTORY_MAX_WAVES];
+        double rate[HISTORY_MAX_WAVES];
+        for (size_t i = 0; i < nw; i++)
+            wi[i] = (int)i + 1,
+            rate[i] = h->wave_drawn[i] ? (double)h->wave_accepted[i] / (double)h->wave_drawn[i] : 0.0;
+        hsize_t nwv = nw;
+        st = scale_write(w, grp, "wave", H5T_STD_I32LE, H5T_NATIVE_INT, nwv, CONTIGUOUS, wi,
+                         "wave (round of history matching)", "1", &wv);
+        if (st == GS_OK)
+            st = var_write(w, grp, "wave_drawn", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &nwv, NULL,
+                           STATS_DEFLATE, h->wave_drawn, &wv, "trajectories drawn in the wave", "1", NULL);
+        if (st == GS_OK)
+            st = var_write(w, grp, "wave_accepted", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &nwv, NULL,
+                           STATS_DEFLATE, h->wave_accepted, &wv, "trajectories accepted in the wave", "1", NULL);
+        if (st == GS_OK)
+            st = small_var(w, grp, "wave_acceptance", 1, &nwv, rate, &wv, "acceptance rate of the wave", "1");
+        hsize_t dw[3] = {nw, METRIC_COUNT, OUTCOME_COUNT}, dm[2] = {METRIC_COUNT, OUTCOME_COUNT};
+        hid_t wmo[3] = {wv, metric_scale, outcome_scale};
+        if (st == GS_OK)
+            st = small_var(w, grp, "wave_probability", 3, dw, &h->wave_probability[0][0][0], wmo,
+                           "outcome probabilities of each wave's accepted trajectories", "1");
+        if (st == GS_OK)
+            st = small_var(w, grp, "wave_movement", 2, dm, &h->movement[0][0], wmo + 1,
+                           "movement of each outcome probability between the last two waves, in "
+                           "standard errors of the difference (NaN with one wave)", "1");
+    }
+    hid_t all[] = {tg, lv, par, wv, acc};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i] >= 0) H5Dclose(all[i]);
+    H5Gclose(grp);
+    return st;
+}
+
 /* ---- per-run variables, with a leading `point` dimension in a sweep ---------------- */
 
 typedef enum { F_MEAN, F_SD, F_QUANTILE, F_PROB, F_SE, F_LO, F_HI, F_COUNT, F_UNDEFINED, F_NONFINITE } run_field;
@@ -991,6 +1147,8 @@ static gs_status stats_write(const h5w *w, hid_t root, const gs_result *res, con
                            "non-finite values seen over all cycles and trajectories", "1", 0);
     if (st == GS_OK && lay->uncertainty)
         st = uncertainty_write(w, root, lay->uncertainty, sc[S_CYCLE], sc[S_METRIC]);
+    if (st == GS_OK && lay->history)
+        st = history_write(w, root, lay->history, sc[S_METRIC], sc[S_OUTCOME]);
     for (int i = 0; i < S_COUNT; i++)
         if (sc[i] >= 0) H5Dclose(sc[i]);
     return st;
@@ -1126,7 +1284,7 @@ static gs_status contents_write(const h5w *w, hid_t root, const gs_scenario *sc,
     const gs_result *res = &study->run;
     gs_status st = root_attrs_write(w, root, sc, res, meta);
     run_layout lay = {.pts = res, .P = 1, .uncertainty = study->uncertainty,
-                      .point_scale = H5I_INVALID_HID};
+                      .history = study->history, .point_scale = H5I_INVALID_HID};
     if (st == GS_OK && study->sweep) {
         lay.pts = study->sweep->points, lay.P = study->sweep->n_points, lay.sweep = 1;
         lay.sw = study->sweep;

@@ -183,6 +183,33 @@ static void drop_uncertain(gs_scenario *sc, gs_param_id id)
     sc->n_uncertain--;
 }
 
+/* The index of word `text` among the words of `choices` ("max or second_max"). */
+static int parse_choice(const char *choices, const char *text, int *out, char *msg, size_t size)
+{
+    int i = 0;
+    for (const char *c = choices; c; i++) {
+        const char *next = strstr(c, " or ");
+        size_t len = next ? (size_t)(next - c) : strlen(c);
+        if (len == strlen(text) && strncmp(c, text, len) == 0) return *out = i, 0;
+        c = next ? next + 4 : NULL;
+    }
+    snprintf(msg, size, "expected %s, got '%.40s'", choices, text);
+    return -1;
+}
+
+/* Word i of `choices` into buf. */
+static void choice_text(const char *choices, int i, char *buf, size_t size)
+{
+    const char *c = choices;
+    for (int j = 0; j < i && c; j++) {
+        c = strstr(c, " or ");
+        if (c) c += 4;
+    }
+    if (!c) c = "";
+    const char *next = strstr(c, " or ");
+    snprintf(buf, size, "%.*s", (int)(next ? (size_t)(next - c) : strlen(c)), c);
+}
+
 /* Sets the scalar run key k (runkeys.def) from its text, by its type; sc is unchanged
  * on failure. */
 static int apply_run_key(gs_scenario *sc, runkey_id k, const char *text, char *msg, size_t size)
@@ -211,6 +238,14 @@ static int apply_run_key(gs_scenario *sc, runkey_id k, const char *text, char *m
         snprintf(msg, size, "is given in the scenario's %.*s: section, not with --set",
                  (int)strcspn(ri->key, "."), ri->key);
         return -1;
+    case RK_TEXT:
+        if (strlen(text) >= SCENARIO_TEXT_MAX) {
+            snprintf(msg, size, "longer than %d bytes", SCENARIO_TEXT_MAX - 1);
+            return -1;
+        }
+        snprintf(field, SCENARIO_TEXT_MAX, "%s", text);
+        return 0;
+    case RK_CHOICE: return parse_choice(ri->range, text, field, msg, size);
     default: snprintf(msg, size, "internal: not a scalar key"); return -1;
     }
 }
@@ -227,6 +262,8 @@ void scenario_runkey_text(const gs_scenario *sc, runkey_id k, char *buf, size_t 
     case RK_BOOL: snprintf(buf, size, "%s", *(const int *)field ? "true" : "false"); break;
     case RK_FRACTION:
     case RK_REAL: input_format_number(buf, size, *(const double *)field); break;
+    case RK_TEXT: snprintf(buf, size, "%s", (const char *)field); break;
+    case RK_CHOICE: choice_text(ri->range, *(const int *)field, buf, size); break;
     case RK_LEVELS:
         for (size_t q = 0; q < sc->n_quantiles && len + 1 < size; q++) {
             char one[40];
@@ -295,6 +332,8 @@ static void set_defaults(gs_scenario *sc)
         case RK_BOOL: *(int *)field = ri->def != 0; break;
         case RK_FRACTION:
         case RK_REAL: *(double *)field = ri->def; break;
+        case RK_TEXT: *(char *)field = '\0'; break;
+        case RK_CHOICE: *(int *)field = (int)ri->def; break;
         case RK_LEVELS:
         case RK_SECTION: break;
         }
@@ -1007,6 +1046,21 @@ static gs_status check_extensions(gs_scenario *sc, gs_error *err)
     return GS_OK;
 }
 
+/* history.targets as read from the file is relative to the file's directory: prefix
+ * it (a relative path only, and only when the file is not in the working directory).
+ * 0 when the result does not fit. */
+static int relative_to_file(gs_scenario *sc)
+{
+    char *t = sc->history_targets;
+    const char *slash = strrchr(sc->path, '/');
+    if (!*t || t[0] == '/' || !slash) return 1;
+    char joined[SCENARIO_TEXT_MAX];
+    int len = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - sc->path), sc->path, t);
+    if (len < 0 || (size_t)len >= sizeof joined) return 0;
+    memcpy(t, joined, (size_t)len + 1);
+    return 1;
+}
+
 /* The keys of one section (a mapping of scalars). */
 static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char *section,
                               const yaml_node_t *map, gs_error *err)
@@ -1055,6 +1109,11 @@ static gs_status read_section(gs_scenario *sc, yaml_document_t *doc, const char 
         if (apply_scalar(sc, kind, id, scalar(v), msg, sizeof msg))
             return input_fail_at(err, sc->path, line, key, "%s", msg);
         if (kind == KEY_PARAM) sc->line[id] = (unsigned)line;
+        if (kind == KEY_RUN && id == RUNKEY_HISTORY_TARGETS) {
+            sc->history_line = (unsigned)line;
+            if (!relative_to_file(sc))
+                return input_fail_at(err, sc->path, line, key, "the path is too long");
+        }
     }
     return GS_OK;
 }
@@ -1301,6 +1360,7 @@ static gs_status apply_assignment(gs_scenario *sc, const char *assignment, gs_er
     if (apply_scalar(sc, kind, id, value, msg, sizeof msg))
         return gs_error_set(err, GS_ERR_INPUT, "--set %s: %s: %s", assignment, key, msg);
     if (kind == KEY_PARAM) sc->line[id] = SCENARIO_LINE_SET;
+    if (kind == KEY_RUN && id == RUNKEY_HISTORY_TARGETS) sc->history_line = 0;
     return GS_OK;
 }
 

@@ -37,7 +37,8 @@ enum {
     SCENARIO_MAX_RANK_CORR = 64,             /* rank correlations between them */
     SWEEP_MAX_KEYS = 8,                      /* swept keys */
     SWEEP_MAX_VALUES = 256,                  /* grid values per swept key */
-    SWEEP_MAX_POINTS = 100000                /* points of one sweep */
+    SWEEP_MAX_POINTS = 100000,               /* points of one sweep */
+    SCENARIO_TEXT_MAX = 1024                 /* bytes of a text run key, NUL included */
 };
 
 /* One uncertain parameter: `capability: {catch_up: {dist: beta, a: 6, b: 4}}`. */
@@ -111,11 +112,18 @@ typedef struct {
     scenario_rank_corr rank_corr[SCENARIO_MAX_RANK_CORR];
     scenario_sweep sweep;
     scenario_sensitivity sensitivity;
+    /* history matching (history.h; history.now is a model parameter) */
+    char history_targets[SCENARIO_TEXT_MAX]; /* history.targets: "" = off; a path in the
+                                   file is stored relative to the working directory */
+    double history_cutoff;      /* history.cutoff c > 0 */
+    int history_rule;           /* history.rule: index into "max | second_max" */
+    uint64_t history_waves;     /* history.waves >= 1 */
+    unsigned history_line;      /* line of history.targets in the file (0: none or --set) */
 } gs_scenario;
 
 /* The run and study keys that are not model parameters (runkeys.def). */
 typedef enum {
-    RK_COUNT, RK_SEED, RK_LEVELS, RK_BOOL, RK_FRACTION, RK_REAL,
+    RK_COUNT, RK_SEED, RK_LEVELS, RK_BOOL, RK_FRACTION, RK_REAL, RK_TEXT, RK_CHOICE,
     RK_SECTION /* a study section's field read by the section's own code */
 } runkey_type;
 typedef enum {

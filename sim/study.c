@@ -14,6 +14,7 @@ void study_result_free(gs_study_result *res)
     engine_result_free(&res->run);
     uncertain_free(res->uncertainty);
     sweep_free(res->sweep);
+    history_free(res->history);
     memset(res, 0, sizeof *res);
 }
 
@@ -21,6 +22,8 @@ gs_status study_run(const gs_scenario *sc, const gs_run_options *opt, const poin
                     gs_study_result *res, gs_error *err)
 {
     memset(res, 0, sizeof *res);
+    if (history_enabled(sc))
+        return history_run(sc, opt, &res->run, &res->uncertainty, &res->history, err);
     if (opt->antithetic > 0 || (opt->crn != 0 && sc->sweep.kind != SWEEP_NONE)) {
         /* options that the scenario carries: apply them to a copy */
         gs_scenario *copy = malloc(sizeof *copy);

@@ -7,6 +7,8 @@
  *   uncertain    .run + .uncertainty (draws summary; tornado and Sobol indices when the
  *                scenario has a `sensitivity:` section)
  *   sweep        .run holds the shape only (no statistics), .sweep one result per point
+ *   history      history.targets set: .run and .uncertainty over the accepted
+ *                trajectories, .history the matching (history.h)
  */
 #ifndef GAPSIM_STUDY_H
 #define GAPSIM_STUDY_H
@@ -15,6 +17,7 @@
 
 #include "engine.h"
 #include "error.h"
+#include "history.h"
 #include "point.h"
 #include "scenario.h"
 #include "sweep.h"
@@ -25,6 +28,9 @@ typedef struct {
     gs_result run;                /* the run (a sweep: its shape, no statistics) */
     gs_uncertainty *uncertainty;  /* uncertain parameters: draws, sensitivity (or NULL) */
     gs_sweep *sweep;              /* a sweep's points (or NULL) */
+    gs_history *history;          /* a history-matched run: what the matching found (or
+                                     NULL); .run and .uncertainty are then the accepted
+                                     trajectories' */
 } gs_study_result;
 
 /* Points of the study of sc: a sweep's points, else 1.  Checkpoints (resume.h) exist only

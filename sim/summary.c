@@ -120,7 +120,13 @@ static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
     for (int o = 1; o < OUTCOME_COUNT; o++)
         if (r->outcome_probability[q][o] > r->outcome_probability[q][best]) best = o;
     double undefined = r->trajectories ? (double)r->outcome_undefined[q] / (double)r->trajectories : 0;
-    if (undefined > 0.01 || !(r->outcome_probability[q][best] >= 0)) {
+    /* More than 1% undefined names an outcome only when it would stay the most likely
+     * even if every undefined trajectory belonged to the runner-up. */
+    uint64_t second = 0;
+    for (int o = 0; o < OUTCOME_COUNT; o++)
+        if (o != best && r->outcome_count[q][o] > second) second = r->outcome_count[q][o];
+    int robust = r->outcome_count[q][best] > second + r->outcome_undefined[q];
+    if ((undefined > 0.01 && !robust) || !(r->outcome_probability[q][best] >= 0)) {
         fprintf(f, "\nAnswer: none: the premium's outcome is undefined (not finite) in %.1f%% of the\n"
                    "        %llu trajectories (more than 1%%), so no outcome is named (seed %llu).\n",
                 100.0 * undefined, (unsigned long long)r->trajectories, (unsigned long long)r->seed);
@@ -131,6 +137,9 @@ static void print_outcomes(FILE *f, const gs_scenario *sc, const gs_result *r)
             model_outcome_names[best], r->outcome_probability[q][best],
             r->outcome_ci_low[q][best], r->outcome_ci_high[q][best],
             (unsigned long long)r->trajectories, (unsigned long long)r->seed);
+    if (undefined > 0.01)
+        fprintf(f, "        %.1f%% of them are undefined for the premium: too few to change the answer\n"
+                   "        even if all were the runner-up.\n", 100.0 * undefined);
 }
 
 /* The uncertain parameters, the achieved rank correlations and, when run, the ranked
@@ -208,6 +217,73 @@ static void print_sweep(FILE *f, const gs_scenario *sc, const gs_result *res, co
     }
 }
 
+/* The History block of a history-matched run (docs/history.md): accepted of drawn, each
+ * target's observation, accepted median, band and rejection share, the parameters that
+ * moved most, the waves, and a warning below 1% acceptance. */
+static void print_history(FILE *f, const gs_scenario *sc, const gs_history *h)
+{
+    const targets_tally *t = &h->tally;
+    double rate = t->drawn ? (double)t->accepted / (double)t->drawn : 0;
+    fprintf(f, "\nHistory: %llu of %llu drawn trajectories are consistent with %g-%g (%.1f%%)\n"
+               "  cutoff %g, rule %s, targets %s\n"
+               "  (the statistics above and the outcomes below are over the accepted ones)\n",
+            (unsigned long long)t->accepted, (unsigned long long)t->drawn,
+            sc->params.run_start_year, sc->params.history_now, 100 * rate, h->cutoff,
+            h->rule == TARGETS_RULE_SECOND_MAX ? "second_max" : "max", h->set.path);
+    fprintf(f, "  %-5s %-16s %-7s %9s %9s  %-21s %8s\n", "name", "variable", "cycles", "observed",
+            "accepted", "band (median in?)", "rejects");
+    for (size_t j = 0; j < h->set.n; j++) {
+        const targets_target *g = &h->set.t[j];
+        char cyc[16], a[32], b[32], lo[32], hi[32];
+        if (g->k_first == g->k_last) snprintf(cyc, sizeof cyc, "c%d", g->k_first);
+        else snprintf(cyc, sizeof cyc, "c%d-c%d", g->k_first, g->k_last);
+        fmt_value(a, sizeof a, g->value);
+        fmt_value(b, sizeof b, h->sim_accepted[j * TARGETS_N_LEVELS + 2]);
+        fmt_value(lo, sizeof lo, h->band_lo[j]);
+        fmt_value(hi, sizeof hi, h->band_hi[j]);
+        char *l = lo, *r = hi;
+        while (*l == ' ') l++;
+        while (*r == ' ') r++;
+        char band[96];
+        snprintf(band, sizeof band, "[%s, %s] %s", l, r, h->median_in_band[j] ? "yes" : "NO");
+        fprintf(f, "  %-5s %-16s %-7s %s %s  %-21s %7.1f%%\n", g->name,
+                model_vars[g->var].name, cyc, a, b, band,
+                t->drawn ? 100.0 * (double)t->rejected[j] / (double)t->drawn : 0.0);
+    }
+    if (h->d) {
+        size_t order[SCENARIO_MAX_UNCERTAIN];
+        targets_rank_moved(h->param, h->d, order);
+        fprintf(f, "  moved most by history (median, prior -> posterior; shift in prior IQRs):\n");
+        for (size_t i = 0; i < 3 && i < h->d; i++) {
+            const targets_param_summary *s = &h->param[order[i]];
+            fprintf(f, "    %-34s %10.4g -> %-10.4g (%+.2f)\n", params_table[h->ids[order[i]]].key,
+                    s->prior[2], s->posterior[2], s->shift);
+        }
+    }
+    if (h->n_waves > 1 || h->wave_stop[0]) {
+        fprintf(f, "  waves:");
+        for (size_t w = 0; w < h->n_waves; w++)
+            fprintf(f, " %zu: %.1f%%", w + 1,
+                    h->wave_drawn[w] ? 100.0 * (double)h->wave_accepted[w] / (double)h->wave_drawn[w] : 0.0);
+        fprintf(f, "\n");
+        if (h->n_waves > 1) {
+            double m = 0;
+            for (int q = 0; q < METRIC_COUNT; q++)
+                for (int o = 0; o < OUTCOME_COUNT; o++)
+                    if (fabs(h->movement[q][o]) > fabs(m)) m = h->movement[q][o];
+            fprintf(f, "  largest movement of an outcome probability between the last two waves: "
+                       "%+.2f SE\n", m);
+        }
+        if (h->wave_stop[0]) fprintf(f, "  waves stopped: %s\n", h->wave_stop);
+    }
+    if (rate < 0.01) {
+        char why[512];
+        targets_describe_rejections(&h->set, t, 3, why, sizeof why);
+        fprintf(f, "Warning: fewer than 1%% of the drawn trajectories are consistent with history;"
+                   "\n  the targets that reject most: %s\n", why);
+    }
+}
+
 void summary_print(FILE *f, const gs_scenario *sc, const gs_study_result *study)
 {
     const gs_result *res = &study->run;
@@ -222,7 +298,12 @@ void summary_print(FILE *f, const gs_scenario *sc, const gs_study_result *study)
             (unsigned long long)res->seed, res->threads);
     print_start(f, res);
     print_horizon(f, res);
+    if (study->history) print_history(f, sc, study->history);
     print_outcomes(f, sc, res);
+    if (study->history)
+        fprintf(f, "        Conditioned on history: %llu of %llu drawn trajectories kept.\n",
+                (unsigned long long)study->history->tally.accepted,
+                (unsigned long long)study->history->tally.drawn);
     if (res->target_se > 0)
         fprintf(f, "\n--target-se %g: %llu batches of %llu trajectories (%llu in all); the target "
                    "was %s.\n",

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_sort.h>
 #include <yaml.h>
 
 #include "input.h"
@@ -779,8 +778,6 @@ const unsigned char *targets_acc_accepted(const targets_acc *acc)
     return acc->accept;
 }
 
-static void quantiles_of(double *x, size_t m, double *out);
-
 gs_status targets_acc_quantiles(const targets_acc *acc, size_t j, int accepted_only,
                                 double out[TARGETS_N_LEVELS], size_t *n_used, gs_error *err)
 {
@@ -793,7 +790,7 @@ gs_status targets_acc_quantiles(const targets_acc *acc, size_t j, int accepted_o
     for (size_t i = 0; i < acc->n; i++)
         if (isfinite(f[i]) && (!accepted_only || acc->accept[i]))
             buf[m++] = targets_transform_invert(t->transform, f[i]);
-    quantiles_of(buf, m, out);
+    targets_quantiles5(buf, m, out);
     free(buf);
     if (n_used) *n_used = m;
     return GS_OK;
@@ -839,14 +836,63 @@ double targets_wave_movement(double p1, double se1, double p2, double se2)
 
 /* ---- prior and posterior summaries --------------------------------------------------- */
 
-/* The five levels' type-7 quantiles (stats.h) of x[0..m), sorted in place; NaN when m = 0. */
-static void quantiles_of(double *x, size_t m, double *out)
+/* Moves the k-th smallest of x[lo..hi) (0-based, lo <= k < hi) to x[k], with every
+ * value before it <= x[k] <= every value after it (quickselect with a three-way
+ * partition and a median-of-three pivot; no NaN in x).  The order statistic is exact
+ * whatever the pivots. */
+static void select_rank(double *x, size_t lo, size_t hi, size_t k)
+{
+    while (hi - lo > 1) {
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        /* [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            double v = x[i];
+            if (v < pivot) {
+                x[i] = x[lt], x[lt] = v;
+                lt++, i++;
+            } else if (v > pivot) {
+                gt--;
+                x[i] = x[gt], x[gt] = v;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return; /* x[k] == pivot, in its place */
+    }
+}
+
+void targets_quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS])
 {
     if (m == 0) {
         for (int l = 0; l < TARGETS_N_LEVELS; l++) out[l] = NAN;
         return;
     }
-    gsl_sort(x, 1, m);
+    /* the order statistics l and l + 1 of each level, selected in increasing order so
+     * that each selection only searches above the one before */
+    size_t rank[2 * TARGETS_N_LEVELS], nr = 0;
+    for (int q = 0; q < TARGETS_N_LEVELS; q++) {
+        const size_t l = (size_t)(targets_levels[q] * (double)(m - 1));
+        rank[nr++] = l;
+        if (l + 1 < m) rank[nr++] = l + 1;
+    }
+    for (size_t i = 1; i < nr; i++) /* insertion sort of at most 10 ranks */
+        for (size_t j = i; j > 0 && rank[j - 1] > rank[j]; j--) {
+            size_t t = rank[j];
+            rank[j] = rank[j - 1], rank[j - 1] = t;
+        }
+    size_t from = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if (i > 0 && rank[i] == rank[i - 1]) continue;
+        select_rank(x, from, m, rank[i]);
+        from = rank[i] + 1;
+    }
     for (int q = 0; q < TARGETS_N_LEVELS; q++) {
         /* h = p (m − 1), l = ⌊h⌋: x_(l) + (h − l)(x_(l+1) − x_(l)) in stats_quantiles'
          * arithmetic (GSL's, exact when the two order statistics are equal), so the
@@ -880,11 +926,11 @@ gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsig
             }
         }
         targets_param_summary *s = &out[p];
-        quantiles_of(buf, n, s->prior);
+        targets_quantiles5(buf, n, s->prior);
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
             if (accept[i]) buf[m++] = draws[i * d + p];
-        quantiles_of(buf, m, s->posterior);
+        targets_quantiles5(buf, m, s->posterior);
         /* shift = (median_post − median_prior) / (Q75_prior − Q25_prior) */
         double move = s->posterior[2] - s->prior[2], iqr = s->prior[3] - s->prior[1];
         if (m == 0)

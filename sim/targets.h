@@ -236,6 +236,11 @@ typedef struct {
 gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsigned char *accept,
                             targets_param_summary *out, gs_error *err);
 
+/* Type-7 quantiles at targets_levels of x[0..m) (finite or ±∞, no NaN; reordered in
+ * place by selection, not sorted) into out; every quantile NaN when m = 0.  The
+ * arithmetic of targets_summarize and targets_acc_quantiles. */
+void targets_quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS]);
+
 /* The parameters ordered by |shift| descending (NaN last, ties by index) into
  * order[0..d). */
 void targets_rank_moved(const targets_param_summary *s, size_t d, size_t *order);

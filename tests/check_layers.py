@@ -18,7 +18,7 @@ LAYERS = [
     ("engine", ["engine"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),
-    ("studies", ["sweep", "sensitivity"]),
+    ("studies", ["sweep", "sensitivity", "history"]),
     ("study", ["study"]),
     ("results in and out", ["h5out", "h5in", "summary", "estimate", "partial", "compare"]),
     ("checkpoints", ["resume"]),

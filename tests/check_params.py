@@ -24,6 +24,8 @@ ALLOWED = {
                      "correlation_hardware_power", "correlation_demand_readiness"},
     "sim/estimate.c": {"run_cycles"},
     "sim/h5in.c": {"run_cycle_years", "run_cycles", "run_start_year"},
+    # history matching: the calendar the targets' dates and windows are checked against
+    "sim/history.c": {"run_start_year", "run_cycle_years", "run_cycles", "history_now"},
     "sim/sensitivity.c": {"run_cycles"},
     "cli/cli_merge.c": {"run_cycles"},
     "cli/main.c": {"run_cycles"},
@@ -31,7 +33,9 @@ ALLOWED = {
     # the outcome thresholds, printed with the outcome table
     "sim/summary.c": {"outcome_compound_ratio", "outcome_collapse_ratio",
                       # the calendar and the outcome window, printed with the answer
-                      "outcome_window", "run_start_year"},
+                      "outcome_window", "run_start_year",
+                      # the history window, printed with the History block
+                      "history_now"},
     # which key the loader blames for a broken relation (params_check_relations)
     "sim/scenario.c": {"correlation_hardware_power", "correlation_open_demand",
                        "outcome_collapse_ratio", "outcome_compound_ratio", "training_growth",

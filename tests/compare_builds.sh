@@ -65,9 +65,9 @@ same() { # NAME ARGS...: run both builds with ARGS -o FILE and compare
         echo "not ok $n - $name"; tail -n 5 "$T/b.log" "$T/a.log" "$T/d.log" | sed 's/^/    # /'; fail=1
     fi
 }
-same "baseline" "$B/build/gapsim" "$A/build/gapsim" run scenarios/baseline.yaml -n 20000 --seed 5
-same "baseline with paths, 1 thread" "$B/build/gapsim" "$A/build/gapsim" run scenarios/baseline.yaml -n 3000 --paths 100 -t 1
-same "target-se batches" "$B/build/gapsim" "$A/build/gapsim" run scenarios/baseline.yaml -n 2000 --target-se 0.01 --max-trajectories 20000
+same "baseline" "$B/build/gapsim" "$A/build/gapsim" run scenarios/baseline_point.yaml -n 20000 --seed 5
+same "baseline with paths, 1 thread" "$B/build/gapsim" "$A/build/gapsim" run scenarios/baseline_point.yaml -n 3000 --paths 100 -t 1
+same "target-se batches" "$B/build/gapsim" "$A/build/gapsim" run scenarios/baseline_point.yaml -n 2000 --target-se 0.01 --max-trajectories 20000
 same "grid sweep" "$B/build/gapsim" "$A/build/gapsim" run scenarios/phase_sweep.yaml -n 600
 same "grid sweep --no-crn" "$B/build/gapsim" "$A/build/gapsim" run scenarios/phase_sweep.yaml -n 300 --no-crn --seed 11
 same "lhs sweep" "$B/build/gapsim" "$A/build/gapsim" run "$T/lhs.yaml"
@@ -87,7 +87,7 @@ else
 fi
 if [ -x "$B/build-mpi/gapsim" ] && [ -x "$A/build-mpi/gapsim" ]; then
     mpi() { timeout 300 mpirun -np 2 "$@"; }
-    for c in "scenarios/baseline.yaml -n 9000 --paths 2000" "scenarios/uncertain.yaml -n 3000" "scenarios/phase_sweep.yaml -n 1100"; do
+    for c in "scenarios/baseline_point.yaml -n 9000 --paths 2000" "scenarios/uncertain.yaml -n 3000" "scenarios/phase_sweep.yaml -n 1100"; do
         n=$((n + 1))
         # shellcheck disable=SC2086
         if mpi "$B/build-mpi/gapsim" run $c -q -o "$T/mpb.h5" >/dev/null 2>&1 && mpi "$A/build-mpi/gapsim" run $c -q -o "$T/mpa.h5" >/dev/null 2>&1 &&

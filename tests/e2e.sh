@@ -8,8 +8,8 @@ check "--help exits 0 and shows usage" bash -c "'$GAPSIM' --help | grep -q 'usag
 check "--version names the version" bash -c "'$GAPSIM' --version | grep -q '^gapsim [0-9]'"
 check "no arguments is a usage error (2)" exit_code 2 "$GAPSIM"
 check "unknown command is a usage error (2)" exit_code 2 "$GAPSIM" frobnicate
-check "unknown option is a usage error (2)" exit_code 2 "$GAPSIM" run scenarios/baseline.yaml --frob
-check "--threads 0 is a usage error (2)" exit_code 2 "$GAPSIM" run scenarios/baseline.yaml --threads 0
+check "unknown option is a usage error (2)" exit_code 2 "$GAPSIM" run scenarios/baseline_point.yaml --frob
+check "--threads 0 is a usage error (2)" exit_code 2 "$GAPSIM" run scenarios/baseline_point.yaml --threads 0
 check "missing scenario file is bad input (2)" exit_code 2 "$GAPSIM" check "$TMP/nope.yaml"
 
 # --- every shipped scenario validates -------------------------------------------------
@@ -50,34 +50,34 @@ check "a 400000-deep YAML under the size limit is refused at once (depth limit)"
 check "a tab in the indentation is called a tab" bash -c \
     "'$GAPSIM' check tests/data/bad/tab_indent.yaml 2>&1 | grep -q 'tab character in the indentation'"
 check "an endless input (/dev/zero) is refused with exit 2" exit_code 2 timeout 20 "$GAPSIM" check /dev/zero
-check "--set with a bad value is bad input (2)" exit_code 2 "$GAPSIM" check scenarios/baseline.yaml --set hardware.vol=-1
+check "--set with a bad value is bad input (2)" exit_code 2 "$GAPSIM" check scenarios/baseline_point.yaml --set hardware.vol=-1
 check "--set of an unknown key suggests the right one" bash -c \
-    "'$GAPSIM' check scenarios/baseline.yaml --set hardware.voll=1 2>&1 | grep -q \"did you mean 'hardware.vol'\""
+    "'$GAPSIM' check scenarios/baseline_point.yaml --set hardware.voll=1 2>&1 | grep -q \"did you mean 'hardware.vol'\""
 
 # --- runs --------------------------------------------------------------------------------
 run_small() { # run_small OUT THREADS [extra args]
     local out=$1 threads=$2
     shift 2
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 5000 --seed 7 --threads "$threads" -o "$out" "$@"
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 5000 --seed 7 --threads "$threads" -o "$out" "$@"
 }
 check "baseline runs with 1 thread" run_small "$TMP/t1.h5" 1 --paths 20
 check "baseline runs with 2 threads" run_small "$TMP/t2.h5" 2 --paths 20
 check "1 and 2 threads give identical data (h5diff; root attributes hold the command line)" h5diff --exclude-attribute / "$TMP/t1.h5" "$TMP/t2.h5"
 check "a different seed gives different data" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -q -n 5000 --seed 8 -o '$TMP/s8.h5' && ! h5diff -q '$TMP/t1.h5' '$TMP/s8.h5' premium_mean premium_mean"
+    "'$GAPSIM' run scenarios/baseline_point.yaml -q -n 5000 --seed 8 -o '$TMP/s8.h5' && ! h5diff -q '$TMP/t1.h5' '$TMP/s8.h5' premium_mean premium_mean"
 check "output opens in xarray (h5netcdf and netCDF4), named dims, paths group" \
     "$PY" tests/check_output.py "$TMP/t1.h5" --paths
 check "no temporary file left after a run" bash -c "! ls -a '$TMP' | grep -q '\.tmp\.'"
 check "default output goes to output/<name>.h5" bash -c \
-    "cd '$TMP' && cp '$PWD/scenarios/baseline.yaml' mybase.yaml && '$GAPSIM' run mybase.yaml -q -n 200 && test -s output/baseline.h5"
+    "cd '$TMP' && cp '$PWD/scenarios/baseline_point.yaml' mybase.yaml && '$GAPSIM' run mybase.yaml -q -n 200 && test -s output/baseline_point.h5"
 check "--set run.cycles=4 gives 5 cycle records" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -q -n 100 --set run.cycles=4 --set history.now=2025 -o '$TMP/c4.h5' && h5dump -H -d cycle '$TMP/c4.h5' | grep -q '( 5 )'"
+    "'$GAPSIM' run scenarios/baseline_point.yaml -q -n 100 --set run.cycles=4 --set history.now=2025 -o '$TMP/c4.h5' && h5dump -H -d cycle '$TMP/c4.h5' | grep -q '( 5 )'"
 check "summary prints the outcome table" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -n 2000 -o '$TMP/sum.h5' | grep -q 'P(compound)'"
+    "'$GAPSIM' run scenarios/baseline_point.yaml -n 2000 -o '$TMP/sum.h5' | grep -q 'P(compound)'"
 check "unwritable output directory is a runtime error (1) naming the path" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -q -n 100 -o '$TMP/no/such/dir/x.h5' 2>'$TMP/err'; test \$? -eq 1 && grep -q '$TMP/no/such/dir/x.h5' '$TMP/err'"
+    "'$GAPSIM' run scenarios/baseline_point.yaml -q -n 100 -o '$TMP/no/such/dir/x.h5' 2>'$TMP/err'; test \$? -eq 1 && grep -q '$TMP/no/such/dir/x.h5' '$TMP/err'"
 check "output path that is a directory is a runtime error (1)" bash -c \
-    "mkdir -p '$TMP/isdir.h5' && '$GAPSIM' run scenarios/baseline.yaml -q -n 100 -o '$TMP/isdir.h5'; test \$? -eq 1"
+    "mkdir -p '$TMP/isdir.h5' && '$GAPSIM' run scenarios/baseline_point.yaml -q -n 100 -o '$TMP/isdir.h5'; test \$? -eq 1"
 for f in scenarios/*.yaml; do
     check "run $(basename "$f") (small)" bash -c "'$GAPSIM' run '$f' -q -n 500 -o '$TMP/scen.h5'"
 done
@@ -91,7 +91,7 @@ readme_keys_current() {
 check "README key table equals 'gapsim keys'" readme_keys_current
 readme_snippet_runs() { # the xarray fan-chart snippet, run as written in a scratch directory
     mkdir -p "$TMP/snip/output"
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 2000 -o "$TMP/snip/output/baseline.h5" || return 1
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 2000 -o "$TMP/snip/output/baseline.h5" || return 1
     awk '/^```python$/{f=1;next} /^```$/{f=0} f' README.md | head -n 40 >"$TMP/snip/snippet.py"
     grep -q 'premium_fan.png' "$TMP/snip/snippet.py" || { echo "snippet not found in README"; return 1; }
     (export PYTHONPATH="$PWD/python"; cd "$TMP/snip" && "$PY" snippet.py >/dev/null) &&
@@ -108,7 +108,7 @@ v1_refused() { # a version 1 scenario (no `model: 2` line) is refused, saying wh
 }
 check "a version 1 scenario is refused with how to convert it" v1_refused
 nan_answer() { # issue 16: a premium that is NaN in every trajectory is undefined, not "persists"
-    "$GAPSIM" run scenarios/baseline.yaml -n 500 -o "$TMP/nan.h5" --set run.cycle_years=10 \
+    "$GAPSIM" run scenarios/baseline_point.yaml -n 500 -o "$TMP/nan.h5" --set run.cycle_years=10 \
         --set run.cycles=200 --set power.trend=5 >"$TMP/nan.out" 2>&1 || return 1
     grep -q "^Answer: none: the premium's outcome is undefined" "$TMP/nan.out" &&
         ! grep -q "most likely persists" "$TMP/nan.out" &&

@@ -18,13 +18,13 @@ refused() { # refused WANT_EXIT NEEDLE COMMAND...: exit WANT_EXIT, one stderr li
 
 # --- fixtures: two small runs, a 3x3 sweep assembled from nine runs, sensitivity ------
 RUN_ARGS=(-n 4000 --set run.cycles=8 -t 2)
-"$GAPSIM" run scenarios/baseline.yaml "${RUN_ARGS[@]}" --set training.reinvest=0.45 \
+"$GAPSIM" run scenarios/baseline_point.yaml "${RUN_ARGS[@]}" --set training.reinvest=0.45 \
     -o "$TMP/base.h5" >"$TMP/base.run" 2>"$TMP/base.err"
 "$GAPSIM" run scenarios/open_catches_up.yaml "${RUN_ARGS[@]}" -q -o "$TMP/open.h5" 2>/dev/null
 i=0
 for catch_up in 0.3 0.6 0.9; do
     for reinvest in 0.1 0.4 0.7; do
-        "$GAPSIM" run scenarios/baseline.yaml -n 1000 --set run.cycles=8 -q \
+        "$GAPSIM" run scenarios/baseline_point.yaml -n 1000 --set run.cycles=8 -q \
             --set capability.catch_up=$catch_up --set training.reinvest=$reinvest \
             -o "$TMP/point$i.h5" 2>/dev/null
         i=$((i + 1))
@@ -171,7 +171,7 @@ summary_reproduces() {
 }
 check "summary FILE reproduces the run's console summary byte for byte" summary_reproduces
 sweep_point_summary() { # point 4 of the sweep is run point4.h5
-    "$GAPSIM" run scenarios/baseline.yaml -n 1000 --set run.cycles=8 --set capability.catch_up=0.6 \
+    "$GAPSIM" run scenarios/baseline_point.yaml -n 1000 --set run.cycles=8 --set capability.catch_up=0.6 \
         --set training.reinvest=0.4 -o "$TMP/p4.h5" | head -n -2 >"$TMP/p4.want"
     exit_code 0 "$GAPSIM" summary "$TMP/sweep.h5" --point 4 || return 1
     cmp "$TMP/p4.want" "$TMP/last.out" || { diff "$TMP/p4.want" "$TMP/last.out"; return 1; }

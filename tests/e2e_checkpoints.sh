@@ -41,7 +41,7 @@ keep_checkpoints() {
 keep_checkpoints good || echo "could not keep checkpoints"
 keep_checkpoints seed99 --seed 99 || echo "could not keep checkpoints (seed 99)"
 keep_checkpoints cycles8 --set run.cycles=8 || echo "could not keep checkpoints (8 cycles)"
-"$GAPSIM" run scenarios/baseline.yaml -q -n 600 -o "$TMP/plain.h5" || echo "plain run failed"
+"$GAPSIM" run scenarios/baseline_point.yaml -q -n 600 -o "$TMP/plain.h5" || echo "plain run failed"
 
 check "a finished sweep leaves no checkpoint directory" test ! -e "$TMP/full.h5.gapsim-checkpoints"
 check "kept checkpoints: a manifest, a lock, a file and an identity record per point" \
@@ -98,7 +98,7 @@ check "--resume with --shard is refused (bad usage)" \
     bash -c "'$GAPSIM' run scenarios/phase_sweep.yaml -q -n 200 --shard 0/2 --resume -o '$TMP/sh.h5' 2>'$TMP/sh.err'; [ \$? -eq 2 ] && grep -q 'cannot be combined with --shard' '$TMP/sh.err' && [ ! -e '$TMP/sh.h5' ]"
 plain_interrupted() { # an interrupted plain run leaves no checkpoint directory behind
     local out=$TMP/pi.h5
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 3000000 -o "$out" &
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 3000000 -o "$out" &
     local pid=$!
     sleep 1
     kill -INT "$pid"
@@ -114,7 +114,7 @@ user_dirs() { # a plain run touches no directory named like checkpoints, old or 
     mkdir -p "$out.resume" "$out.gapsim-checkpoints"
     echo mine >"$out.resume/notes.txt"
     echo mine >"$out.gapsim-checkpoints/notes.txt"
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 600 -o "$out" || return 1
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 600 -o "$out" || return 1
     [ "$(cat "$out.resume/notes.txt")" = mine ] && [ "$(cat "$out.gapsim-checkpoints/notes.txt")" = mine ] &&
         [ "$(ls -A "$out.gapsim-checkpoints")" = notes.txt ] && [ "$(ls -A "$out.resume")" = notes.txt ]
 }
@@ -129,18 +129,18 @@ check "a sweep removes only its own files from its checkpoint directory" sweep_k
 missing_dir() {
     exit_code 1 "$GAPSIM" run "$S" -q -o /missing/dir/x.h5 || return 1
     grep -q "directory /missing/dir: No such file or directory" "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
-    exit_code 1 "$GAPSIM" run scenarios/baseline.yaml -q -n 600 -o /missing/dir/x.h5 || return 1
+    exit_code 1 "$GAPSIM" run scenarios/baseline_point.yaml -q -n 600 -o /missing/dir/x.h5 || return 1
     grep -q "directory /missing/dir: No such file or directory" "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
     ! grep -q "checkpoint" "$TMP/last.err"
 }
 check "-o /missing/dir/x.h5 names the missing directory (sweep and plain run)" missing_dir
 two_plain() { # two plain runs to one target no longer share (and break) a checkpoint directory
     local out=$TMP/pp.h5 a b
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 -o "$out" & a=$!
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 -o "$out" & b=$!
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 20000 -o "$out" & a=$!
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 20000 -o "$out" & b=$!
     wait $a || { echo "first run failed"; return 1; }
     wait $b || { echo "second run failed"; return 1; }
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 -o "$TMP/pp1.h5" || return 1
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 20000 -o "$TMP/pp1.h5" || return 1
     same "$TMP/pp1.h5" "$out"
 }
 check "two plain runs to one target both succeed; the file is the run's" two_plain

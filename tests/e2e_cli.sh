@@ -4,7 +4,7 @@
 # the man page, the bash completion, the README's command reference, make help and
 # make clean.  Prints "ok N - name" / "not ok N - name".  Run from the repository root.
 . tests/lib_e2e.sh
-S=scenarios/baseline.yaml
+S=scenarios/baseline_point.yaml
 
 # The options each command must mention in its --help (written out here, not taken from
 # the table the help text comes from, so that a lost option is noticed).

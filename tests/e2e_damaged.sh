@@ -5,7 +5,7 @@
 # with h5py from a real result, one item at a time (tests/damage_files.py).
 # Prints "ok N - name" / "not ok N - name".  Run from the repository root.
 . tests/lib_e2e.sh
-S=scenarios/baseline.yaml
+S=scenarios/baseline_point.yaml
 "$GAPSIM" run $S -q -n 2000 -o "$TMP/good.h5" &&
     "$GAPSIM" run $S -q -n 2000 --shard 0/2 -o "$TMP/p0.h5" &&
     "$GAPSIM" run $S -q -n 2000 --shard 1/2 -o "$TMP/p1.h5" || echo "not ok 0 - setup failed"

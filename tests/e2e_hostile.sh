@@ -6,7 +6,7 @@
 . tests/lib_e2e.sh
 e2e_cleanup() { mountpoint -q "$TMP/full" 2>/dev/null && umount "$TMP/full"; }
 no_temp_files() { ! ls -a "$1" | grep -q '\.tmp'; }
-S=scenarios/baseline.yaml
+S=scenarios/baseline_point.yaml
 
 # --- partial files (--shard) read defensively by merge --------------------------------
 "$GAPSIM" run $S -q -n 3000 --shard 0/2 -o "$TMP/p0.h5" &&

@@ -11,7 +11,7 @@ installed() {
     make -s install BUILD="$BUILD" PREFIX="$P" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; return 1; }
     local f
     for f in bin/gapsim share/gapsim/analysis/gapsim_plot.py share/gapsim/analysis/gapsim_report.py \
-        share/gapsim/analysis/gapsim_io.py share/gapsim/scenarios/baseline.yaml \
+        share/gapsim/analysis/gapsim_io.py share/gapsim/scenarios/baseline_point.yaml \
         share/man/man1/gapsim.1 share/bash-completion/completions/gapsim; do
         [ -s "$P/$f" ] || { echo "missing $P/$f"; return 1; }
     done
@@ -21,7 +21,7 @@ check "make install PREFIX=tmp installs binary, scripts, scenarios, man page, co
 
 from_elsewhere() { # the installed binary, run from a directory outside the source tree
     mkdir -p "$TMP/work" && cd "$TMP/work" || return 1
-    env -u GAPSIM_ANALYSIS_DIR "$P/bin/gapsim" run "$P/share/gapsim/scenarios/baseline.yaml" \
+    env -u GAPSIM_ANALYSIS_DIR "$P/bin/gapsim" run "$P/share/gapsim/scenarios/baseline_point.yaml" \
         -q -n 2000 -o base.h5 || return 1
     env -u GAPSIM_ANALYSIS_DIR "$P/bin/gapsim" summary base.h5 | grep -q 'P(compound)' || return 1
 }

@@ -48,10 +48,10 @@ DEF
         { tail -n 20 "$TMP/add.log"; return 1; }
     local g=$TMP/add/build/gapsim
     "$g" keys | grep -q '^| demand.test_knob | κ_t | 1 | 0.25 |' || { echo "not in gapsim keys"; return 1; }
-    "$g" check scenarios/baseline.yaml --set demand.test_knob=0.5 >/dev/null || return 1
-    exit_code 2 "$g" check scenarios/baseline.yaml --set demand.test_knb=0.5 || return 1
+    "$g" check scenarios/baseline_point.yaml --set demand.test_knob=0.5 >/dev/null || return 1
+    exit_code 2 "$g" check scenarios/baseline_point.yaml --set demand.test_knb=0.5 || return 1
     grep -q "did you mean 'demand.test_knob'" "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
-    "$g" run scenarios/baseline.yaml -q -n 1000 --set demand.test_knob=0.5 -o "$TMP/add.h5" || return 1
+    "$g" run scenarios/baseline_point.yaml -q -n 1000 --set demand.test_knob=0.5 -o "$TMP/add.h5" || return 1
     h5dump -a /param_demand_test_knob "$TMP/add.h5" | grep -q '0.5' || { echo "no attribute"; return 1; }
     rm -rf "$TMP/add"
 }

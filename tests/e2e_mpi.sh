@@ -24,7 +24,7 @@ SERIAL=${SERIAL_GAPSIM:-}
 MPI=${MPI_GAPSIM:-}
 [ -z "$MPI" ] && is_mpi "$GAPSIM" && MPI=$GAPSIM
 [ -z "$MPI" ] && [ -x build-mpi/gapsim ] && MPI=$(abs build-mpi/gapsim)
-S=scenarios/baseline.yaml
+S=scenarios/baseline_point.yaml
 SW=scenarios/phase_sweep.yaml
 same() { h5diff --exclude-attribute / "$1" "$2" || { echo "h5diff: $1 and $2 differ"; return 1; }; }
 

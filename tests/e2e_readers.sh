@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib_e2e.sh
 
 SEED=18446744073709551615 # 2^64 - 1: comes back exact only through seed_text in R
-"$GAPSIM" run scenarios/baseline.yaml -q -n 400 --seed $SEED --paths 5 -o "$TMP/run.h5" || exit 1
+"$GAPSIM" run scenarios/baseline_point.yaml -q -n 400 --seed $SEED --paths 5 -o "$TMP/run.h5" || exit 1
 cat >"$TMP/sweep.yaml" <<'Y'
 model: 2
 name: small_sweep
@@ -286,12 +286,12 @@ fi
 run_api() { # gapsim.run calls the binary with overrides and opens the result
     GAPSIM="$GAPSIM" "$PY" -c "
 import gapsim
-ds = gapsim.run('scenarios/baseline.yaml', '$TMP/api.h5', trajectories=200, seed=3,
+ds = gapsim.run('scenarios/baseline_point.yaml', '$TMP/api.h5', trajectories=200, seed=3,
                 **{'training.reinvest': 0.6}, pricing__capture_trend=-0.3)
 assert float(ds.attrs['param_training_reinvest']) == 0.6
 assert float(ds.attrs['param_pricing_capture_trend']) == -0.3
 try:
-    gapsim.run('scenarios/baseline.yaml', '$TMP/api2.h5', **{'training.reinvst': 1})
+    gapsim.run('scenarios/baseline_point.yaml', '$TMP/api2.h5', **{'training.reinvst': 1})
 except Exception as e:
     assert 'did you mean' in str(e.stderr), e.stderr
 else:

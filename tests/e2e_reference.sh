@@ -19,14 +19,14 @@ rejects() { # rejects COMMAND...: the comparison ran and found the quantiles apa
     [ "$rc" -eq 1 ] && echo "$out" | grep -q '^not ok - .*per-cycle quantiles'
 }
 
-for sc in baseline governance_crackdown consolidation; do
+for sc in baseline_point governance_crackdown consolidation; do
     "$GAPSIM" run "scenarios/$sc.yaml" -n 100000 --seed 7 -o "$TMP/$sc.h5" >/dev/null 2>&1
     check "$sc: C engine and NumPy reference agree (means, quantiles, outcomes)" \
         "$PY" tests/reference_agreement.py "$TMP/$sc.h5" 1
 done
 check "baseline: a reference with demand.readiness_rate x 1.1 is rejected" \
-    rejects "$PY" tests/reference_agreement.py "$TMP/baseline.h5" 1 --perturb=demand.readiness_rate=1.1
+    rejects "$PY" tests/reference_agreement.py "$TMP/baseline_point.h5" 1 --perturb=demand.readiness_rate=1.1
 check "baseline: a reference with training.funding_elasticity x 1.1 is rejected" \
-    rejects "$PY" tests/reference_agreement.py "$TMP/baseline.h5" 1 --perturb=training.funding_elasticity=1.1
+    rejects "$PY" tests/reference_agreement.py "$TMP/baseline_point.h5" 1 --perturb=training.funding_elasticity=1.1
 check "consolidation: a reference with labs.exit_rate x 1.1 is rejected" \
     rejects "$PY" tests/reference_agreement.py "$TMP/consolidation.h5" 1 --perturb=labs.exit_rate=1.1

@@ -11,7 +11,7 @@ interrupt() { # interrupt SIGNAL WANT_STATUS
     local sig=$1 want=$2 dir="$TMP/sig_$1"
     mkdir -p "$dir"
     echo keep >"$dir/out.h5"
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 2000000 -o "$dir/out.h5" 2>"$dir/err" &
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 2000000 -o "$dir/out.h5" 2>"$dir/err" &
     local pid=$!
     sleep 1.5
     local t0 rc
@@ -35,14 +35,14 @@ check "SIGTERM stops a run: exit 143, target untouched, no temporary file" inter
 after_kill() { # SIGKILL leaves at most a stale temporary file; the next run is not confused
     local dir="$TMP/kill"
     mkdir -p "$dir"
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 200000 --paths 200000 -o "$dir/out.h5" &
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 200000 --paths 200000 -o "$dir/out.h5" &
     local pid=$!
     # wait until the write has started (the temporary file exists), then kill
     for _ in $(seq 1 200); do ls -a "$dir" | grep -q '\.tmp\.' && break; sleep 0.05; done
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null
     [ ! -e "$dir/out.h5" ] || { echo "a file appeared at the target"; return 1; }
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 1000 -o "$dir/out.h5" || return 1
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 1000 -o "$dir/out.h5" || return 1
     h5dump -a completed "$dir/out.h5" | grep -q '(0): 1'
 }
 check "after SIGKILL the next run to the same target succeeds" after_kill
@@ -54,7 +54,7 @@ full_disk() {
         return 0
     fi
     echo keep >"$TMP/full/out.h5"
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 20000 --paths 5000 -o "$TMP/full/out.h5" 2>"$TMP/err"
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 20000 --paths 5000 -o "$TMP/full/out.h5" 2>"$TMP/err"
     local rc=$?
     [ "$rc" -eq 1 ] || { echo "exit $rc, wanted 1"; return 1; }
     [ "$(wc -l <"$TMP/err")" -eq 1 ] || { echo "not one line:"; cat "$TMP/err"; return 1; }
@@ -66,7 +66,7 @@ full_disk() {
 check "full disk: exit 1, one line naming path and cause, target untouched" full_disk
 
 unwritable() { # /proc accepts no new files, even from root
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 100 -o /proc/gapsim-test.h5 2>"$TMP/err"
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 100 -o /proc/gapsim-test.h5 2>"$TMP/err"
     local rc=$?
     [ "$rc" -eq 1 ] && grep -q "/proc/gapsim-test.h5" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ] ||
         { echo "exit $rc"; cat "$TMP/err"; return 1; }
@@ -75,13 +75,13 @@ check "unwritable location: exit 1, one line naming the path" unwritable
 
 # --- resource limits ---------------------------------------------------------------
 dry_run() {
-    "$GAPSIM" run scenarios/baseline.yaml -n 1000000 --dry-run -o "$TMP/dry.h5" >"$TMP/dry" || return 1
+    "$GAPSIM" run scenarios/baseline_point.yaml -n 1000000 --dry-run -o "$TMP/dry.h5" >"$TMP/dry" || return 1
     grep -q "memory: about" "$TMP/dry" && grep -q "time:" "$TMP/dry" || { cat "$TMP/dry"; return 1; }
     [ ! -e "$TMP/dry.h5" ] || { echo "dry run wrote a file"; return 1; }
 }
 check "--dry-run prints the memory and time estimate and writes nothing" dry_run
 too_big() {
-    "$GAPSIM" run scenarios/baseline.yaml -q -n 100000000000 -o "$TMP/big.h5" 2>"$TMP/err"
+    "$GAPSIM" run scenarios/baseline_point.yaml -q -n 100000000000 -o "$TMP/big.h5" 2>"$TMP/err"
     local rc=$?
     [ "$rc" -eq 1 ] && grep -q "at most [0-9]* trajectories fit" "$TMP/err" && [ ! -e "$TMP/big.h5" ] ||
         { echo "exit $rc"; cat "$TMP/err"; return 1; }
@@ -89,8 +89,8 @@ too_big() {
 check "a run that cannot fit in memory is refused with the largest size that fits" too_big
 estimate_close() { # the estimate is within [0.8, 1.5] of the measured peak (max RSS)
     local est rss
-    est=$("$GAPSIM" run scenarios/baseline.yaml -n 1000000 -t 2 --dry-run | sed -n 's/.*memory: about \([0-9]*\) MB.*/\1/p')
-    rss=$( { /usr/bin/time -f '%M' "$GAPSIM" run scenarios/baseline.yaml -q -n 1000000 -t 2 -o "$TMP/est.h5"; } 2>&1 | tail -n 1)
+    est=$("$GAPSIM" run scenarios/baseline_point.yaml -n 1000000 -t 2 --dry-run | sed -n 's/.*memory: about \([0-9]*\) MB.*/\1/p')
+    rss=$( { /usr/bin/time -f '%M' "$GAPSIM" run scenarios/baseline_point.yaml -q -n 1000000 -t 2 -o "$TMP/est.h5"; } 2>&1 | tail -n 1)
     rss=$((rss / 1000))
     echo "estimate $est MB, measured $rss MB"
     [ "$((est * 10))" -ge "$((rss * 8))" ] && [ "$((est * 10))" -le "$((rss * 15))" ]
@@ -104,7 +104,7 @@ fi
 # --- memory errors and leaks (valgrind; the sanitizer build is checked by ASan instead)
 under_valgrind() { # a small plain run and a small sweep: no memory error, no definite leak
     valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
-        "$GAPSIM" run scenarios/baseline.yaml -q -n 500 -t 1 -o "$TMP/vg.h5" &&
+        "$GAPSIM" run scenarios/baseline_point.yaml -q -n 500 -t 1 -o "$TMP/vg.h5" &&
         valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q \
             "$GAPSIM" run scenarios/phase_sweep.yaml -q -n 50 -t 1 -o "$TMP/vg2.h5" || return 1
     # regression (tests/fuzz/regressions-cli/leak-missing-value, found by make fuzz): an
@@ -167,12 +167,12 @@ check "--resume against a changed scenario, or with nothing to resume, is refuse
 locking() {
     cc -shared -fPIC -o "$TMP/nolock.so" tests/nolock.c || return 1
     # a filesystem without locks (ENOSYS): HDF5 1.10.8 carries on, the file is complete
-    LD_PRELOAD="$TMP/nolock.so" "$GAPSIM" run scenarios/baseline.yaml -q -n 200 -o "$TMP/nl.h5" || return 1
+    LD_PRELOAD="$TMP/nolock.so" "$GAPSIM" run scenarios/baseline_point.yaml -q -n 200 -o "$TMP/nl.h5" || return 1
     h5dump -a completed "$TMP/nl.h5" | grep -q '(0): 1' || { echo "incomplete file"; return 1; }
     # a lock that cannot be taken: exit 1, one line with the path, the cause and the hint
     echo keep >"$TMP/nl2.h5"
     NOLOCK_ERRNO=EWOULDBLOCK LD_PRELOAD="$TMP/nolock.so" \
-        "$GAPSIM" run scenarios/baseline.yaml -q -n 200 -o "$TMP/nl2.h5" 2>"$TMP/err"
+        "$GAPSIM" run scenarios/baseline_point.yaml -q -n 200 -o "$TMP/nl2.h5" 2>"$TMP/err"
     local rc=$?
     [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "$TMP/nl2.h5" "$TMP/err" &&
         grep -q "unable to lock file" "$TMP/err" && grep -q "HDF5_USE_FILE_LOCKING=FALSE" "$TMP/err" ||

@@ -85,9 +85,9 @@ assert abs(float(ds.rank_correlation_achieved[0]) - 0.4) < 0.1
 check "sensitivity table printed, ranked" bash -c \
     "'$GAPSIM' run '$TMP/unc.yaml' -n 400 -o '$TMP/u3.h5' | grep -q 'What decides premium at the horizon (ranked by total Sobol index)'"
 check "--target-se reports its batches and meets the target" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -n 1000 --target-se 0.008 -o '$TMP/se.h5' | grep -q 'batches of 1000 trajectories.*the target was met'"
+    "'$GAPSIM' run scenarios/baseline_point.yaml -n 1000 --target-se 0.008 -o '$TMP/se.h5' | grep -q 'batches of 1000 trajectories.*the target was met'"
 check "--target-se: same seed, same answer (h5diff)" bash -c \
-    "'$GAPSIM' run scenarios/baseline.yaml -q -n 1000 --target-se 0.008 -t 1 -o '$TMP/se1.h5' && h5diff --exclude-attribute / '$TMP/se.h5' '$TMP/se1.h5'"
+    "'$GAPSIM' run scenarios/baseline_point.yaml -q -n 1000 --target-se 0.008 -t 1 -o '$TMP/se1.h5' && h5diff --exclude-attribute / '$TMP/se.h5' '$TMP/se1.h5'"
 cat >"$TMP/anti.yaml" <<'Y'
 model: 2
 name: anti

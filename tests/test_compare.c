@@ -71,7 +71,7 @@ static void whole_comparison(void **state)
     (void)state;
     gs_scenario sc;
     gs_error err;
-    if (scenario_load("scenarios/baseline.yaml", NULL, 0, &sc, &err) != GS_OK)
+    if (scenario_load("scenarios/baseline_point.yaml", NULL, 0, &sc, &err) != GS_OK)
         fail_msg("%s", err.msg);
     gs_run_options opt = {.trajectories = 2000, .seed_set = 1, .seed = 5, .threads = 1};
     gs_result r;

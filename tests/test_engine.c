@@ -377,14 +377,14 @@ static void test_budget_decay(void **state)
     engine_result_free(&r);
 }
 
-/* The start values of CALIBRATION §12 (docs/calibration.md) from scenarios/baseline.yaml
+/* The start values of CALIBRATION §12 (docs/calibration.md) from scenarios/baseline_point.yaml
  * at cycle 0, each to the precision quoted there (half a unit of its last digit). */
 static void test_baseline_start_values(void **state)
 {
     (void)state;
     gs_scenario sc;
     gs_error err;
-    if (scenario_load("scenarios/baseline.yaml", NULL, 0, &sc, &err) != GS_OK)
+    if (scenario_load("scenarios/baseline_point.yaml", NULL, 0, &sc, &err) != GS_OK)
         fail_msg("%s", err.msg);
     gs_run_options opt = {.trajectories = 2000, .threads = 0};
     gs_result r;

@@ -288,24 +288,24 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* baseline.yaml carries every key, each at the default of params.def: the file and the
+/* baseline_point.yaml carries every key, each at the default of params.def: the file and the
  * table cannot drift apart. */
 static void test_baseline_equals_defaults(void **state)
 {
     (void)state;
     gs_scenario sc;
     gs_error err;
-    gs_status st = scenario_load(SCENARIO_DIR "/baseline.yaml", NULL, 0, &sc, &err);
+    gs_status st = scenario_load(SCENARIO_DIR "/baseline_point.yaml", NULL, 0, &sc, &err);
     if (st != GS_OK) fail_msg("%s", err.msg);
     for (int i = 0; i < PARAM_COUNT; i++) {
-        if (sc.line[i] == 0) fail_msg("baseline.yaml does not set %s", params_table[i].key);
+        if (sc.line[i] == 0) fail_msg("baseline_point.yaml does not set %s", params_table[i].key);
         if (params_get(&sc.params, (gs_param_id)i) != params_table[i].def)
-            fail_msg("baseline.yaml:%u: %s = %.17g, default %.17g", sc.line[i],
+            fail_msg("baseline_point.yaml:%u: %s = %.17g, default %.17g", sc.line[i],
                      params_table[i].key, params_get(&sc.params, (gs_param_id)i),
                      params_table[i].def);
     }
-    assert_string_equal(sc.name, "baseline");
-    assert_string_equal(sc.path, SCENARIO_DIR "/baseline.yaml");
+    assert_string_equal(sc.name, "baseline_point");
+    assert_string_equal(sc.path, SCENARIO_DIR "/baseline_point.yaml");
     assert_true(strlen(sc.description) > 0);
     assert_int_equal(sc.trajectories, 100000);
     assert_int_equal(sc.seed, 20260501);
@@ -313,7 +313,7 @@ static void test_baseline_equals_defaults(void **state)
     assert_near(sc.quantiles[0], 0.01, 0);
     assert_near(sc.quantiles[8], 0.99, 0);
     size_t len;
-    char *text = slurp(SCENARIO_DIR "/baseline.yaml", &len);
+    char *text = slurp(SCENARIO_DIR "/baseline_point.yaml", &len);
     assert_int_equal(sc.text_len, len);
     assert_memory_equal(sc.text, text, len);
     assert_int_equal(sc.text[len], '\0');
@@ -518,7 +518,7 @@ static void test_set(void **state)
                                 "run.quantiles=0.1, 0.5,0.9", " demand.growth = 0.4 "};
     gs_scenario sc;
     gs_error err;
-    if (scenario_load(SCENARIO_DIR "/baseline.yaml", sets, 5, &sc, &err) != GS_OK)
+    if (scenario_load(SCENARIO_DIR "/baseline_point.yaml", sets, 5, &sc, &err) != GS_OK)
         fail_msg("%s", err.msg);
     assert_near(sc.params.hardware_vol, 0.5, 0);
     assert_near(sc.params.demand_growth, 0.4, 0);
@@ -566,14 +566,14 @@ static void test_set(void **state)
     const char *const corr[] = {"correlation.power_closed=0.99",
                                 "correlation.hardware_closed=-0.99",
                                 "correlation.hardware_power=0.99"};
-    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline.yaml", corr, 3, &sc, &err), GS_ERR_INPUT);
+    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline_point.yaml", corr, 3, &sc, &err), GS_ERR_INPUT);
     assert_contains(err.msg, "--set correlation.hardware_power=0.99: correlation.hardware_power: ");
     assert_contains(err.msg, "not positive definite");
     assert_empty(&sc);
     /* Overrides may pass through a broken state when the end result is fine: relations
      * are checked once, after all of them (2 + 1.04 - 2 > 0, but 0.45 + 1.04 - 2 < 0). */
     const char *const swap[] = {"hardware.trend=2", "training.growth=2", "training.growth_long=2"};
-    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline.yaml", swap, 3, &sc, &err), GS_OK);
+    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline_point.yaml", swap, 3, &sc, &err), GS_OK);
     scenario_free(&sc);
 
     /* A relation broken by a default the user never set. */
@@ -621,7 +621,7 @@ static void test_distribution_text(void **state)
     scenario_free(&sc);
 
     const char *const sets[] = {"capability.catch_up=0.3 to 0.8"};
-    if (scenario_load(SCENARIO_DIR "/baseline.yaml", sets, 1, &sc, &err) != GS_OK)
+    if (scenario_load(SCENARIO_DIR "/baseline_point.yaml", sets, 1, &sc, &err) != GS_OK)
         fail_msg("%s", err.msg);
     u = scenario_uncertain_index(&sc, PARAM_capability_catch_up);
     assert_true(u >= 0);
@@ -654,7 +654,7 @@ static void test_distribution_text(void **state)
         assert_empty(&sc);
     }
     const char *const bad_set[] = {"capability.catch_up=loguniform(0, 1)"};
-    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline.yaml", bad_set, 1, &sc, &err),
+    assert_int_equal(scenario_load(SCENARIO_DIR "/baseline_point.yaml", bad_set, 1, &sc, &err),
                      GS_ERR_INPUT);
     assert_contains(err.msg, "--set capability.catch_up=loguniform(0, 1): capability.catch_up: "
                              "need 0 < min < max");

@@ -22,7 +22,7 @@
 
 set -euo pipefail
 SHARDS=16
-SCENARIO=scenarios/baseline.yaml
+SCENARIO=scenarios/baseline_point.yaml
 N=20000000                        # trajectories of the whole run (all shards)
 PARTS=${SCRATCH:-$PWD}/gapsim-parts
 export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}

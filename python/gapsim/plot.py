@@ -20,6 +20,12 @@ a figure is made only when the file holds what it needs:
                sweep_compound, sweep_collapse: P(outcome) of --metric over the first two
                swept keys, a heatmap on a grid (scatter otherwise) with the 0.5 contour
                as the phase boundary; with one swept key, a line with its interval.
+  history      (history-matched runs: the file's `history` group)
+               history_targets: per target the simulated window mean of the drawn and
+               of the kept trajectories (5th-95th percentile, median) against the
+               observation, in units of sqrt(sigma^2 + d^2), with the +-cutoff band;
+               history_parameters: prior vs posterior of the 12 parameters that moved
+               most, in prior interquartile ranges around the prior median.
   sensitivity  (files of runs with uncertain parameters; dims parameter, side, metric)
                tornado_compound, tornado_median: each parameter at its 10th / 90th
                percentile (side p10 / p90), bars from tornado_base_compound / _median;
@@ -536,6 +542,102 @@ def sobol_figure(ds, path, metric):
     return [("sobol", f"Sobol indices ({metric})", finish(fig))]
 
 
+def open_history(path):
+    """The `history` group of a history-matched result file as an xarray Dataset (labels
+    decoded to strings), or None when the file has none."""
+    if not path:
+        return None
+    import h5py  # noqa: E402  (gio.require checked it)
+    import xarray as xr  # noqa: E402
+    with h5py.File(path, "r") as f:
+        if "history" not in f or not isinstance(f["history"], h5py.Group):
+            return None
+    h = xr.open_dataset(path, engine="h5netcdf", group="history").load()
+    for attr in ("variables", "transforms"):  # kept before the labels replace the codes
+        h.attrs[f"target_{attr}"] = gio.text(h["target"].attrs.get(attr, ""))
+    for dim in ("target", "parameter"):
+        if f"{dim}_label" in h:
+            h = h.assign_coords({dim: [gio.text(x) for x in h[f"{dim}_label"].values]})
+    return h
+
+
+def _transform(name, x):
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name == "log":
+            return np.log(x)
+        if name == "logit":
+            return np.log(x / (1 - x))
+    return x
+
+
+def history_targets_figure(ds, path, h):
+    """Did the run reproduce history: per target, the simulated window mean of the drawn
+    and of the accepted trajectories (5th-95th percentile and median) against the
+    observation, in units of the combined uncertainty sqrt(sigma^2 + d^2) of the
+    transformed value, so that every target shares one axis and the band is +-cutoff."""
+    names = list(h["target"].values)
+    variables = h.attrs["target_variables"].split()
+    transforms = h.attrs["target_transforms"].split()
+    cutoff = float(h.attrs["cutoff"])
+    fig, ax = new_figure(ds, path)
+    levels = list(np.round(h["level"].values, 6))
+    i5, i50, i95 = levels.index(0.05), levels.index(0.5), levels.index(0.95)
+    y = np.arange(len(names))[::-1]
+    ax.axvspan(-cutoff, cutoff, color="0.9", label=f"consistent with history (|I| <= {cutoff:g})")
+    ax.axvline(0, color="0.3", lw=1, label="observation")
+    for j, name in enumerate(names):
+        s = np.hypot(float(h["sigma"].values[j]), float(h["discrepancy"].values[j]))
+        hz = _transform(transforms[j], h["observed"].values[j])
+        for key, off, colour, label in (("simulated_drawn", 0.18, OKABE_ITO["sky"], "drawn (prior)"),
+                                        ("simulated_accepted", -0.18, OKABE_ITO["vermillion"],
+                                         "accepted (posterior)")):
+            q = (_transform(transforms[j], h[key].values[j]) - hz) / s
+            ax.plot([q[i5], q[i95]], [y[j] + off] * 2, color=colour, lw=3,
+                    label=label + ", 5th-95th percentile and median" if j == 0 else None)
+            ax.plot([q[i50]], [y[j] + off], "o", color=colour)
+    ticks = [f"{n} {variables[j] if j < len(variables) else ''}" for j, n in enumerate(names)]
+    ax.set_yticks(y, ticks)
+    lim = max(3 * cutoff, 1.0)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-4.5, len(names) - 0.4)  # room for the legend below the targets
+    ax.set_xlabel("simulated minus observed, in units of sqrt(sigma^2 + d^2) (transformed)")
+    rate = float(h.attrs["acceptance_rate"])
+    ax.set_title(f"Reproducing 2024-26: {int(h.attrs['accepted'])} of {int(h.attrs['drawn'])} "
+                 f"drawn futures kept ({100 * rate:.1f}%)")
+    ax.legend(loc="lower right", fontsize=8)
+    return finish(fig)
+
+
+def history_parameters_figure(ds, path, h, count=12):
+    """Prior vs posterior of the parameters history moved most: 5th-95th percentile and
+    median of each, in units of the prior's interquartile range around its median."""
+    shift = h["shift"].values
+    order = [i for i in np.argsort(-np.abs(np.nan_to_num(shift, nan=-1.0)))][:count]
+    levels = list(np.round(h["level"].values, 6))
+    i5, i25, i50, i75, i95 = (levels.index(v) for v in (0.05, 0.25, 0.5, 0.75, 0.95))
+    fig, ax = new_figure(ds, path)
+    y = np.arange(len(order))[::-1]
+    for r, p in enumerate(order):
+        prior, post = h["prior_quantile"].values[p], h["posterior_quantile"].values[p]
+        iqr = prior[i75] - prior[i25]
+        iqr = iqr if iqr > 0 else 1.0
+        for q, off, colour, label in ((prior, 0.15, OKABE_ITO["sky"], "prior"),
+                                      (post, -0.15, OKABE_ITO["vermillion"], "posterior (kept)")):
+            z = (q - prior[i50]) / iqr
+            ax.plot([z[i5], z[i95]], [y[r] + off] * 2, color=colour, lw=3,
+                    label=label + ", 5th-95th percentile and median" if r == 0 else None)
+            ax.plot([z[i50]], [y[r] + off], "o", color=colour)
+    keys = [str(h["parameter"].values[p]) for p in order]
+    ax.set_yticks(y, [textwrap.shorten(param_words(k), 48) for k in keys])
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_ylim(-2.2, len(order) - 0.4)  # room for the legend below the parameters
+    ax.set_xlabel("value minus the prior median, in prior interquartile ranges")
+    ax.set_title(f"What history says: the {len(order)} assumptions it moved most")
+    ax.legend(loc="lower right", fontsize=8)
+    return finish(fig)
+
+
 def make_figures(ds, path=None, metric=None, only=()):
     """Every figure the file supports: [(name, title, Figure)]; the caller closes them.
     metric: the outcome metric of the sweep and sensitivity figures (default: the
@@ -566,6 +668,15 @@ def make_figures(ds, path=None, metric=None, only=()):
         figs += [f for f in tornado_figures(ds, path, metric) if wanted(f[0])]
     if wanted("sobol"):
         figs += sobol_figure(ds, path, metric)
+    if wanted("history"):
+        h = open_history(path)
+        if h is not None:
+            if wanted("history_targets"):
+                figs.append(("history_targets", "Reproducing the 2024-26 observations",
+                             history_targets_figure(ds, path, h)))
+            if wanted("history_parameters") and "shift" in h:
+                figs.append(("history_parameters", "Prior and posterior of the assumptions",
+                             history_parameters_figure(ds, path, h)))
     return figs
 
 

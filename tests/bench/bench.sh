@@ -33,7 +33,7 @@ trap 'rm -rf "$TMP"' EXIT
 echo "gapsim bench: $(uname -m), $CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')," \
     "$(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, $(cc --version | head -n 1)"
 echo "default build: $(grep -m1 '^OPT ' Makefile | sed 's/  */ /g'), x86-64 baseline (SSE2); native: make NATIVE=1"
-echo "scenario: scenarios/baseline.yaml, 16 cycles (17 records), 22 variables, 9 quantiles"
+echo "scenario: scenarios/baseline_point.yaml, 16 cycles (17 records), 22 variables, 9 quantiles"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine distorts the figures)"
 echo
 
@@ -41,7 +41,7 @@ echo
 one_run() {
     local bin=$1 n=$2 threads=$3
     shift 3
-    /usr/bin/time -f '%e %M' -o "$TMP/time" "$bin" run scenarios/baseline.yaml -n "$n" \
+    /usr/bin/time -f '%e %M' -o "$TMP/time" "$bin" run scenarios/baseline_point.yaml -n "$n" \
         --threads "$threads" -o "$TMP/bench.h5" "$@" >"$TMP/out"
     local line
     line=$(grep '^Wrote' "$TMP/out")
@@ -86,7 +86,7 @@ for n in $SIZES; do
     rng=$("$BUILD/bench_rng" "$n" $((CYCLES - 1)) "$CORES" | cut -d' ' -f1)
     numpy="-"
     if [ "$n" -le "$REF_MAX" ]; then
-        numpy=$("$PY" analysis/reference_model.py scenarios/baseline.yaml -n "$n" --quiet |
+        numpy=$("$PY" analysis/reference_model.py scenarios/baseline_point.yaml -n "$n" --quiet |
             sed -E 's/.* in ([0-9.]+) s.*/\1/')
     fi
     # memory the run needs: state (9 doubles) + generator (16 bytes) + record buffer (22

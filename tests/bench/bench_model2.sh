@@ -8,7 +8,7 @@
 #     --set run.cycles=20), 1 thread, best of 3: model time and whole run per
 #     trajectory-cycle.
 #  2. uncertain / point: scenarios/uncertain.yaml without its sensitivity section (63
-#     uncertain parameters, LHS) against scenarios/baseline.yaml, same N, 1 thread.
+#     uncertain parameters, LHS) against scenarios/baseline_point.yaml, same N, 1 thread.
 # Environment: BUILD (default build), N (default 1000000), V1_REV.
 set -eu
 BUILD=${BUILD:-build}
@@ -38,8 +38,8 @@ best() {
     echo "$best_w $best_m"
 }
 tc=$((N * 21))
-read -r w1 m1 <<<"$(best "$TMP/v1/build/gapsim" run "$TMP/v1/scenarios/baseline.yaml" --set run.cycles=20)"
-read -r w2 m2 <<<"$(best "$GAPSIM" run scenarios/baseline.yaml)"
+read -r w1 m1 <<<"$(best "$TMP/v1/build/gapsim" run "$TMP/v1/scenarios/baseline_point.yaml" --set run.cycles=20)"
+read -r w2 m2 <<<"$(best "$GAPSIM" run scenarios/baseline_point.yaml)"
 sed '/^sensitivity:/,$d' scenarios/uncertain.yaml >"$TMP/uncertain.yaml"
 read -r wu mu <<<"$(best "$GAPSIM" run "$TMP/uncertain.yaml")"
 echo "model version 2 vs version 1 ($V1_REV), $N trajectories x 20 cycles, 1 thread, best of 3"

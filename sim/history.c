@@ -1,0 +1,426 @@
+/* history.c - the history-matched run (see history.h). */
+#include "history.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "model.h"
+
+int history_enabled(const gs_scenario *sc) { return sc->history_targets[0] != '\0'; }
+
+/* ---- the variable table ---------------------------------------------------------- */
+
+static targets_var_kind var_kind(int v)
+{
+    switch (v) {
+    case VAR_readiness:
+    case VAR_restricted:
+    case VAR_restricted_share:
+    case VAR_capture:
+    case VAR_equilibrium_share:
+    case VAR_closed_share: return TARGETS_VAR_SHARE;
+    case VAR_gap:
+    case VAR_lag_months:
+    case VAR_profit_cover:
+    case VAR_closed_profit:
+    case VAR_rent:
+    case VAR_premium:
+    case VAR_premium_q: return TARGETS_VAR_REAL;
+    default: return TARGETS_VAR_POSITIVE;
+    }
+}
+
+const targets_var *history_vars(void)
+{
+    static targets_var table[VAR_COUNT];
+    if (!table[0].name) /* filled once; the same values every time */
+        for (int v = 0; v < VAR_COUNT; v++)
+            table[v].kind = var_kind(v), table[v].name = model_vars[v].name;
+    return table;
+}
+
+/* ---- loading and checks ------------------------------------------------------------ */
+
+/* "FILE:LINE: history.targets" or "FILE: history.targets" (set on the command line). */
+static void where(const gs_scenario *sc, char *buf, size_t size)
+{
+    if (sc->history_line)
+        snprintf(buf, size, "%s:%u: history.targets", sc->path, sc->history_line);
+    else
+        snprintf(buf, size, "%s: history.targets (--history)", sc->path);
+}
+
+gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets_set *set,
+                       gs_error *err)
+{
+    memset(set, 0, sizeof *set);
+    char at[SCENARIO_TEXT_MAX + 256];
+    where(sc, at, sizeof at);
+    GS_RETURN_IF(sc->sweep.kind != SWEEP_NONE, err, GS_ERR_INPUT,
+                 "%s: history matching cannot be combined with a sweep (sweep: at line %u)", at,
+                 sc->sweep.line);
+    GS_RETURN_IF(sc->sensitivity.line, err, GS_ERR_INPUT,
+                 "%s: history matching cannot be combined with a sensitivity: section (line %u)",
+                 at, sc->sensitivity.line);
+    GS_RETURN_IF(sc->antithetic || opt->antithetic > 0, err, GS_ERR_INPUT,
+                 "%s: history matching keeps single trajectories: run.antithetic must be false", at);
+    GS_RETURN_IF(sc->target_se > 0 || opt->target_se > 0, err, GS_ERR_INPUT,
+                 "%s: --target-se / run.target_se is not supported with history matching yet: "
+                 "set run.trajectories (the drawn trajectories) instead", at);
+    GS_RETURN_IF(opt->nshards || opt->source, err, GS_ERR_USAGE,
+                 "%s: --shard and merge do not support history matching yet (run it with MPI: "
+                 "mpirun -np R gapsim run ...)", at);
+    targets_calendar cal = {.start_year = sc->params.run_start_year,
+                            .cycle_years = sc->params.run_cycle_years,
+                            .n_cycles = (int)sc->params.run_cycles + 1,
+                            .now = sc->params.history_now};
+    gs_error e;
+    gs_status st = targets_load(sc->history_targets, history_vars(), VAR_COUNT, &cal, set, &e);
+    if (st == GS_OK) return GS_OK;
+    /* a file that cannot be read is the scenario's error; a bad file speaks for itself */
+    if (strstr(e.msg, ": cannot read: ")) return gs_error_set(err, st, "%s: %s", at, e.msg);
+    *err = e;
+    return st;
+}
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+/* Pass 1's sink: cycle k's records of this rank's trajectories into the accumulator. */
+typedef struct {
+    targets_acc *acc;
+    uint64_t first;
+    size_t n;
+} feed_ctx;
+
+static gs_status feed(void *ctx, int k, uint64_t first, size_t n, double *record, gs_error *err)
+{
+    (void)err;
+    feed_ctx *f = ctx;
+    f->first = first, f->n = n;
+    const double *out[VAR_COUNT];
+    for (int v = 0; v < VAR_COUNT; v++) out[v] = record + (size_t)v * n;
+    if (n) targets_acc_feed(f->acc, k, (size_t)first, n, out);
+    return GS_OK;
+}
+
+/* One wave: what pass 1 decided, for every drawn trajectory on every rank. */
+typedef struct {
+    unsigned char *mask; /* [N] */
+    double *sim;         /* [J][N] f_ij */
+    targets_tally tally;
+    double time_model, time_total; /* pass 1's wall-clock seconds */
+} decision;
+
+static void decision_free(decision *d)
+{
+    free(d->mask);
+    free(d->sim);
+    memset(d, 0, sizeof *d);
+}
+
+/* Pass 1 of a wave: the history window of the N drawn trajectories, decided. */
+static gs_status pass1(const gs_scenario *sc, const gs_run_options *opt, const targets_set *set,
+                       const engine_job *base, size_t N, decision *dec, gs_error *err)
+{
+    memset(dec, 0, sizeof *dec);
+    const size_t J = set->n;
+    targets_acc *acc = targets_acc_alloc(set, N);
+    dec->mask = malloc(N);
+    dec->sim = malloc(J * N * sizeof *dec->sim);
+    if (!acc || !dec->mask || !dec->sim) {
+        targets_acc_free(acc);
+        decision_free(dec);
+        return gs_error_set(err, GS_ERR_NOMEM, "out of memory deciding %zu trajectories", N);
+    }
+    feed_ctx fc = {.acc = acc};
+    engine_job job = *base;
+    job.outcomes_only = 1;
+    job.cycles = set->last_cycle + 1;
+    job.observe = feed, job.observe_ctx = &fc;
+    gs_run_options o = *opt;
+    o.paths = 0;
+    gs_result part;
+    gs_status st = engine_run_job(sc, &job, &o, &part, err);
+    dec->time_model = part.time_model, dec->time_total = part.time_total;
+    if (st == GS_OK) engine_result_free(&part);
+    targets_tally_clear(&dec->tally);
+    if (st == GS_OK && fc.n)
+        targets_acc_decide(acc, (targets_rule)sc->history_rule, sc->history_cutoff,
+                           (size_t)fc.first, fc.n, &dec->tally);
+    const int dist = engine_distributed(opt);
+    if (st == GS_OK && !dist) {
+        memcpy(dec->mask, targets_acc_accepted(acc), N);
+        for (size_t j = 0; j < J; j++)
+            memcpy(dec->sim + j * N, targets_acc_simulated(acc, j), N * sizeof *dec->sim);
+    }
+    if (st == GS_OK && dist) { /* every rank gets every decision, in rank (index) order */
+        if (comm_sum_u64(opt->comm, &dec->tally.drawn, 2 + TARGETS_MAX) != GS_OK)
+            st = gs_error_set(err, GS_ERR_INTERNAL, "MPI sum of history counts failed");
+        for (size_t j = 0; st == GS_OK && j <= J; j++) {
+            const void *mine = j < J ? (const void *)(targets_acc_simulated(acc, j) + fc.first)
+                                     : (const void *)(targets_acc_accepted(acc) + fc.first);
+            size_t elem = j < J ? sizeof(double) : 1;
+            void *all = NULL;
+            size_t bytes = 0;
+            st = comm_allgather_bytes(opt->comm, mine, fc.n * elem, &all, &bytes);
+            if (st == GS_OK && bytes == N * elem)
+                memcpy(j < J ? (void *)(dec->sim + j * N) : (void *)dec->mask, all, bytes);
+            else
+                st = gs_error_set(err, GS_ERR_INTERNAL, "MPI gather of history decisions failed");
+            free(all);
+        }
+    }
+    targets_acc_free(acc);
+    if (st != GS_OK) decision_free(dec);
+    return st;
+}
+
+/* The scenario of wave w > 0: each uncertain parameter's prior truncated to [lo, hi]
+ * (discrete ones are left whole).  0 on success, else a note in why. */
+static int truncated(gs_scenario *sc, const double *lo, const double *hi, char *why, size_t size)
+{
+    for (size_t j = 0; j < sc->n_uncertain; j++) {
+        gs_dist *d = &sc->uncertain[j].dist;
+        if (d->family == DIST_DISCRETE) continue;
+        gs_dist nd;
+        char msg[256];
+        if (dist_init(&nd, d->family, d->par, lo[j] > d->lo ? lo[j] : d->lo,
+                      hi[j] < d->hi ? hi[j] : d->hi, msg, sizeof msg) != GS_OK) {
+            snprintf(why, size, "%.60s: %.120s", params_table[sc->uncertain[j].id].key, msg);
+            return -1;
+        }
+        *d = nd;
+    }
+    return 0;
+}
+
+void history_free(gs_history *h)
+{
+    if (!h) return;
+    targets_free(&h->set);
+    free(h->sim_all);
+    free(h->sim_accepted);
+    free(h->band_lo);
+    free(h->band_hi);
+    free(h->median_in_band);
+    free(h->kept_index);
+    free(h->kept_draws);
+    free(h);
+}
+
+/* Per target: the quantiles of the simulated window means over all drawn and over the
+ * accepted trajectories, the band, and whether the accepted median lies in it. */
+static gs_status target_summaries(gs_history *h, const decision *dec, size_t N, gs_error *err)
+{
+    const size_t J = h->set.n;
+    double *x = malloc((N ? N : 1) * sizeof *x), *y = malloc((N ? N : 1) * sizeof *y);
+    if (!x || !y) {
+        free(x), free(y);
+        return gs_error_set(err, GS_ERR_NOMEM, "out of memory summarising the targets");
+    }
+    for (size_t j = 0; j < J; j++) {
+        const targets_target *t = &h->set.t[j];
+        size_t m = 0, a = 0;
+        for (size_t i = 0; i < N; i++) {
+            double f = dec->sim[j * N + i];
+            if (!isfinite(f)) continue;
+            double v = targets_transform_invert(t->transform, f);
+            x[m++] = v;
+            if (dec->mask[i]) y[a++] = v;
+        }
+        targets_quantiles5(x, m, h->sim_all + j * TARGETS_N_LEVELS);
+        targets_quantiles5(y, a, h->sim_accepted + j * TARGETS_N_LEVELS);
+        targets_band(t, h->cutoff, &h->band_lo[j], &h->band_hi[j]);
+        double med = h->sim_accepted[j * TARGETS_N_LEVELS + 2];
+        h->median_in_band[j] = med >= h->band_lo[j] && med <= h->band_hi[j];
+    }
+    free(x), free(y);
+    return GS_OK;
+}
+
+gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
+                      gs_uncertainty **draws, gs_history **hist, gs_error *err)
+{
+    const double t_start = omp_get_wtime();
+    memset(res, 0, sizeof *res);
+    if (draws) *draws = NULL;
+    *hist = NULL;
+    gs_history *h = calloc(1, sizeof *h);
+    GS_RETURN_IF(!h, err, GS_ERR_NOMEM, "out of memory");
+    gs_status st = history_load(sc, opt, &h->set, err);
+    if (st != GS_OK) {
+        free(h);
+        return st;
+    }
+    const size_t J = h->set.n, d = sc->n_uncertain;
+    h->cutoff = sc->history_cutoff;
+    h->rule = sc->history_rule;
+    h->d = d;
+    for (size_t j = 0; j < d; j++) h->ids[j] = sc->uncertain[j].id;
+    for (int q = 0; q < METRIC_COUNT; q++)
+        for (int o = 0; o < OUTCOME_COUNT; o++) h->movement[q][o] = NAN;
+    const uint64_t n64 = opt->trajectories ? opt->trajectories : sc->trajectories;
+    const uint64_t seed = opt->seed_set ? opt->seed : sc->seed;
+    size_t waves = (size_t)sc->history_waves;
+    if (waves > HISTORY_MAX_WAVES) waves = HISTORY_MAX_WAVES;
+    h->sim_all = malloc(J * TARGETS_N_LEVELS * sizeof(double));
+    h->sim_accepted = malloc(J * TARGETS_N_LEVELS * sizeof(double));
+    h->band_lo = malloc(J * sizeof(double));
+    h->band_hi = malloc(J * sizeof(double));
+    h->median_in_band = malloc(J * sizeof(int));
+    gs_scenario *wsc = malloc(sizeof *wsc);
+    const size_t N = (size_t)n64;
+    double *values = d ? malloc(N * d * sizeof *values) : NULL;
+    double *kept = NULL;
+    uint64_t *index = NULL;
+    if (!h->sim_all || !h->sim_accepted || !h->band_lo || !h->band_hi || !h->median_in_band ||
+        !wsc || (d && !values) || n64 > (uint64_t)SIZE_MAX / 1024) {
+        st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for %llu history-matched trajectories",
+                          (unsigned long long)n64);
+        goto done;
+    }
+    *wsc = *sc;
+    gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
+    for (size_t j = 0; j < d; j++) ids[j] = sc->uncertain[j].id;
+    decision dec = {0};
+    for (size_t w = 0; w < waves; w++) {
+        /* the draws and pass 1 */
+        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N, N,
+                                   values, err);
+        if (st != GS_OK) break;
+        engine_job job = {.params = sc->params, .seed = seed, .shock_point = w, .n = N, .d = d,
+                          .ids = ids, .values = values};
+        decision next;
+        st = pass1(wsc, opt, &h->set, &job, N, &next, err);
+        if (st != GS_OK) break;
+        uint64_t acc = next.tally.accepted;
+        if (acc == 0) {
+            char why[1024];
+            targets_describe_rejections(&h->set, &next.tally, 3, why, sizeof why);
+            if (w == 0) {
+                st = gs_error_set(err, GS_ERR_NUMERIC,
+                                  "%s: no trajectory of %llu is consistent with history (%s, "
+                                  "cutoff %g, rule %s); the targets that reject most: %s. "
+                                  "No result written: revisit the priors, the discrepancies or "
+                                  "the model", sc->path, (unsigned long long)n64,
+                                  h->set.path, h->cutoff, h->rule ? "second_max" : "max", why);
+                decision_free(&next);
+                break;
+            }
+            snprintf(h->wave_stop, sizeof h->wave_stop,
+                     "wave %zu accepted no trajectory (%.150s); the result is wave %zu's", w + 1, why, w);
+            decision_free(&next);
+            break;
+        }
+        /* pass 2: the accepted trajectories, their own streams and draws */
+        free(index), free(kept);
+        index = malloc((size_t)acc * sizeof *index);
+        kept = d ? malloc((size_t)acc * d * sizeof *kept) : NULL;
+        if (!index || (d && !kept)) {
+            decision_free(&next);
+            st = gs_error_set(err, GS_ERR_NOMEM, "out of memory for %llu accepted trajectories",
+                              (unsigned long long)acc);
+            break;
+        }
+        for (size_t i = 0, a = 0; i < N; i++)
+            if (next.mask[i]) {
+                index[a] = i;
+                if (d) memcpy(kept + a * d, values + i * d, d * sizeof *kept);
+                a++;
+            }
+        engine_job job2 = {.params = sc->params, .seed = seed, .shock_point = w,
+                           .stream = index, .n = (size_t)acc, .d = d, .ids = ids, .values = kept};
+        gs_result r2;
+        st = engine_run_job(wsc, &job2, opt, &r2, err);
+        if (st != GS_OK) {
+            decision_free(&next);
+            break;
+        }
+        /* the run's times include pass 1 and the earlier waves */
+        r2.time_model += res->time_model + next.time_model;
+        r2.time_total += res->time_total + next.time_total;
+        engine_result_free(res);
+        *res = r2;
+        /* the wave's record; the prior is wave 1's draws */
+        h->wave_drawn[w] = next.tally.drawn, h->wave_accepted[w] = acc;
+        memcpy(h->wave_probability[w], res->outcome_probability, sizeof h->wave_probability[w]);
+        memcpy(h->wave_stderr[w], res->outcome_stderr, sizeof h->wave_stderr[w]);
+        h->n_waves = w + 1;
+        h->tally = next.tally;
+        if (d) {
+            targets_param_summary s[SCENARIO_MAX_UNCERTAIN];
+            st = targets_summarize(values, N, d, next.mask, s, err);
+            if (st != GS_OK) {
+                decision_free(&next);
+                break;
+            }
+            for (size_t p = 0; p < d; p++) {
+                if (w == 0) memcpy(h->param[p].prior, s[p].prior, sizeof s[p].prior);
+                memcpy(h->param[p].posterior, s[p].posterior, sizeof s[p].posterior);
+                double iqr = h->param[p].prior[3] - h->param[p].prior[1];
+                double moved = h->param[p].posterior[2] - h->param[p].prior[2];
+                h->param[p].shift = iqr > 0 ? moved / iqr : moved == 0 ? 0 : copysign(INFINITY, moved);
+            }
+        }
+        decision_free(&dec);
+        dec = next;
+        if (w + 1 == waves) break;
+        /* the next wave's box */
+        double prior_lo[SCENARIO_MAX_UNCERTAIN], prior_hi[SCENARIO_MAX_UNCERTAIN];
+        double lo[SCENARIO_MAX_UNCERTAIN], hi[SCENARIO_MAX_UNCERTAIN];
+        for (size_t p = 0; p < d; p++)
+            prior_lo[p] = sc->uncertain[p].dist.lo, prior_hi[p] = sc->uncertain[p].dist.hi;
+        gs_error werr;
+        if (d == 0) {
+            snprintf(h->wave_stop, sizeof h->wave_stop, "no uncertain parameter to refocus");
+            break;
+        }
+        if (targets_wave_box(values, N, d, dec.mask, prior_lo, prior_hi, TARGETS_WAVE_WIDEN, lo, hi,
+                             &werr) != GS_OK) {
+            snprintf(h->wave_stop, sizeof h->wave_stop, "after wave %zu: %.200s", w + 1, werr.msg);
+            break;
+        }
+        *wsc = *sc;
+        char why[200];
+        if (truncated(wsc, lo, hi, why, sizeof why)) {
+            snprintf(h->wave_stop, sizeof h->wave_stop, "after wave %zu: %.200s", w + 1, why);
+            break;
+        }
+    }
+    if (st == GS_OK && h->n_waves == 0)
+        st = gs_error_set(err, GS_ERR_INTERNAL, "history matching ran no wave");
+    if (st == GS_OK && h->n_waves >= 2) {
+        size_t a = h->n_waves - 2, b = h->n_waves - 1;
+        for (int q = 0; q < METRIC_COUNT; q++)
+            for (int o = 0; o < OUTCOME_COUNT; o++)
+                h->movement[q][o] =
+                    targets_wave_movement(h->wave_probability[a][q][o], h->wave_stderr[a][q][o],
+                                          h->wave_probability[b][q][o], h->wave_stderr[b][q][o]);
+    }
+    if (st == GS_OK) st = target_summaries(h, &dec, N, err);
+    if (st == GS_OK && d && draws)
+        st = uncertain_describe(sc, kept, (size_t)h->tally.accepted, draws, err);
+    if (st == GS_OK && opt->paths) {
+        h->n_kept = h->tally.accepted;
+        h->kept_index = index, h->kept_draws = kept;
+        index = NULL, kept = NULL;
+    }
+    decision_free(&dec);
+done:
+    free(values);
+    free(kept);
+    free(index);
+    free(wsc);
+    if (st != GS_OK) {
+        engine_result_free(res);
+        if (draws) uncertain_free(*draws), *draws = NULL;
+        history_free(h);
+        return st;
+    }
+    res->time_total = omp_get_wtime() - t_start; /* draws, both passes, the summaries */
+    *hist = h;
+    return GS_OK;
+}
