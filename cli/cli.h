@@ -38,6 +38,7 @@ enum {
     OPT_DPI,
     OPT_ONLY,
     OPT_METRIC,
+    OPT_KEEP_DRAWS,
     OPT_ALL,
     OPT_MAN,
     OPT_MARKDOWN,

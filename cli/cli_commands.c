@@ -57,6 +57,9 @@ static const cli_option run_options[] = {
     {"threads", 't', "T", "OpenMP threads (default: all cores); results do not\ndepend on T", NULL},
     OPT_SET_ROW,
     {"paths", OPT_PATHS, "N", "also store the full paths of the first N trajectories", NULL},
+    {"keep-draws", OPT_KEEP_DRAWS, NULL,
+     "store every trajectory's parameter draws, outcome classes\n"
+     "and shock summaries (the trajectories group; gapsim discover)", NULL},
     {"shard", OPT_SHARD, "I/N",
      "run slice I (0-based) of N of the trajectories into a\n"
      "partial file; combine with gapsim merge",
@@ -687,6 +690,9 @@ static int run_option(void *ctx, const cli_option *o, const char *val)
         if (cli_parse_u64(val, 1000000000000ULL, &v))
             return cli_usage_error("--paths needs a whole number, got '%s'", val);
         a->run.paths = v;
+        return 0;
+    case OPT_KEEP_DRAWS:
+        a->run.keep_draws = 1;
         return 0;
     case 'q':
         a->quiet = 1;

@@ -15,7 +15,7 @@ LAYERS = [
     ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario", "targets"]),
-    ("engine", ["engine"]),
+    ("engine", ["trajdata", "engine"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),
     ("studies", ["sweep", "sensitivity"]),
