@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "discover.h"
 #include "engine.h"
 #include "error.h"
 
@@ -39,6 +40,13 @@ enum {
     OPT_ONLY,
     OPT_METRIC,
     OPT_KEEP_DRAWS,
+    OPT_OUTCOME,
+    OPT_BY_CYCLE,
+    OPT_DENSITY,
+    OPT_PEEL_ALPHA,
+    OPT_PASTE_ALPHA,
+    OPT_MIN_MASS,
+    OPT_BOX_COUNT,
     OPT_ALL,
     OPT_MAN,
     OPT_MARKDOWN,
@@ -135,6 +143,12 @@ int cli_compare_main(int argc, char **argv);
 int cli_plot_main(int argc, char **argv);
 int cli_report_main(int argc, char **argv);
 int cli_export_main(int argc, char **argv);
+int cli_discover_main(int argc, char **argv);
+
+/* Discovery on a result file (cli_discover.c): sentences on stdout unless quiet, the group
+ * into output (NULL: into path).  Returns the exit status. */
+int cli_discover_file(const char *path, const discover_options *opt, const char *output,
+                      int quiet);
 
 /* cli_merge.c: --shard I/N and `gapsim merge`.  cli_shard_parse reads "I/N" (0 <= I < N)
  * and returns 0, or -1 when malformed.  cli_shard_run runs slice I of N of the scenario

@@ -120,6 +120,32 @@ static const cli_option export_options[] = {
     {0},
 };
 
+static const cli_option discover_cli_options[] = {
+    {"metric", OPT_METRIC, "M", "the outcome metric (default premium)", NULL},
+    {"outcome", OPT_OUTCOME, "O", "compound, persist or collapse (default compound)", NULL},
+    {"density", OPT_DENSITY, "X", "choose the box of largest coverage with density >= X\n"
+     "(default: the knee of the coverage-density curve)", NULL},
+    {"box-count", OPT_BOX_COUNT, "K", "find up to K boxes in turn (default 1)", NULL},
+    {"by-cycle", OPT_BY_CYCLE, NULL, "also every forecast cycle taken as the horizon", NULL},
+    {"peel-alpha", OPT_PEEL_ALPHA, "A", "share of the box a peel removes (default 0.05)", NULL},
+    {"paste-alpha", OPT_PASTE_ALPHA, "A", "share a paste adds, 0 = no pasting (default 0.05)",
+     NULL},
+    {"min-mass", OPT_MIN_MASS, "M", "smallest box as a share of the futures (default 0.05)",
+     NULL},
+    {"output", 'o', "FILE", "write the discovery group to FILE (default: into RESULT.h5)",
+     NULL},
+    {"threads", 't', "T", "OpenMP threads (default: all cores); results do not\ndepend on T",
+     NULL},
+    {"quiet", 'q', NULL, "no sentences", NULL},
+    {0},
+};
+
+static const char discover_notes[] =
+    "Needs a single run kept with --keep-draws (or a discover: section).  PRIM over the\n"
+    "uncertain-parameter draws and the shock summaries; prints one sentence per box and\n"
+    "the ranking of the assumptions, and writes the group discovery/<metric>_<outcome>\n"
+    "(docs/discovery.md).";
+
 static const cli_option help_options[] = {
     {"all", OPT_ALL, NULL, "the usage of every command", NULL},
     {"man", OPT_MAN, NULL, "the manual page gapsim.1 (roff), from this same text", NULL},
@@ -160,6 +186,9 @@ const cli_command cli_commands[] = {
     {"export", cli_export_main, "FILE.h5 [--format csv|json]",
      "per-cycle statistics and outcomes in tidy form (analysis/gapsim_export.py)", export_options,
      NULL, "h5"},
+    {"discover", cli_discover_main, "RESULT.h5 [--metric M] [--outcome O] [options]",
+     "scenario discovery: under which assumptions the outcome happens (PRIM)",
+     discover_cli_options, discover_notes, "h5"},
     {"help", help_main, "[COMMAND] [options]", "the usage of gapsim or of one command",
      help_options, NULL, "command"},
 };

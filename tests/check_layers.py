@@ -20,7 +20,7 @@ LAYERS = [
     ("point", ["point"]),
     ("studies", ["sweep", "sensitivity"]),
     ("study", ["study"]),
-    ("results in and out", ["h5out", "h5in", "summary", "estimate", "partial", "compare"]),
+    ("results in and out", ["h5out", "h5in", "summary", "estimate", "partial", "compare", "discover"]),
     ("checkpoints", ["resume"]),
 ]
 
