@@ -149,6 +149,9 @@ int cli_discover_main(int argc, char **argv);
  * into output (NULL: into path).  Returns the exit status. */
 int cli_discover_file(const char *path, const discover_options *opt, const char *output,
                       int quiet);
+/* The discovery a scenario's `discover:` section asks for, into the result file just
+ * written (0 when the scenario has none). */
+int cli_discover_after_run(const gs_scenario *sc, const char *path, int quiet);
 
 /* cli_merge.c: --shard I/N and `gapsim merge`.  cli_shard_parse reads "I/N" (0 <= I < N)
  * and returns 0, or -1 when malformed.  cli_shard_run runs slice I of N of the scenario

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "discover.h"
 #include "h5util.h"
+#include "scenario.h"
 
 typedef struct {
     discover_options opt;
@@ -91,4 +92,17 @@ int cli_discover_main(int argc, char **argv)
     if (!file) return cli_usage_error("discover needs a result file RESULT.h5");
     h5util_init();
     return cli_discover_file(file, &a.opt, a.output, a.quiet);
+}
+
+int cli_discover_after_run(const gs_scenario *sc, const char *path, int quiet)
+{
+    if (!sc->discover.line) return 0;
+    discover_options opt = discover_options_default();
+    opt.metric = sc->discover.metric, opt.outcome = sc->discover.outcome;
+    opt.by_cycle = sc->discover.by_cycle;
+    opt.prim.box_count = (size_t)sc->discover.box_count;
+    if (sc->discover.density > 0)
+        opt.prim.choice = PRIM_CHOOSE_THRESHOLD, opt.prim.threshold = sc->discover.density;
+    if (!quiet) printf("\nScenario discovery (discover: section):\n");
+    return cli_discover_file(path, &opt, NULL, quiet);
 }

@@ -16,7 +16,9 @@
 export OMPI_MCA_io=romio321 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
 export OMPI_MCA_rmaps_base_oversubscribe=1
-U=scenarios/uncertain.yaml
+# scenarios/uncertain.yaml without its sensitivity: section (shards do not take one)
+U=$TMP/uncertain.yaml
+sed '/^sensitivity:/,$d' scenarios/uncertain.yaml > "$U"
 N=3000
 same() { h5diff --exclude-attribute / "$1" "$2" || { echo "h5diff: $1 and $2 differ"; return 1; }; }
 
@@ -118,6 +120,22 @@ assert f.attrs["completed"] == 1
 PYEOF
 }
 check "discovery into the result file: group replaced, the run's data intact" into_file
+section() { # a discover: section runs the discovery after the run, into its result file
+    { cat "$U"; printf 'discover:\n  metric: premium\n  outcome: collapse\n  box_count: 2\n'; } > "$TMP/sec.yaml"
+    "$GAPSIM" run "$TMP/sec.yaml" -n 2000 -o "$TMP/sec.h5" > "$TMP/sec.txt" || return 1
+    grep -q "the premium collapses in" "$TMP/sec.txt" &&
+        "$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert 'trajectories' in f and f['discovery/premium_collapse'].attrs['box_count'] == 2" "$TMP/sec.h5"
+}
+check "a discover: section keeps the draws and runs the discovery after the run" section
+section_bad() { # discover.metric that does not exist: FILE:LINE: KEY: problem, exit 2
+    { cat "$U"; printf 'discover:\n  metric: premum\n'; } > "$TMP/secbad.yaml"
+    exit_code 2 "$GAPSIM" run "$TMP/secbad.yaml" -n 100 -q -o "$TMP/secbad.h5" &&
+        grep -q "secbad.yaml:[0-9]*: discover.metric: 'premum' is not an outcome metric" "$TMP/last.err" &&
+        [ ! -e "$TMP/secbad.h5" ] &&
+        { printf 'model: 2\ndiscover: {}\n'; } > "$TMP/secpoint.yaml" &&
+        exit_code 2 "$GAPSIM" check "$TMP/secpoint.yaml" && grep -q "nothing to discover" "$TMP/last.err"
+}
+check "bad input: a discover: section naming no metric, or on a point-valued run" section_bad
 
 one_line() { # WANT-PART: exit 2, one line on stderr naming the problem, nothing on stdout
     [ "$(wc -l < "$TMP/last.err")" -eq 1 ] && grep -q -- "$1" "$TMP/last.err" &&
