@@ -3,6 +3,7 @@
  * (sim/discover.h), and the discovery a `discover:` scenario section asks for after a
  * run (cli_discover_after_run). */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,16 +67,22 @@ int cli_discover_file(const char *path, const discover_options *opt, const char 
     discover_table tab;
     discover_result res;
     gs_error err;
+    const double t0 = omp_get_wtime();
     if (discover_read(path, opt->metric, &tab, &err) != GS_OK) return cli_report(&err);
+    const double t1 = omp_get_wtime();
     if (discover_run(&tab, opt, &res, &err) != GS_OK) {
         discover_table_free(&tab);
         return cli_report(&err);
     }
+    const double t2 = omp_get_wtime();
     gs_status st = discover_write(path, output, &tab, opt, &res, &err);
+    const double t3 = omp_get_wtime();
     if (st == GS_OK && !quiet) {
         discover_print(stdout, &tab, &res);
-        printf("\nWrote the discovery to %s (group discovery/%s_%s)\n", output ? output : path,
-               opt->metric, opt->outcome);
+        printf("\nWrote the discovery to %s (group discovery/%s_%s; %.2fs: reading %.2fs, "
+               "PRIM %.2fs, writing %.2fs)\n",
+               output ? output : path, opt->metric, opt->outcome, t3 - t0, t1 - t0, t2 - t1,
+               t3 - t2);
     }
     discover_result_free(&res);
     discover_table_free(&tab);

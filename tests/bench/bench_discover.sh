@@ -57,11 +57,13 @@ t() { # LABEL ARGS...: wall seconds of gapsim discover
     local label=$1 t0 t1
     shift
     t0=$(date +%s.%N)
-    "$GAPSIM" discover "$TMP/r.h5" -q "$@" || { echo "$label: gapsim discover failed"; return; }
+    "$GAPSIM" discover "$TMP/r.h5" "$@" > "$TMP/out.txt" || { echo "$label: gapsim discover failed"; return; }
     t1=$(date +%s.%N)
-    printf '  %-44s %6.2f s\n' "$label" "$(echo "$t1 - $t0" | bc)"
+    printf '  %-50s %6.2f s  %s\n' "$label" "$(echo "$t1 - $t0" | bc)" \
+        "$(grep -o '(group.*' "$TMP/out.txt" | sed 's/^(group [^;]*; //; s/)$//')"
 }
 t "gapsim discover (horizon, all threads)"
 t "gapsim discover -t 1 (horizon)" -t 1
 t "gapsim discover --box-count 3" --box-count 3
 t "gapsim discover --by-cycle (horizon + 15 cycles)" --by-cycle
+t "gapsim discover -o NEW.h5 (no copy of the result file)" -o "$TMP/d.h5"
