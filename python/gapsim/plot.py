@@ -25,6 +25,10 @@ a figure is made only when the file holds what it needs:
                percentile (side p10 / p90), bars from tornado_base_compound / _median;
                sobol: sobol_first and sobol_total (parameter, metric) with their 95%
                intervals sobol_*_ci_low / sobol_*_ci_high.
+  discovery    (files with a `discovery` group, gapsim discover; gapsim.discovery)
+               discovery_tradeoff: the peeling trajectory, coverage against density,
+               with the chosen step and box marked; discovery_pairs: the trajectories
+               over the two most important assumptions with the box drawn.
 
 Every label is words and units: parameters by their meaning in sim/params.def and
 variables by their long names in sim/model.h (gapsim.labels, generated from both), never
@@ -566,6 +570,9 @@ def make_figures(ds, path=None, metric=None, only=()):
         figs += [f for f in tornado_figures(ds, path, metric) if wanted(f[0])]
     if wanted("sobol"):
         figs += sobol_figure(ds, path, metric)
+    if (wanted("discovery_tradeoff") or wanted("discovery_pairs")) and not gio.is_sweep(ds):
+        from . import discovery
+        figs += [f for f in discovery.figures(ds, path, metric) if wanted(f[0])]
     return figs
 
 
