@@ -23,7 +23,7 @@ static int number_in(const char *opt, const char *val, double lo, double hi, int
                      double *out)
 {
     char *end;
-    double v = val ? strtod(val, &end) : NAN;
+    double v = val ? strtod(val, &end) : (double)NAN;
     if (!val || !*val || *end || !(open_lo ? v > lo : v >= lo) || !(v <= hi))
         return cli_usage_error("--%s needs a number in %s%g, %g], got '%s'", opt,
                                open_lo ? "(" : "[", lo, hi, val ? val : "");

@@ -522,7 +522,7 @@ static herr_t write_group(hid_t file, const discover_table *t, const discover_op
     if (rc >= 0) rc = put_attr(g, "min_mass", H5T_NATIVE_DOUBLE, &opt->prim.min_mass);
     if (rc >= 0)
         rc = put_str(g, "choice", opt->prim.choice == PRIM_CHOOSE_KNEE ? "knee" : "threshold");
-    double thr = opt->prim.choice == PRIM_CHOOSE_THRESHOLD ? opt->prim.threshold : NAN;
+    double thr = opt->prim.choice == PRIM_CHOOSE_THRESHOLD ? opt->prim.threshold : (double)NAN;
     if (rc >= 0) rc = put_attr(g, "threshold", H5T_NATIVE_DOUBLE, &thr);
     uint64_t bc = opt->prim.box_count;
     if (rc >= 0) rc = put_attr(g, "box_count", H5T_NATIVE_UINT64, &bc);

@@ -47,6 +47,10 @@ for k in ["supply_shocks", "breakthroughs", "governance_switches", "lab_entries"
     assert x.dtype == np.uint8 and x.shape == (n,) and x.max() > 0, k
 cu = g["mean_catch_up"][:]
 assert np.nanmin(cu) >= 0 and np.nanmax(cu) <= 1, (np.nanmin(cu), np.nanmax(cu))
+import xarray as xr  # netCDF readers take the group
+for engine in ("h5netcdf", "netcdf4"):
+    t = xr.open_dataset(sys.argv[1], group="trajectories", engine=engine)
+    assert t.sizes["trajectory"] == n and (t["class_premium"].values == g["class_premium"][:]).all()
 for k in p:  # everything else is the plain run's
     if isinstance(p[k], h5py.Dataset):
         assert np.array_equal(p[k][()], f[k][()], equal_nan=p[k].dtype.kind == "f"), k
