@@ -286,7 +286,7 @@ def discovery_section(ds, path, metric):
     from gapsim import discovery as gdisc
     import h5py
     with h5py.File(path, "r") as f:
-        has_traj = "trajectories" in f
+        has_traj = isinstance(f.get("trajectories"), h5py.Group)  # a sweep's is a dataset
     d = gdisc.read(path, metric) or gdisc.read(path)
     if d is None:
         if not has_traj:

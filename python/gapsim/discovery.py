@@ -132,7 +132,7 @@ def figures(ds, path, metric=None):
         rank += [int(j) for j in d["ranking"] if int(j) not in rank][:2 - len(rank)]
     if len(rank) == 2:
         with h5py.File(path, "r") as f:
-            if "trajectories" not in f:
+            if not isinstance(f.get("trajectories"), h5py.Group):
                 return out
             cols = [_column(f, d["columns"][j]) for j in rank]
             cls = f["trajectories"]["class_" + metric_name][:]

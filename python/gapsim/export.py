@@ -57,7 +57,7 @@ def write_trajectories_csv(path, out_path, rows_per_block=65536):
     import h5py
     import numpy as np
     with h5py.File(path, "r") as f:
-        if "trajectories" not in f:
+        if not isinstance(f.get("trajectories"), h5py.Group):  # a sweep's is a dataset
             return False
         g = f["trajectories"]
         names = [k for k in g if k.startswith("draw_")]
