@@ -259,6 +259,10 @@ $(BUILD)/bench_prim: tests/bench/bench_prim.c $(LIB)
 bench-prim: $(BUILD)/bench_prim ## PRIM discovery time, 10^6 rows x 20 parameters
 	$(BUILD)/bench_prim 1000000 20 15
 bench: bench-prim
+.PHONY: bench-discover
+bench-discover: $(BIN) ## gapsim discover time, 10^6 trajectories x 20 parameters, by cycle
+	BUILD=$(BUILD) bash tests/bench/bench_discover.sh
+bench: bench-discover
 # PRIM over MPI ranks: make MPI=1 build-mpi/tests/prim_mpi (tests/e2e_prim.sh runs it under
 # mpirun -np 2 when it exists).
 $(BUILD)/tests/prim_mpi: tests/prim_mpi.c $(LIB) | $(BUILD)/tests

@@ -6,7 +6,9 @@ Usage: /usr/bin/python3 analysis/gapsim_report.py FILE.h5 [-o REPORT.html]
 (`gapsim report FILE.h5 [-o FILE.html]` runs this and passes --params.)
 
 The report holds the headline answer, the outcome table (or, for a sweep, P(outcome)
-per point), the horizon quantiles of the key variables, every figure of gapsim_plot
+per point), the horizon quantiles of the key variables, "What decides it" (the scenario
+discovery of `gapsim discover`: its sentence, the limits with quasi-p values and
+importance, by cycle, the coverage-density and pair figures) when the file has one, every figure of gapsim_plot
 (PNG embedded as data: URIs), the scenario's assumptions (key, value, unit, source and
 where the value came from) and the provenance (attributes and the scenario file
 verbatim).  Nothing refers to the network or to other files: it can be mailed as is.
@@ -27,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gapsim_io as gio  # noqa: E402
 import gapsim_plot as gplot  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1060px; margin: 2em auto; color: #222;
@@ -265,9 +268,84 @@ def assumptions_section(ds, params):
             "scenario).</p>\n" + table(header, rows, numeric={1}))
 
 
+def embed(name, title, fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure id="fig-{esc(name)}"><img alt="{esc(title)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{esc(title)}</figcaption></figure>')
+
+
+def pfmt(p):
+    return "< 1e-300" if p == 0 else f"{p:.2g}"
+
+
+def discovery_section(ds, path, metric):
+    """"What decides it": the scenario discovery (gapsim discover) of the file, if any."""
+    from gapsim import discovery as gdisc
+    import h5py
+    with h5py.File(path, "r") as f:
+        has_traj = isinstance(f.get("trajectories"), h5py.Group)  # a sweep's is a dataset
+    d = gdisc.read(path, metric) or gdisc.read(path)
+    if d is None:
+        if not has_traj:
+            return ""
+        return ("<h2>What decides it</h2>\n<p>The run kept its trajectories: run "
+                f"<code>gapsim discover {esc(os.path.basename(path))} --metric {esc(metric)}"
+                "</code> (or give the scenario a <code>discover:</code> section) to find the "
+                "assumptions under which the outcome happens.</p>")
+    parts = ["<h2>What decides it</h2>",
+             f'<p class="answer">{esc(d.get("sentence", ""))}</p>',
+             '<p class="muted">Scenario discovery (PRIM, Friedman &amp; Fisher 1999) over '
+             f'{int(d["rows"]):,} futures: peeling {float(d["peel_alpha"]):g}, pasting '
+             f'{float(d["paste_alpha"]):g}, minimum mass {float(d["min_mass"]):g}, box chosen '
+             f'by the {esc(d["choice"])}'
+             + (f' (density ≥ {float(d["threshold"]):g})' if d["choice"] == "threshold" else
+                " of the coverage-density curve")
+             + '. A limit\'s quasi-p value is the chance of the box\'s density if the limit '
+             'did nothing; large values flag limits that could be dropped.</p>']
+    rows = []
+    box = d["boxes"][0] if d["boxes"] else None
+    for j in d["ranking"]:
+        j = int(j)
+        imp = float(d["importance"][j])
+        lim = box["limits"][j] if box is not None else None
+        restricted = lim is not None and (np.isfinite(lim["lower"]) or np.isfinite(lim["upper"]))
+        if not restricted and imp <= 0:
+            continue
+        key = d["columns"][j]
+        unit = gdisc.column_unit(key)
+        text, ps = [], []
+        if lim is not None and np.isfinite(lim["lower"]):
+            text.append(f"≥ {fmt(float(lim['lower']))}")
+            ps.append(pfmt(float(lim['p_lower'])))
+        if lim is not None and np.isfinite(lim["upper"]):
+            text.append(f"≤ {fmt(float(lim['upper']))}")
+            ps.append(pfmt(float(lim['p_upper'])))
+        rows.append([gdisc.column_words(key), key, " and ".join(text) + (f" {unit}" if text and unit else "")
+                     or "not restricted", ", ".join(ps), f"{imp:+.3f}"])
+        if len(rows) == 12:
+            break
+    if rows:
+        parts.append(table(["assumption", "key", "limit of the box", "quasi-p", "importance"],
+                           rows, numeric={4}))
+    if d["cycles"]:
+        parts.append("<h3>By cycle</h3>\n<p>The same discovery if each forecast cycle were the "
+                     "horizon: when each condition starts to matter.</p>")
+        parts.append(table(["cycle", "discovery"],
+                           [[str(c), s.split("\n")[0]] for c, s in d["cycles"]], numeric={0}))
+    for name, title, fig in gdisc.figures(ds, path, metric):
+        parts.append(embed(name, title, fig))
+    return "\n".join(parts)
+
+
 def figures_section(ds, path, metric):
     parts = ["<h2>Figures</h2>"]
     for name, title, fig in gplot.make_figures(ds, path, metric):
+        if name.startswith("discovery"):  # in "What decides it"
+            plt.close(fig)
+            continue
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)
         plt.close(fig)
@@ -342,6 +420,7 @@ def build_report(ds, path, params, metric):
     elif "outcome_stderr" in ds:
         body.append(f'<p class="answer">{sweep_headline(ds, metric)}</p>')
     body += [history_section(path), outcome_section(ds, metric), quantile_section(ds),
+             discovery_section(ds, path, metric) if not gio.is_sweep(ds) else "",
              figures_section(ds, path, metric),
              assumptions_section(ds, params), provenance_section(ds, path)]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

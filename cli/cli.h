@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "discover.h"
 #include "engine.h"
 #include "error.h"
 
@@ -40,6 +41,14 @@ enum {
     OPT_DPI,
     OPT_ONLY,
     OPT_METRIC,
+    OPT_KEEP_DRAWS,
+    OPT_OUTCOME,
+    OPT_BY_CYCLE,
+    OPT_DENSITY,
+    OPT_PEEL_ALPHA,
+    OPT_PASTE_ALPHA,
+    OPT_MIN_MASS,
+    OPT_BOX_COUNT,
     OPT_ALL,
     OPT_MAN,
     OPT_MARKDOWN,
@@ -138,6 +147,15 @@ int cli_compare_main(int argc, char **argv);
 int cli_plot_main(int argc, char **argv);
 int cli_report_main(int argc, char **argv);
 int cli_export_main(int argc, char **argv);
+int cli_discover_main(int argc, char **argv);
+
+/* Discovery on a result file (cli_discover.c): sentences on stdout unless quiet, the group
+ * into output (NULL: into path).  Returns the exit status. */
+int cli_discover_file(const char *path, const discover_options *opt, const char *output,
+                      int quiet);
+/* The discovery a scenario's `discover:` section asks for, into the result file just
+ * written (0 when the scenario has none). */
+int cli_discover_after_run(const gs_scenario *sc, const char *path, int quiet);
 
 /* cli_merge.c: --shard I/N and `gapsim merge`.  cli_shard_parse reads "I/N" (0 <= I < N)
  * and returns 0, or -1 when malformed.  cli_shard_run runs slice I of N of the scenario

@@ -61,6 +61,9 @@ static const cli_option run_options[] = {
     {"threads", 't', "T", "OpenMP threads (default: all cores); results do not\ndepend on T", NULL},
     OPT_SET_ROW,
     {"paths", OPT_PATHS, "N", "also store the full paths of the first N trajectories", NULL},
+    {"keep-draws", OPT_KEEP_DRAWS, NULL,
+     "store every trajectory's parameter draws, outcome classes\n"
+     "and shock summaries (the trajectories group; gapsim discover)", NULL},
     {"shard", OPT_SHARD, "I/N",
      "run slice I (0-based) of N of the trajectories into a\n"
      "partial file; combine with gapsim merge",
@@ -131,6 +134,32 @@ static const cli_option export_options[] = {
     {0},
 };
 
+static const cli_option discover_cli_options[] = {
+    {"metric", OPT_METRIC, "M", "the outcome metric (default premium)", NULL},
+    {"outcome", OPT_OUTCOME, "O", "compound, persist or collapse (default compound)", NULL},
+    {"density", OPT_DENSITY, "X", "choose the box of largest coverage with density >= X\n"
+     "(default: the knee of the coverage-density curve)", NULL},
+    {"box-count", OPT_BOX_COUNT, "K", "find up to K boxes in turn (default 1)", NULL},
+    {"by-cycle", OPT_BY_CYCLE, NULL, "also every forecast cycle taken as the horizon", NULL},
+    {"peel-alpha", OPT_PEEL_ALPHA, "A", "share of the box a peel removes (default 0.05)", NULL},
+    {"paste-alpha", OPT_PASTE_ALPHA, "A", "share a paste adds, 0 = no pasting (default 0.05)",
+     NULL},
+    {"min-mass", OPT_MIN_MASS, "M", "smallest box as a share of the futures (default 0.05)",
+     NULL},
+    {"output", 'o', "FILE", "write the discovery group to FILE (default: into RESULT.h5)",
+     NULL},
+    {"threads", 't', "T", "OpenMP threads (default: all cores); results do not\ndepend on T",
+     NULL},
+    {"quiet", 'q', NULL, "no sentences", NULL},
+    {0},
+};
+
+static const char discover_notes[] =
+    "Needs a single run kept with --keep-draws (or a discover: section).  PRIM over the\n"
+    "uncertain-parameter draws and the shock summaries; prints one sentence per box and\n"
+    "the ranking of the assumptions, and writes the group discovery/<metric>_<outcome>\n"
+    "(docs/discovery.md).";
+
 static const cli_option help_options[] = {
     {"all", OPT_ALL, NULL, "the usage of every command", NULL},
     {"man", OPT_MAN, NULL, "the manual page gapsim.1 (roff), from this same text", NULL},
@@ -171,6 +200,9 @@ const cli_command cli_commands[] = {
     {"export", cli_export_main, "FILE.h5 [--format csv|json]",
      "per-cycle statistics and outcomes in tidy form (analysis/gapsim_export.py)", export_options,
      NULL, "h5"},
+    {"discover", cli_discover_main, "RESULT.h5 [--metric M] [--outcome O] [options]",
+     "scenario discovery: under which assumptions the outcome happens (PRIM)",
+     discover_cli_options, discover_notes, "h5"},
     {"help", help_main, "[COMMAND] [options]", "the usage of gapsim or of one command",
      help_options, NULL, "command"},
 };
@@ -701,6 +733,9 @@ static int run_option(void *ctx, const cli_option *o, const char *val)
         if (cli_parse_u64(val, 1000000000000ULL, &v))
             return cli_usage_error("--paths needs a whole number, got '%s'", val);
         a->run.paths = v;
+        return 0;
+    case OPT_KEEP_DRAWS:
+        a->run.keep_draws = 1;
         return 0;
     case 'q':
         a->quiet = 1;

@@ -122,6 +122,7 @@ int cli_merge_main(int argc, char **argv)
     if (st == GS_OK) {
         opt.trajectories = parts[0].trajectories, opt.seed = parts[0].seed;
         opt.seed_set = parts[0].seed_set, opt.paths = parts[0].paths;
+        opt.keep_draws = parts[0].keep_draws != 0 || sc.discover.line;
         opt.source = partial_source_read, opt.source_ctx = &src;
         uint64_t points = sc.sweep.kind != SWEEP_NONE ? sc.sweep.points : 1;
         if (points != parts[0].points || (uint64_t)sc.params.run_cycles + 1 != parts[0].cycles)
@@ -158,6 +159,7 @@ int cli_merge_main(int argc, char **argv)
         printf("Merged %zu shards (%llu trajectories) into %s\n", nn,
                (unsigned long long)res.run.trajectories, output);
     }
+    if (rc == 0 && st == GS_OK && have_sc) rc = cli_discover_after_run(&sc, output, quiet);
     if (have_res) study_result_free(&res);
     if (have_sc) scenario_free(&sc);
     for (size_t i = 0; i < opened && parts; i++) partial_close(&parts[i]);

@@ -302,6 +302,7 @@ int cli_run_main(int argc, char **argv)
         return cli_usage_error("--resume cannot be combined with --shard (checkpoints are "
                                "for sweeps run by one process; run the shard again)");
     }
+    if (sc.discover.line) a.run.keep_draws = 1; /* discovery needs the trajectories */
     if (a.run.nshards) {
         rc = cli_shard_run(&sc, &a.run, a.sets, a.nsets, output, a.quiet, &err);
         scenario_free(&sc);
@@ -353,6 +354,7 @@ int cli_run_main(int argc, char **argv)
         printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
                res.run.time_total + t_out, res.run.time_model, res.run.time_stats, t_out);
     }
+    if (rc == 0 && s == GS_OK && world.rank == 0) rc = cli_discover_after_run(&sc, output, a.quiet);
     if (checkpoint && (resume_loaded(checkpoint) || resume_recomputed(checkpoint)) && !a.quiet &&
         rc == 0)
         printf("(resumed: %zu points were read back from checkpoints, %zu that did not prove "

@@ -30,6 +30,7 @@
 
 #include "stats.h"
 #include "stats_dist.h"
+#include "trajdata.h"
 
 static double now_seconds(void) { return omp_get_wtime(); }
 
@@ -40,6 +41,7 @@ void engine_result_free(gs_result *res)
     free(res->sd);
     free(res->quantile);
     free(res->paths);
+    trajdata_free(res->traj);
     memset(res, 0, sizeof *res);
 }
 
@@ -67,6 +69,7 @@ typedef struct {
     int replay;            /* values come from opt->source, not the model */
     int shard;             /* a --shard slice: values go to opt->sink, no statistics */
     int antithetic;        /* run.antithetic: odd trajectories mirror the even ones' shocks */
+    gs_trajdata *traj;     /* --keep-draws (or NULL) */
 } run_memory;
 
 void engine_slice(uint64_t n, uint64_t part, uint64_t parts, uint64_t *first, uint64_t *count)
@@ -94,6 +97,7 @@ static void run_free(run_memory *w)
     free(w->metric_ref);
     free(w->metric_acc);
     free(w->blocks);
+    trajdata_free(w->traj);
     if (w->qsel)
         for (int t = 0; t < w->threads; t++) stats_qsel_free(w->qsel[t]);
     free(w->qsel);
@@ -214,6 +218,7 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
         for (int v = 0; with_stats && v < VAR_COUNT; v++)
             stats_block_of(out[v], count, &w->blocks[(size_t)v * nblocks + j]);
         outcome_accumulate(w, first, count, k, out);
+        if (w->traj) trajdata_cycle(w->traj, first, count, k, out);
         if (!uncertain && !last && !w->replay) model_advance(m, &b, k, w->rng + first);
     }
 }
@@ -571,6 +576,44 @@ static gs_status gather_metrics(const run_memory *w, int n_cycles, gs_error *err
     return GS_OK;
 }
 
+/* --keep-draws: the per-trajectory data of this rank's rows, with each trajectory's
+ * class thresholds (its own when they are uncertain). */
+static gs_status traj_start(run_memory *w, const gs_model *m, const gs_result *res,
+                            gs_error *err)
+{
+    const engine_job *job = w->job;
+    const size_t n = w->n;
+    const int c_up = job_column(job, PARAM_outcome_compound_ratio);
+    const int c_down = job_column(job, PARAM_outcome_collapse_ratio);
+    double *up = malloc((n ? n : 1) * sizeof *up), *down = malloc((n ? n : 1) * sizeof *down);
+    gs_status st = up && down ? GS_OK : gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == GS_OK && i < n; i++) {
+        up[i] = c_up < 0 ? m->p.outcome_compound_ratio : job->values[i * job->d + (size_t)c_up];
+        down[i] = c_down < 0 ? m->p.outcome_collapse_ratio
+                             : job->values[i * job->d + (size_t)c_down];
+    }
+    if (st == GS_OK)
+        st = trajdata_create(&w->traj, w->nglobal, w->gfirst, n, job->d, job->ids, job->values,
+                             up, down, res->n_cycles, w->k_now, w->window, err);
+    free(up), free(down);
+    return st;
+}
+
+/* --keep-draws: the events the recorded values do not show, from each trajectory's
+ * parameters and shock stream (the same with or without the model: merge replays). */
+static void traj_events(run_memory *w, const gs_scenario *sc, uint64_t seed)
+{
+    const engine_job *job = w->job;
+#pragma omp parallel for schedule(static) num_threads(w->threads)
+    for (size_t i = 0; i < w->n; i++) {
+        const gs_params p = trajectory_params(job, i);
+        const uint64_t stream = job->stream ? job->stream[i] : job->first + i;
+        trajdata_events(w->traj, i, &p, seed, job->shock_point, stream,
+                        sc->antithetic ? (int)(stream & 1) : 0);
+    }
+    trajdata_finish(w->traj);
+}
+
 gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_run_options *opt,
                          gs_result *res, gs_error *err)
 {
@@ -615,6 +658,8 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     w.nblocks_global = (w.nglobal + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     gs_status status = run_alloc(&w, res, n, err);
     if (status == GS_OK && job->d > 0) status = uncertain_factors(&w, err);
+    if (status == GS_OK && opt->keep_draws && !job->outcomes_only && !shard)
+        status = traj_start(&w, &model, res, err);
     if (dist) status = comm_agree(opt->comm, status, err);
     if (status != GS_OK) goto fail;
 
@@ -675,6 +720,7 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     if (dist && (job->horizon_metrics || job->cycle_metrics))
         status = gather_metrics(&w, res->n_cycles, err);
     if (status != GS_OK) goto fail;
+    if (w.traj) traj_events(&w, sc, res->seed), res->traj = w.traj, w.traj = NULL;
     run_free(&w);
     res->time_total = now_seconds() - t_start;
     return GS_OK;

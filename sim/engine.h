@@ -54,6 +54,8 @@ typedef struct {
                                  paths of trajectories paths_first .. + paths_count */
     uint64_t paths_first, paths_count; /* this rank's rows (serial: 0 and n_paths) */
     int threads;              /* threads used */
+    struct gs_trajdata *traj; /* --keep-draws: this rank's per-trajectory data (trajdata.h,
+                                 rows traj->first ..), or NULL */
     /* wall-clock split of the run, seconds */
     double time_model, time_stats, time_total;
     /* How the point layer (point.h) ran it (all zero for a bare job): */
@@ -84,6 +86,8 @@ typedef struct {
     int antithetic;        /* > 0: overrides run.antithetic */
     int crn;               /* 1 on, -1 off, 0: the scenario's sweep.crn */
     int threads;           /* 0 = all cores (omp_get_max_threads) */
+    int keep_draws;        /* keep the per-trajectory data (res->traj; not for outcome-only
+                              jobs or shards) */
     engine_progress_fn progress;
     void *progress_ctx;
     /* Beyond one process (all zero / NULL for a plain run): */

@@ -71,6 +71,7 @@
 #include "params.h"
 #include "rng.h"
 #include "study.h"
+#include "trajdata.h"
 
 enum {
     H5OUT_PATH_MAX = 4096,     /* longest output path accepted */
@@ -1210,6 +1211,111 @@ static gs_status paths_write(const h5w *w, hid_t root, const gs_result *res)
     return st;
 }
 
+/* ---- the per-trajectory data of --keep-draws (trajdata.h) ------------------------- */
+
+enum { TRAJ_CHUNK_ROWS = 65536, TRAJ_DEFLATE = 4 };
+
+/* The `trajectories` group: one row per trajectory, 1-D datasets along `trajectory`
+ * (and the by-cycle classes along `horizon` too), chunks of 65,536 rows, shuffle +
+ * deflate 4.  Across ranks each rank writes its own rows. */
+static gs_status traj_write(const h5w *w, hid_t root, const gs_result *res)
+{
+    const gs_trajdata *t = res->traj;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    herr_t rc = gcpl < 0 ? -1 : H5Pset_link_creation_order(gcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_attr_creation_order(gcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_obj_track_times(gcpl, 0);
+    hid_t grp = rc < 0 ? H5I_INVALID_HID
+                       : H5Gcreate2(root, "trajectories", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    gs_status st = grp < 0 ? h5_fail(w, "creating group trajectories") : GS_OK;
+    if (gcpl >= 0) H5Pclose(gcpl);
+    if (st != GS_OK) return st;
+    const hsize_t N = t->n, H = (hsize_t)t->n_horizons;
+    hsize_t chunk1 = N < TRAJ_CHUNK_ROWS ? N : TRAJ_CHUNK_ROWS;
+    hsize_t chunk2[2] = {chunk1, H}, dims2[2] = {N, H};
+    hid_t scales[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* trajectory, horizon */
+    uint64_t *index = malloc((size_t)(N ? N : 1) * sizeof *index);
+    int *horizon = malloc((size_t)(H ? H : 1) * sizeof *horizon);
+    if (!index || !horizon) st = gs_error_set(w->err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    for (uint64_t i = 0; st == GS_OK && i < N; i++) index[i] = i;
+    for (hsize_t h = 0; st == GS_OK && h < H; h++) horizon[h] = t->first_horizon + (int)h;
+    if (st == GS_OK)
+        st = attr_str(w, grp, "long_name",
+                      "per-trajectory parameter draws, outcome classes and shock summaries");
+    if (st == GS_OK) st = attr_int(w, grp, "k_now", t->k_now);
+    if (st == GS_OK) st = attr_int(w, grp, "window", t->window);
+    if (st == GS_OK)
+        st = scale_write(w, grp, "trajectory", H5T_STD_U64LE, H5T_NATIVE_UINT64, N, TRAJ_DEFLATE,
+                         index, "trajectory index", "1", &scales[0]);
+    if (st == GS_OK)
+        st = scale_write(w, grp, "horizon", H5T_STD_I32LE, H5T_NATIVE_INT, H, CONTIGUOUS,
+                         horizon, "cycle taken as the horizon of the by-cycle classes", "1",
+                         &scales[1]);
+    h5w pw = *w;
+    if (w->par) pw.rows_active = 1, pw.rows_first = t->first, pw.rows_count = t->count;
+    const size_t per = (size_t)(w->par ? t->count : t->n);
+    static float nonef;
+    static int8_t nonei;
+    static uint8_t noneu;
+    char name[160], long_name[512];
+    for (size_t j = 0; st == GS_OK && j < t->d; j++) {
+        const gs_param_info *pi = &params_table[t->ids[j]];
+        snprintf(name, sizeof name, "draw_%s", pi->key);
+        snprintf(long_name, sizeof long_name, "draw of %s (%s)", pi->key, pi->meaning);
+        hid_t dset;
+        st = dset_write(&pw, grp, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &N, &chunk1,
+                        TRAJ_DEFLATE, per ? t->draws + j * per : &nonef, &dset);
+        if (st != GS_OK) break;
+        st = var_labels(w, dset, long_name, pi->unit, NULL);
+        if (st == GS_OK) st = attr_str(w, dset, "key", pi->key);
+        if (st == GS_OK) st = attr_str(w, dset, "symbol", pi->symbol);
+        if (st == GS_OK) st = attach_close(w, dset, name, 1, scales);
+        else H5Dclose(dset);
+    }
+    static const int flag_values[4] = {TRAJ_CLASS_UNDEFINED, OUTCOME_COMPOUND, OUTCOME_PERSIST,
+                                       OUTCOME_COLLAPSE};
+    for (int q = 0; st == GS_OK && q < METRIC_COUNT; q++) {
+        const char *metric = model_vars[model_metrics[q]].name;
+        for (int by = 0; st == GS_OK && by < 2; by++) {
+            if (by && H == 0) break;
+            snprintf(name, sizeof name, by ? "class_%s_by_cycle" : "class_%s", metric);
+            snprintf(long_name, sizeof long_name,
+                     by ? "outcome class of %s if cycle `horizon` were the horizon"
+                        : "outcome class of %s at the horizon",
+                     metric);
+            const int8_t *src = by ? t->cls_by_cycle + (size_t)q * per * (size_t)H
+                                   : t->cls + (size_t)q * per;
+            hid_t dset;
+            st = dset_write(&pw, grp, name, H5T_STD_I8LE, H5T_NATIVE_INT8, by ? 2 : 1,
+                            by ? dims2 : &N, by ? chunk2 : &chunk1, TRAJ_DEFLATE,
+                            per ? (const void *)src : &nonei, &dset);
+            if (st != GS_OK) break;
+            st = var_labels(w, dset, long_name, NULL, NULL);
+            if (st == GS_OK)
+                st = attr_write(w, dset, "flag_values", H5T_STD_I8LE, H5T_NATIVE_INT, 4,
+                                flag_values);
+            if (st == GS_OK) st = attr_str(w, dset, "flag_meanings", "undefined compound persist collapse");
+            if (st == GS_OK) st = attach_close(w, dset, name, by ? 2 : 1, scales);
+            else H5Dclose(dset);
+        }
+    }
+    for (int s = 0; st == GS_OK && s < TRAJ_SUMMARY_COUNT; s++)
+        st = var_write(&pw, grp, traj_summaries[s].name, H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &N,
+                       &chunk1, TRAJ_DEFLATE, per ? t->summary + (size_t)s * per : &noneu, scales,
+                       traj_summaries[s].long_name, "1", NULL);
+    if (st == GS_OK)
+        st = var_write(&pw, grp, "mean_catch_up", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &N, &chunk1,
+                       TRAJ_DEFLATE, per ? t->mean_catch_up : &nonef, scales,
+                       "mean realised open catch-up fraction per cycle, "
+                       "(Q^o_k - Q^o_{k-1}) / (Q^c_k - Q^o_{k-1})", "1", NULL);
+    for (int i = 0; i < 2; i++)
+        if (scales[i] >= 0) H5Dclose(scales[i]);
+    free(index);
+    free(horizon);
+    H5Gclose(grp);
+    return st;
+}
+
 /* ---- the atomic write ------------------------------------------------------------- */
 
 /* Checks the target (h5util_output_target: no directory, FIFO or device; a symbolic
@@ -1295,6 +1401,7 @@ static gs_status contents_write(const h5w *w, hid_t root, const gs_scenario *sc,
     if (st == GS_OK) st = stats_write(w, root, res, &lay);
     if (lay.point_scale >= 0) H5Dclose(lay.point_scale);
     if (st == GS_OK && res->n_paths > 0) st = paths_write(w, root, res);
+    if (st == GS_OK && res->traj) st = traj_write(w, root, res);
     return st;
 }
 

@@ -449,3 +449,24 @@ void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
         x[ST_labs][i] = nn < 1.0 ? 1.0 : nn > n_max ? n_max : nn;
     }
 }
+
+/* The events of model_advance that the recorded values do not show: consumes exactly the
+ * random numbers model_advance draws in each of `cycles` cycles (the order of its
+ * comment above) and counts the supply shocks and breakthroughs.  Keep the two in step. */
+void model_count_events(const gs_params *p, rng_pcg32 *r, int mirrored, int cycles,
+                        unsigned *shocks, unsigned *breakthroughs)
+{
+    const double dt = p->run_cycle_years;
+    const double jump_threshold = -expm1(-p->hardware_shock_rate * dt) * 0x1.0p32;
+    const double breakthrough_threshold = -expm1(-p->capability_breakthrough_rate * dt) * 0x1.0p32;
+    const uint32_t flip = mirrored ? UINT32_MAX : 0u;
+    *shocks = 0, *breakthroughs = 0;
+    for (int k = 0; k < cycles; k++) {
+        for (int j = 0; j < SHOCK_COUNT; j++) (void)rng_normal(r);
+        *shocks += (double)(rng_pcg32_next(r) ^ flip) < jump_threshold;
+        *breakthroughs += (double)(rng_pcg32_next(r) ^ flip) < breakthrough_threshold;
+        (void)rng_normal(r);     /* the jump size */
+        (void)rng_pcg32_next(r); /* the governance switch */
+        (void)rng_pcg32_next(r); /* the lab entry or exit */
+    }
+}

@@ -171,4 +171,10 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
  * the block from cycle k to k+1.  Must follow model_record(…, k, …). */
 void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng);
 
+/* Replays `cycles` cycles of one trajectory's random numbers from r (as model_advance
+ * draws them; mirrored as for an antithetic partner) and counts its hardware supply
+ * shocks and open-model breakthroughs, with the event rates of p (--keep-draws). */
+void model_count_events(const gs_params *p, rng_pcg32 *r, int mirrored, int cycles,
+                        unsigned *shocks, unsigned *breakthroughs);
+
 #endif

@@ -55,7 +55,8 @@ static int options_write(hid_t root, const gs_scenario *sc, const gs_run_options
              put_u64(root, "seed", opt->seed) | put_u64(root, "seed_set", opt->seed_set) |
              put_u64(root, "trajectories", opt->trajectories) | put_u64(root, "paths", opt->paths) |
              put_u64(root, "shard", opt->shard) | put_u64(root, "nshards", opt->nshards) |
-             put_u64(root, "points", points) | put_u64(root, "cycles", (uint64_t)cycles);
+             put_u64(root, "points", points) | put_u64(root, "cycles", (uint64_t)cycles) |
+             put_u64(root, "keep_draws", opt->keep_draws ? 1 : 0);
     free(joined);
     return rc;
 }
@@ -219,6 +220,9 @@ gs_status partial_open(const char *path, partial_file *p, gs_error *err)
     if (st == GS_OK) st = u64_in(p, "trajectories", 0, 1000000000000ULL, &p->trajectories, err);
     if (st == GS_OK) st = u64_in(p, "paths", 0, 1000000000000ULL, &p->paths, err);
     if (st == GS_OK) st = u64_in(p, "points", 1, SWEEP_MAX_POINTS, &p->points, err);
+    /* --keep-draws (absent from the partial files of older versions: 0) */
+    if (st == GS_OK && H5Aexists_by_name(p->file, "/", "keep_draws", H5P_DEFAULT) > 0)
+        st = u64_in(p, "keep_draws", 0, 1, &p->keep_draws, err);
     if (st == GS_OK) st = u64_in(p, "cycles", 2, 10001, &p->cycles, err);
     hsize_t dims[4];
     if (st == GS_OK) st = h5util_check_dset(p->file, path, "values", H5T_FLOAT, 4, NULL, dims, err);
@@ -253,6 +257,7 @@ gs_status partial_check_set(partial_file *parts, size_t n, gs_error *err)
                            : a->seed != b->seed || a->seed_set != b->seed_set ? "seeds"
                            : a->trajectories != b->trajectories ? "trajectory counts"
                            : a->paths != b->paths               ? "--paths"
+                           : a->keep_draws != b->keep_draws     ? "--keep-draws"
                            : a->points != b->points || a->cycles != b->cycles ? "shapes"
                            : a->nshards != b->nshards ? "shard counts (N of --shard I/N)"
                                                       : NULL;

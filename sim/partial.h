@@ -53,6 +53,7 @@ typedef struct {
     const char *name; /* the path as given (borrowed) */
     hid_t file, dset;
     uint64_t shard, nshards, seed, seed_set, trajectories, paths, points, cycles;
+    uint64_t keep_draws;
     char *version, *text, *sets, *scenario_file; /* owned */
     uint64_t first, count; /* the slice, set by partial_check_shape */
 } partial_file;

@@ -342,6 +342,9 @@ static void set_defaults(gs_scenario *sc)
     memcpy(sc->quantiles, default_quantiles, sizeof default_quantiles);
     sc->design = DESIGN_MONTE_CARLO;
     sc->sweep.metric = 1; /* premium */
+    snprintf(sc->discover.metric, sizeof sc->discover.metric, "premium");
+    snprintf(sc->discover.outcome, sizeof sc->discover.outcome, "compound");
+    sc->discover.box_count = 1;
 }
 
 /* ---- relations ------------------------------------------------------------------- */
@@ -952,6 +955,60 @@ static gs_status read_sensitivity(gs_scenario *sc, yaml_document_t *doc, const y
     return read_study_fields(sc, doc, map, "sensitivity", err);
 }
 
+/* `discover: {metric: premium, outcome: compound, box_count: 1, by_cycle: false,
+ * density: 0}` */
+static gs_status read_discover(gs_scenario *sc, yaml_document_t *doc, const yaml_node_t *map,
+                               size_t line, gs_error *err)
+{
+    static const char *const allowed[] = {"metric", "outcome", "box_count", "by_cycle",
+                                          "density", NULL};
+    GS_FORWARD(only_keys(sc, doc, map, "discover", allowed, err));
+    scenario_discover *s = &sc->discover;
+    s->line = (unsigned)line;
+    size_t l;
+    const yaml_node_t *v;
+    if ((v = map_get(doc, map, "metric", &l))) {
+        int ok = 0;
+        for (int q = 0; v->type == YAML_SCALAR_NODE && q < METRIC_COUNT; q++)
+            ok |= !strcmp(scalar(v), model_vars[model_metrics[q]].name);
+        if (!ok)
+            return input_fail_at(err, sc->path, l, "discover.metric",
+                                 "'%.40s' is not an outcome metric (lag_months, premium, "
+                                 "premium_q, rent, closed_share, closed_labs)",
+                                 v->type == YAML_SCALAR_NODE ? scalar(v) : "");
+        snprintf(s->metric, sizeof s->metric, "%s", scalar(v));
+    }
+    if ((v = map_get(doc, map, "outcome", &l))) {
+        int ok = 0;
+        for (int o = 0; v->type == YAML_SCALAR_NODE && o < OUTCOME_COUNT; o++)
+            ok |= !strcmp(scalar(v), model_outcome_names[o]);
+        if (!ok)
+            return input_fail_at(err, sc->path, l, "discover.outcome",
+                                 "'%.40s' is not an outcome (compound, persist, collapse)",
+                                 v->type == YAML_SCALAR_NODE ? scalar(v) : "");
+        snprintf(s->outcome, sizeof s->outcome, "%s", scalar(v));
+    }
+    if ((v = map_get(doc, map, "by_cycle", &l)))
+        GS_FORWARD(node_bool(sc, v, l, "discover.by_cycle", &s->by_cycle, err));
+    double x;
+    if ((v = map_get(doc, map, "box_count", &l))) {
+        GS_FORWARD(node_number(sc, v, l, "discover.box_count", "box_count", &x, err));
+        if (!(x >= 1 && x <= 100 && x == floor(x)))
+            return input_fail_at(err, sc->path, l, "discover.box_count",
+                                 "must be a whole number in [1, 100]");
+        s->box_count = (uint64_t)x;
+    }
+    if ((v = map_get(doc, map, "density", &l))) {
+        GS_FORWARD(node_number(sc, v, l, "discover.density", "density", &x, err));
+        if (!(x >= 0 && x <= 1))
+            return input_fail_at(err, sc->path, l, "discover.density",
+                                 "must be in [0, 1] (0: the knee of the coverage-density "
+                                 "curve)");
+        s->density = x;
+    }
+    return GS_OK;
+}
+
 /* The swept keys' values of grid point `point` into v[n_keys]: the point order of
  * scenario.h (the last key varies fastest).  The only copy of that rule. */
 static void grid_values(const scenario_sweep *sw, size_t point, double *v)
@@ -1040,6 +1097,13 @@ static gs_status check_extensions(gs_scenario *sc, gs_error *err)
     if (sc->sensitivity.line && sw->kind != SWEEP_NONE)
         return input_fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
                        "sensitivity analysis cannot be combined with a sweep");
+    if (sc->discover.line && sw->kind != SWEEP_NONE)
+        return input_fail_at(err, sc->path, sc->discover.line, "discover",
+                       "scenario discovery works on single runs, not on sweeps");
+    if (sc->discover.line && d == 0)
+        return input_fail_at(err, sc->path, sc->discover.line, "discover",
+                       "needs at least one uncertain parameter (a distribution): a "
+                       "point-valued run has nothing to discover");
     if (sc->sensitivity.line && d == 0)
         return input_fail_at(err, sc->path, sc->sensitivity.line, "sensitivity",
                        "needs at least one uncertain parameter (a distribution)");
@@ -1172,6 +1236,12 @@ static gs_status read_document(gs_scenario *sc, yaml_document_t *doc, gs_error *
             char **slot = name[0] == 'n' ? &sc->name : &sc->description;
             free(*slot);
             *slot = s;
+        } else if (strcmp(name, "discover") == 0) {
+            if (v->type != YAML_MAPPING_NODE && !is_null(v))
+                return input_fail_at(err, sc->path, line, name,
+                               "a section must be a mapping of KEY: value, got %s", node_kind(v));
+            if (v->type == YAML_MAPPING_NODE) GS_FORWARD(read_discover(sc, doc, v, line, err));
+            else sc->discover.line = (unsigned)line;
         } else if (strcmp(name, "uncertainty") == 0 || strcmp(name, "sweep") == 0 ||
                    strcmp(name, "sensitivity") == 0) {
             if (v->type != YAML_MAPPING_NODE)

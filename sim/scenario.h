@@ -82,6 +82,16 @@ typedef struct {
     unsigned line;
 } scenario_sensitivity;
 
+/* The `discover:` section: scenario discovery after the run (discover.h); the run then
+ * keeps the per-trajectory data (--keep-draws). */
+typedef struct {
+    char metric[32], outcome[16]; /* default premium, compound */
+    uint64_t box_count;           /* default 1 */
+    int by_cycle;                 /* default false */
+    double density;               /* density threshold; 0 = the knee (default) */
+    unsigned line;                /* of `discover:`; 0 = no section */
+} scenario_discover;
+
 /* Value of line[id] for a parameter set by an override (--set / scenario_set). */
 #define SCENARIO_LINE_SET 0xffffffffu
 
@@ -119,6 +129,7 @@ typedef struct {
     int history_rule;           /* history.rule: index into "max | second_max" */
     uint64_t history_waves;     /* history.waves >= 1 */
     unsigned history_line;      /* line of history.targets in the file (0: none or --set) */
+    scenario_discover discover;
 } gs_scenario;
 
 /* The run and study keys that are not model parameters (runkeys.def). */

@@ -46,10 +46,14 @@ gs_status study_run(const gs_scenario *sc, const gs_run_options *opt, const poin
                  err, GS_ERR_USAGE,
                  "%s: --shard and merge do not support --target-se or a sensitivity: section "
                  "(run those with MPI: mpirun -np R gapsim run ...)", sc->path);
+    GS_RETURN_IF(opt->keep_draws && sc->sweep.kind != SWEEP_NONE, err, GS_ERR_USAGE,
+                 "%s: --keep-draws (and discover:) work on single runs, not on sweeps", sc->path);
     if (sc->sweep.kind != SWEEP_NONE) return sweep_run(sc, opt, hooks, &res->run, &res->sweep, err);
     GS_FORWARD(point_run(sc, &sc->params, 0, opt, &res->run, &res->uncertainty, err));
     if (sc->n_uncertain && sc->sensitivity.line) {
-        gs_status st = sensitivity_run(sc, opt, res->uncertainty, err);
+        gs_run_options o = *opt;
+        o.keep_draws = 0; /* the trajectories kept are the run's, not the analysis's */
+        gs_status st = sensitivity_run(sc, &o, res->uncertainty, err);
         if (st != GS_OK) study_result_free(res);
         return st;
     }

@@ -15,12 +15,12 @@ LAYERS = [
     ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario", "targets", "upgrade"]),
-    ("engine", ["engine"]),
+    ("engine", ["trajdata", "engine"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),
     ("studies", ["sweep", "sensitivity", "history"]),
     ("study", ["study"]),
-    ("results in and out", ["h5out", "h5in", "summary", "estimate", "partial", "compare"]),
+    ("results in and out", ["h5out", "h5in", "summary", "estimate", "partial", "compare", "discover"]),
     ("checkpoints", ["resume"]),
 ]
 

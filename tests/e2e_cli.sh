@@ -9,7 +9,7 @@ S=scenarios/baseline_point.yaml
 # The options each command must mention in its --help (written out here, not taken from
 # the table the help text comes from, so that a lost option is noticed).
 declare -A want_options=(
-    [run]="--output -o --trajectories -n --seed --threads -t --set --paths --shard --quiet -q --dry-run --resume --target-se --max-trajectories --antithetic --crn --no-crn --help"
+    [run]="--output -o --trajectories -n --seed --threads -t --set --paths --shard --quiet -q --dry-run --resume --target-se --max-trajectories --antithetic --crn --no-crn --keep-draws --help"
     [sweep]="--output --trajectories --seed --set --target-se --no-crn --resume --help"
     [check]="--set --target-se --max-trajectories --antithetic --crn --no-crn --upgrade --output -o --help"
     [merge]="--output -o --quiet --help"
@@ -19,6 +19,7 @@ declare -A want_options=(
     [plot]="--output --format --dpi --only --metric --help"
     [report]="--output --metric --help"
     [export]="--format --output --help"
+    [discover]="--metric --outcome --density --box-count --by-cycle --peel-alpha --paste-alpha --min-mass --output -o --threads -t --quiet -q --help"
     [help]="--all --man --markdown --bash-completion --help"
 )
 commands=$("$GAPSIM" --help | sed -n 's/^\(usage:\)\{0,1\} *gapsim \([a-z][a-z]*\).*/\2/p')

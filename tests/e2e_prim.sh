@@ -2,8 +2,9 @@
 # e2e_prim.sh - PRIM (sim/prim.c) against a second, independent implementation: the plain
 # NumPy PRIM of tests/prim_reference.py, written from Friedman & Fisher (1999) on the
 # values themselves.  Both run on
-#   1. tests/data/prim_uncertain.csv.gz: the 8 uncertain-parameter draws and the premium's
-#      class of 20,000 trajectories of scenarios/uncertain.yaml (tests/data/README.md),
+#   1. tests/data/prim_uncertain.csv.gz: 8 uncertain-parameter draws, the shock summaries and
+#      the premium's class of 18,807 trajectories of a version 2 run of
+#      scenarios/uncertain.yaml kept with --keep-draws (tests/data/README.md),
 #      target "the premium compounds", default options, two boxes in turn;
 #   2. a known box in [0,1]^5 with 5% label noise (NumPy, fixed seed), peel_alpha 0.1 and
 #      paste_alpha 0.02, where pasting happens, two boxes.

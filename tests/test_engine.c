@@ -12,6 +12,7 @@
 #include "input.h"
 #include "scenario.h"
 #include "point.h"
+#include "trajdata.h"
 
 static gs_scenario base;
 
@@ -674,6 +675,81 @@ static void test_paths_match_single_trajectory(void **state)
     engine_result_free(&r1);
 }
 
+/* --keep-draws (trajdata.h): the per-trajectory classes add up to the outcome counts of
+ * the run; without supply shocks and breakthroughs their counts are 0; with rates λ the
+ * mean count is K (1 − e^{−λΔ}) (within 5 SE of a mean of N binomial counts); the by-cycle
+ * class of the last horizon is the class; catch-up fractions lie in [0, 1]. */
+static void test_keep_draws(void **state)
+{
+    (void)state;
+    gs_scenario sc = base;
+    for (int with_events = 0; with_events < 2; with_events++) {
+        sc.params.hardware_shock_rate = with_events ? 0.3 : 0.0;
+        sc.params.capability_breakthrough_rate = with_events ? 0.5 : 0.0;
+        const uint64_t n = 4000;
+        gs_run_options opt = {.trajectories = n, .seed_set = 1, .seed = 17, .keep_draws = 1};
+        gs_result r;
+        gs_error err;
+        if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
+        const gs_trajdata *t = r.traj;
+        assert_non_null(t);
+        assert_int_equal(t->count, n);
+        assert_int_equal(t->d, 0);
+        for (int q = 0; q < METRIC_COUNT; q++) {
+            uint64_t c[OUTCOME_COUNT] = {0}, undef = 0;
+            for (size_t i = 0; i < n; i++) {
+                const int8_t k = t->cls[(size_t)q * n + i];
+                if (k == TRAJ_CLASS_UNDEFINED) undef++;
+                else c[k]++;
+                assert_int_equal(k, t->cls_by_cycle[((size_t)q * n + i) * (size_t)t->n_horizons +
+                                                    (size_t)t->n_horizons - 1]);
+            }
+            for (int o = 0; o < OUTCOME_COUNT; o++) assert_int_equal(c[o], r.outcome_count[q][o]);
+            assert_int_equal(undef, r.outcome_undefined[q]);
+        }
+        const double K = sc.params.run_cycles, dt = sc.params.run_cycle_years;
+        const double rates[2] = {sc.params.hardware_shock_rate, sc.params.capability_breakthrough_rate};
+        const int which[2] = {TRAJ_supply_shocks, TRAJ_breakthroughs};
+        for (int e = 0; e < 2; e++) {
+            double sum = 0;
+            for (size_t i = 0; i < n; i++) sum += t->summary[(size_t)which[e] * n + i];
+            const double p = -expm1(-rates[e] * dt), want = K * p;
+            const double se = sqrt(K * p * (1 - p) / (double)n);
+            if (!with_events) assert_true(sum == 0);
+            else assert_true(fabs(sum / (double)n - want) < 5 * se + 1e-12);
+        }
+        for (size_t i = 0; i < n; i++)
+            assert_true(!(t->mean_catch_up[i] < 0) && !(t->mean_catch_up[i] > 1));
+        engine_result_free(&r);
+    }
+    /* the replayed supply-shock count is the model's: with σ_H = 0 the log deviation of
+     * accelerator cost from trend decays exactly (y_{k+1} = e^{−θ_H Δ} y_k) except in a
+     * cycle with a shock; counted on the stored paths of 300 trajectories */
+    sc.params.hardware_vol = 0;
+    sc.params.hardware_shock_rate = 0.5;
+    gs_run_options opt = {.trajectories = 300, .seed_set = 1, .seed = 3, .keep_draws = 1,
+                          .paths = 300};
+    gs_result r;
+    gs_error err;
+    if (point_run(&sc, &sc.params, 0, &opt, &r, NULL, &err) != GS_OK) fail_msg("%s", err.msg);
+    const double dt = sc.params.run_cycle_years, decay = exp(-sc.params.hardware_reversion * dt);
+    uint64_t total = 0;
+    for (size_t i = 0; i < 300; i++) {
+        unsigned jumps = 0;
+        double y_prev = 0;
+        for (int k = 0; k < r.n_cycles; k++) {
+            const double h = r.paths[((size_t)VAR_hw_cost * 300 + i) * (size_t)r.n_cycles + (size_t)k];
+            const double y = log(h) - log(sc.params.hardware_cost0) - sc.params.hardware_trend * k * dt;
+            if (k > 0 && fabs(y - decay * y_prev) > 1e-3) jumps++;
+            y_prev = y;
+        }
+        assert_int_equal(jumps, r.traj->summary[(size_t)TRAJ_supply_shocks * 300 + i]);
+        total += jumps;
+    }
+    assert_true(total > 100); /* 300 x 20 cycles x 0.22: about 1,300 */
+    engine_result_free(&r);
+}
+
 /* Antithetic variates (run.antithetic): trajectory 2j+1 reflects the shocks of 2j, so
  * the pair's log demand deviations cancel exactly, and the spread of a monotone
  * estimator across seeds shrinks.  20 seeds x 2000 trajectories each way; the variance
@@ -742,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_threads_bit_identical),
         cmocka_unit_test(test_paths_match_single_trajectory),
         cmocka_unit_test(test_antithetic_pairs_and_variance),
+        cmocka_unit_test(test_keep_draws),
     };
     return cmocka_run_group_tests_name("engine", tests, setup, teardown);
 }

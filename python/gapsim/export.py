@@ -3,7 +3,10 @@
     python3 -m gapsim.export FILE.h5 --format csv [-o OUT]
 
 CSV: OUT is a directory (default: FILE without .h5, plus "-export") holding
-per_cycle.csv, outcomes.csv and, for a sweep, sweep.csv.  JSON: one file (default
+per_cycle.csv, outcomes.csv, for a sweep sweep.csv and, for a run kept with
+--keep-draws, trajectories.csv: one row per trajectory with its parameter draws (one
+column per parameter key), its outcome class per metric (class_<metric>: compound,
+persist, collapse or undefined), its shock summaries and mean catch-up.  JSON: one file (default
 stdout) {"attributes": {...}, "per_cycle": [...], "outcomes": [...], "sweep": [...]}.
 """
 import argparse
@@ -45,6 +48,44 @@ def write_csv(path, records):
     os.replace(tmp, path)
 
 
+_CLASS_NAMES = {-1: "undefined", 0: "compound", 1: "persist", 2: "collapse"}
+
+
+def write_trajectories_csv(path, out_path, rows_per_block=65536):
+    """The `trajectories` group of result file `path` as one CSV table, written in blocks
+    of rows (memory stays O(block)); returns False when the file has no such group."""
+    import h5py
+    import numpy as np
+    with h5py.File(path, "r") as f:
+        if not isinstance(f.get("trajectories"), h5py.Group):  # a sweep's is a dataset
+            return False
+        g = f["trajectories"]
+        names = [k for k in g if k.startswith("draw_")]
+        classes = [k for k in g if k.startswith("class_") and not k.endswith("_by_cycle")]
+        rest = [k for k in ("supply_shocks", "breakthroughs", "governance_switches",
+                            "lab_entries", "lab_exits", "mean_catch_up") if k in g]
+        header = ["trajectory"] + [k[5:] for k in names] + classes + rest
+        n = g["trajectory"].shape[0]
+        tmp = out_path + ".tmp"
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            for a in range(0, n, rows_per_block):
+                b = min(n, a + rows_per_block)
+                cols = [g["trajectory"][a:b]]
+                cols += [g[k][a:b] for k in names]
+                cols += [np.array([_CLASS_NAMES.get(int(c), "undefined") for c in g[k][a:b]])
+                         for k in classes]
+                cols += [g[k][a:b] for k in rest]
+                text = [[("%.9g" % v if isinstance(v, (float, np.floating)) and np.isfinite(v)
+                          else "" if isinstance(v, (float, np.floating)) else v)
+                         for v in col.tolist()] for col in cols]
+                for i in range(b - a):
+                    w.writerow([c[i] for c in text])
+        os.replace(tmp, out_path)
+    return True
+
+
 def export(path, fmt="csv", out=None):
     """Writes the tables of result file `path`; returns the paths written."""
     ds = gapsim.open(path)
@@ -59,6 +100,9 @@ def export(path, fmt="csv", out=None):
         for name, recs in tables.items():
             p = os.path.join(out, f"{name}.csv")
             write_csv(p, [{k: _clean(v) for k, v in r.items()} for r in recs])
+            written.append(p)
+        p = os.path.join(out, "trajectories.csv")
+        if write_trajectories_csv(path, p):
             written.append(p)
         return written
     attrs = {k: (v.item() if hasattr(v, "item") and getattr(v, "size", 2) == 1 else

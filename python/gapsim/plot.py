@@ -31,6 +31,10 @@ a figure is made only when the file holds what it needs:
                percentile (side p10 / p90), bars from tornado_base_compound / _median;
                sobol: sobol_first and sobol_total (parameter, metric) with their 95%
                intervals sobol_*_ci_low / sobol_*_ci_high.
+  discovery    (files with a `discovery` group, gapsim discover; gapsim.discovery)
+               discovery_tradeoff: the peeling trajectory, coverage against density,
+               with the chosen step and box marked; discovery_pairs: the trajectories
+               over the two most important assumptions with the box drawn.
 
 Every label is words and units: parameters by their meaning in sim/params.def and
 variables by their long names in sim/model.h (gapsim.labels, generated from both), never
@@ -677,6 +681,9 @@ def make_figures(ds, path=None, metric=None, only=()):
             if wanted("history_parameters") and "shift" in h:
                 figs.append(("history_parameters", "Prior and posterior of the assumptions",
                              history_parameters_figure(ds, path, h)))
+    if (wanted("discovery_tradeoff") or wanted("discovery_pairs")) and not gio.is_sweep(ds):
+        from . import discovery
+        figs += [f for f in discovery.figures(ds, path, metric) if wanted(f[0])]
     return figs
 
 
