@@ -48,7 +48,7 @@ typedef struct {
     size_t n;
     double *state;   /* MODEL_STATE_ARRAYS × n */
     double *chol;    /* n × SHOCK_COUNT², uncertain correlations only (else NULL) */
-    double *cols;    /* MODEL_TRAJ_COLUMNS × n, uncertain parameters only (else NULL):
+    double *cols;    /* MODEL_COLUMNS × n, uncertain parameters only (else NULL):
                         each trajectory's own constants, set at cycle 0 */
     rng_pcg32 *rng;  /* n */
     unsigned char *mirror; /* n, antithetic runs only: 1 for odd trajectories (or NULL) */
@@ -131,8 +131,7 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
 static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
                            int k, int last)
 {
-    const gs_columns cols = {w->cols + first, w->n,
-                             w->chol ? w->chol + first * SHOCK_COUNT * SHOCK_COUNT : NULL};
+    const gs_columns cols = {w->cols + first, w->n, w->chol != NULL};
     if (k < 0) {
         for (size_t i = first; i < first + count; i++) {
             gs_params p = trajectory_params(w->job, i);
@@ -162,7 +161,7 @@ static gs_status uncertain_factors(run_memory *w, gs_error *err)
         any |= w->job->ids[j] >= PARAM_correlation_hardware_power &&
                w->job->ids[j] <= PARAM_correlation_demand_readiness;
     if (w->job->d > 0 && !w->replay) {
-        w->cols = malloc((w->n ? w->n : 1) * MODEL_TRAJ_COLUMNS * sizeof(double));
+        w->cols = malloc((w->n ? w->n : 1) * MODEL_COLUMNS * sizeof(double));
         GS_RETURN_IF(!w->cols, err, GS_ERR_NOMEM, "out of memory for the parameter columns");
     }
     if (!any || w->replay) return GS_OK;

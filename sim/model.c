@@ -141,6 +141,20 @@ static void traj_of(gs_model *m)
     t->ready_step = m->ready_step;
     t->shock_mean = p->hardware_shock_mean;
     t->shock_sd = p->hardware_shock_sd;
+    /* derived, the same every cycle */
+    t->open_markup = 1.0 + p->pricing_open_margin;
+    t->inv_spread = 1.0 / p->intelligence_difficulty_spread;
+    t->trend_step0 = (t->growth_long + (t->growth - t->growth_long) * pow(t->budget_q, 0.0) +
+                      t->algorithmic - t->hardware_trend) * t->dt; /* g_{X,0} Δ */
+    t->jump_threshold = m->jump_prob * 0x1.0p32;
+    t->breakthrough_threshold = m->breakthrough_prob * 0x1.0p32;
+    t->on_threshold = m->switch_on_prob * 0x1.0p32;
+    t->off_threshold = m->switch_off_prob * 0x1.0p32;
+    t->ready_drift = p->demand_readiness_rate * t->dt;
+    t->entry_dt = p->labs_entry_rate * t->dt;
+    t->exit_dt = p->labs_exit_rate * t->dt;
+    t->cap_n = 0.0; /* no lab count: the first cycle computes n^{−η} */
+    t->cap_pw = 1.0;
 }
 
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err)
@@ -253,34 +267,41 @@ void model_start(const gs_model *m, gs_block *b)
  * trajectory's model_traj: computed once per call for a point-valued block, once per
  * trajectory and cycle (into columns of a chunk) for uncertain parameters. */
 
-#define RECORD_CONSTS(X)                                                                   \
+/* The cycle-dependent constants (computed per cycle, per trajectory with columns) and
+ * those that are the same every cycle (fields of model_traj of the same name: columns
+ * point at them directly). */
+#define RECORD_KDEP(X)                                                                     \
     X(log_hw_trend) X(log_power_trend) X(kwh_per_ah) X(ah_per_mtok) X(budget_trend)         \
-    X(log_compute_factor) X(capture_t) X(eta) X(lag_per_point) X(west_points) X(trend_step0) \
-    X(q_closed0) X(nu) X(value0) X(omega) X(log_demand0) X(switching) X(closed_ratio)       \
-    X(reinvest) X(open_markup) X(sensitive) X(a_max) X(phi0) X(phi1) X(psi) X(p_hard_closed) \
-    X(hard_offset) X(inv_spread)
+    X(log_compute_factor) X(capture_t) X(lag_per_point) X(west_points) X(switching)
+#define RECORD_FIXED(X)                                                                    \
+    X(eta) X(trend_step0) X(q_closed0) X(nu) X(value0) X(omega) X(log_demand0)              \
+    X(closed_ratio) X(reinvest) X(open_markup) X(sensitive) X(a_max) X(phi0) X(phi1) X(psi) \
+    X(p_hard_closed) X(hard_offset) X(inv_spread)
+#define RECORD_CONSTS(X) RECORD_KDEP(X) RECORD_FIXED(X)
 
-#define ADVANCE_CONSTS(X)                                                                  \
-    X(jump_threshold) X(breakthrough_threshold) X(on_threshold) X(off_threshold) X(b_points) \
-    X(catch_up) X(catch_up_sd) X(cut) X(close) X(demand_drift) X(ready_drift) X(req)        \
+#define ADVANCE_KDEP(X) X(demand_drift)
+#define ADVANCE_FIXED(X)                                                                   \
+    X(jump_threshold) X(breakthrough_threshold) X(on_threshold) X(off_threshold)            \
+    X(gain_per_efold) X(catch_up) X(catch_up_sd) X(cut) X(close) X(ready_drift) X(req)      \
     X(n_max) X(entry_dt) X(exit_dt) X(hw_decay) X(hw_step) X(power_decay) X(power_step)     \
     X(closed_step) X(demand_step) X(ready_step) X(shock_mean) X(shock_sd)
+#define ADVANCE_CONSTS(X) ADVANCE_KDEP(X) ADVANCE_FIXED(X)
 
 #define CONST_FIELD(name) double name;
 #define CONST_COLUMN(name) double *name;
 typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
-typedef struct { RECORD_CONSTS(CONST_COLUMN) } record_columns;
+typedef struct { RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw; } record_columns;
 typedef struct { ADVANCE_CONSTS(CONST_FIELD) } advance_consts;
 typedef struct { ADVANCE_CONSTS(CONST_COLUMN) } advance_columns;
 #define CONST_COUNT(name) +1
-enum { RECORD_CONST_COUNT = 0 RECORD_CONSTS(CONST_COUNT),
-       ADVANCE_CONST_COUNT = 0 ADVANCE_CONSTS(CONST_COUNT) };
+enum { RECORD_KDEP_COUNT = 0 RECORD_KDEP(CONST_COUNT),
+       ADVANCE_KDEP_COUNT = 0 ADVANCE_KDEP(CONST_COUNT) };
 
 /* Trajectories per chunk of the column kernels (their scratch is on the stack). */
 enum { MODEL_CHUNK = 128 };
 
-/* The deterministic trends at τ_k and the constants of model_record. */
-static void record_consts_of(const model_traj *t, int k, record_consts *c)
+/* The deterministic trends at τ_k: the cycle-dependent constants of model_record. */
+static void record_kdep_of(const model_traj *t, int k, record_consts *c)
 {
     const double dt = t->dt, tau = k * dt; /* τ_k */
     c->log_hw_trend = t->log_hw0 + t->hardware_trend * tau;
@@ -292,49 +313,38 @@ static void record_consts_of(const model_traj *t, int k, record_consts *c)
     c->budget_trend = t->budget0 * exp(log_funding_trend(t, k));
     c->log_compute_factor = t->log_dt + t->algorithmic * tau; /* ln(Δ e^{a τ}) */
     c->capture_t = t->capture * exp(t->capture_trend * tau);
-    c->eta = t->eta;
     c->lag_per_point = 12.0 / (t->gain_per_efold * g_x);
     c->west_points = t->gain_per_efold * g_x * t->west_lag / 12.0;
-    c->trend_step0 = (budget_growth(t, 0) + t->algorithmic - t->hardware_trend) * dt; /* g_{X,0} Δ */
-    c->q_closed0 = t->q_closed0, c->nu = t->nu;
-    c->value0 = t->value0, c->omega = t->omega;
-    c->log_demand0 = t->log_demand0;
     c->switching = k == 0 ? 0.0 : t->switching;
-    c->closed_ratio = t->closed_ratio, c->reinvest = t->reinvest;
-    c->open_markup = 1.0 + t->open_margin;
-    c->sensitive = t->sensitive, c->a_max = t->a_max;
-    c->phi0 = t->phi0, c->phi1 = t->phi1;
-    c->psi = t->psi;
-    c->p_hard_closed = t->p_hard_closed, c->hard_offset = t->hard_offset;
-    c->inv_spread = 1.0 / t->spread;
 }
 
-/* The constants of model_advance at cycle k. */
+static void record_consts_of(const model_traj *t, int k, record_consts *c)
+{
+    record_kdep_of(t, k, c);
+#define CONST_COPY(name) c->name = t->name;
+    RECORD_FIXED(CONST_COPY)
+}
+
+/* The cycle-dependent constant of model_advance. */
+static void advance_kdep_of(const model_traj *t, int k, advance_consts *c)
+{
+    const double g_demand = demand_growth(t, k);
+    c->demand_drift = (g_demand - 0.5 * t->demand_vol * t->demand_vol) * t->dt;
+}
+
 static void advance_consts_of(const model_traj *t, int k, advance_consts *c)
 {
-    const double dt = t->dt;
-    c->jump_threshold = t->jump_prob * 0x1.0p32;
-    c->breakthrough_threshold = t->breakthrough_prob * 0x1.0p32;
-    c->on_threshold = t->switch_on_prob * 0x1.0p32;
-    c->off_threshold = t->switch_off_prob * 0x1.0p32;
-    c->b_points = t->gain_per_efold;
-    c->catch_up = t->catch_up, c->catch_up_sd = t->catch_up_sd;
-    c->cut = t->cut;
-    c->close = t->close;
-    const double g_demand = demand_growth(t, k);
-    c->demand_drift = (g_demand - 0.5 * t->demand_vol * t->demand_vol) * dt;
-    c->ready_drift = t->readiness_rate * dt;
-    c->req = t->req, c->n_max = t->n_max;
-    c->entry_dt = t->entry_rate * dt, c->exit_dt = t->exit_rate * dt;
-    c->hw_decay = t->hw_decay, c->hw_step = t->hw_step;
-    c->power_decay = t->power_decay, c->power_step = t->power_step;
-    c->closed_step = t->closed_step, c->demand_step = t->demand_step;
-    c->ready_step = t->ready_step;
-    c->shock_mean = t->shock_mean, c->shock_sd = t->shock_sd;
+    advance_kdep_of(t, k, c);
+    ADVANCE_FIXED(CONST_COPY)
+#undef CONST_COPY
 }
 
-/* A constant of the kernels below: the block's scalar, or trajectory i's column. */
-#define KC(name) (percol ? cc->name[i] : kc->name)
+/* A constant of the kernels below: the block's scalar, or trajectory i's column, both
+ * read into locals before the loops (KC_LOCALS) so that the loops vectorise. */
+#define KC_LOCAL(name)                                                                     \
+    const double *restrict col_##name __attribute__((unused)) = percol ? cc->name : NULL;  \
+    const double k_##name __attribute__((unused)) = percol ? 0.0 : kc->name;
+#define KC(name) (percol ? col_##name[i] : k_##name)
 
 /* ---- model_record ---------------------------------------------------------------------
  * The loops over the block are written to vectorise (#pragma omp simd; exp and log from
@@ -351,6 +361,7 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
               double *const *out)
 {
     const int first = k == 0;
+    RECORD_CONSTS(KC_LOCAL)
     const double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
     const double *restrict q_closed = x[ST_q_closed], *restrict q_open = x[ST_q_open];
     const double *restrict log_demand = x[ST_log_demand], *restrict ready_logit = x[ST_ready_logit];
@@ -378,7 +389,10 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
         for (size_t i = 0; i < n; i++) {
             const double nl = labs[i], eta = KC(eta);
-            const double pw = eta == 0.0 ? 1.0 : exp(-eta * log(nl));
+            const double pw = nl == cc->cap_n[i] ? cc->cap_pw[i]
+                              : eta == 0.0   ? 1.0
+                                             : exp(-eta * log(nl));
+            cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* n changes seldom: one exp/log then */
             const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
@@ -440,7 +454,8 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         const double sigw = west_value > 0.0 ? sigw_e : 0.0;
         /* §5.2. A_k = A_max logistic(w_k);  §4.1 φ_k = φ₀ or φ₁ by regime */
         const double ready = KC(a_max) / (1.0 + vm_exp(-ready_logit[i]));
-        const double phi = regime[i] > 0.5 ? KC(phi1) : KC(phi0);
+        const double phi1 = KC(phi1), phi0 = KC(phi0); /* loaded unconditionally */
+        const double phi = regime[i] > 0.5 ? phi1 : phi0;
         /* S*_k = (1 − A_k) + A_k [(1 − φ_k) σ_k(G_k) + φ_k σ_k(G^w_k)] */
         const double eq_share = (1.0 - ready) + ready * ((1.0 - phi) * sig + phi * sigw);
         /* §5.4. S_k = S_{k−1} + α (S*_k − S_{k−1}) (S₀ at k = 0) */
@@ -541,8 +556,8 @@ enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
 static inline __attribute__((always_inline)) void
 advance_kernel(const int percol, const advance_consts *kc, const advance_columns *cc,
-               const double *L, const double *Lcol, size_t n, double *const *x,
-               double *const *d)
+               const double *L, const double *Lcol, size_t Lstride, size_t n,
+               double *const *x, double *const *d)
 {
     double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
     double *restrict q_closed = x[ST_q_closed], *restrict q_open = x[ST_q_open];
@@ -550,60 +565,73 @@ advance_kernel(const int percol, const advance_consts *kc, const advance_columns
     double *restrict regime = x[ST_regime], *restrict labs = x[ST_labs];
     double *restrict compute_prev = x[ST_compute_prev];
     const double *restrict compute_now = x[ST_compute_now], *restrict cover = x[ST_cover];
+    ADVANCE_CONSTS(KC_LOCAL)
+    const double *restrict d0 = d[0], *restrict d1 = d[1], *restrict d2 = d[2];
+    const double *restrict d3 = d[3], *restrict d4 = d[4], *restrict d5 = d[5];
+    const double *restrict d_shock = d[D_SHOCK], *restrict d_breakthrough = d[D_BREAKTHROUGH];
+    const double *restrict d_jump = d[D_JUMP], *restrict d_regime = d[D_REGIME];
+    const double *restrict d_labs = d[D_LABS];
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        const double *Li = percol && Lcol ? Lcol + i * SHOCK_COUNT * SHOCK_COUNT : L;
-        double z[SHOCK_COUNT], eps[SHOCK_COUNT];
-        for (int j = 0; j < SHOCK_COUNT; j++) z[j] = d[j][i];
-        /* ε = L z, L lower triangular */
-        for (int j = 0; j < SHOCK_COUNT; j++) {
-            double s = 0.0;
-            for (int l = 0; l <= j; l++) s += Li[j * SHOCK_COUNT + l] * z[l];
-            eps[j] = s;
-        }
-        const int shock = d[D_SHOCK][i] < KC(jump_threshold);
-        const int breakthrough = d[D_BREAKTHROUGH][i] < KC(breakthrough_threshold);
-        const double jump = d[D_JUMP][i];
-        const double u_regime = d[D_REGIME][i], u_labs = d[D_LABS][i];
+        /* ε = L z, L lower triangular: row j is ((0 + L_j0 z_0) + L_j1 z_1) + … + L_jj z_j,
+         * written out so that the loop over trajectories vectorises */
+        const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
+#define LZ(j, l)                                                                         \
+    ((percol && Lcol ? Lcol[((j) * SHOCK_COUNT + (l)) * Lstride + i]                       \
+                     : L[(j) * SHOCK_COUNT + (l)]) * z##l)
+        const double e_hw = 0.0 + LZ(0, 0);
+        const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
+        const double e_closed = 0.0 + LZ(2, 0) + LZ(2, 1) + LZ(2, 2);
+        const double e_open = 0.0 + LZ(3, 0) + LZ(3, 1) + LZ(3, 2) + LZ(3, 3);
+        const double e_demand = 0.0 + LZ(4, 0) + LZ(4, 1) + LZ(4, 2) + LZ(4, 3) + LZ(4, 4);
+        const double e_ready =
+            0.0 + LZ(5, 0) + LZ(5, 1) + LZ(5, 2) + LZ(5, 3) + LZ(5, 4) + LZ(5, 5);
+#undef LZ
+        const double jump = d_jump[i];
+        const double u_regime = d_regime[i], u_labs = d_labs[i];
 
         /* §3.1. y_{k+1} = y_k e^{−θ_H Δ} + σ_H √((1−e^{−2θ_H Δ})/(2θ_H)) ε_hw + N_k J_k,
          *       J_k ~ N(m_J, s_J²) */
-        const double y = hw_dev[i] * KC(hw_decay) + KC(hw_step) * eps[SHOCK_HARDWARE];
-        hw_dev[i] = shock ? y + (KC(shock_mean) + KC(shock_sd) * jump) : y;
+        const double y = hw_dev[i] * KC(hw_decay) + KC(hw_step) * e_hw;
+        const double y_jump = y + (KC(shock_mean) + KC(shock_sd) * jump);
+        hw_dev[i] = d_shock[i] < KC(jump_threshold) ? y_jump : y;
         /* §3.2. e_{k+1} = e_k e^{−θ_E Δ} + σ_E √(…) ε_power */
-        power_dev[i] = power_dev[i] * KC(power_decay) + KC(power_step) * eps[SHOCK_POWER];
+        power_dev[i] = power_dev[i] * KC(power_decay) + KC(power_step) * e_power;
         /* §3.7. Q^c_{k+1} = Q^c_k + max(0, b ln(X_k/X_{k−1}) + σ_c √Δ ε_closed)
          * (max as a comparison: the bits of fmax(0, x), NaN giving 0, without its call) */
-        const double gain = KC(b_points) * (compute_now[i] - compute_prev[i]) +
-                            KC(closed_step) * eps[SHOCK_CLOSED];
+        const double gain = KC(gain_per_efold) * (compute_now[i] - compute_prev[i]) +
+                            KC(closed_step) * e_closed;
         const double qc = q_closed[i] + (gain > 0.0 ? gain : 0.0);
         compute_prev[i] = compute_now[i];
         /* §4.2. κ_k = clamp(κ̄ (1 − δ_κ g_k) + σ_κ ε_open, 0, 1);
          *       Q^o_{k+1} = Q^o_k + κ_k (Q^c_{k+1} − Q^o_k); a breakthrough adds
          *       β (Q^c_{k+1} − Q^o_{k+1}) */
         const double g = regime[i];
-        const double kraw = KC(catch_up) * (1.0 - KC(cut) * g) + KC(catch_up_sd) * eps[SHOCK_OPEN];
+        const double kraw = KC(catch_up) * (1.0 - KC(cut) * g) + KC(catch_up_sd) * e_open;
         const double kpos = kraw > 0.0 ? kraw : 0.0;
         const double kappa = kpos < 1.0 ? kpos : 1.0;
         const double qo = q_open[i] + kappa * (qc - q_open[i]);
         q_closed[i] = qc;
-        q_open[i] = breakthrough ? qo + KC(close) * (qc - qo) : qo;
+        const double qo_jump = qo + KC(close) * (qc - qo);
+        q_open[i] = d_breakthrough[i] < KC(breakthrough_threshold) ? qo_jump : qo;
         /* §5.1. ln D_{k+1} = ln D_k + (g_{D,k} − σ_D²/2) Δ + σ_D √Δ ε_demand */
-        log_demand[i] += KC(demand_drift) + KC(demand_step) * eps[SHOCK_DEMAND];
+        log_demand[i] += KC(demand_drift) + KC(demand_step) * e_demand;
         /* §5.2. w_{k+1} = w_k + r_A Δ + σ_A √Δ ε_ready */
-        ready_logit[i] += KC(ready_drift) + KC(ready_step) * eps[SHOCK_READINESS];
+        ready_logit[i] += KC(ready_drift) + KC(ready_step) * e_ready;
         /* §4.1. g switches 0 → 1 with probability 1 − e^{−λ_on Δ}, 1 → 0 with 1 − e^{−λ_off Δ} */
-        regime[i] = g > 0.5 ? (u_regime < KC(off_threshold) ? 0.0 : 1.0)
-                            : (u_regime < KC(on_threshold) ? 1.0 : 0.0);
+        const double off_threshold = KC(off_threshold), on_threshold = KC(on_threshold);
+        regime[i] = g > 0.5 ? (u_regime < off_threshold ? 0.0 : 1.0)
+                            : (u_regime < on_threshold ? 1.0 : 0.0);
         /* §6.1. ζ_k ≥ ζ*: one lab enters with probability 1 − exp(−λ_e Δ (ζ_k/ζ* − 1));
          *       ζ_k < ζ*: one lab exits with probability 1 − exp(−λ_x Δ (1 − ζ_k/ζ*));
          *       n_{k+1} = clamp(n_k ± 1, 1, n_max); a NaN ratio changes nothing */
         const double ratio = cover[i] / KC(req), nl = labs[i];
-        const int up = ratio >= 1.0, down = ratio < 1.0;
-        const double arg = up ? -KC(entry_dt) * (ratio - 1.0) : -KC(exit_dt) * (1.0 - ratio);
+        const double entry_dt = KC(entry_dt), exit_dt = KC(exit_dt);
+        const double arg = ratio >= 1.0 ? -entry_dt * (ratio - 1.0) : -exit_dt * (1.0 - ratio);
         const double threshold = (1.0 - vm_exp(arg)) * 0x1.0p32;
-        const int event = u_labs < threshold;
-        const double nn = up && event ? nl + 1.0 : down && event ? nl - 1.0 : nl;
+        const double n_up = u_labs < threshold ? nl + 1.0 : nl;
+        const double n_down = u_labs < threshold ? nl - 1.0 : nl;
+        const double nn = ratio >= 1.0 ? n_up : ratio < 1.0 ? n_down : nl;
         const double n_max = KC(n_max);
         labs[i] = nn < 1.0 ? 1.0 : nn > n_max ? n_max : nn;
     }
@@ -627,13 +655,16 @@ advance_kernel(const int percol, const advance_consts *kc, const advance_columns
     attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
                                             size_t n, double *const *x, double *const *d)    \
     {                                                                                        \
-        advance_kernel(0, kc, NULL, L, NULL, n, x, d);                                       \
+        advance_kernel(0, kc, NULL, L, NULL, 0, n, x, d);                                       \
     }                                                                                        \
     attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
-                                           const double *Lcol, size_t n, double *const *x,   \
-                                           double *const *d)                                 \
+                                           const double *Lcol, size_t Lstride, size_t n,     \
+                                           double *const *x, double *const *d)               \
     {                                                                                        \
-        advance_kernel(1, NULL, cc, L, Lcol, n, x, d);                                       \
+        if (Lcol) /* each trajectory's own factor (an uncertain correlation) */              \
+            advance_kernel(1, NULL, cc, L, Lcol, Lstride, n, x, d);                          \
+        else                                                                                 \
+            advance_kernel(1, NULL, cc, L, NULL, 0, n, x, d);                                \
     }
 
 MODEL_KERNELS(portable, )
@@ -683,36 +714,52 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
 #define MODEL_TRAJ_STORE(name) c->base[(size_t)MT_##name * c->stride + i] = mi->t.name;
     MODEL_TRAJ(MODEL_TRAJ_STORE)
 #undef MODEL_TRAJ_STORE
+    if (c->own_factor)
+        for (size_t j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
+            c->base[(MODEL_TRAJ_COLUMNS + j) * c->stride + i] = mi->L[j];
 }
 
-/* Trajectory i's model_traj from its columns. */
-static void columns_load(const gs_columns *c, size_t i, model_traj *t)
+/* Column `name` of the block's trajectories from trajectory `from` on. */
+#define COLUMN(c, name, from) ((c)->base + (size_t)MT_##name * (c)->stride + (from))
+
+/* The fields of trajectory i's model_traj that the cycle-dependent constants read. */
+static void columns_load_kdep(const gs_columns *c, size_t i, model_traj *t)
 {
-#define MODEL_TRAJ_LOAD(name) t->name = c->base[(size_t)MT_##name * c->stride + i];
-    MODEL_TRAJ(MODEL_TRAJ_LOAD)
-#undef MODEL_TRAJ_LOAD
+#define KDEP_LOAD(name) t->name = *COLUMN(c, name, i);
+    KDEP_LOAD(dt) KDEP_LOAD(log_hw0) KDEP_LOAD(hardware_trend) KDEP_LOAD(log_power0)
+    KDEP_LOAD(power_trend) KDEP_LOAD(kwh_per_ah0) KDEP_LOAD(energy_trend)
+    KDEP_LOAD(ah_per_mtok0) KDEP_LOAD(serving_trend) KDEP_LOAD(growth) KDEP_LOAD(growth_long)
+    KDEP_LOAD(budget_q) KDEP_LOAD(log_budget_q) KDEP_LOAD(budget0) KDEP_LOAD(algorithmic)
+    KDEP_LOAD(log_dt) KDEP_LOAD(capture) KDEP_LOAD(capture_trend) KDEP_LOAD(gain_per_efold)
+    KDEP_LOAD(west_lag) KDEP_LOAD(switching) KDEP_LOAD(demand_growth)
+    KDEP_LOAD(demand_growth_long) KDEP_LOAD(demand_q) KDEP_LOAD(demand_vol)
+#undef KDEP_LOAD
 }
 
 void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                           double *const out[VAR_COUNT])
 {
-    double scratch[RECORD_CONST_COUNT][MODEL_CHUNK];
+    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK];
     record_columns cc;
-    {
-        int j = 0;
-#define RECORD_COL_SET(name) cc.name = scratch[j++];
-        RECORD_CONSTS(RECORD_COL_SET)
-#undef RECORD_COL_SET
-    }
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        {
+            int j = 0;
+#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
+            RECORD_KDEP(RECORD_COL_SCRATCH)
+#undef RECORD_COL_SCRATCH
+        }
+#define RECORD_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+        RECORD_FIXED(RECORD_COL_FIXED)
+#undef RECORD_COL_FIXED
+        cc.cap_n = COLUMN(c, cap_n, c0), cc.cap_pw = COLUMN(c, cap_pw, c0);
         for (size_t i = 0; i < cn; i++) {
             model_traj t;
             record_consts kc;
-            columns_load(c, c0 + i, &t);
-            record_consts_of(&t, k, &kc);
+            columns_load_kdep(c, c0 + i, &t);
+            record_kdep_of(&t, k, &kc);
 #define RECORD_COL_PUT(name) cc.name[i] = kc.name;
-            RECORD_CONSTS(RECORD_COL_PUT)
+            RECORD_KDEP(RECORD_COL_PUT)
 #undef RECORD_COL_PUT
         }
         double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
@@ -725,32 +772,36 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                            rng_pcg32 *rng)
 {
-    double scratch[ADVANCE_CONST_COUNT][MODEL_CHUNK];
+    double scratch[ADVANCE_KDEP_COUNT][MODEL_CHUNK];
     double draws[ADVANCE_DRAWS][MODEL_CHUNK];
     double *d[ADVANCE_DRAWS];
     advance_columns cc;
-    {
-        int j = 0;
-#define ADVANCE_COL_SET(name) cc.name = scratch[j++];
-        ADVANCE_CONSTS(ADVANCE_COL_SET)
-#undef ADVANCE_COL_SET
-    }
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        {
+            int j = 0;
+#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
+            ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
+#undef ADVANCE_COL_SCRATCH
+        }
+#define ADVANCE_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+        ADVANCE_FIXED(ADVANCE_COL_FIXED)
+#undef ADVANCE_COL_FIXED
         for (size_t i = 0; i < cn; i++) {
             model_traj t;
             advance_consts kc;
-            columns_load(c, c0 + i, &t);
-            advance_consts_of(&t, k, &kc);
+            columns_load_kdep(c, c0 + i, &t);
+            advance_kdep_of(&t, k, &kc);
 #define ADVANCE_COL_PUT(name) cc.name[i] = kc.name;
-            ADVANCE_CONSTS(ADVANCE_COL_PUT)
+            ADVANCE_KDEP(ADVANCE_COL_PUT)
 #undef ADVANCE_COL_PUT
         }
         for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
         rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
         double *x[MODEL_STATE_ARRAYS];
         for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        const double *Lcol = c->L ? c->L + c0 * SHOCK_COUNT * SHOCK_COUNT : NULL;
-        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, Lcol, cn, x, d)
+        const double *Lcol =
+            c->own_factor ? c->base + (size_t)MODEL_TRAJ_COLUMNS * c->stride + c0 : NULL;
+        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, Lcol, c->stride, cn, x, d)
     }
 }

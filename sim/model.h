@@ -109,7 +109,10 @@ enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
     X(catch_up) X(catch_up_sd) X(cut) X(close) X(demand_growth) X(demand_growth_long)     \
     X(demand_q) X(demand_vol) X(readiness_rate) X(req) X(n_max) X(entry_rate)             \
     X(exit_rate) X(hw_decay) X(hw_step) X(power_decay) X(power_step) X(closed_step)       \
-    X(demand_step) X(ready_step) X(shock_mean) X(shock_sd)
+    X(demand_step) X(ready_step) X(shock_mean) X(shock_sd) X(open_markup) X(inv_spread)    \
+    X(trend_step0) X(jump_threshold) X(breakthrough_threshold) X(on_threshold)            \
+    X(off_threshold) X(ready_drift) X(entry_dt) X(exit_dt)                                \
+    X(cap_n) X(cap_pw) /* not constants: a column run's cache of n^{−η} at the last n */
 
 typedef struct {
 #define MODEL_TRAJ_FIELD(name) double name;
@@ -210,13 +213,14 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
 void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng);
 
 /* Uncertain parameters as columns (structure of arrays): column c of trajectory i of a
- * block is base[c * stride + i] (c < MODEL_TRAJ_COLUMNS, in MODEL_TRAJ order); L is NULL
- * (every trajectory uses the model's factor) or points at the block's first
- * trajectory's Cholesky factor, SHOCK_COUNT² doubles per trajectory. */
+ * block is base[c * stride + i], c < MODEL_COLUMNS: the MODEL_TRAJ fields in order, then
+ * the trajectory's Cholesky factor (SHOCK_COUNT² columns, row-major).  own_factor = 0:
+ * every trajectory uses the model's factor (the factor columns are unused). */
+enum { MODEL_COLUMNS = MODEL_TRAJ_COLUMNS + SHOCK_COUNT * SHOCK_COUNT };
 typedef struct {
     double *base;
     size_t stride;
-    const double *L;
+    int own_factor;
 } gs_columns;
 
 /* Writes the cycle-independent constants of trajectory i's own model mi (model_init_factor
