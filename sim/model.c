@@ -555,8 +555,8 @@ enum { ADVANCE_DRAWS = 11 };
 enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
 static inline __attribute__((always_inline)) void
-advance_kernel(const int percol, const advance_consts *kc, const advance_columns *cc,
-               const double *L, const double *Lcol, size_t Lstride, size_t n,
+advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
+               const advance_columns *cc, const double *L, const double *Lcol, size_t Lstride, size_t n,
                double *const *x, double *const *d)
 {
     double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
@@ -577,8 +577,8 @@ advance_kernel(const int percol, const advance_consts *kc, const advance_columns
          * written out so that the loop over trajectories vectorises */
         const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
 #define LZ(j, l)                                                                         \
-    ((percol && Lcol ? Lcol[((j) * SHOCK_COUNT + (l)) * Lstride + i]                       \
-                     : L[(j) * SHOCK_COUNT + (l)]) * z##l)
+    ((own_factor ? Lcol[((j) * SHOCK_COUNT + (l)) * Lstride + i] : L[(j) * SHOCK_COUNT + (l)]) * \
+     z##l)
         const double e_hw = 0.0 + LZ(0, 0);
         const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
         const double e_closed = 0.0 + LZ(2, 0) + LZ(2, 1) + LZ(2, 2);
@@ -655,16 +655,16 @@ advance_kernel(const int percol, const advance_consts *kc, const advance_columns
     attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
                                             size_t n, double *const *x, double *const *d)    \
     {                                                                                        \
-        advance_kernel(0, kc, NULL, L, NULL, 0, n, x, d);                                       \
+        advance_kernel(0, 0, kc, NULL, L, NULL, 0, n, x, d);                                       \
     }                                                                                        \
     attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
                                            const double *Lcol, size_t Lstride, size_t n,     \
                                            double *const *x, double *const *d)               \
     {                                                                                        \
         if (Lcol) /* each trajectory's own factor (an uncertain correlation) */              \
-            advance_kernel(1, NULL, cc, L, Lcol, Lstride, n, x, d);                          \
+            advance_kernel(1, 1, NULL, cc, L, Lcol, Lstride, n, x, d);                          \
         else                                                                                 \
-            advance_kernel(1, NULL, cc, L, NULL, 0, n, x, d);                                \
+            advance_kernel(1, 0, NULL, cc, L, NULL, 0, n, x, d);                              \
     }
 
 MODEL_KERNELS(portable, )
