@@ -189,7 +189,7 @@ gs_status model_init_factor(gs_model *m, const gs_params *p, const double *L, gs
     m->demand_q = exp2(-dt / p->demand_growth_halflife);
     /* w₀ = logit(A₀ / A_max); A₀ >= A_max means A ≡ A_max (w = +∞, logistic(w) = 1) */
     double a = p->demand_readiness0 / p->demand_readiness_max;
-    m->ready_logit0 = a >= 1.0 ? INFINITY : log(a / (1.0 - a));
+    m->ready_logit0 = a >= 1.0 ? (double)INFINITY : log(a / (1.0 - a));
     /* p(Q^c_k) = 1 / (1 + exp(−(Q^c_k − Q^c_k + δ_d)/s_d)), the same every cycle (the
      * exponent capped as in model_record) */
     double zc = -p->intelligence_hard_task_offset / p->intelligence_difficulty_spread;
