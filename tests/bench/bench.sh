@@ -38,11 +38,11 @@ echo "instruction set of the kernels: $("$BUILD/bench_rng" 1024 1 1 | cut -d' ' 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine distorts the figures)"
 echo
 
-# one_run BIN N THREADS [EXTRA...] -> "wall model stats output peak_kB"
+# one_run BIN N THREADS [EXTRA...] -> "wall model stats output peak_kB cpu_s"
 one_run() {
     local bin=$1 n=$2 threads=$3
     shift 3
-    /usr/bin/time -f '%e %M' -o "$TMP/time" "$bin" run scenarios/baseline.yaml -n "$n" \
+    /usr/bin/time -f '%e %M %U %S' -o "$TMP/time" "$bin" run scenarios/baseline.yaml -n "$n" \
         --threads "$threads" -o "$TMP/bench.h5" "$@" >"$TMP/out"
     local line
     line=$(grep '^Wrote' "$TMP/out")
@@ -51,8 +51,8 @@ one_run() {
     model=$(echo "$line" | sed -E 's/.*model ([0-9.]+) ?s.*/\1/')
     stats=$(echo "$line" | sed -E 's/.*statistics ([0-9.]+) ?s.*/\1/')
     output=$(echo "$line" | sed -E 's/.*output ([0-9.]+) ?s.*/\1/')
-    read -r wall peak <"$TMP/time"
-    echo "$wall $model $stats $output $peak"
+    read -r wall peak user sys <"$TMP/time"
+    echo "$wall $model $stats $output $peak $(awk -v u="$user" -v s="$sys" 'BEGIN{print u + s}')"
 }
 
 best_of() { # best_of K BIN N THREADS [EXTRA...]: the run with the smallest wall time
@@ -78,17 +78,19 @@ echo
 best_floor=$(awk -v a="$floor_ns" -v b="${native_floor:-$floor_ns}" 'BEGIN{print (b < a ? b : a)}')
 echo
 
-ref_s=$("$PY" analysis/reference_model.py scenarios/baseline.yaml -n "$REF_N" --quiet |
-    sed -E 's/.* in ([0-9.]+) s.*/\1/')
+ref_s=$(/usr/bin/time -f '%U %S' -o "$TMP/ref_time" "$PY" analysis/reference_model.py \
+    scenarios/baseline.yaml -n "$REF_N" --quiet | sed -E 's/.* in ([0-9.]+) s.*/\1/')
+ref_cpu=$(awk '{print $1 + $2}' "$TMP/ref_time")
 ref_ns=$(awk -v t="$ref_s" -v n="$REF_N" -v c="$CYCLES" 'BEGIN{printf "%.1f", t / (n * c) * 1e9}')
-echo "NumPy reference: $REF_N trajectories in $ref_s s = $ref_ns ns per trajectory-cycle (1 core; scaled per trajectory-cycle below)"
+ref_cpu_ns=$(awk -v t="$ref_cpu" -v n="$REF_N" -v c="$CYCLES" 'BEGIN{printf "%.1f", t / (n * c) * 1e9}')
+echo "NumPy reference: $REF_N trajectories in $ref_s s wall, $ref_cpu s CPU = $ref_ns ns wall, $ref_cpu_ns ns CPU per trajectory-cycle (scaled per trajectory-cycle below)"
 printf '%-9s %8s %8s %9s %9s %8s %8s %8s %8s %8s %7s %7s %9s %7s\n' \
     trajectories "wall(s)" "1thr(s)" "scaling" "Mtc/s/core" "rng(s)" "model(s)" "stats(s)" "out(s)" "peakMB" "/need" "numpy(s)" "x numpy" "x floor"
 for n in $SIZES; do
     reps=3
     [ "$n" -ge 10000000 ] && reps=1
-    read -r wall model stats output peak <<<"$(best_of $reps "$GAPSIM" "$n" "$CORES")"
-    read -r wall1 model1 _ _ _ <<<"$(best_of $reps "$GAPSIM" "$n" 1)"
+    read -r wall model stats output peak cpu <<<"$(best_of $reps "$GAPSIM" "$n" "$CORES")"
+    read -r wall1 _ _ _ _ cpu1 <<<"$(best_of $reps "$GAPSIM" "$n" 1)"
     rng=$("$BUILD/bench_rng" "$n" $((CYCLES - 1)) "$CORES" | cut -d' ' -f1)
     # memory the run needs: state (16 doubles) + generator (16 bytes) + record buffer (28
     # doubles) + outcome metrics (2 x 6 doubles) per trajectory, and per thread a quantile
@@ -96,7 +98,8 @@ for n in $SIZES; do
     need=$(awk -v n="$n" -v t="$CORES" 'BEGIN{print (n * ((16 + 28 + 12) * 8 + 16) + t * (10 * n + 524288)) / 1e6}')
     awk -v n="$n" -v wall="$wall" -v wall1="$wall1" -v model="$model" -v stats="$stats" \
         -v output="$output" -v peak="$peak" -v rng="$rng" -v ref_ns="$ref_ns" -v cores="$CORES" \
-        -v need="$need" -v floor="$best_floor" -v cyc="$CYCLES" 'BEGIN {
+        -v need="$need" -v floor="$best_floor" -v cyc="$CYCLES" -v cpu="$cpu" -v cpu1="$cpu1" \
+        -v ref_cpu_ns="$ref_cpu_ns" 'BEGIN {
         tc = n * cyc
         per_core = tc / wall / cores / 1e6
         # NumPy time per trajectory-cycle (1 core) over gapsim wall per trajectory-cycle
@@ -107,6 +110,10 @@ for n in $SIZES; do
         printf "%-12d %8.3f %8.3f %8.2fx %9.2f %8.3f %8.3f %8.3f %8.3f %8.0f %7.2f %8.1f %7.0f %7.1f\n",
             n, wall, wall1, wall1 / wall, per_core, rng, model - rng, stats, output, peak / 1024,
             peak / 1024 / need, ref_ns * tc / 1e9, xnp, xfl
+        # the same from CPU seconds (user + system), which a loaded machine distorts less
+        printf "%-12s %8s %8s %8.2fx %9.2f   CPU: %.1f ns/tc (1 thread %.1f), x numpy(CPU) %.1f, x floor(CPU) %.1f\n",
+            "  (cpu)", "", "", cpu1 / cpu * cores, tc / cpu / 1e6, cpu / tc * 1e9, cpu1 / tc * 1e9,
+            ref_cpu_ns / (cpu / tc * 1e9), cpu1 / tc * 1e9 / floor
     }'
 done
 cat <<'EOF'
@@ -116,7 +123,11 @@ cat <<'EOF'
   peakMB/need = max RSS over the memory of state + statistics buffers; numpy = the NumPy
   reference's time scaled from REF_N to n trajectories (per trajectory-cycle, 1 core),
   x numpy = NumPy time per trajectory-cycle / gapsim core time per trajectory-cycle;
-  x floor = 1-thread time per trajectory-cycle / best floor.
+  x floor = 1-thread time per trajectory-cycle / best floor.  The (cpu) line under each
+  row gives the same from user + system CPU seconds (/usr/bin/time): scaling = the speedup
+  the CPU seconds imply with every core free (cores × 1-thread CPU / all-cores CPU), Mtc
+  per CPU-second, and the
+  ratios to the NumPy reference's CPU time and to the floor.
 EOF
 echo
 
