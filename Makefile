@@ -79,7 +79,7 @@ $(BUILD)/sim/%.o: sim/%.c $(wildcard sim/*.h sim/*.def) | $(BUILD)/sim
 
 # Kernels with AVX2 / AVX-512 versions chosen at run time (issue 14, sim/isa.h): no
 # contraction into fused multiply-adds, so every version computes the portable bits.
-$(BUILD)/sim/rng_block.o $(BUILD)/sim/vmath_array.o: CFLAGS += -ffp-contract=off
+$(BUILD)/sim/rng_block.o $(BUILD)/sim/vmath_array.o $(BUILD)/sim/model.o: CFLAGS += -ffp-contract=off
 
 $(BUILD)/cli/%.o: cli/%.c $(wildcard cli/*.h sim/*.h sim/*.def) | $(BUILD)/cli
 	$(CC) $(CFLAGS) -Isim -c $< -o $@

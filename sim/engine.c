@@ -50,6 +50,8 @@ typedef struct {
     size_t n;
     double *state;   /* MODEL_STATE_ARRAYS × n */
     double *chol;    /* n × SHOCK_COUNT², uncertain correlations only (else NULL) */
+    double *cols;    /* MODEL_COLUMNS × n, uncertain parameters only (else NULL):
+                        each trajectory's own constants, set at cycle 0 */
     rng_pcg32 *rng;  /* n */
     unsigned char *mirror; /* n, antithetic runs only: 1 for odd trajectories (or NULL) */
     double *record;  /* VAR_COUNT × n */
@@ -91,6 +93,7 @@ static void run_free(run_memory *w)
 {
     free(w->state);
     free(w->chol);
+    free(w->cols);
     free(w->rng);
     free(w->mirror);
     free(w->record);
@@ -120,30 +123,36 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
     return p;
 }
 
-/* With uncertain parameters each trajectory has its own model: its run constants are
- * derived again (model_init_factor, from its own parameters and the Cholesky factor
- * computed once before the parallel loops: the base model's, or the trajectory's own
- * in w->chol when a correlation is uncertain) and the model is applied to a
- * one-trajectory view of the block, so only the trajectory's own parameters and stream
- * matter.  No GSL function runs here.  At k < 0 this only sets the state of cycle 0. */
+/* ---- uncertain parameters as columns (issue 14 / docs/performance.md) ----------------
+ * With uncertain parameters each trajectory has its own model constants.  At cycle 0
+ * (k < 0) each trajectory's model is derived once (model_init_factor, from its own
+ * parameters and the Cholesky factor computed before the parallel loops: the base
+ * model's, or the trajectory's own in w->chol when a correlation is uncertain), sets the
+ * trajectory's state and stores its constants in the columns w->cols.  Every cycle then
+ * runs the model on the whole block from the columns (model_record_columns,
+ * model_advance_columns): the same bits as the trajectory's own model, at the speed of
+ * a block.  No GSL function runs here. */
 static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
                            int k, int last)
 {
-    for (size_t i = first; i < first + count; i++) {
-        gs_params p = trajectory_params(w->job, i);
-        gs_model mi;
-        const double *L = w->chol ? w->chol + i * SHOCK_COUNT * SHOCK_COUNT : m->L;
-        model_init_factor(&mi, &p, L, NULL); /* relations were checked when drawn */
-        gs_block b1 = block_view(w, i, 1);
-        if (k < 0) {
+    const gs_columns cols = {w->cols + first, w->n, w->chol != NULL};
+    if (k < 0) {
+        for (size_t i = first; i < first + count; i++) {
+            gs_params p = trajectory_params(w->job, i);
+            gs_model mi;
+            const double *L = w->chol ? w->chol + i * SHOCK_COUNT * SHOCK_COUNT : m->L;
+            model_init_factor(&mi, &p, L, NULL); /* relations were checked when drawn */
+            gs_block b1 = block_view(w, i, 1);
             model_start(&mi, &b1);
-            continue;
+            model_columns_store(&cols, i - first, &mi);
         }
-        double *out[VAR_COUNT];
-        for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * w->n + i;
-        model_record(&mi, &b1, k, out);
-        if (!last) model_advance(&mi, &b1, k, w->rng + i);
+        return;
     }
+    gs_block b = block_view(w, first, count);
+    double *out[VAR_COUNT];
+    for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * w->n + first;
+    model_record_columns(m, &cols, &b, k, out);
+    if (!last) model_advance_columns(m, &cols, &b, k, w->rng + first);
 }
 
 /* The per-trajectory Cholesky factors when a correlation is uncertain (else w->chol
@@ -155,6 +164,10 @@ static gs_status uncertain_factors(run_memory *w, gs_error *err)
     for (size_t j = 0; j < w->job->d; j++)
         any |= w->job->ids[j] >= PARAM_correlation_hardware_power &&
                w->job->ids[j] <= PARAM_correlation_demand_readiness;
+    if (w->job->d > 0 && !w->replay) {
+        w->cols = malloc((w->n ? w->n : 1) * MODEL_COLUMNS * sizeof(double));
+        GS_RETURN_IF(!w->cols, err, GS_ERR_NOMEM, "out of memory for the parameter columns");
+    }
     if (!any || w->replay) return GS_OK;
     w->chol = malloc((w->n ? w->n : 1) * SHOCK_COUNT * SHOCK_COUNT * sizeof(double));
     GS_RETURN_IF(!w->chol, err, GS_ERR_NOMEM, "out of memory for the correlation factors");
@@ -621,6 +634,7 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     memset(res, 0, sizeof *res);
     gs_model model;
     GS_FORWARD(model_init(&model, &job->params, err));
+    GS_FORWARD(isa_from_env(&model.isa, err)); /* GAPSIM_ISA: the same bits on every level */
 
     uint64_t n64 = job->n;
     GS_RETURN_IF(n64 == 0, err, GS_ERR_INPUT, "run.trajectories: must be at least 1");

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "rng_block.h"
 #include "vmath.h"
 
 const gs_var_info model_vars[VAR_COUNT] = {
@@ -68,6 +69,94 @@ static double ou_step(double sigma, double theta, double dt)
     return sigma * sqrt(-expm1(-2.0 * theta * dt) / (2.0 * theta));
 }
 
+/* The cycle-independent constants the loops read (model.h, MODEL_TRAJ), from the
+ * parameters and the derived constants above: each is the value, or the expression,
+ * the loops used before they had columns (log H₀, log Δ, log D₀, log q_B), so the bits
+ * are the same. */
+static void traj_of(gs_model *m)
+{
+    const gs_params *p = &m->p;
+    model_traj *t = &m->t;
+    t->dt = p->run_cycle_years;
+    t->log_dt = log(p->run_cycle_years);
+    t->log_hw0 = log(p->hardware_cost0);
+    t->hardware_trend = p->hardware_trend;
+    t->log_power0 = log(p->power_price0);
+    t->power_trend = p->power_trend;
+    t->kwh_per_ah0 = p->energy_kwh_per_ah;
+    t->energy_trend = p->energy_trend;
+    t->ah_per_mtok0 = p->serving_ah_per_mtok;
+    t->serving_trend = p->serving_trend;
+    t->growth = p->training_growth;
+    t->growth_long = p->training_growth_long;
+    t->budget_q = m->budget_q;
+    t->log_budget_q = log(m->budget_q);
+    t->budget0 = p->training_budget0;
+    t->algorithmic = p->training_algorithmic;
+    t->capture = p->pricing_capture;
+    t->capture_trend = p->pricing_capture_trend;
+    t->eta = p->pricing_competition_exponent;
+    t->gain_per_efold = p->capability_gain_per_efold;
+    t->west_lag = p->governance_west_lag_months;
+    t->q_closed0 = p->capability_closed0;
+    t->nu = p->demand_value_elasticity;
+    t->value0 = p->demand_value_per_mtok;
+    t->omega = p->demand_value_dilution;
+    t->log_demand0 = log(p->demand_mtok0);
+    t->switching = p->demand_switching;
+    t->closed_ratio = p->serving_closed_size_ratio;
+    t->reinvest = p->training_reinvest;
+    t->open_margin = p->pricing_open_margin;
+    t->sensitive = p->demand_sensitive_share;
+    t->a_max = p->demand_readiness_max;
+    t->phi0 = p->governance_restricted_share0;
+    t->phi1 = p->governance_restricted_share1;
+    t->psi = p->training_funding_elasticity;
+    t->p_hard_closed = m->p_hard_closed;
+    t->hard_offset = p->intelligence_hard_task_offset;
+    t->spread = p->intelligence_difficulty_spread;
+    t->jump_prob = m->jump_prob;
+    t->breakthrough_prob = m->breakthrough_prob;
+    t->switch_on_prob = m->switch_on_prob;
+    t->switch_off_prob = m->switch_off_prob;
+    t->catch_up = p->capability_catch_up;
+    t->catch_up_sd = p->capability_catch_up_sd;
+    t->cut = p->governance_catch_up_cut;
+    t->close = p->capability_breakthrough_close;
+    t->demand_growth = p->demand_growth;
+    t->demand_growth_long = p->demand_growth_long;
+    t->demand_q = m->demand_q;
+    t->demand_vol = p->demand_vol;
+    t->readiness_rate = p->demand_readiness_rate;
+    t->req = p->labs_required_cover;
+    t->n_max = p->labs_max;
+    t->entry_rate = p->labs_entry_rate;
+    t->exit_rate = p->labs_exit_rate;
+    t->hw_decay = m->hw_decay;
+    t->hw_step = m->hw_step;
+    t->power_decay = m->power_decay;
+    t->power_step = m->power_step;
+    t->closed_step = m->closed_step;
+    t->demand_step = m->demand_step;
+    t->ready_step = m->ready_step;
+    t->shock_mean = p->hardware_shock_mean;
+    t->shock_sd = p->hardware_shock_sd;
+    /* derived, the same every cycle */
+    t->open_markup = 1.0 + p->pricing_open_margin;
+    t->inv_spread = 1.0 / p->intelligence_difficulty_spread;
+    t->trend_step0 = (t->growth_long + (t->growth - t->growth_long) * pow(t->budget_q, 0.0) +
+                      t->algorithmic - t->hardware_trend) * t->dt; /* g_{X,0} Δ */
+    t->jump_threshold = m->jump_prob * 0x1.0p32;
+    t->breakthrough_threshold = m->breakthrough_prob * 0x1.0p32;
+    t->on_threshold = m->switch_on_prob * 0x1.0p32;
+    t->off_threshold = m->switch_off_prob * 0x1.0p32;
+    t->ready_drift = p->demand_readiness_rate * t->dt;
+    t->entry_dt = p->labs_entry_rate * t->dt;
+    t->exit_dt = p->labs_exit_rate * t->dt;
+    t->cap_n = 0.0; /* no lab count: the first cycle computes n^{−η} */
+    t->cap_pw = 1.0;
+}
+
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err)
 {
     return model_init_factor(m, p, NULL, err);
@@ -112,35 +201,37 @@ gs_status model_init_factor(gs_model *m, const gs_params *p, const double *L, gs
         m->capture_pow[n] = p->pricing_competition_exponent == 0.0
                                 ? 1.0
                                 : exp(-p->pricing_competition_exponent * log((double)n));
+    traj_of(m);
+    m->isa = ISA_PORTABLE;
     return GS_OK;
 }
 
+
 /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) 2^{−τ_k / T_B}, τ_k = kΔ */
-double model_budget_growth(const gs_model *m, int k)
+static double budget_growth(const model_traj *t, int k)
 {
-    const gs_params *p = &m->p;
-    return p->training_growth_long +
-           (p->training_growth - p->training_growth_long) * pow(m->budget_q, (double)k);
+    return t->growth_long + (t->growth - t->growth_long) * pow(t->budget_q, (double)k);
 }
 
 /* ln F_k = Σ_{j<k} g_{B,j} Δ = Δ [k g_{B∞} + (g_B − g_{B∞}) (1 − q^k)/(1 − q)], q = 2^{−Δ/T_B}
  * (the geometric sum in closed form; q → 1 gives k) */
-double model_log_funding_trend(const gs_model *m, int k)
+static double log_funding_trend(const model_traj *t, int k)
 {
-    const gs_params *p = &m->p;
-    const double q = m->budget_q, dt = p->run_cycle_years;
-    double geo = k == 0 ? 0.0 : q < 1.0 ? -expm1((double)k * log(q)) / (1.0 - q) : (double)k;
-    return dt * ((double)k * p->training_growth_long +
-                 (p->training_growth - p->training_growth_long) * geo);
+    const double q = t->budget_q, dt = t->dt;
+    double geo = k == 0 ? 0.0 : q < 1.0 ? -expm1((double)k * t->log_budget_q) / (1.0 - q) : (double)k;
+    return dt * ((double)k * t->growth_long + (t->growth - t->growth_long) * geo);
 }
 
 /* g_{D,k} = g_∞ + (g_D − g_∞) 2^{−τ_k / T_D} */
-double model_demand_growth(const gs_model *m, int k)
+static double demand_growth(const model_traj *t, int k)
 {
-    const gs_params *p = &m->p;
-    return p->demand_growth_long +
-           (p->demand_growth - p->demand_growth_long) * pow(m->demand_q, (double)k);
+    return t->demand_growth_long +
+           (t->demand_growth - t->demand_growth_long) * pow(t->demand_q, (double)k);
 }
+
+double model_budget_growth(const gs_model *m, int k) { return budget_growth(&m->t, k); }
+double model_log_funding_trend(const gs_model *m, int k) { return log_funding_trend(&m->t, k); }
+double model_demand_growth(const gs_model *m, int k) { return demand_growth(&m->t, k); }
 
 /* Cycle 0: y₀ = e₀ = 0, Q^c₀, Q^o₀ = Q^c₀ (1 − G₀), D₀, w₀, g₀, n₀, S₀.  Π₋₁, R₋₁, R₀,
  * n₋₁ and ln X₋₁ are set by model_record at k = 0 (they need cycle 0's market). */
@@ -170,46 +261,107 @@ void model_start(const gs_model *m, gs_block *b)
     }
 }
 
-/* The loop over the block is written to vectorise (#pragma omp simd; exp and log from
+
+/* ---- per-cycle constants ------------------------------------------------------------
+ * The constants of cycle k that model_record and model_advance read, from one
+ * trajectory's model_traj: computed once per call for a point-valued block, once per
+ * trajectory and cycle (into columns of a chunk) for uncertain parameters. */
+
+/* The cycle-dependent constants (computed per cycle, per trajectory with columns) and
+ * those that are the same every cycle (fields of model_traj of the same name: columns
+ * point at them directly). */
+#define RECORD_KDEP(X)                                                                     \
+    X(log_hw_trend) X(log_power_trend) X(kwh_per_ah) X(ah_per_mtok) X(budget_trend)         \
+    X(log_compute_factor) X(capture_t) X(lag_per_point) X(west_points) X(switching)
+#define RECORD_FIXED(X)                                                                    \
+    X(eta) X(trend_step0) X(q_closed0) X(nu) X(value0) X(omega) X(log_demand0)              \
+    X(closed_ratio) X(reinvest) X(open_markup) X(sensitive) X(a_max) X(phi0) X(phi1) X(psi) \
+    X(p_hard_closed) X(hard_offset) X(inv_spread)
+#define RECORD_CONSTS(X) RECORD_KDEP(X) RECORD_FIXED(X)
+
+#define ADVANCE_KDEP(X) X(demand_drift)
+#define ADVANCE_FIXED(X)                                                                   \
+    X(jump_threshold) X(breakthrough_threshold) X(on_threshold) X(off_threshold)            \
+    X(gain_per_efold) X(catch_up) X(catch_up_sd) X(cut) X(close) X(ready_drift) X(req)      \
+    X(n_max) X(entry_dt) X(exit_dt) X(hw_decay) X(hw_step) X(power_decay) X(power_step)     \
+    X(closed_step) X(demand_step) X(ready_step) X(shock_mean) X(shock_sd)
+#define ADVANCE_CONSTS(X) ADVANCE_KDEP(X) ADVANCE_FIXED(X)
+
+#define CONST_FIELD(name) double name;
+#define CONST_COLUMN(name) double *name;
+typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
+typedef struct { RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw; } record_columns;
+typedef struct { ADVANCE_CONSTS(CONST_FIELD) } advance_consts;
+typedef struct { ADVANCE_CONSTS(CONST_COLUMN) } advance_columns;
+#define CONST_COUNT(name) +1
+enum { RECORD_KDEP_COUNT = 0 RECORD_KDEP(CONST_COUNT),
+       ADVANCE_KDEP_COUNT = 0 ADVANCE_KDEP(CONST_COUNT) };
+
+/* Trajectories per chunk of the column kernels (their scratch is on the stack). */
+enum { MODEL_CHUNK = 128 };
+
+/* The deterministic trends at τ_k: the cycle-dependent constants of model_record. */
+static void record_kdep_of(const model_traj *t, int k, record_consts *c)
+{
+    const double dt = t->dt, tau = k * dt; /* τ_k */
+    c->log_hw_trend = t->log_hw0 + t->hardware_trend * tau;
+    c->log_power_trend = t->log_power0 + t->power_trend * tau;
+    c->kwh_per_ah = t->kwh_per_ah0 * exp(t->energy_trend * tau); /* W_k */
+    c->ah_per_mtok = t->ah_per_mtok0 * exp(t->serving_trend * tau);
+    const double g_budget = budget_growth(t, k);                      /* g_{B,k} */
+    const double g_x = g_budget + t->algorithmic - t->hardware_trend; /* g_{X,k} */
+    c->budget_trend = t->budget0 * exp(log_funding_trend(t, k));
+    c->log_compute_factor = t->log_dt + t->algorithmic * tau; /* ln(Δ e^{a τ}) */
+    c->capture_t = t->capture * exp(t->capture_trend * tau);
+    c->lag_per_point = 12.0 / (t->gain_per_efold * g_x);
+    c->west_points = t->gain_per_efold * g_x * t->west_lag / 12.0;
+    c->switching = k == 0 ? 0.0 : t->switching;
+}
+
+static void record_consts_of(const model_traj *t, int k, record_consts *c)
+{
+    record_kdep_of(t, k, c);
+#define CONST_COPY(name) c->name = t->name;
+    RECORD_FIXED(CONST_COPY)
+}
+
+/* The cycle-dependent constant of model_advance. */
+static void advance_kdep_of(const model_traj *t, int k, advance_consts *c)
+{
+    const double g_demand = demand_growth(t, k);
+    c->demand_drift = (g_demand - 0.5 * t->demand_vol * t->demand_vol) * t->dt;
+}
+
+static void advance_consts_of(const model_traj *t, int k, advance_consts *c)
+{
+    advance_kdep_of(t, k, c);
+    ADVANCE_FIXED(CONST_COPY)
+#undef CONST_COPY
+}
+
+/* A constant of the kernels below: the block's scalar, or trajectory i's column, both
+ * read into locals before the loops (KC_LOCALS) so that the loops vectorise. */
+#define KC_LOCAL(name)                                                                     \
+    const double *restrict col_##name __attribute__((unused)) = percol ? cc->name : NULL;  \
+    const double k_##name __attribute__((unused)) = percol ? 0.0 : kc->name;
+#define KC(name) (percol ? col_##name[i] : k_##name)
+
+/* ---- model_record ---------------------------------------------------------------------
+ * The loops over the block are written to vectorise (#pragma omp simd; exp and log from
  * vmath.h; max and min as comparisons, not fmax/fmin, whose NaN rules have no vector
  * instruction): every lane computes exactly what the scalar code would, so the numbers
- * do not depend on the vector width.  The market of cycle k (prices, routing, profit,
- * rent) does not depend on B_k, so it is computed first and the budget after it; at
- * k = 0 that gives Π₋₁ = Π₀ and R₋₁ = R₀ (MODEL.md §3.5). */
-void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_COUNT])
+ * do not depend on the vector width, and the kernel is compiled once per instruction set
+ * (portable, AVX2, AVX-512) with the same bits.  The market of cycle k (prices, routing,
+ * profit, rent) does not depend on B_k, so it is computed first and the budget after it;
+ * at k = 0 that gives Π₋₁ = Π₀ and R₋₁ = R₀ (MODEL.md §3.5).  percol (a constant at
+ * each call site) selects scalar constants kc or per-trajectory columns cc. */
+static inline __attribute__((always_inline)) void
+record_kernel(const int percol, const record_consts *kc, const record_columns *cc,
+              const double *capture_pow, size_t n, int k, double *const *x,
+              double *const *out)
 {
-    const gs_params *p = &m->p;
-    const size_t n = b->n;
-    const double dt = p->run_cycle_years, t = k * dt; /* τ_k */
-    /* Per-cycle constants: the deterministic trends at τ_k. */
-    const double log_hw_trend = log(p->hardware_cost0) + p->hardware_trend * t;
-    const double log_power_trend = log(p->power_price0) + p->power_trend * t;
-    const double kwh_per_ah = p->energy_kwh_per_ah * exp(p->energy_trend * t); /* W_k */
-    const double ah_per_mtok = p->serving_ah_per_mtok * exp(p->serving_trend * t);
-    const double g_budget = model_budget_growth(m, k);                     /* g_{B,k} */
-    const double g_x = g_budget + p->training_algorithmic - p->hardware_trend; /* g_{X,k} */
-    const double budget_trend = p->training_budget0 * exp(model_log_funding_trend(m, k));
-    const double log_compute_factor = log(dt) + p->training_algorithmic * t; /* ln(Δ e^{a τ}) */
-    const double capture_t = p->pricing_capture * exp(p->pricing_capture_trend * t);
-    const double eta = p->pricing_competition_exponent;
-    const double lag_per_point = 12.0 / (p->capability_gain_per_efold * g_x);
-    const double west_points = p->capability_gain_per_efold * g_x * p->governance_west_lag_months / 12.0;
-    const double trend_step0 = (model_budget_growth(m, 0) + p->training_algorithmic -
-                                p->hardware_trend) * dt; /* g_{X,0} Δ */
-    const double q_closed0 = p->capability_closed0, nu = p->demand_value_elasticity;
-    const double value0 = p->demand_value_per_mtok, omega = p->demand_value_dilution;
-    const double log_demand0 = log(p->demand_mtok0);
-    const double switching = k == 0 ? 0.0 : p->demand_switching;
-    const double closed_ratio = p->serving_closed_size_ratio, reinvest = p->training_reinvest;
-    const double open_markup = 1.0 + p->pricing_open_margin;
-    const double sensitive = p->demand_sensitive_share, a_max = p->demand_readiness_max;
-    const double phi0 = p->governance_restricted_share0, phi1 = p->governance_restricted_share1;
-    const double psi = p->training_funding_elasticity;
-    const double p_hard_closed = m->p_hard_closed, hard_offset = p->intelligence_hard_task_offset;
-    const double inv_spread = 1.0 / p->intelligence_difficulty_spread;
     const int first = k == 0;
-
-    double *const *x = b->x;
+    RECORD_CONSTS(KC_LOCAL)
     const double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
     const double *restrict q_closed = x[ST_q_closed], *restrict q_open = x[ST_q_open];
     const double *restrict log_demand = x[ST_log_demand], *restrict ready_logit = x[ST_ready_logit];
@@ -222,64 +374,92 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
 
     /* V_k = V₀ (Q^c_k / Q^c₀)^ν (D_k / D₀)^(−ω) and γ_k = min(1, γ₁ n_k^{−η} e^{μ_γ τ_k}),
      * in loops of their own so that ν = 1, ω = 0 and n_k < MODEL_CAPTURE_TABLE cost no
-     * exp/log (n_k^{−η} from the table). */
-    if (nu == 1.0 && omega == 0.0) {
+     * exp/log (n_k^{−η} from the table).  With columns each trajectory takes the branch
+     * its own ν and ω select (the three forms computed, one kept). */
+    if (percol) {
 #pragma omp simd
-        for (size_t i = 0; i < n; i++) o_value[i] = value0 * (q_closed[i] / q_closed0);
-    } else if (nu == 1.0) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            o_value[i] = value0 * (q_closed[i] / q_closed0) *
-                         vm_exp(-omega * (log_demand[i] - log_demand0));
+        for (size_t i = 0; i < n; i++) {
+            const double nu = KC(nu), omega = KC(omega), value0 = KC(value0);
+            const double ratio = q_closed[i] / KC(q_closed0), dlog = log_demand[i] - KC(log_demand0);
+            const double v1 = value0 * ratio;
+            const double v2 = value0 * ratio * vm_exp(-omega * dlog);
+            const double v3 = value0 * vm_exp(nu * vm_log(ratio) - omega * dlog);
+            o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : nu == 1.0 ? v2 : v3;
+        }
+        /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
+        for (size_t i = 0; i < n; i++) {
+            const double nl = labs[i], eta = KC(eta);
+            const double pw = nl == cc->cap_n[i] ? cc->cap_pw[i]
+                              : eta == 0.0   ? 1.0
+                                             : exp(-eta * log(nl));
+            cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* n changes seldom: one exp/log then */
+            const double c = KC(capture_t) * pw;
+            o_capture[i] = c < 1.0 ? c : 1.0;
+        }
     } else {
+        const double nu = kc->nu, omega = kc->omega, value0 = kc->value0;
+        const double q_closed0 = kc->q_closed0, log_demand0 = kc->log_demand0;
+        if (nu == 1.0 && omega == 0.0) {
 #pragma omp simd
-        for (size_t i = 0; i < n; i++)
-            o_value[i] = value0 * vm_exp(nu * vm_log(q_closed[i] / q_closed0) -
-                                         omega * (log_demand[i] - log_demand0));
-    }
-    for (size_t i = 0; i < n; i++) {
-        const double nl = labs[i];
-        const double pw = nl < MODEL_CAPTURE_TABLE ? m->capture_pow[(int)nl] : exp(-eta * log(nl));
-        const double c = capture_t * pw;
-        o_capture[i] = c < 1.0 ? c : 1.0;
+            for (size_t i = 0; i < n; i++) o_value[i] = value0 * (q_closed[i] / q_closed0);
+        } else if (nu == 1.0) {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                o_value[i] = value0 * (q_closed[i] / q_closed0) *
+                             vm_exp(-omega * (log_demand[i] - log_demand0));
+        } else {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                o_value[i] = value0 * vm_exp(nu * vm_log(q_closed[i] / q_closed0) -
+                                             omega * (log_demand[i] - log_demand0));
+        }
+        const double eta = kc->eta, capture_t = kc->capture_t;
+        for (size_t i = 0; i < n; i++) {
+            const double nl = labs[i];
+            const double pw = nl < MODEL_CAPTURE_TABLE ? capture_pow[(int)nl] : exp(-eta * log(nl));
+            const double c = capture_t * pw;
+            o_capture[i] = c < 1.0 ? c : 1.0;
+        }
     }
 
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         /* §3.1-3. H_k, E_k, u_k = H_k + W_k E_k */
-        const double hw = vm_exp(log_hw_trend + hw_dev[i]);
-        const double power = vm_exp(log_power_trend + power_dev[i]);
-        const double compute = hw + kwh_per_ah * power;
+        const double hw = vm_exp(KC(log_hw_trend) + hw_dev[i]);
+        const double power = vm_exp(KC(log_power_trend) + power_dev[i]);
+        const double compute = hw + KC(kwh_per_ah) * power;
         /* §3.4. s^o_k = n₀ e^{μ_n τ_k} u_k, s^c_k = r_c s^o_k */
-        const double serve_open = ah_per_mtok * compute;
-        const double serve_closed = closed_ratio * serve_open;
+        const double serve_open = KC(ah_per_mtok) * compute;
+        const double serve_closed = KC(closed_ratio) * serve_open;
         /* G_k = (Q^c − Q^o)/Q^c; §4.3 Q^w_k = clamp(Q^o_k − b g_{X,k} ℓ_w/12, 0, Q^o_k);
          * G^w_k = (Q^c − Q^w)/Q^c */
         const double qc = q_closed[i], qo = q_open[i];
         const double gap_points = qc - qo;
         const double gap = gap_points / qc;
-        const double qw_raw = qo - west_points;
+        const double qw_raw = qo - KC(west_points);
         const double qw = qw_raw < 0.0 ? 0.0 : qw_raw > qo ? qo : qw_raw;
         const double gap_west = (qc - qw) / qc;
         const double value = o_value[i], capture = o_capture[i];
         /* §6.3. P^o = s^o (1 + m_o);  P^c = max(P^o, s^c + γ_k G_k V_k) */
-        const double price_open = serve_open * open_markup;
+        const double price_open = serve_open * KC(open_markup);
         const double gap_value = gap * value, west_value = gap_west * value;
         const double ask = serve_closed + capture * gap_value;
         const double price_closed = ask > price_open ? ask : price_open;
         const double diff = price_closed - price_open; /* x_k */
         /* §5.3. σ_k(G) = f_s exp(−x_k/(G V_k)) for G V_k > 0, else 0 */
+        const double sensitive = KC(sensitive);
         const double sig_e = sensitive * vm_exp(-diff / gap_value);
         const double sig = gap_value > 0.0 ? sig_e : 0.0;
         const double sigw_e = sensitive * vm_exp(-diff / west_value);
         const double sigw = west_value > 0.0 ? sigw_e : 0.0;
         /* §5.2. A_k = A_max logistic(w_k);  §4.1 φ_k = φ₀ or φ₁ by regime */
-        const double ready = a_max / (1.0 + vm_exp(-ready_logit[i]));
+        const double ready = KC(a_max) / (1.0 + vm_exp(-ready_logit[i]));
+        const double phi1 = KC(phi1), phi0 = KC(phi0); /* loaded unconditionally */
         const double phi = regime[i] > 0.5 ? phi1 : phi0;
         /* S*_k = (1 − A_k) + A_k [(1 − φ_k) σ_k(G_k) + φ_k σ_k(G^w_k)] */
         const double eq_share = (1.0 - ready) + ready * ((1.0 - phi) * sig + phi * sigw);
         /* §5.4. S_k = S_{k−1} + α (S*_k − S_{k−1}) (S₀ at k = 0) */
-        const double share = share_state[i] + switching * (eq_share - share_state[i]);
+        const double share = share_state[i] + KC(switching) * (eq_share - share_state[i]);
         share_state[i] = share;
         const double demand = vm_exp(log_demand[i]);
         /* §6.4. Π_k = (P^c − s^c) S D;  R_k = (P^c − P^o) S D;  π_k = P^c/P^o − 1 */
@@ -297,10 +477,11 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
         const double n_prev = first ? nl : n_state;
         /* M_k = ((R_{k−1} + R₀) / (2 R₀))^ψ (1 when R₀ = 0);
          * B_k = B₀ F_k M_k + ρ max(0, Π_{k−1}/n_{k−1}) */
-        const double mult_e = vm_exp(psi * vm_log((r_prev + r0) / (2.0 * r0)));
+        const double mult_e = vm_exp(KC(psi) * vm_log((r_prev + r0) / (2.0 * r0)));
         const double mult = r0 > 0.0 ? mult_e : 1.0;
         const double per_lab = pi_prev / n_prev;
-        const double budget = budget_trend * mult + reinvest * (per_lab > 0.0 ? per_lab : 0.0);
+        const double budget =
+            KC(budget_trend) * mult + KC(reinvest) * (per_lab > 0.0 ? per_lab : 0.0);
         /* §6.1. ζ_k = Π_k / (n_k B_k) */
         const double cover = profit / (nl * budget);
         cover_state[i] = cover;
@@ -310,17 +491,17 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
         /* §3.6. X_k = B_k Δ e^{a τ_k} / u_k, kept as ln X_k = ln B_k + ln Δ + a τ_k − ln u_k
          * (X itself overflows a double after a few centuries of model time; its logarithm
          * does not);  X₋₁ = X₀ e^{−g_{X,0} Δ} */
-        const double log_x = vm_log(budget) + log_compute_factor - vm_log(compute);
+        const double log_x = vm_log(budget) + KC(log_compute_factor) - vm_log(compute);
         compute_now[i] = log_x;
         const double x_state = compute_prev[i];
-        compute_prev[i] = first ? log_x - trend_step0 : x_state;
+        compute_prev[i] = first ? log_x - KC(trend_step0) : x_state;
         /* §7. p(Q) = 1/(1 + exp(−(Q − Q^c_k + δ_d)/s_d));  L^x = P^x / p(Q^x);
          * π^Q = L^c/L^o − 1.  The exponent is capped at MODEL_LOGIT_CAP (p ≥ e^{−600}),
          * so that a model hopelessly far behind has a huge but finite cost per success */
-        const double z_open = -(qo - qc + hard_offset) * inv_spread;
+        const double z_open = -(qo - qc + KC(hard_offset)) * KC(inv_spread);
         const double p_open =
             1.0 / (1.0 + vm_exp(z_open < MODEL_LOGIT_CAP ? z_open : MODEL_LOGIT_CAP));
-        const double lcoi_open = price_open / p_open, lcoi_closed = price_closed / p_hard_closed;
+        const double lcoi_open = price_open / p_open, lcoi_closed = price_closed / KC(p_hard_closed);
 
         out[VAR_hw_cost][i] = hw;
         out[VAR_power_price][i] = power;
@@ -334,7 +515,7 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
         out[VAR_quality_open_west][i] = qw;
         out[VAR_gap][i] = gap;
         /* lag_months = 12 (Q^c − Q^o) / (b g_{X,k}) */
-        out[VAR_lag_months][i] = lag_per_point * gap_points;
+        out[VAR_lag_months][i] = KC(lag_per_point) * gap_points;
         out[VAR_price_open][i] = price_open;
         out[VAR_price_closed][i] = price_closed;
         out[VAR_readiness][i] = ready;
@@ -354,7 +535,8 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
     }
 }
 
-/* The random numbers of one trajectory-cycle, always drawn in this order (MODEL.md §2):
+/* ---- model_advance --------------------------------------------------------------------
+ * The random numbers of one trajectory-cycle, always drawn in this order (MODEL.md §2):
  *   1. six normals z (ε = L z over hardware, power, closed, open, demand, readiness);
  *   2. the hardware supply-shock event (one 32-bit output);
  *   3. the open-model breakthrough event (one 32-bit output);
@@ -365,88 +547,262 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
  * An event with probability p happens when its output x < p 2³².  A mirrored trajectory
  * (b->mirror[i], antithetic variates) draws the same numbers from a copy of its
  * partner's generator and uses −z, −J and 2³²−1−x (u → 1 − u): its shocks are the
- * partner's reflected. */
-void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
-{
-    const gs_params *p = &m->p;
-    const double *L = m->L;
-    const double dt = p->run_cycle_years;
-    const double jump_threshold = m->jump_prob * 0x1.0p32;
-    const double breakthrough_threshold = m->breakthrough_prob * 0x1.0p32;
-    const double on_threshold = m->switch_on_prob * 0x1.0p32;
-    const double off_threshold = m->switch_off_prob * 0x1.0p32;
-    const double b_points = p->capability_gain_per_efold;
-    const double catch_up = p->capability_catch_up, catch_up_sd = p->capability_catch_up_sd;
-    const double cut = p->governance_catch_up_cut;
-    const double close = p->capability_breakthrough_close;
-    const double g_demand = model_demand_growth(m, k);
-    const double demand_drift = (g_demand - 0.5 * p->demand_vol * p->demand_vol) * dt;
-    const double ready_drift = p->demand_readiness_rate * dt;
-    const double req = p->labs_required_cover, n_max = p->labs_max;
-    const double entry_dt = p->labs_entry_rate * dt, exit_dt = p->labs_exit_rate * dt;
-    double *const *x = b->x;
+ * partner's reflected.  The numbers of a chunk of trajectories are drawn at once by
+ * rng_block_draw (plan ADVANCE_PLAN, vector generators on AVX2 / AVX-512, the same bits
+ * as the scalar draws), then the kernel moves the chunk's state. */
+#define ADVANCE_PLAN "NNNNNNWWNWW"
+enum { ADVANCE_DRAWS = 11 };
+enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
-    for (size_t i = 0; i < b->n; i++) {
-        rng_pcg32 *r = &rng[i];
-        double z[SHOCK_COUNT], eps[SHOCK_COUNT];
-        const int mirrored = b->mirror && b->mirror[i];
-        const double sign = mirrored ? -1.0 : 1.0;
-        const uint32_t flip = mirrored ? UINT32_MAX : 0u;
-        for (int j = 0; j < SHOCK_COUNT; j++) z[j] = sign * rng_normal(r);
-        /* ε = L z, L lower triangular */
-        for (int j = 0; j < SHOCK_COUNT; j++) {
-            double s = 0.0;
-            for (int l = 0; l <= j; l++) s += L[j * SHOCK_COUNT + l] * z[l];
-            eps[j] = s;
-        }
-        const int shock = (double)(rng_pcg32_next(r) ^ flip) < jump_threshold;
-        const int breakthrough = (double)(rng_pcg32_next(r) ^ flip) < breakthrough_threshold;
-        const double jump = sign * rng_normal(r);
-        const double u_regime = (double)(rng_pcg32_next(r) ^ flip);
-        const double u_labs = (double)(rng_pcg32_next(r) ^ flip);
+static inline __attribute__((always_inline)) void
+advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
+               const advance_columns *cc, const double *L, const double *Lcol, size_t Lstride, size_t n,
+               double *const *x, double *const *d)
+{
+    double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
+    double *restrict q_closed = x[ST_q_closed], *restrict q_open = x[ST_q_open];
+    double *restrict log_demand = x[ST_log_demand], *restrict ready_logit = x[ST_ready_logit];
+    double *restrict regime = x[ST_regime], *restrict labs = x[ST_labs];
+    double *restrict compute_prev = x[ST_compute_prev];
+    const double *restrict compute_now = x[ST_compute_now], *restrict cover = x[ST_cover];
+    ADVANCE_CONSTS(KC_LOCAL)
+    const double *restrict d0 = d[0], *restrict d1 = d[1], *restrict d2 = d[2];
+    const double *restrict d3 = d[3], *restrict d4 = d[4], *restrict d5 = d[5];
+    const double *restrict d_shock = d[D_SHOCK], *restrict d_breakthrough = d[D_BREAKTHROUGH];
+    const double *restrict d_jump = d[D_JUMP], *restrict d_regime = d[D_REGIME];
+    const double *restrict d_labs = d[D_LABS];
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* ε = L z, L lower triangular: row j is ((0 + L_j0 z_0) + L_j1 z_1) + … + L_jj z_j,
+         * written out so that the loop over trajectories vectorises */
+        const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
+#define LZ(j, l)                                                                         \
+    ((own_factor ? Lcol[((j) * SHOCK_COUNT + (l)) * Lstride + i] : L[(j) * SHOCK_COUNT + (l)]) * \
+     z##l)
+        const double e_hw = 0.0 + LZ(0, 0);
+        const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
+        const double e_closed = 0.0 + LZ(2, 0) + LZ(2, 1) + LZ(2, 2);
+        const double e_open = 0.0 + LZ(3, 0) + LZ(3, 1) + LZ(3, 2) + LZ(3, 3);
+        const double e_demand = 0.0 + LZ(4, 0) + LZ(4, 1) + LZ(4, 2) + LZ(4, 3) + LZ(4, 4);
+        const double e_ready =
+            0.0 + LZ(5, 0) + LZ(5, 1) + LZ(5, 2) + LZ(5, 3) + LZ(5, 4) + LZ(5, 5);
+#undef LZ
+        const double jump = d_jump[i];
+        const double u_regime = d_regime[i], u_labs = d_labs[i];
 
         /* §3.1. y_{k+1} = y_k e^{−θ_H Δ} + σ_H √((1−e^{−2θ_H Δ})/(2θ_H)) ε_hw + N_k J_k,
          *       J_k ~ N(m_J, s_J²) */
-        double y = x[ST_hw_dev][i] * m->hw_decay + m->hw_step * eps[SHOCK_HARDWARE];
-        if (shock) y += p->hardware_shock_mean + p->hardware_shock_sd * jump;
-        x[ST_hw_dev][i] = y;
+        const double y = hw_dev[i] * KC(hw_decay) + KC(hw_step) * e_hw;
+        const double y_jump = y + (KC(shock_mean) + KC(shock_sd) * jump);
+        hw_dev[i] = d_shock[i] < KC(jump_threshold) ? y_jump : y;
         /* §3.2. e_{k+1} = e_k e^{−θ_E Δ} + σ_E √(…) ε_power */
-        x[ST_power_dev][i] = x[ST_power_dev][i] * m->power_decay + m->power_step * eps[SHOCK_POWER];
-        /* §3.7. Q^c_{k+1} = Q^c_k + max(0, b ln(X_k/X_{k−1}) + σ_c √Δ ε_closed) */
-        const double gain = b_points * (x[ST_compute_now][i] - x[ST_compute_prev][i]) +
-                            m->closed_step * eps[SHOCK_CLOSED];
-        const double qc = x[ST_q_closed][i] + fmax(0.0, gain);
-        x[ST_compute_prev][i] = x[ST_compute_now][i];
+        power_dev[i] = power_dev[i] * KC(power_decay) + KC(power_step) * e_power;
+        /* §3.7. Q^c_{k+1} = Q^c_k + max(0, b ln(X_k/X_{k−1}) + σ_c √Δ ε_closed)
+         * (max as a comparison: the bits of fmax(0, x), NaN giving 0, without its call) */
+        const double gain = KC(gain_per_efold) * (compute_now[i] - compute_prev[i]) +
+                            KC(closed_step) * e_closed;
+        const double qc = q_closed[i] + (gain > 0.0 ? gain : 0.0);
+        compute_prev[i] = compute_now[i];
         /* §4.2. κ_k = clamp(κ̄ (1 − δ_κ g_k) + σ_κ ε_open, 0, 1);
          *       Q^o_{k+1} = Q^o_k + κ_k (Q^c_{k+1} − Q^o_k); a breakthrough adds
          *       β (Q^c_{k+1} − Q^o_{k+1}) */
-        const double g = x[ST_regime][i];
-        const double kappa =
-            fmin(1.0, fmax(0.0, catch_up * (1.0 - cut * g) + catch_up_sd * eps[SHOCK_OPEN]));
-        double qo = x[ST_q_open][i] + kappa * (qc - x[ST_q_open][i]);
-        if (breakthrough) qo += close * (qc - qo);
-        x[ST_q_closed][i] = qc;
-        x[ST_q_open][i] = qo;
+        const double g = regime[i];
+        const double kraw = KC(catch_up) * (1.0 - KC(cut) * g) + KC(catch_up_sd) * e_open;
+        const double kpos = kraw > 0.0 ? kraw : 0.0;
+        const double kappa = kpos < 1.0 ? kpos : 1.0;
+        const double qo = q_open[i] + kappa * (qc - q_open[i]);
+        q_closed[i] = qc;
+        const double qo_jump = qo + KC(close) * (qc - qo);
+        q_open[i] = d_breakthrough[i] < KC(breakthrough_threshold) ? qo_jump : qo;
         /* §5.1. ln D_{k+1} = ln D_k + (g_{D,k} − σ_D²/2) Δ + σ_D √Δ ε_demand */
-        x[ST_log_demand][i] += demand_drift + m->demand_step * eps[SHOCK_DEMAND];
+        log_demand[i] += KC(demand_drift) + KC(demand_step) * e_demand;
         /* §5.2. w_{k+1} = w_k + r_A Δ + σ_A √Δ ε_ready */
-        x[ST_ready_logit][i] += ready_drift + m->ready_step * eps[SHOCK_READINESS];
+        ready_logit[i] += KC(ready_drift) + KC(ready_step) * e_ready;
         /* §4.1. g switches 0 → 1 with probability 1 − e^{−λ_on Δ}, 1 → 0 with 1 − e^{−λ_off Δ} */
-        if (g > 0.5)
-            x[ST_regime][i] = u_regime < off_threshold ? 0.0 : 1.0;
-        else
-            x[ST_regime][i] = u_regime < on_threshold ? 1.0 : 0.0;
+        const double off_threshold = KC(off_threshold), on_threshold = KC(on_threshold);
+        regime[i] = g > 0.5 ? (u_regime < off_threshold ? 0.0 : 1.0)
+                            : (u_regime < on_threshold ? 1.0 : 0.0);
         /* §6.1. ζ_k ≥ ζ*: one lab enters with probability 1 − exp(−λ_e Δ (ζ_k/ζ* − 1));
          *       ζ_k < ζ*: one lab exits with probability 1 − exp(−λ_x Δ (1 − ζ_k/ζ*));
-         *       n_{k+1} = clamp(n_k ± 1, 1, n_max) */
-        const double ratio = x[ST_cover][i] / req, nl = x[ST_labs][i];
-        double nn = nl;
-        if (ratio >= 1.0) {
-            if (u_labs < (1.0 - vm_exp(-entry_dt * (ratio - 1.0))) * 0x1.0p32) nn = nl + 1.0;
-        } else if (ratio < 1.0) {
-            if (u_labs < (1.0 - vm_exp(-exit_dt * (1.0 - ratio))) * 0x1.0p32) nn = nl - 1.0;
+         *       n_{k+1} = clamp(n_k ± 1, 1, n_max); a NaN ratio changes nothing */
+        const double ratio = cover[i] / KC(req), nl = labs[i];
+        const double entry_dt = KC(entry_dt), exit_dt = KC(exit_dt);
+        const double arg = ratio >= 1.0 ? -entry_dt * (ratio - 1.0) : -exit_dt * (1.0 - ratio);
+        const double threshold = (1.0 - vm_exp(arg)) * 0x1.0p32;
+        const double n_up = u_labs < threshold ? nl + 1.0 : nl;
+        const double n_down = u_labs < threshold ? nl - 1.0 : nl;
+        const double nn = ratio >= 1.0 ? n_up : ratio < 1.0 ? n_down : nl;
+        const double n_max = KC(n_max);
+        labs[i] = nn < 1.0 ? 1.0 : nn > n_max ? n_max : nn;
+    }
+}
+
+#undef KC
+
+/* ---- one instantiation per instruction set ----------------------------------------- */
+
+#define MODEL_KERNELS(suffix, attr)                                                          \
+    attr static void record_point_##suffix(const record_consts *kc, const double *capture_pow, \
+                                           size_t n, int k, double *const *x, double *const *out) \
+    {                                                                                        \
+        record_kernel(0, kc, NULL, capture_pow, n, k, x, out);                               \
+    }                                                                                        \
+    attr static void record_cols_##suffix(const record_columns *cc, size_t n, int k,         \
+                                          double *const *x, double *const *out)              \
+    {                                                                                        \
+        record_kernel(1, NULL, cc, NULL, n, k, x, out);                                      \
+    }                                                                                        \
+    attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
+                                            size_t n, double *const *x, double *const *d)    \
+    {                                                                                        \
+        advance_kernel(0, 0, kc, NULL, L, NULL, 0, n, x, d);                                       \
+    }                                                                                        \
+    attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
+                                           const double *Lcol, size_t Lstride, size_t n,     \
+                                           double *const *x, double *const *d)               \
+    {                                                                                        \
+        if (Lcol) /* each trajectory's own factor (an uncertain correlation) */              \
+            advance_kernel(1, 1, NULL, cc, L, Lcol, Lstride, n, x, d);                          \
+        else                                                                                 \
+            advance_kernel(1, 0, NULL, cc, L, NULL, 0, n, x, d);                              \
+    }
+
+MODEL_KERNELS(portable, )
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MODEL_X86 1
+MODEL_KERNELS(avx2, ISA_TARGET_AVX2)
+MODEL_KERNELS(avx512, ISA_TARGET_AVX512)
+#define MODEL_DISPATCH(isa, name, ...)                                                       \
+    switch (isa_runnable(isa)) {                                                             \
+    case ISA_AVX512: name##_avx512(__VA_ARGS__); break;                                      \
+    case ISA_AVX2: name##_avx2(__VA_ARGS__); break;                                          \
+    default: name##_portable(__VA_ARGS__); break;                                            \
+    }
+#else
+#define MODEL_DISPATCH(isa, name, ...) name##_portable(__VA_ARGS__)
+#endif
+
+void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_COUNT])
+{
+    record_consts kc;
+    record_consts_of(&m->t, k, &kc);
+    MODEL_DISPATCH(m->isa, record_point, &kc, m->capture_pow, b->n, k, b->x, out)
+}
+
+static const rng_block_plan advance_plan = {ADVANCE_DRAWS, ADVANCE_PLAN};
+
+void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng)
+{
+    advance_consts kc;
+    advance_consts_of(&m->t, k, &kc);
+    double draws[ADVANCE_DRAWS][MODEL_CHUNK];
+    double *d[ADVANCE_DRAWS];
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
+        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
+        rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
+        double *x[MODEL_STATE_ARRAYS];
+        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+        MODEL_DISPATCH(m->isa, advance_point, &kc, m->L, cn, x, d)
+    }
+}
+
+/* ---- uncertain parameters as columns --------------------------------------------------- */
+
+void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
+{
+#define MODEL_TRAJ_STORE(name) c->base[(size_t)MT_##name * c->stride + i] = mi->t.name;
+    MODEL_TRAJ(MODEL_TRAJ_STORE)
+#undef MODEL_TRAJ_STORE
+    if (c->own_factor)
+        for (size_t j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
+            c->base[(MODEL_TRAJ_COLUMNS + j) * c->stride + i] = mi->L[j];
+}
+
+/* Column `name` of the block's trajectories from trajectory `from` on. */
+#define COLUMN(c, name, from) ((c)->base + (size_t)MT_##name * (c)->stride + (from))
+
+/* The fields of trajectory i's model_traj that the cycle-dependent constants read. */
+static void columns_load_kdep(const gs_columns *c, size_t i, model_traj *t)
+{
+#define KDEP_LOAD(name) t->name = *COLUMN(c, name, i);
+    KDEP_LOAD(dt) KDEP_LOAD(log_hw0) KDEP_LOAD(hardware_trend) KDEP_LOAD(log_power0)
+    KDEP_LOAD(power_trend) KDEP_LOAD(kwh_per_ah0) KDEP_LOAD(energy_trend)
+    KDEP_LOAD(ah_per_mtok0) KDEP_LOAD(serving_trend) KDEP_LOAD(growth) KDEP_LOAD(growth_long)
+    KDEP_LOAD(budget_q) KDEP_LOAD(log_budget_q) KDEP_LOAD(budget0) KDEP_LOAD(algorithmic)
+    KDEP_LOAD(log_dt) KDEP_LOAD(capture) KDEP_LOAD(capture_trend) KDEP_LOAD(gain_per_efold)
+    KDEP_LOAD(west_lag) KDEP_LOAD(switching) KDEP_LOAD(demand_growth)
+    KDEP_LOAD(demand_growth_long) KDEP_LOAD(demand_q) KDEP_LOAD(demand_vol)
+#undef KDEP_LOAD
+}
+
+void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                          double *const out[VAR_COUNT])
+{
+    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK];
+    record_columns cc;
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
+        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        {
+            int j = 0;
+#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
+            RECORD_KDEP(RECORD_COL_SCRATCH)
+#undef RECORD_COL_SCRATCH
         }
-        x[ST_labs][i] = nn < 1.0 ? 1.0 : nn > n_max ? n_max : nn;
+#define RECORD_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+        RECORD_FIXED(RECORD_COL_FIXED)
+#undef RECORD_COL_FIXED
+        cc.cap_n = COLUMN(c, cap_n, c0), cc.cap_pw = COLUMN(c, cap_pw, c0);
+        for (size_t i = 0; i < cn; i++) {
+            model_traj t;
+            record_consts kc;
+            columns_load_kdep(c, c0 + i, &t);
+            record_kdep_of(&t, k, &kc);
+#define RECORD_COL_PUT(name) cc.name[i] = kc.name;
+            RECORD_KDEP(RECORD_COL_PUT)
+#undef RECORD_COL_PUT
+        }
+        double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
+        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+        for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
+        MODEL_DISPATCH(m->isa, record_cols, &cc, cn, k, x, o)
+    }
+}
+
+void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                           rng_pcg32 *rng)
+{
+    double scratch[ADVANCE_KDEP_COUNT][MODEL_CHUNK];
+    double draws[ADVANCE_DRAWS][MODEL_CHUNK];
+    double *d[ADVANCE_DRAWS];
+    advance_columns cc;
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
+        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        {
+            int j = 0;
+#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
+            ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
+#undef ADVANCE_COL_SCRATCH
+        }
+#define ADVANCE_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+        ADVANCE_FIXED(ADVANCE_COL_FIXED)
+#undef ADVANCE_COL_FIXED
+        for (size_t i = 0; i < cn; i++) {
+            model_traj t;
+            advance_consts kc;
+            columns_load_kdep(c, c0 + i, &t);
+            advance_kdep_of(&t, k, &kc);
+#define ADVANCE_COL_PUT(name) cc.name[i] = kc.name;
+            ADVANCE_KDEP(ADVANCE_COL_PUT)
+#undef ADVANCE_COL_PUT
+        }
+        for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
+        rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
+        double *x[MODEL_STATE_ARRAYS];
+        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+        const double *Lcol =
+            c->own_factor ? c->base + (size_t)MODEL_TRAJ_COLUMNS * c->stride + c0 : NULL;
+        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, Lcol, c->stride, cn, x, d)
     }
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "isa.h"
 #include "params.h"
 #include "rng.h"
 
@@ -91,6 +92,41 @@ int model_k_now(const gs_params *p);
 
 enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
 
+/* The constants of one trajectory that do not depend on the cycle: the parameters that
+ * model_record and model_advance read, and the run constants derived from them
+ * (docs/performance.md, "Uncertain parameters as columns").  A point-valued run has one
+ * (gs_model.t); a run with uncertain parameters keeps one column per field, filled once
+ * at cycle 0 (model_columns_store), and the per-cycle constants of each trajectory are
+ * computed from its columns with the same operations as the point-valued run's. */
+#define MODEL_TRAJ(X)                                                                    \
+    X(dt) X(log_dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend)             \
+    X(kwh_per_ah0) X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(growth)             \
+    X(growth_long) X(budget_q) X(log_budget_q) X(budget0) X(algorithmic) X(capture)       \
+    X(capture_trend) X(eta) X(gain_per_efold) X(west_lag) X(q_closed0) X(nu) X(value0)    \
+    X(omega) X(log_demand0) X(switching) X(closed_ratio) X(reinvest) X(open_margin)       \
+    X(sensitive) X(a_max) X(phi0) X(phi1) X(psi) X(p_hard_closed) X(hard_offset)          \
+    X(spread) X(jump_prob) X(breakthrough_prob) X(switch_on_prob) X(switch_off_prob)      \
+    X(catch_up) X(catch_up_sd) X(cut) X(close) X(demand_growth) X(demand_growth_long)     \
+    X(demand_q) X(demand_vol) X(readiness_rate) X(req) X(n_max) X(entry_rate)             \
+    X(exit_rate) X(hw_decay) X(hw_step) X(power_decay) X(power_step) X(closed_step)       \
+    X(demand_step) X(ready_step) X(shock_mean) X(shock_sd) X(open_markup) X(inv_spread)    \
+    X(trend_step0) X(jump_threshold) X(breakthrough_threshold) X(on_threshold)            \
+    X(off_threshold) X(ready_drift) X(entry_dt) X(exit_dt)                                \
+    X(cap_n) X(cap_pw) /* not constants: a column run's cache of n^{−η} at the last n */
+
+typedef struct {
+#define MODEL_TRAJ_FIELD(name) double name;
+    MODEL_TRAJ(MODEL_TRAJ_FIELD)
+#undef MODEL_TRAJ_FIELD
+} model_traj;
+
+enum {
+#define MODEL_TRAJ_ENUM(name) MT_##name,
+    MODEL_TRAJ(MODEL_TRAJ_ENUM)
+#undef MODEL_TRAJ_ENUM
+        MODEL_TRAJ_COLUMNS
+};
+
 /* Per-run constants derived from the parameters once (Cholesky factor, decay factors). */
 typedef struct {
     gs_params p;
@@ -106,6 +142,11 @@ typedef struct {
     double ready_logit0;              /* w₀ = logit(A₀/A_max), +inf when A₀ >= A_max */
     double p_hard_closed;             /* p(Q^c) = 1/(1 + e^{−δ_d/s_d}) */
     double capture_pow[MODEL_CAPTURE_TABLE]; /* n^{−η} */
+    model_traj t;                     /* the cycle-independent constants above, as read
+                                         by the loops */
+    isa_level isa;                    /* the kernels' instruction set (ISA_PORTABLE
+                                         after model_init; the engine sets its choice):
+                                         every level computes the same bits */
 } gs_model;
 
 /* Derives the run constants; fails with GS_ERR_INPUT if R is not positive definite. */
@@ -176,5 +217,29 @@ void model_advance(const gs_model *m, gs_block *b, int k, rng_pcg32 *rng);
  * shocks and open-model breakthroughs, with the event rates of p (--keep-draws). */
 void model_count_events(const gs_params *p, rng_pcg32 *r, int mirrored, int cycles,
                         unsigned *shocks, unsigned *breakthroughs);
+
+/* Uncertain parameters as columns (structure of arrays): column c of trajectory i of a
+ * block is base[c * stride + i], c < MODEL_COLUMNS: the MODEL_TRAJ fields in order, then
+ * the trajectory's Cholesky factor (SHOCK_COUNT² columns, row-major).  own_factor = 0:
+ * every trajectory uses the model's factor (the factor columns are unused). */
+enum { MODEL_COLUMNS = MODEL_TRAJ_COLUMNS + SHOCK_COUNT * SHOCK_COUNT };
+typedef struct {
+    double *base;
+    size_t stride;
+    int own_factor;
+} gs_columns;
+
+/* Writes the cycle-independent constants of trajectory i's own model mi (model_init_factor
+ * of its parameters) into its columns: done once per trajectory, at cycle 0. */
+void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi);
+
+/* model_record and model_advance of a block whose trajectories each have their own
+ * constants in c (the block's view), every other quantity from m (cycles, isa): the
+ * same bits, trajectory by trajectory, as model_record / model_advance with that
+ * trajectory's own model. */
+void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                          double *const out[VAR_COUNT]);
+void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                           rng_pcg32 *rng);
 
 #endif

@@ -47,8 +47,9 @@ gs_status rng_block_plan_parse(rng_block_plan *plan, const char *spec, gs_error 
                  "draw plan '%s': needs 1 to %d draws", spec ? spec : "(null)",
                  RNG_BLOCK_MAX_DRAWS);
     for (size_t j = 0; j < len; j++)
-        GS_RETURN_IF(spec[j] != RNG_DRAW_NORMAL && spec[j] != RNG_DRAW_UNIFORM, err,
-                     GS_ERR_INPUT, "draw plan '%s': draw %zu is '%c', not N or U", spec,
+        GS_RETURN_IF(spec[j] != RNG_DRAW_NORMAL && spec[j] != RNG_DRAW_UNIFORM &&
+                         spec[j] != RNG_DRAW_WORD,
+                     err, GS_ERR_INPUT, "draw plan '%s': draw %zu is '%c', not N, U or W", spec,
                      j + 1, spec[j]);
     plan->count = (unsigned)len;
     memcpy(plan->kind, spec, len);
@@ -82,6 +83,8 @@ static size_t draw_portable(const rng_block_plan *plan, rng_pcg32 *rng, size_t f
                     x = rng_normal_slow(r, bits);
                 }
                 x = mirrored ? -x : x;
+            } else if (plan->kind[j] == RNG_DRAW_WORD) {
+                x = (double)(rng_pcg32_next(r) ^ (mirrored ? UINT32_MAX : 0u));
             } else {
                 x = rng_uniform(r);
                 x = mirrored ? 1.0 - x : x;
@@ -150,6 +153,18 @@ AVX2 static inline __m256i next64_avx2(__m256i *s, __m256i inc)
     const __m256i lo = xsh_rr_avx2(*s);
     *s = lcg_step_avx2(*s, inc);
     return _mm256_blend_epi32(lo, _mm256_slli_epi64(hi, 32), 0xaa);
+}
+
+/* One 32-bit output per lane (rng_pcg32_next), flipped in the lanes of flip (all ones
+ * there), as an exact double; steps *s once. */
+AVX2 static inline __m256d word_avx2(__m256i *s, __m256i inc, __m256i flip)
+{
+    const __m256i low32 = _mm256_set1_epi64x(0xffffffffLL);
+    const __m256i w = _mm256_and_si256(_mm256_xor_si256(xsh_rr_avx2(*s), flip), low32);
+    *s = lcg_step_avx2(*s, inc);
+    return _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(w, _mm256_set1_epi64x(0x4330000000000000LL))),
+        _mm256_set1_pd(0x1.0p52));
 }
 
 /* (double)(bits >> 11), exactly. */
@@ -249,6 +264,11 @@ AVX2 static size_t draw_avx2(const rng_block_plan *plan, rng_pcg32 *rng, size_t 
         const __m256d flip_a = _mm256_castsi256_pd(_mm256_and_si256(mir_a, sign));
         const __m256d flip_b = _mm256_castsi256_pd(_mm256_and_si256(mir_b, sign));
         for (unsigned j = 0; j < plan->count; j++) {
+            if (plan->kind[j] == RNG_DRAW_WORD) {
+                _mm256_storeu_pd(out[j] + i, word_avx2(&sa, inca, mir_a));
+                _mm256_storeu_pd(out[j] + i + 4, word_avx2(&sb, incb, mir_b));
+                continue;
+            }
             const __m256i bits_a = next64_avx2(&sa, inca), bits_b = next64_avx2(&sb, incb);
             __m256d xa, xb;
             if (plan->kind[j] == RNG_DRAW_NORMAL) {
@@ -279,6 +299,10 @@ AVX2 static size_t draw_avx2(const rng_block_plan *plan, rng_pcg32 *rng, size_t 
         const __m256i mir = mirror_mask_avx2(mirror ? mirror + i : NULL);
         const __m256d flip = _mm256_castsi256_pd(_mm256_and_si256(mir, sign));
         for (unsigned j = 0; j < plan->count; j++) {
+            if (plan->kind[j] == RNG_DRAW_WORD) {
+                _mm256_storeu_pd(out[j] + i, word_avx2(&s, inc, mir));
+                continue;
+            }
             const __m256i bits = next64_avx2(&s, inc);
             __m256d x;
             if (plan->kind[j] == RNG_DRAW_NORMAL) {
@@ -334,6 +358,16 @@ AVX512 static size_t draw_avx512(const rng_block_plan *plan, rng_pcg32 *rng, siz
             mirrored = _mm512_test_epi64_mask(m, m);
         }
         for (unsigned j = 0; j < plan->count; j++) {
+            if (plan->kind[j] == RNG_DRAW_WORD) {
+                /* one output: XSH RR in the low 32 bits, flipped where mirrored */
+                const __m512i low32 = _mm512_set1_epi64(0xffffffffLL);
+                const __m512i xs = _mm512_srli_epi64(_mm512_xor_si512(_mm512_srli_epi64(s, 18), s), 27);
+                __m512i w = _mm512_and_si512(_mm512_rorv_epi32(xs, _mm512_srli_epi64(s, 59)), low32);
+                w = _mm512_mask_xor_epi64(w, mirrored, w, low32);
+                s = _mm512_add_epi64(_mm512_mullo_epi64(s, _mm512_set1_epi64((long long)RNG_PCG32_MULT)), inc);
+                _mm512_storeu_pd(out[j] + i, _mm512_cvtepu64_pd(w));
+                continue;
+            }
             const __m512i bits = next64_avx512(&s, inc);
             const __m512d k = _mm512_cvtepu64_pd(_mm512_srli_epi64(bits, 11));
             __m512d x;

@@ -6,6 +6,7 @@
  * arrays) and leaves every generator as if the trajectory had called, in plan order,
  *     out[j][i] = rng_normal(&rng[i])    for kind N,
  *     out[j][i] = rng_uniform(&rng[i])   for kind U,
+ *     out[j][i] = rng_pcg32_next(&rng[i]) for kind W (as a double; one generator step),
  * bit for bit, values and generator states, whatever isa_level runs it.  The AVX2 and
  * AVX-512 paths step 4 or 8 trajectories' pcg32 streams side by side in vector
  * registers and take the ziggurat's fast path as vector operations; a lane whose
@@ -36,6 +37,8 @@ enum { RNG_BLOCK_MAX_DRAWS = 64 };
 typedef enum {
     RNG_DRAW_NORMAL = 'N',  /* rng_normal: N(0, 1) by the 256-layer ziggurat */
     RNG_DRAW_UNIFORM = 'U', /* rng_uniform: [0, 1) with 53 random bits */
+    RNG_DRAW_WORD = 'W',    /* one 32-bit output x of rng_pcg32_next, as the double x
+                               (exact); mirrored: 2^32 - 1 - x (x with its bits flipped) */
 } rng_draw_kind;
 
 /* The draws of one trajectory-cycle, in order: kind[0 .. count). */
@@ -44,7 +47,7 @@ typedef struct {
     unsigned char kind[RNG_BLOCK_MAX_DRAWS]; /* rng_draw_kind values */
 } rng_block_plan;
 
-/* Sets plan from a string of 'N' and 'U' ("NNNNNNUUUU"); GS_ERR_INPUT (plan
+/* Sets plan from a string of 'N', 'U' and 'W' ("NNNNNNUUUU"); GS_ERR_INPUT (plan
  * unchanged) if the string is empty, longer than RNG_BLOCK_MAX_DRAWS or holds
  * another character. */
 gs_status rng_block_plan_parse(rng_block_plan *plan, const char *spec, gs_error *err);

@@ -58,6 +58,10 @@ static void reference_draw(const rng_block_plan *plan, rng_pcg32 *rng, size_t n,
                 }
                 x = rng_normal(&rng[i]);
                 x = mirrored ? -x : x;
+            } else if (plan->kind[j] == RNG_DRAW_WORD) {
+                /* the model's event draws: one 32-bit output, 2^32 - 1 - x mirrored */
+                const uint32_t w = rng_pcg32_next(&rng[i]);
+                x = mirrored ? 4294967295.0 - (double)w : (double)w;
             } else {
                 x = rng_uniform(&rng[i]);
                 x = mirrored ? 1.0 - x : x;
@@ -136,6 +140,8 @@ static void test_plan_parse(void **state)
     assert_int_equal(rng_block_plan_parse(&plan, "", &err), GS_ERR_INPUT);
     assert_int_equal(rng_block_plan_parse(&plan, NULL, &err), GS_ERR_INPUT);
     assert_int_equal(rng_block_plan_parse(&plan, "NNx", &err), GS_ERR_INPUT);
+    assert_int_equal(rng_block_plan_parse(&plan, "NNNNNNWWNWW", &err), GS_OK);
+    assert_int_equal(plan.count, 11);
     assert_non_null(strstr(err.msg, "draw 3 is 'x'"));
     char spec[RNG_BLOCK_MAX_DRAWS + 2];
     memset(spec, 'N', sizeof spec - 1);
@@ -208,7 +214,7 @@ static void test_isa_from_env(void **state)
 static void test_portable_is_sequential(void **state)
 {
     (void)state;
-    const char *plans[] = {"NNNNNNUUUU", "N", "U", "UNNUNUUN"};
+    const char *plans[] = {"NNNNNNUUUU", "N", "U", "UNNUNUUN", "NNNNNNWWNWW", "W", "WUWNW"};
     const size_t sizes[] = {0, 1, 2, 3, 5, 64, 333};
     slow_counts c = {0, 0};
     for (size_t p = 0; p < sizeof plans / sizeof *plans; p++) {
@@ -277,7 +283,7 @@ static void check_isa(isa_level isa)
                       isa_name(isa), isa_name(isa));
         skip();
     }
-    const char *plans[] = {"NNNNNNUUUU", "N", "UNUNNNUU", "U"};
+    const char *plans[] = {"NNNNNNUUUU", "N", "UNUNNNUU", "U", "NNNNNNWWNWW", "WWN"};
     const size_t sizes[] = {1, 3, 4, 7, 8, 9, 15, 17, 31, 1023};
     slow_counts c = {0, 0};
     size_t normals = 0;

@@ -66,12 +66,46 @@ static double floor_block(uint64_t *restrict state, const uint64_t *restrict inc
     return sink;
 }
 
+/* Model version 2 (`bench_floor N CYCLES THREADS 2`): per trajectory-cycle 18 pcg32
+ * outputs (seven normals, four event outputs: model_advance's plan NNNNNNWWNWW), 10 exp
+ * (H, E, V, σ(G), σ(G^w), A, D, M, p(Q^o) in model_record, the lab entry or exit in
+ * model_advance) and 3 log (M, ln B, ln u) in the same best vectorised form. */
+static double floor_block_v2(uint64_t *restrict state, const uint64_t *restrict inc, size_t n)
+{
+    double sink = 0.0;
+#pragma omp simd reduction(+ : sink)
+    for (size_t i = 0; i < n; i++) {
+        uint64_t s = state[i];
+        const uint64_t c = inc[i];
+        const double z0 = zig_fast(&s, c), z1 = zig_fast(&s, c), z2 = zig_fast(&s, c);
+        const double z3 = zig_fast(&s, c), z4 = zig_fast(&s, c), z5 = zig_fast(&s, c);
+        uint32_t ev[4];
+        ev[0] = xsh_rr(s);
+        s = s * RNG_PCG32_MULT + c;
+        ev[1] = xsh_rr(s);
+        s = s * RNG_PCG32_MULT + c;
+        const double z6 = zig_fast(&s, c);
+        ev[2] = xsh_rr(s);
+        s = s * RNG_PCG32_MULT + c;
+        ev[3] = xsh_rr(s);
+        s = s * RNG_PCG32_MULT + c;
+        state[i] = s;
+        const double a = vm_exp(z0) + vm_exp(z1) + vm_exp(z2 + 20.0) + vm_exp(z3) + vm_exp(-z4);
+        const double b = vm_exp(z5) + vm_exp(-z6) + vm_exp(z0 * z1) + vm_exp(z2 * z3) +
+                         vm_exp(z4 * z5);
+        const double d = vm_log(a) + vm_log(b) + vm_log(a + z6 * z6);
+        sink += d + (double)(ev[0] < ev[1]) + (double)(ev[2] < ev[3]);
+    }
+    return sink;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: bench_floor N CYCLES THREADS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: bench_floor N CYCLES THREADS [MODEL_VERSION]\n");
         return 2;
     }
+    const int v2 = argc == 5 && atoi(argv[4]) == 2;
     const size_t n = strtoull(argv[1], NULL, 10);
     const int cycles = atoi(argv[2]), threads = atoi(argv[3]);
     uint64_t *state = malloc(n * sizeof *state), *inc = malloc(n * sizeof *inc);
@@ -88,7 +122,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < cycles; k++) {
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : sink)
         for (size_t first = 0; first < n; first += BLOCK)
-            sink += floor_block(state + first, inc + first, n - first < BLOCK ? n - first : BLOCK);
+            sink += (v2 ? floor_block_v2 : floor_block)(state + first, inc + first,
+                                                        n - first < BLOCK ? n - first : BLOCK);
     }
     const double t = omp_get_wtime() - t0;
     printf("floor %.3f %.4f %.6g\n", t * threads / ((double)n * cycles) * 1e9, t, sink);

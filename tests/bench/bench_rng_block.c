@@ -66,7 +66,9 @@ static double run_scalar(const bench *b, double *sink_out)
             rng_pcg32 *r = &b->rng[i];
             double s = 0.0;
             for (unsigned j = 0; j < b->plan.count; j++)
-                s += b->plan.kind[j] == RNG_DRAW_NORMAL ? rng_normal(r) : rng_uniform(r);
+                s += b->plan.kind[j] == RNG_DRAW_NORMAL ? rng_normal(r)
+                     : b->plan.kind[j] == RNG_DRAW_WORD ? (double)rng_pcg32_next(r)
+                                                        : rng_uniform(r);
             sink += s;
         }
     }
