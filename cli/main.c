@@ -244,6 +244,19 @@ static int check_resources(const gs_scenario *sc, const cli_args *a, const char 
         if (avail > 0)
             printf("  available memory %.0f MB: at most %llu trajectories per run fit\n",
                    avail / 1e6, (unsigned long long)fit);
+        if (history_enabled(sc)) { /* a pilot of the history window: how many are kept */
+            targets_tally t;
+            gs_error err;
+            size_t pilot = e.trajectories < 4096 ? (size_t)e.trajectories : 4096;
+            if (history_pilot(sc, &a->run, pilot, &t, &err) != GS_OK) return cli_report(&err);
+            double rate = (double)t.accepted / (double)t.drawn;
+            printf("  history: a pilot of %llu drawn trajectories kept %llu (%.1f%%), so about\n"
+                   "  %.0f of the %llu drawn would be kept (standard error of a probability\n"
+                   "  <= %.4f)\n",
+                   (unsigned long long)t.drawn, (unsigned long long)t.accepted, 100 * rate,
+                   rate * (double)e.trajectories, (unsigned long long)e.trajectories,
+                   rate > 0 ? sqrt(0.25 / (rate * (double)e.trajectories)) : 1.0);
+        }
         return 0;
     }
     if (avail > 0 && e.bytes > 0.9 * avail) {

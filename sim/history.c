@@ -424,3 +424,28 @@ done:
     *hist = h;
     return GS_OK;
 }
+
+gs_status history_pilot(const gs_scenario *sc, const gs_run_options *opt, size_t n,
+                        targets_tally *tally, gs_error *err)
+{
+    targets_tally_clear(tally);
+    targets_set set;
+    GS_FORWARD(history_load(sc, opt, &set, err));
+    const size_t d = sc->n_uncertain;
+    const uint64_t seed = opt->seed_set ? opt->seed : sc->seed;
+    gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
+    for (size_t j = 0; j < d; j++) ids[j] = sc->uncertain[j].id;
+    double *values = d ? malloc(n * d * sizeof *values) : NULL;
+    gs_status st = d && !values ? gs_error_set(err, GS_ERR_NOMEM, "out of memory") : GS_OK;
+    if (st == GS_OK && d) st = uncertain_draw(sc, seed, ENGINE_PARAM_FAMILY, 0, n, n, values, err);
+    decision dec;
+    gs_run_options o = *opt;
+    o.progress = NULL, o.comm = NULL;
+    engine_job job = {.params = sc->params, .seed = seed, .n = n, .d = d, .ids = ids,
+                      .values = values};
+    if (st == GS_OK) st = pass1(sc, &o, &set, &job, n, &dec, err);
+    if (st == GS_OK) *tally = dec.tally, decision_free(&dec);
+    free(values);
+    targets_free(&set);
+    return st;
+}

@@ -93,6 +93,12 @@ gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets
 gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
                       gs_uncertainty **draws, gs_history **hist, gs_error *err);
 
+/* --dry-run's pilot: pass 1 of the first n drawn trajectories (their own Latin
+ * hypercube or Monte Carlo draws of n rows) decided against the targets, counts into
+ * *tally.  Loads the targets itself (the errors of history_load). */
+gs_status history_pilot(const gs_scenario *sc, const gs_run_options *opt, size_t n,
+                        targets_tally *tally, gs_error *err);
+
 void history_free(gs_history *h);
 
 #endif

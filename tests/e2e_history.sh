@@ -110,6 +110,14 @@ nothing() {
 }
 check "an unreachable target: exit 1, the rejecting target named, no result file" nothing
 
+dry_run() {
+    "$GAPSIM" run $S --dry-run -o "$TMP/dry.h5" >"$TMP/dry.out" || return 1
+    [ ! -e "$TMP/dry.h5" ] || { echo "--dry-run wrote a file"; return 1; }
+    grep -q "history: a pilot of 3000 drawn trajectories kept [1-9][0-9]* (" "$TMP/dry.out" ||
+        { cat "$TMP/dry.out"; return 1; }
+}
+check "--dry-run of a history-matched run: a pilot estimates the kept trajectories, no file" dry_run
+
 # --- threads and ranks ----------------------------------------------------------------
 "$GAPSIM" run $S -t 1 --paths 50 -q -o "$TMP/t1.h5" || echo "1-thread run failed"
 check "1 vs 2 threads: bit-identical (history group and paths included)" bash -c \
