@@ -167,7 +167,7 @@ no_draws() {
 }
 check "bad input: a file without draws (no --keep-draws)" no_draws
 point_valued() {
-    "$GAPSIM" run scenarios/baseline.yaml -n 2000 --keep-draws -q -o "$TMP/point.h5" || return 1
+    "$GAPSIM" run scenarios/baseline_point.yaml -n 2000 --keep-draws -q -o "$TMP/point.h5" || return 1
     exit_code 2 "$GAPSIM" discover "$TMP/point.h5" && one_line "point-valued run" &&
         "$PY" -c "import h5py,sys; g=h5py.File(sys.argv[1])['trajectories']; assert 'class_premium' in g and not any(k.startswith('draw_') for k in g)" "$TMP/point.h5"
 }

@@ -47,7 +47,7 @@ PY
 }
 
 cases() { # ISA: the runs of one instruction set
-    run "$1" base scenarios/baseline.yaml -n 5000 -t 2 &&
+    run "$1" base scenarios/baseline_point.yaml -n 5000 -t 2 &&
         run "$1" base1 scenarios/baseline.yaml -n 3001 -t 1 --paths 20 &&
         run "$1" unc "$TMP/unc.yaml" -t 2
 }
