@@ -236,13 +236,15 @@ bench-sweep: $(BIN) ## the sweep and Sobol benchmark alone
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 
 # --- beyond one machine (issue 4): MPI tests and scaling figures of the MPI build.
-# `make MPI=1 test-mpi` builds build-mpi/gapsim and runs tests/e2e_mpi.sh with it (the
+# `make MPI=1 test-mpi` builds build-mpi/gapsim and runs tests/e2e_mpi.sh, e2e_history.sh and
+# e2e_discover.sh with it (their 2-rank checks need the MPI build; the
 # serial `make test` runs the same script's shard/merge checks, and its mpirun checks
 # when build-mpi/gapsim exists); `make MPI=1 bench-mpi` prints strong and weak scaling
 # for 1, 2 and 3 ranks (tests/bench/bench_mpi.sh).
 .PHONY: test-mpi bench-mpi
-test-mpi: $(BIN) ## with MPI=1: the MPI tests (tests/e2e_mpi.sh)
-	@out=$$(BUILD=$(BUILD) bash tests/e2e_mpi.sh 2>&1); echo "$$out"; \
+test-mpi: $(BIN) ## with MPI=1: the MPI tests (tests/e2e_mpi.sh; history matching and discovery on 2 ranks)
+	@out=$$(for t in tests/e2e_mpi.sh tests/e2e_history.sh tests/e2e_discover.sh; do \
+	    echo "== $$t"; BUILD=$(BUILD) MPI_GAPSIM=$(abspath $(BIN)) bash $$t 2>&1; done); echo "$$out"; \
 	p=$$(echo "$$out" | grep -c '^ok '); f=$$(echo "$$out" | grep -c '^not ok '); \
 	echo "$$p passed, $$f failed"; [ "$$f" -eq 0 ]
 bench-mpi: $(BIN) ## with MPI=1: strong and weak scaling, 1-3 ranks
