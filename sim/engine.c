@@ -664,6 +664,8 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     res->paths_first = first;
     res->paths_count = res->n_paths > first ? (res->n_paths - first < n ? res->n_paths - first : n) : 0;
     res->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    if (!opt->source) /* the root attribute `isa` (h5out.c) */
+        snprintf(res->isa, sizeof res->isa, "%s", isa_name(isa_runnable(model.isa)));
 
     run_memory w = {.n = n, .threads = res->threads, .job = &local, .nglobal = (size_t)n64,
                     .gfirst = (size_t)first, .comm = dist ? opt->comm : NULL,
