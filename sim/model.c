@@ -382,10 +382,12 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         for (size_t i = 0; i < n; i++) {
             const double nu = KC(nu), omega = KC(omega), value0 = KC(value0);
             const double ratio = q_closed[i] / KC(q_closed0), dlog = log_demand[i] - KC(log_demand0);
+            /* one exp for the two forms that need one: the bits of value0 · ratio ·
+             * e^{−ω dlog} (ν = 1) and of value0 · e^{ν ln ratio − ω dlog} */
             const double v1 = value0 * ratio;
-            const double v2 = value0 * ratio * vm_exp(-omega * dlog);
-            const double v3 = value0 * vm_exp(nu * vm_log(ratio) - omega * dlog);
-            o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : nu == 1.0 ? v2 : v3;
+            const double arg = nu == 1.0 ? -omega * dlog : nu * vm_log(ratio) - omega * dlog;
+            const double v23 = (nu == 1.0 ? v1 : value0) * vm_exp(arg);
+            o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : v23;
         }
         /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
         for (size_t i = 0; i < n; i++) {
