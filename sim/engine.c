@@ -130,7 +130,7 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
  * model's, or the trajectory's own in w->chol when a correlation is uncertain), sets the
  * trajectory's state and stores its constants in the columns w->cols.  Every cycle then
  * runs the model on the whole block from the columns (model_record_columns,
- * model_advance_columns): the same bits as the trajectory's own model, at the speed of
+ * model_advance_columns): the trajectory's own model (the cycle-dependent constants from vector kernels, model.h), at the speed of
  * a block.  No GSL function runs here. */
 static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
                            int k, int last)
@@ -664,6 +664,8 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     res->paths_first = first;
     res->paths_count = res->n_paths > first ? (res->n_paths - first < n ? res->n_paths - first : n) : 0;
     res->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    if (!opt->source) /* the root attribute `isa` (h5out.c) */
+        snprintf(res->isa, sizeof res->isa, "%s", isa_name(isa_runnable(model.isa)));
 
     run_memory w = {.n = n, .threads = res->threads, .job = &local, .nglobal = (size_t)n64,
                     .gfirst = (size_t)first, .comm = dist ? opt->comm : NULL,

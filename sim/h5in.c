@@ -607,6 +607,13 @@ static gs_status shape_read(const h5r *r, gs_result *res)
         GS_FORWARD(dset_read(r, "trajectories", 1, 0, NULL, H5T_NATIVE_UINT64, &res->trajectories));
     res->threads = 0;
     if (attr_has(r, "threads")) GS_FORWARD(attr_num(r, "threads", H5T_NATIVE_INT, &res->threads));
+    res->isa[0] = '\0'; /* optional (files before it was recorded) */
+    if (attr_has(r, "isa")) {
+        char *isa = NULL;
+        GS_FORWARD(attr_string(r, "isa", &isa, NULL));
+        if (strcmp(isa, "unknown") != 0) snprintf(res->isa, sizeof res->isa, "%s", isa);
+        free(isa);
+    }
     /* Optional: what --target-se and antithetic runs add (they show in the summary). */
     const struct {
         const char *name;

@@ -627,6 +627,9 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
         comm_broadcast(w->comm, created, sizeof created);
         comm_broadcast(w->comm, &threads, sizeof threads);
     }
+    char isa[sizeof res->isa]; /* rank 0's, as `threads` */
+    snprintf(isa, sizeof isa, "%s", res->isa[0] ? res->isa : "unknown");
+    if (w->par && w->comm) comm_broadcast(w->comm, isa, sizeof isa);
 
     GS_FORWARD(attr_str(w, root, "Conventions", "CF-1.8"));
     snprintf(buf, sizeof buf, "gapsim: %s", sc->name ? sc->name : "unnamed");
@@ -651,6 +654,7 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     GS_FORWARD(attr_double(w, root, "start_year", result_start_year(res)));
     GS_FORWARD(runkey_attr(w, root, RUNKEY_TRAJECTORIES, &res->trajectories, 0));
     GS_FORWARD(attr_int(w, root, "threads", threads));
+    GS_FORWARD(attr_str(w, root, "isa", isa));
     GS_FORWARD(attr_str(w, root, "created", created));
     if (res->n_quantiles)
         GS_FORWARD(runkey_attr(w, root, RUNKEY_QUANTILES, res->quantile_levels, res->n_quantiles));

@@ -126,6 +126,7 @@ static void traj_of(gs_model *m)
     t->demand_growth = p->demand_growth;
     t->demand_growth_long = p->demand_growth_long;
     t->demand_q = m->demand_q;
+    t->log_demand_q = log(m->demand_q);
     t->demand_vol = p->demand_vol;
     t->readiness_rate = p->demand_readiness_rate;
     t->req = p->labs_required_cover;
@@ -381,10 +382,12 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         for (size_t i = 0; i < n; i++) {
             const double nu = KC(nu), omega = KC(omega), value0 = KC(value0);
             const double ratio = q_closed[i] / KC(q_closed0), dlog = log_demand[i] - KC(log_demand0);
+            /* one exp for the two forms that need one: the bits of value0 · ratio ·
+             * e^{−ω dlog} (ν = 1) and of value0 · e^{ν ln ratio − ω dlog} */
             const double v1 = value0 * ratio;
-            const double v2 = value0 * ratio * vm_exp(-omega * dlog);
-            const double v3 = value0 * vm_exp(nu * vm_log(ratio) - omega * dlog);
-            o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : nu == 1.0 ? v2 : v3;
+            const double arg = nu == 1.0 ? -omega * dlog : nu * vm_log(ratio) - omega * dlog;
+            const double v23 = (nu == 1.0 ? v1 : value0) * vm_exp(arg);
+            o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : v23;
         }
         /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
         for (size_t i = 0; i < n; i++) {
@@ -722,19 +725,113 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
 /* Column `name` of the block's trajectories from trajectory `from` on. */
 #define COLUMN(c, name, from) ((c)->base + (size_t)MT_##name * (c)->stride + (from))
 
-/* The fields of trajectory i's model_traj that the cycle-dependent constants read. */
-static void columns_load_kdep(const gs_columns *c, size_t i, model_traj *t)
+/* ---- the cycle-dependent constants of a chunk of trajectories -----------------------
+ * With columns, each trajectory's cycle-dependent constants (record_kdep_of,
+ * advance_kdep_of) are computed for a whole chunk in one loop that vectorises: exp from
+ * vmath.h instead of libm, q^k as e^{k ln q} (ln q a column, from libm at cycle 0), and
+ * e^x − 1 by Kahan's e^x − 1 = (u − 1) x / ln u, u = e^x (u = 1: x; u − 1 = −1: −1), which
+ * stays accurate near x = 0, where u − 1 alone would lose the digits.  Every lane does
+ * exactly the scalar operations, so the bits do not depend on the vector width, the
+ * chunk or the instruction set; they differ from the libm values of a point-valued run
+ * in the last bits (docs/performance.md, "Uncertain parameters as columns"). */
+static inline double kdep_expm1(double x)
 {
-#define KDEP_LOAD(name) t->name = *COLUMN(c, name, i);
-    KDEP_LOAD(dt) KDEP_LOAD(log_hw0) KDEP_LOAD(hardware_trend) KDEP_LOAD(log_power0)
-    KDEP_LOAD(power_trend) KDEP_LOAD(kwh_per_ah0) KDEP_LOAD(energy_trend)
-    KDEP_LOAD(ah_per_mtok0) KDEP_LOAD(serving_trend) KDEP_LOAD(growth) KDEP_LOAD(growth_long)
-    KDEP_LOAD(budget_q) KDEP_LOAD(log_budget_q) KDEP_LOAD(budget0) KDEP_LOAD(algorithmic)
-    KDEP_LOAD(log_dt) KDEP_LOAD(capture) KDEP_LOAD(capture_trend) KDEP_LOAD(gain_per_efold)
-    KDEP_LOAD(west_lag) KDEP_LOAD(switching) KDEP_LOAD(demand_growth)
-    KDEP_LOAD(demand_growth_long) KDEP_LOAD(demand_q) KDEP_LOAD(demand_vol)
-#undef KDEP_LOAD
+    const double u = vm_exp(x);
+    const double um1 = u - 1.0;
+    const double r = um1 * x / vm_log(u);
+    const double v = um1 == -1.0 ? -1.0 : u == (double)INFINITY ? u : r;
+    return u == 1.0 ? x : v;
 }
+
+/* Column `name` of trajectory i of the chunk, through a pointer set before the loop
+ * (KCOL_DECL) so that the loop vectorises. */
+#define KCOL_DECL(name) const double *restrict kcol_##name = base + (size_t)MT_##name * stride;
+#define KCOL(name) kcol_##name[i]
+#define RECORD_KDEP_READS(X)                                                               \
+    X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
+    X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(budget_q) X(log_budget_q) X(growth)   \
+    X(growth_long) X(algorithmic) X(budget0) X(log_dt) X(capture) X(capture_trend)           \
+    X(gain_per_efold) X(west_lag) X(switching)
+#define ADVANCE_KDEP_READS(X) X(dt) X(log_demand_q) X(demand_growth_long) X(demand_growth) X(demand_vol)
+
+static inline __attribute__((always_inline)) void
+record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const record_columns *cc)
+{
+    const double kd = (double)k;
+    const int first = k == 0;
+    double *restrict log_hw_trend = cc->log_hw_trend, *restrict log_power_trend = cc->log_power_trend;
+    double *restrict kwh_per_ah = cc->kwh_per_ah, *restrict ah_per_mtok = cc->ah_per_mtok;
+    double *restrict budget_trend = cc->budget_trend, *restrict log_compute_factor = cc->log_compute_factor;
+    double *restrict capture_t = cc->capture_t, *restrict lag_per_point = cc->lag_per_point;
+    double *restrict west_points = cc->west_points, *restrict switching = cc->switching;
+    RECORD_KDEP_READS(KCOL_DECL)
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
+        log_hw_trend[i] = KCOL(log_hw0) + KCOL(hardware_trend) * tau;
+        log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
+        kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
+        ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
+        /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k; ln F_k as log_funding_trend */
+        /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
+         * k = 0 gives e^0 = 1 without a select */
+        const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
+        const double klq = kd * (lq < -746.0 ? -746.0 : lq);
+        const double g = KCOL(growth), gl = KCOL(growth_long);
+        const double qk = vm_exp(klq);
+        const double g_budget = gl + (g - gl) * qk;
+        const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
+        const double geo_q = -kdep_expm1(klq) / (1.0 - q);
+        const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
+        budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
+        log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
+        capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
+        const double b = KCOL(gain_per_efold);
+        lag_per_point[i] = 12.0 / (b * g_x);
+        west_points[i] = b * g_x * KCOL(west_lag) / 12.0;
+    }
+    for (size_t i = 0; i < n; i++) switching[i] = 0.0; /* α at k = 0: S₀ stays */
+    if (!first)
+        for (size_t i = 0; i < n; i++) switching[i] = KCOL(switching);
+}
+
+static inline __attribute__((always_inline)) void
+advance_kdep_kernel(const double *base, size_t stride, size_t n, int k, const advance_columns *cc)
+{
+    const double kd = (double)k;
+    double *restrict demand_drift = cc->demand_drift;
+    ADVANCE_KDEP_READS(KCOL_DECL)
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* g_{D,k} = g_∞ + (g_D − g_∞) q_D^k */
+        const double lq = KCOL(log_demand_q); /* clamped as in record_kdep_kernel */
+        const double qk = vm_exp(kd * (lq < -746.0 ? -746.0 : lq));
+        const double gl = KCOL(demand_growth_long);
+        const double g_demand = gl + (KCOL(demand_growth) - gl) * qk;
+        const double vol = KCOL(demand_vol);
+        demand_drift[i] = (g_demand - 0.5 * vol * vol) * KCOL(dt);
+    }
+}
+#undef KCOL
+#undef KCOL_DECL
+
+#define KDEP_KERNELS(suffix, attr)                                                           \
+    attr static void record_kdep_##suffix(const double *base, size_t stride, size_t n, int k, \
+                                          const record_columns *cc)                          \
+    {                                                                                        \
+        record_kdep_kernel(base, stride, n, k, cc);                                          \
+    }                                                                                        \
+    attr static void advance_kdep_##suffix(const double *base, size_t stride, size_t n,      \
+                                           int k, const advance_columns *cc)                 \
+    {                                                                                        \
+        advance_kdep_kernel(base, stride, n, k, cc);                                         \
+    }
+
+KDEP_KERNELS(portable, )
+#ifdef MODEL_X86
+KDEP_KERNELS(avx2, ISA_TARGET_AVX2)
+KDEP_KERNELS(avx512, ISA_TARGET_AVX512)
+#endif
 
 void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                           double *const out[VAR_COUNT])
@@ -753,15 +850,7 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
         RECORD_FIXED(RECORD_COL_FIXED)
 #undef RECORD_COL_FIXED
         cc.cap_n = COLUMN(c, cap_n, c0), cc.cap_pw = COLUMN(c, cap_pw, c0);
-        for (size_t i = 0; i < cn; i++) {
-            model_traj t;
-            record_consts kc;
-            columns_load_kdep(c, c0 + i, &t);
-            record_kdep_of(&t, k, &kc);
-#define RECORD_COL_PUT(name) cc.name[i] = kc.name;
-            RECORD_KDEP(RECORD_COL_PUT)
-#undef RECORD_COL_PUT
-        }
+        MODEL_DISPATCH(m->isa, record_kdep, c->base + c0, c->stride, cn, k, &cc)
         double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
         for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
         for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
@@ -787,15 +876,7 @@ void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, 
 #define ADVANCE_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
         ADVANCE_FIXED(ADVANCE_COL_FIXED)
 #undef ADVANCE_COL_FIXED
-        for (size_t i = 0; i < cn; i++) {
-            model_traj t;
-            advance_consts kc;
-            columns_load_kdep(c, c0 + i, &t);
-            advance_kdep_of(&t, k, &kc);
-#define ADVANCE_COL_PUT(name) cc.name[i] = kc.name;
-            ADVANCE_KDEP(ADVANCE_COL_PUT)
-#undef ADVANCE_COL_PUT
-        }
+        MODEL_DISPATCH(m->isa, advance_kdep, c->base + c0, c->stride, cn, k, &cc)
         for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
         rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
         double *x[MODEL_STATE_ARRAYS];

@@ -97,7 +97,7 @@ enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
  * (docs/performance.md, "Uncertain parameters as columns").  A point-valued run has one
  * (gs_model.t); a run with uncertain parameters keeps one column per field, filled once
  * at cycle 0 (model_columns_store), and the per-cycle constants of each trajectory are
- * computed from its columns with the same operations as the point-valued run's. */
+ * computed from its columns (model_record_columns). */
 #define MODEL_TRAJ(X)                                                                    \
     X(dt) X(log_dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend)             \
     X(kwh_per_ah0) X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(growth)             \
@@ -107,7 +107,8 @@ enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
     X(sensitive) X(a_max) X(phi0) X(phi1) X(psi) X(p_hard_closed) X(hard_offset)          \
     X(spread) X(jump_prob) X(breakthrough_prob) X(switch_on_prob) X(switch_off_prob)      \
     X(catch_up) X(catch_up_sd) X(cut) X(close) X(demand_growth) X(demand_growth_long)     \
-    X(demand_q) X(demand_vol) X(readiness_rate) X(req) X(n_max) X(entry_rate)             \
+    X(demand_q) X(log_demand_q) X(demand_vol) X(readiness_rate) X(req) X(n_max)            \
+    X(entry_rate)                                                                        \
     X(exit_rate) X(hw_decay) X(hw_step) X(power_decay) X(power_step) X(closed_step)       \
     X(demand_step) X(ready_step) X(shock_mean) X(shock_sd) X(open_markup) X(inv_spread)    \
     X(trend_step0) X(jump_threshold) X(breakthrough_threshold) X(on_threshold)            \
@@ -235,8 +236,11 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi);
 
 /* model_record and model_advance of a block whose trajectories each have their own
  * constants in c (the block's view), every other quantity from m (cycles, isa): the
- * same bits, trajectory by trajectory, as model_record / model_advance with that
- * trajectory's own model. */
+ * operations of model_record / model_advance with that trajectory's own model, except
+ * that the cycle-dependent constants (the trends at τ_k, q^k, ln F_k) are computed for a
+ * whole chunk with vmath.h's exp (not libm's exp, expm1 and pow), so they may differ from
+ * a point-valued run's in the last bits.  The bits do not depend on the block's split,
+ * the thread, the rank or the instruction set. */
 void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                           double *const out[VAR_COUNT]);
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,

@@ -122,6 +122,7 @@ gs_status sweep_run(const gs_scenario *sc, const gs_run_options *opt, const poin
     res->n_quantiles = first->n_quantiles;
     memcpy(res->quantile_levels, first->quantile_levels, sizeof res->quantile_levels);
     res->threads = threads;
+    memcpy(res->isa, first->isa, sizeof res->isa);
     res->target_se = first->target_se;
     res->batch_size = first->batch_size;
     res->antithetic = first->antithetic;

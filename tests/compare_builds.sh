@@ -2,7 +2,7 @@
 # compare_builds.sh BEFORE_DIR AFTER_DIR - the same runs with two builds of gapsim give
 # the same files bit for bit: data (h5diff) and every root attribute except the
 # provenance ones that name the time, the command line and the build (history,
-# created, source, threads).  Each DIR is a repository checkout built with `make` (and
+# created, source, threads, isa).  Each DIR is a repository checkout built with `make` (and
 # `make MPI=1` for the MPI case, skipped without build-mpi/gapsim).  Not part of
 # `make test` (it needs a second build); a refactoring that must not change results is
 # checked with it, e.g.
@@ -43,7 +43,7 @@ fail=0 n=0
 attrs_equal() { # root attributes other than the provenance ones
     /usr/bin/python3 - "$1" "$2" <<'PY'
 import sys, h5py, numpy as np
-skip = {"history", "created", "source", "threads"}
+skip = {"history", "created", "source", "threads", "isa"}
 a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
 ka, kb = set(a.attrs) - skip, set(b.attrs) - skip
 if ka != kb: sys.exit(f"attributes differ: {sorted(ka ^ kb)}")

@@ -2,7 +2,8 @@
 # e2e_isa.sh - every vector instruction set gives the portable run's file bit for bit
 # (issue 14): the same runs under GAPSIM_ISA=portable, avx2 and avx512 (skipped, and said
 # so, where this CPU lacks one), compared with h5diff (data and every attribute but the
-# provenance ones that name the time and the command line).  The runs cover the
+# provenance ones that name the time, the command line, the threads and the ISA: the
+# root attribute `isa`, which is checked to name the level that ran).  The runs cover the
 # point-valued model (model_record / model_advance), uncertain parameters as columns
 # with an uncertain correlation (each trajectory's own Cholesky factor), antithetic
 # pairs (mirrored draws), 1 and 2 threads.  Prints "ok N - name" / "not ok N - name".
@@ -32,11 +33,21 @@ run() {
     GAPSIM_ISA=$isa "$GAPSIM" run -q "$@" -o "$TMP/$name.$isa.h5" >"$TMP/$name.$isa.log" 2>&1
 }
 
-same_file() { # A B: data and non-provenance attributes identical
+# isa_attr FILE ISA: the root attribute `isa` names the level that ran
+isa_attr() {
+    "$PY" - "$1" "$2" <<'PY'
+import sys, h5py
+got = h5py.File(sys.argv[1], "r").attrs["isa"]
+got = got.decode() if isinstance(got, bytes) else str(got)
+if got != sys.argv[2]: sys.exit(f"isa = {got!r}, want {sys.argv[2]!r}")
+PY
+}
+
+same_file() { # A B: data and non-provenance attributes identical (isa is provenance)
     h5diff --exclude-attribute / "$1" "$2" || return 1
     "$PY" - "$1" "$2" <<'PY'
 import sys, h5py, numpy as np
-skip = {"history", "created", "source", "threads"}
+skip = {"history", "created", "source", "threads", "isa"}
 a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
 ka, kb = set(a.attrs) - skip, set(b.attrs) - skip
 if ka != kb: sys.exit(f"attributes differ: {sorted(ka ^ kb)}")
@@ -53,6 +64,7 @@ cases() { # ISA: the runs of one instruction set
 }
 
 check "portable runs" cases portable
+check "the root attribute isa = portable" isa_attr "$TMP/unc.portable.h5" portable
 for isa in avx2 avx512; do
     if ! GAPSIM_ISA=$isa "$GAPSIM" run -q scenarios/baseline.yaml -n 10 -o "$TMP/probe.h5" >"$TMP/probe.log" 2>&1; then
         if grep -q "lacks" "$TMP/probe.log"; then
@@ -61,6 +73,7 @@ for isa in avx2 avx512; do
         fi
     fi
     check "$isa runs" cases "$isa"
+    check "the root attribute isa = $isa" isa_attr "$TMP/base.$isa.h5" "$isa"
     for c in base base1 unc; do
         check "$isa = portable: $c" same_file "$TMP/$c.portable.h5" "$TMP/$c.$isa.h5"
     done

@@ -8,7 +8,8 @@
 #     --set run.cycles=20), 1 thread, best of 3: model time and whole run per
 #     trajectory-cycle.
 #  2. uncertain / point: scenarios/uncertain.yaml without its sensitivity section (63
-#     uncertain parameters, LHS) against scenarios/baseline_point.yaml, same N, 1 thread.
+#     uncertain parameters, LHS) against scenarios/baseline_point.yaml, same N, 1 thread
+#     (wall-clock model time), and the model alone in CPU time (bench_columns).
 # Environment: BUILD (default build), N (default 1000000), V1_REV.
 set -eu
 BUILD=${BUILD:-build}
@@ -52,3 +53,8 @@ awk -v tc="$tc" -v w1="$w1" -v m1="$m1" -v w2="$w2" -v m2="$m2" -v wu="$wu" -v m
     printf "  v2 / v1:          model %.2fx, whole run %.2fx (target 1.4x)\n", m2 / m1, w2 / w1
     printf "  uncertain / point: model %.2fx, whole run %.2fx (target 1.3x)\n", mu / m2, wu / w2
 }'
+# The model alone in CPU time (tests/bench/bench_columns.c): the same block of 1024
+# trajectories point-valued and with its own constants per trajectory, 20 cycles.
+if [ -x "$BUILD/bench_columns" ]; then
+    "$BUILD/bench_columns" 1024 20 | awk '{printf "  model alone, CPU time (bench_columns, 1024 x 20): point %s ns/tc, columns %s ns/tc, %sx (target 1.3x)\n", $2, $3, $4}'
+fi
