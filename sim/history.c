@@ -70,9 +70,13 @@ gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets
     GS_RETURN_IF(sc->target_se > 0 || opt->target_se > 0, err, GS_ERR_INPUT,
                  "%s: --target-se / run.target_se is not supported with history matching yet: "
                  "set run.trajectories (the drawn trajectories) instead", at);
-    GS_RETURN_IF(opt->nshards || opt->source, err, GS_ERR_USAGE,
-                 "%s: --shard and merge do not support history matching yet (run it with MPI: "
-                 "mpirun -np R gapsim run ...)", at);
+    GS_RETURN_IF((opt->nshards || opt->source) && sc->history_waves > 1, err, GS_ERR_USAGE,
+                 "%s: --shard and merge support history.waves 1 only (wave w + 1 draws from the "
+                 "box of all of wave w's accepted draws, a global step between the waves): set "
+                 "history.waves: 1, or run the waves with MPI (mpirun -np R gapsim run ...)", at);
+    GS_RETURN_IF((opt->nshards && (!opt->sink || !opt->history_out)) ||
+                     (opt->source && !opt->history_in),
+                 err, GS_ERR_INTERNAL, "%s: a shard or merge without its history hooks", at);
     targets_calendar cal = {.start_year = sc->params.run_start_year,
                             .cycle_years = sc->params.run_cycle_years,
                             .n_cycles = (int)sc->params.run_cycles + 1,
@@ -121,6 +125,37 @@ static void decision_free(decision *d)
     memset(d, 0, sizeof *d);
 }
 
+/* Pass 1's stand-in for a shard's partial-file sink: the engine runs the shard's slice
+ * only when a sink is set, and pass 1's records are not the file's. */
+static gs_status no_sink(void *ctx, int k, uint64_t first, size_t n, double *record,
+                         gs_error *err)
+{
+    (void)ctx, (void)k, (void)first, (void)n, (void)record, (void)err;
+    return GS_OK;
+}
+
+/* Merge's pass 1: every drawn trajectory's decision as the shards found it. */
+static gs_status decisions_in(const gs_run_options *opt, const targets_set *set, size_t N,
+                              decision *dec, gs_error *err)
+{
+    memset(dec, 0, sizeof *dec);
+    const size_t J = set->n;
+    dec->mask = malloc(N ? N : 1);
+    dec->sim = malloc((J * N > 0 ? J * N : 1) * sizeof *dec->sim);
+    if (!dec->mask || !dec->sim) {
+        decision_free(dec);
+        return gs_error_set(err, GS_ERR_NOMEM, "out of memory reading %zu decisions", N);
+    }
+    targets_tally_clear(&dec->tally);
+    gs_status st = opt->history_in(opt->source_ctx, (uint64_t)N, J, dec->mask, dec->sim,
+                                   &dec->tally.drawn, 2 + TARGETS_MAX, err);
+    if (st == GS_OK && dec->tally.drawn != (uint64_t)N)
+        st = gs_error_set(err, GS_ERR_INPUT, "merge: the shards decided %llu of %zu drawn "
+                          "trajectories", (unsigned long long)dec->tally.drawn, N);
+    if (st != GS_OK) decision_free(dec);
+    return st;
+}
+
 /* Pass 1 of a wave: the history window of the N drawn trajectories, decided. */
 static gs_status pass1(const gs_scenario *sc, const gs_run_options *opt, const targets_set *set,
                        const engine_job *base, size_t N, decision *dec, gs_error *err)
@@ -142,6 +177,7 @@ static gs_status pass1(const gs_scenario *sc, const gs_run_options *opt, const t
     job.observe = feed, job.observe_ctx = &fc;
     gs_run_options o = *opt;
     o.paths = 0;
+    if (o.nshards) o.sink = no_sink; /* the shard's slice; its file gets pass 2's records */
     gs_result part;
     gs_status st = engine_run_job(sc, &job, &o, &part, err);
     dec->time_model = part.time_model, dec->time_total = part.time_total;
@@ -273,6 +309,12 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     h->median_in_band = malloc(J * sizeof(int));
     gs_scenario *wsc = malloc(sizeof *wsc);
     const size_t N = (size_t)n64;
+    /* a shard decides and re-simulates its slice [s_lo, s_hi) of the drawn trajectories;
+     * a merge reads the shards' decisions and replays their accepted records */
+    const int shard = opt->nshards > 0, merge = opt->source != NULL;
+    uint64_t s_first = 0, s_count = n64;
+    if (shard) engine_slice(n64, opt->shard, opt->nshards, &s_first, &s_count);
+    const size_t s_lo = (size_t)s_first, s_hi = (size_t)(s_first + s_count);
     double *values = d ? malloc(N * d * sizeof *values) : NULL;
     double *kept = NULL;
     uint64_t *index = NULL;
@@ -294,9 +336,22 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
         engine_job job = {.params = sc->params, .seed = seed, .shock_point = w, .n = N, .d = d,
                           .ids = ids, .values = values};
         decision next;
-        st = pass1(wsc, opt, &h->set, &job, N, &next, err);
+        st = merge ? decisions_in(opt, &h->set, N, &next, err)
+                   : pass1(wsc, opt, &h->set, &job, N, &next, err);
         if (st != GS_OK) break;
-        uint64_t acc = next.tally.accepted;
+        if (shard)
+            st = opt->history_out(opt->sink_ctx, n64, s_first, s_count, J, next.mask, next.sim,
+                                  &next.tally.drawn, 2 + TARGETS_MAX, err);
+        if (st != GS_OK) {
+            decision_free(&next);
+            break;
+        }
+        uint64_t acc = next.tally.accepted; /* a shard's: its slice's */
+        if (acc == 0 && shard) { /* nothing of this slice to re-simulate: the merge decides */
+            h->n_waves = 1, h->tally = next.tally;
+            decision_free(&next);
+            break;
+        }
         if (acc == 0) {
             char why[1024];
             targets_describe_rejections(&h->set, &next.tally, 3, why, sizeof why);
@@ -325,7 +380,7 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
                               (unsigned long long)acc);
             break;
         }
-        for (size_t i = 0, a = 0; i < N; i++)
+        for (size_t i = shard ? s_lo : 0, a = 0; i < (shard ? s_hi : N); i++)
             if (next.mask[i]) {
                 index[a] = i;
                 if (d) memcpy(kept + a * d, values + i * d, d * sizeof *kept);
@@ -334,7 +389,9 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
         engine_job job2 = {.params = sc->params, .seed = seed, .shock_point = w,
                            .stream = index, .n = (size_t)acc, .d = d, .ids = ids, .values = kept};
         gs_result r2;
-        st = engine_run_job(wsc, &job2, opt, &r2, err);
+        gs_run_options o2 = *opt;
+        if (shard) o2.shard = 0, o2.nshards = 1; /* all of this slice's accepted ones */
+        st = engine_run_job(wsc, &job2, &o2, &r2, err);
         if (st != GS_OK) {
             decision_free(&next);
             break;
@@ -350,7 +407,7 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
         memcpy(h->wave_stderr[w], res->outcome_stderr, sizeof h->wave_stderr[w]);
         h->n_waves = w + 1;
         h->tally = next.tally;
-        if (d) {
+        if (d && !shard) {
             targets_param_summary s[SCENARIO_MAX_UNCERTAIN];
             st = targets_summarize(values, N, d, next.mask, s, err);
             if (st != GS_OK) {
@@ -400,8 +457,8 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
                     targets_wave_movement(h->wave_probability[a][q][o], h->wave_stderr[a][q][o],
                                           h->wave_probability[b][q][o], h->wave_stderr[b][q][o]);
     }
-    if (st == GS_OK) st = target_summaries(h, &dec, N, err);
-    if (st == GS_OK && d && draws)
+    if (st == GS_OK && !shard) st = target_summaries(h, &dec, N, err);
+    if (st == GS_OK && d && draws && !shard)
         st = uncertain_describe(sc, kept, (size_t)h->tally.accepted, draws, err);
     if (st == GS_OK && opt->paths) {
         h->n_kept = h->tally.accepted;
