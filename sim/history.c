@@ -67,9 +67,12 @@ gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets
                  at, sc->sensitivity.line);
     GS_RETURN_IF(sc->antithetic || opt->antithetic > 0, err, GS_ERR_INPUT,
                  "%s: history matching keeps single trajectories: run.antithetic must be false", at);
-    GS_RETURN_IF(sc->target_se > 0 || opt->target_se > 0, err, GS_ERR_INPUT,
-                 "%s: --target-se / run.target_se is not supported with history matching yet: "
-                 "set run.trajectories (the drawn trajectories) instead", at);
+    GS_RETURN_IF((sc->target_se > 0 || opt->target_se > 0) && sc->history_waves > 1, err,
+                 GS_ERR_INPUT, "%s: --target-se / run.target_se works with history.waves 1 only "
+                 "(the batches draw from the priors)", at);
+    GS_RETURN_IF((sc->target_se > 0 || opt->target_se > 0) && (opt->nshards || opt->source),
+                 err, GS_ERR_USAGE, "%s: --shard and merge do not support --target-se (run it "
+                 "with MPI: mpirun -np R gapsim run ...)", at);
     GS_RETURN_IF((opt->nshards || opt->source) && sc->history_waves > 1, err, GS_ERR_USAGE,
                  "%s: --shard and merge support history.waves 1 only (wave w + 1 draws from the "
                  "box of all of wave w's accepted draws, a global step between the waves): set "
@@ -277,6 +280,86 @@ static gs_status target_summaries(gs_history *h, const decision *dec, size_t N, 
     return GS_OK;
 }
 
+/* True when every outcome probability's standard error √(p(1−p)/n) is below target. */
+static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t n,
+                          double target)
+{
+    if (n == 0) return 0;
+    for (int q = 0; q < METRIC_COUNT; q++)
+        for (int o = 0; o < OUTCOME_COUNT; o++) {
+            double p = (double)count[q][o] / (double)n;
+            if (!(sqrt(p * (1 - p) / (double)n) < target)) return 0;
+        }
+    return 1;
+}
+
+/* --target-se: batches of B drawn trajectories, [0, B), [B, 2B), ... (each its own
+ * design of B rows), each decided (pass 1) and its accepted ones run for their outcome
+ * counts, until every outcome probability of all the accepted ones so far has its
+ * standard error below the target or the next batch would pass the cap.  The counts
+ * are integers, so the number of batches depends only on the seed, B, the target, the
+ * cap and the targets.  *n_out: the trajectories to draw for the run. */
+static gs_status target_batches(const gs_scenario *sc, const gs_run_options *opt,
+                                const targets_set *set, uint64_t seed, const gs_param_id *ids,
+                                size_t d, uint64_t batch, uint64_t cap, double target,
+                                uint64_t *n_out, uint64_t *batches, int *met, gs_error *err)
+{
+    uint64_t count[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
+    uint64_t n = 0, accepted = 0;
+    const size_t B = (size_t)batch;
+    double *values = d ? malloc(B * d * sizeof *values) : NULL;
+    double *kept = d ? malloc(B * d * sizeof *kept) : NULL;
+    uint64_t *index = malloc(B * sizeof *index);
+    gs_status st = (d && (!values || !kept)) || !index
+                       ? gs_error_set(err, GS_ERR_NOMEM, "out of memory for %llu draws",
+                                      (unsigned long long)batch)
+                       : GS_OK;
+    gs_run_options quiet = *opt;
+    quiet.paths = 0, quiet.progress = NULL, quiet.keep_draws = 0;
+    *met = 0;
+    *batches = 0;
+    while (st == GS_OK) {
+        if (d) st = uncertain_draw(sc, seed, ENGINE_PARAM_FAMILY, n, B, B, values, err);
+        if (st != GS_OK) break;
+        engine_job job = {.params = sc->params, .seed = seed, .first = n, .n = B, .d = d,
+                          .ids = ids, .values = values};
+        decision dec;
+        st = pass1(sc, &quiet, set, &job, B, &dec, err);
+        if (st != GS_OK) break;
+        size_t a = 0;
+        for (size_t i = 0; i < B; i++)
+            if (dec.mask[i]) {
+                index[a] = n + i;
+                if (d) memcpy(kept + a * d, values + i * d, d * sizeof *kept);
+                a++;
+            }
+        decision_free(&dec);
+        if (a) {
+            engine_job job2 = {.params = sc->params, .seed = seed, .stream = index, .n = a,
+                               .d = d, .ids = ids, .values = kept, .outcomes_only = 1};
+            gs_result part;
+            st = engine_run_job(sc, &job2, &quiet, &part, err);
+            if (st != GS_OK) break;
+            for (int q = 0; q < METRIC_COUNT; q++)
+                for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
+            engine_result_free(&part);
+        }
+        accepted += a;
+        n += batch;
+        (*batches)++;
+        *met = precise_enough(count, accepted, target);
+        if (opt->progress && opt->progress(opt->progress_ctx, n < cap ? n : cap, cap)) {
+            st = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted after %llu batches",
+                              (unsigned long long)*batches);
+            break;
+        }
+        if (*met || n + batch > cap) break;
+    }
+    free(values), free(kept), free(index);
+    *n_out = n;
+    return st;
+}
+
 gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
                       gs_uncertainty **draws, gs_history **hist, gs_error *err)
 {
@@ -298,8 +381,25 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     for (size_t j = 0; j < d; j++) h->ids[j] = sc->uncertain[j].id;
     for (int q = 0; q < METRIC_COUNT; q++)
         for (int o = 0; o < OUTCOME_COUNT; o++) h->movement[q][o] = NAN;
-    const uint64_t n64 = opt->trajectories ? opt->trajectories : sc->trajectories;
+    uint64_t n64 = opt->trajectories ? opt->trajectories : sc->trajectories;
     const uint64_t seed = opt->seed_set ? opt->seed : sc->seed;
+    /* --target-se: the batches decide how many are drawn; the run then draws them in
+     * batches of B (the same draws) */
+    const double target = opt->target_se > 0 ? opt->target_se : sc->target_se;
+    const uint64_t batch = n64;
+    uint64_t batches = 0;
+    int met = 0;
+    if (target > 0) {
+        gs_param_id bids[SCENARIO_MAX_UNCERTAIN];
+        for (size_t j = 0; j < d; j++) bids[j] = sc->uncertain[j].id;
+        uint64_t cap = sc->max_trajectories > batch ? sc->max_trajectories : batch;
+        st = target_batches(sc, opt, &h->set, seed, bids, d, batch, cap, target, &n64, &batches,
+                            &met, err);
+        if (st != GS_OK) {
+            history_free(h);
+            return st;
+        }
+    }
     size_t waves = (size_t)sc->history_waves;
     if (waves > HISTORY_MAX_WAVES) waves = HISTORY_MAX_WAVES;
     h->sim_all = malloc(J * TARGETS_N_LEVELS * sizeof(double));
@@ -330,8 +430,8 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     decision dec = {0};
     for (size_t w = 0; w < waves; w++) {
         /* the draws and pass 1 */
-        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N, N,
-                                   values, err);
+        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N,
+                                   target > 0 ? (size_t)batch : N, values, err);
         if (st != GS_OK) break;
         engine_job job = {.params = sc->params, .seed = seed, .shock_point = w, .n = N, .d = d,
                           .ids = ids, .values = values};
@@ -478,6 +578,10 @@ done:
         return st;
     }
     res->time_total = omp_get_wtime() - t_start; /* draws, both passes, the summaries */
+    res->batches = batches;
+    res->batch_size = target > 0 ? batch : 0;
+    res->target_se = target;
+    res->target_met = met;
     *hist = h;
     return GS_OK;
 }

@@ -192,6 +192,39 @@ shard_waves_refused() {
 }
 check "--shard with history.waves 2: refused with exit 2 (a global step between waves)" shard_waves_refused
 
+# --- --target-se: batches of drawn trajectories until the accepted ones are precise ---
+target_se() {
+    "$GAPSIM" run $S -n 400 --target-se 0.015 -t 1 -o "$TMP/se1.h5" >"$TMP/se1.out" || return 1
+    grep -q "^--target-se 0.015: [0-9]* batches of 400 drawn trajectories ([0-9]* drawn, [0-9]* accepted); the target was met" "$TMP/se1.out" &&
+        grep -q "Conditioned on history: " "$TMP/se1.out" || { cat "$TMP/se1.out"; return 1; }
+    "$PY" - "$TMP/se1.h5" <<'PY' || return 1
+# the target is met by the accepted trajectories' outcome probabilities; batches x 400
+# = drawn; a smaller run would not do: the SE bound at p = 1/2 of one batch fewer's
+# accepted count (at most drawn - 400 of them) is above the target for the worst p
+import sys, math, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+g = f["history"]
+b, B, n = int(f.attrs["batches"]), int(f.attrs["batch_size"]), int(f.attrs["trajectories"])
+assert f.attrs["target_met"] == 1 and B == 400 and b >= 2, dict(f.attrs)
+assert g.attrs["drawn"] == b * B and g.attrs["accepted"] == n, (b, B, dict(g.attrs))
+p = f["outcome_count"][:] / n
+se = np.sqrt(p * (1 - p) / n)
+assert (se < 0.015).all(), se.max()
+print(f"{b} batches, {n} of {b * B} accepted, max SE {se.max():.5f}")
+PY
+    "$GAPSIM" run $S -n 400 --target-se 0.015 -t 2 -q -o "$TMP/se2.h5" || return 1
+    same "$TMP/se1.h5" "$TMP/se2.h5" || return 1
+    # the cap: 2 batches, not met
+    "$GAPSIM" run $S -n 400 --target-se 0.015 --set run.max_trajectories=800 -o "$TMP/se3.h5" >"$TMP/se3.out" || return 1
+    grep -q "^--target-se 0.015: 2 batches of 400 drawn trajectories (800 drawn, [0-9]* accepted); the target was NOT met" "$TMP/se3.out" ||
+        { cat "$TMP/se3.out"; return 1; }
+    # --dry-run estimates the draws from the pilot's acceptance
+    "$GAPSIM" run $S -n 400 --target-se 0.015 --dry-run -o "$TMP/se4.h5" >"$TMP/se4.out" || return 1
+    grep -q "^  --target-se 0.015: about 1111 accepted trajectories needed" "$TMP/se4.out" &&
+        grep -q "^  about [0-9]* drawn in [0-9]* batches of 400" "$TMP/se4.out" || { cat "$TMP/se4.out"; return 1; }
+}
+check "--target-se: met by the accepted ones, batches x 400 = drawn, 1 vs 2 threads identical, the cap, --dry-run" target_se
+
 # --- bad history sections and targets files --------------------------------------------
 bad_section() { # WANT-MESSAGE-PART then the history: lines
     local want=$1
