@@ -151,6 +151,8 @@ if [ -z "$MPI" ] || ! command -v mpirun >/dev/null; then
 else
     check "mpirun -np 2: history-matched run = serial, bit for bit" bash -c \
         "$(declare -f same); OMP_NUM_THREADS=1 timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2 '$MPI' run $S -t 1 --paths 50 -q -o '$TMP/m2.h5' && same '$TMP/t1.h5' '$TMP/m2.h5'"
+    check "mpirun -np 2: --target-se of a history-matched run = 1 thread, bit for bit" bash -c \
+        "$(declare -f same); '$GAPSIM' run $S -n 400 --target-se 0.015 -t 1 -q -o '$TMP/mse1.h5' && OMP_NUM_THREADS=1 timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2 '$MPI' run $S -n 400 --target-se 0.015 -t 1 -q -o '$TMP/mse2.h5' && same '$TMP/mse1.h5' '$TMP/mse2.h5'"
 fi
 shards_merge() { # 3 shards + merge = the serial run, the history group included
     local i
