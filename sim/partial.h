@@ -13,6 +13,11 @@
  * the counts must be in range (at most PARTIAL_MAX_SHARDS shards), before anything is
  * used; a problem is one line "FILE: attribute 'NAME': problem" (GS_ERR_INPUT).
  */
+/* A history-matched run's shard (history.h) adds the attributes history = 1 and
+ * history_targets_sha256, the datasets history_accepted, history_simulated and
+ * history_counts (partial_history_out), and its `values` holds the slice's accepted
+ * trajectories only; merge places them after the earlier shards' (partial_check_shape).
+ */
 #ifndef GAPSIM_PARTIAL_H
 #define GAPSIM_PARTIAL_H
 
