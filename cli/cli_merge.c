@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "h5out.h"
 #include "h5util.h"
+#include "history.h"
 #include "model.h"
 #include "partial.h"
 #include "scenario.h"
@@ -168,6 +169,10 @@ int cli_merge_main(int argc, char **argv)
     } else if (st != GS_OK) {
         fprintf(stderr, "gapsim: %s%s\n", strncmp(err.msg, "merge:", 6) ? "merge: " : "", err.msg);
         rc = gs_status_exit_code(st);
+    } else if (!quiet && res.history) {
+        printf("Merged %zu shards (%llu of %llu drawn trajectories consistent with history) "
+               "into %s\n", nn, (unsigned long long)res.history->tally.accepted,
+               (unsigned long long)res.history->tally.drawn, output);
     } else if (!quiet) {
         printf("Merged %zu shards (%llu trajectories) into %s\n", nn,
                (unsigned long long)res.run.trajectories, output);

@@ -159,7 +159,9 @@ shards_merge() { # 3 shards + merge = the serial run, the history group included
     for i in 0 1 2; do
         "$GAPSIM" run $S --paths 50 --shard $i/3 -q -o "$TMP/hs$i.h5" || return 1
     done
-    "$GAPSIM" merge "$TMP/hs2.h5" "$TMP/hs0.h5" "$TMP/hs1.h5" -q -o "$TMP/hmerged.h5" || return 1
+    "$GAPSIM" merge "$TMP/hs2.h5" "$TMP/hs0.h5" "$TMP/hs1.h5" -o "$TMP/hmerged.h5" >"$TMP/hm.out" || return 1
+    grep -q "^Merged 3 shards ([0-9]* of 3000 drawn trajectories consistent with history) into" "$TMP/hm.out" ||
+        { cat "$TMP/hm.out"; return 1; }
     "$PY" - "$TMP/hs1.h5" <<'PY' || return 1
 import sys, h5py
 f = h5py.File(sys.argv[1])
@@ -187,6 +189,14 @@ shards_other_targets() { # a shard run against other targets: refused at merge
     grep -qF "has changed since the shards ran" "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
 }
 check "shards of different targets files: merge refuses (exit 2, no file)" shards_other_targets
+shards_tampered() { # counts that contradict the decisions: refused, no file
+    cp "$TMP/hs1.h5" "$TMP/hst1.h5"
+    "$PY" -c "import h5py; f = h5py.File('$TMP/hst1.h5', 'r+'); f['history_counts'][1] += 1" || return 1
+    exit_code 2 "$GAPSIM" merge "$TMP/hs0.h5" "$TMP/hst1.h5" "$TMP/hs2.h5" -o "$TMP/hst.h5" || return 1
+    [ ! -e "$TMP/hst.h5" ] || { echo "a result file was written"; return 1; }
+    grep -qF "hst1.h5: dataset 'history_counts': " "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
+}
+check "a shard whose history counts contradict its decisions: merge refuses (exit 2, no file)" shards_tampered
 shard_waves_refused() {
     exit_code 2 "$GAPSIM" run $S --set history.waves=2 --shard 0/2 -o "$TMP/sh.h5" || return 1
     grep -q "history.targets: --shard and merge support history.waves 1 only" "$TMP/last.err" ||
