@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "h5out.h"
 #include "h5util.h"
+#include "history.h"
 #include "model.h"
 #include "partial.h"
 #include "scenario.h"
@@ -51,6 +52,7 @@ int cli_shard_run(const gs_scenario *sc, const gs_run_options *opt, const char *
         return cli_report(err);
     gs_run_options o = *opt;
     o.sink = partial_sink, o.sink_ctx = w, o.comm = NULL;
+    o.history_out = partial_history_out; /* a history-matched run's decisions (history.h) */
     gs_study_result res;
     gs_status st = study_run(sc, &o, NULL, &res, err);
     if (st == GS_OK) study_result_free(&res);
@@ -124,6 +126,7 @@ int cli_merge_main(int argc, char **argv)
         opt.seed_set = parts[0].seed_set, opt.paths = parts[0].paths;
         opt.keep_draws = parts[0].keep_draws != 0 || sc.discover.line;
         opt.source = partial_source_read, opt.source_ctx = &src;
+        opt.history_in = partial_history_in;
         uint64_t points = sc.sweep.kind != SWEEP_NONE ? sc.sweep.points : 1;
         if (points != parts[0].points || (uint64_t)sc.params.run_cycles + 1 != parts[0].cycles)
             st = gs_error_set(&err, GS_ERR_INPUT,
@@ -132,6 +135,17 @@ int cli_merge_main(int argc, char **argv)
                               parts[0].name, (unsigned long long)parts[0].points,
                               (unsigned long long)parts[0].cycles, (unsigned long long)points,
                               (unsigned long long)sc.params.run_cycles + 1);
+    }
+    if (st == GS_OK && parts[0].history != (sc.history_targets[0] != '\0'))
+        st = gs_error_set(&err, GS_ERR_INPUT, "%s: attribute 'history' contradicts its scenario_text",
+                          parts[0].name);
+    if (st == GS_OK && parts[0].history) { /* the targets the summaries are made against */
+        char hex[HASH_HEX_SIZE];
+        st = partial_targets_hash(sc.history_targets, hex, &err);
+        if (st == GS_OK && strcmp(hex, parts[0].targets_sha256))
+            st = gs_error_set(&err, GS_ERR_INPUT,
+                              "merge: the targets file %s has changed since the shards ran "
+                              "(its SHA-256 differs from theirs)", sc.history_targets);
     }
     if (st == GS_OK)
         st = partial_check_shape(parts, nn, opt.trajectories ? opt.trajectories : sc.trajectories,
@@ -155,6 +169,10 @@ int cli_merge_main(int argc, char **argv)
     } else if (st != GS_OK) {
         fprintf(stderr, "gapsim: %s%s\n", strncmp(err.msg, "merge:", 6) ? "merge: " : "", err.msg);
         rc = gs_status_exit_code(st);
+    } else if (!quiet && res.history) {
+        printf("Merged %zu shards (%llu of %llu drawn trajectories consistent with history) "
+               "into %s\n", nn, (unsigned long long)res.history->tally.accepted,
+               (unsigned long long)res.history->tally.drawn, output);
     } else if (!quiet) {
         printf("Merged %zu shards (%llu trajectories) into %s\n", nn,
                (unsigned long long)res.run.trajectories, output);

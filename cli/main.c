@@ -256,6 +256,19 @@ static int check_resources(const gs_scenario *sc, const cli_args *a, const char 
                    (unsigned long long)t.drawn, (unsigned long long)t.accepted, 100 * rate,
                    rate * (double)e.trajectories, (unsigned long long)e.trajectories,
                    rate > 0 ? sqrt(0.25 / (rate * (double)e.trajectories)) : 1.0);
+            double target = a->run.target_se > 0 ? a->run.target_se : sc->target_se;
+            if (target > 0) { /* batches of B drawn until SE <= target at p = 1/2, worst case */
+                uint64_t B = a->run.trajectories ? a->run.trajectories : sc->trajectories;
+                uint64_t cap = sc->max_trajectories > B ? sc->max_trajectories : B;
+                double need = rate > 0 ? 0.25 / (target * target) / rate : (double)INFINITY;
+                double nb = ceil(need / (double)B);
+                uint64_t drawn = nb * (double)B < (double)cap ? (uint64_t)nb * B : cap / B * B;
+                printf("  --target-se %g: about %.0f accepted trajectories needed (at P = 0.5), so\n"
+                       "  about %llu drawn in %llu batches of %llu%s\n",
+                       target, 0.25 / (target * target), (unsigned long long)drawn,
+                       (unsigned long long)(drawn / B), (unsigned long long)B,
+                       nb * (double)B > (double)cap ? " (capped by run.max_trajectories)" : "");
+            }
         }
         return 0;
     }

@@ -98,6 +98,16 @@ typedef struct {
                                 to `sink`; no statistics (--shard I/N) */
     engine_values_fn sink, source; /* see engine_values_fn */
     void *sink_ctx, *source_ctx;
+    /* History matching over shards (history.h): a shard hands pass 1's decisions of its
+     * slice [first, first + count) of the n drawn trajectories to history_out(sink_ctx):
+     * mask[n] (1 = accepted), sim[J][n] (the simulated target values) and counts[nc]
+     * (the targets_tally as integers); merge gets every drawn trajectory's from
+     * history_in(source_ctx), the counts added over the shards. */
+    gs_status (*history_out)(void *ctx, uint64_t n, uint64_t first, uint64_t count, size_t J,
+                             const unsigned char *mask, const double *sim,
+                             const uint64_t *counts, size_t nc, gs_error *err);
+    gs_status (*history_in)(void *ctx, uint64_t n, size_t J, unsigned char *mask, double *sim,
+                            uint64_t *counts, size_t nc, gs_error *err);
 } gs_run_options;
 
 /* Trajectories [*first, *first + *count) of n that part `part` of `parts` (an MPI rank or

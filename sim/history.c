@@ -67,12 +67,19 @@ gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets
                  at, sc->sensitivity.line);
     GS_RETURN_IF(sc->antithetic || opt->antithetic > 0, err, GS_ERR_INPUT,
                  "%s: history matching keeps single trajectories: run.antithetic must be false", at);
-    GS_RETURN_IF(sc->target_se > 0 || opt->target_se > 0, err, GS_ERR_INPUT,
-                 "%s: --target-se / run.target_se is not supported with history matching yet: "
-                 "set run.trajectories (the drawn trajectories) instead", at);
-    GS_RETURN_IF(opt->nshards || opt->source, err, GS_ERR_USAGE,
-                 "%s: --shard and merge do not support history matching yet (run it with MPI: "
-                 "mpirun -np R gapsim run ...)", at);
+    GS_RETURN_IF((sc->target_se > 0 || opt->target_se > 0) && sc->history_waves > 1, err,
+                 GS_ERR_INPUT, "%s: --target-se / run.target_se works with history.waves 1 only "
+                 "(the batches draw from the priors)", at);
+    GS_RETURN_IF((sc->target_se > 0 || opt->target_se > 0) && (opt->nshards || opt->source),
+                 err, GS_ERR_USAGE, "%s: --shard and merge do not support --target-se (run it "
+                 "with MPI: mpirun -np R gapsim run ...)", at);
+    GS_RETURN_IF((opt->nshards || opt->source) && sc->history_waves > 1, err, GS_ERR_USAGE,
+                 "%s: --shard and merge support history.waves 1 only (wave w + 1 draws from the "
+                 "box of all of wave w's accepted draws, a global step between the waves): set "
+                 "history.waves: 1, or run the waves with MPI (mpirun -np R gapsim run ...)", at);
+    GS_RETURN_IF((opt->nshards && (!opt->sink || !opt->history_out)) ||
+                     (opt->source && !opt->history_in),
+                 err, GS_ERR_INTERNAL, "%s: a shard or merge without its history hooks", at);
     targets_calendar cal = {.start_year = sc->params.run_start_year,
                             .cycle_years = sc->params.run_cycle_years,
                             .n_cycles = (int)sc->params.run_cycles + 1,
@@ -121,6 +128,37 @@ static void decision_free(decision *d)
     memset(d, 0, sizeof *d);
 }
 
+/* Pass 1's stand-in for a shard's partial-file sink: the engine runs the shard's slice
+ * only when a sink is set, and pass 1's records are not the file's. */
+static gs_status no_sink(void *ctx, int k, uint64_t first, size_t n, double *record,
+                         gs_error *err)
+{
+    (void)ctx, (void)k, (void)first, (void)n, (void)record, (void)err;
+    return GS_OK;
+}
+
+/* Merge's pass 1: every drawn trajectory's decision as the shards found it. */
+static gs_status decisions_in(const gs_run_options *opt, const targets_set *set, size_t N,
+                              decision *dec, gs_error *err)
+{
+    memset(dec, 0, sizeof *dec);
+    const size_t J = set->n;
+    dec->mask = malloc(N ? N : 1);
+    dec->sim = malloc((J * N > 0 ? J * N : 1) * sizeof *dec->sim);
+    if (!dec->mask || !dec->sim) {
+        decision_free(dec);
+        return gs_error_set(err, GS_ERR_NOMEM, "out of memory reading %zu decisions", N);
+    }
+    targets_tally_clear(&dec->tally);
+    gs_status st = opt->history_in(opt->source_ctx, (uint64_t)N, J, dec->mask, dec->sim,
+                                   &dec->tally.drawn, 2 + TARGETS_MAX, err);
+    if (st == GS_OK && dec->tally.drawn != (uint64_t)N)
+        st = gs_error_set(err, GS_ERR_INPUT, "merge: the shards decided %llu of %zu drawn "
+                          "trajectories", (unsigned long long)dec->tally.drawn, N);
+    if (st != GS_OK) decision_free(dec);
+    return st;
+}
+
 /* Pass 1 of a wave: the history window of the N drawn trajectories, decided. */
 static gs_status pass1(const gs_scenario *sc, const gs_run_options *opt, const targets_set *set,
                        const engine_job *base, size_t N, decision *dec, gs_error *err)
@@ -142,6 +180,7 @@ static gs_status pass1(const gs_scenario *sc, const gs_run_options *opt, const t
     job.observe = feed, job.observe_ctx = &fc;
     gs_run_options o = *opt;
     o.paths = 0;
+    if (o.nshards) o.sink = no_sink; /* the shard's slice; its file gets pass 2's records */
     gs_result part;
     gs_status st = engine_run_job(sc, &job, &o, &part, err);
     dec->time_model = part.time_model, dec->time_total = part.time_total;
@@ -241,6 +280,86 @@ static gs_status target_summaries(gs_history *h, const decision *dec, size_t N, 
     return GS_OK;
 }
 
+/* True when every outcome probability's standard error √(p(1−p)/n) is below target. */
+static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t n,
+                          double target)
+{
+    if (n == 0) return 0;
+    for (int q = 0; q < METRIC_COUNT; q++)
+        for (int o = 0; o < OUTCOME_COUNT; o++) {
+            double p = (double)count[q][o] / (double)n;
+            if (!(sqrt(p * (1 - p) / (double)n) < target)) return 0;
+        }
+    return 1;
+}
+
+/* --target-se: batches of B drawn trajectories, [0, B), [B, 2B), ... (each its own
+ * design of B rows), each decided (pass 1) and its accepted ones run for their outcome
+ * counts, until every outcome probability of all the accepted ones so far has its
+ * standard error below the target or the next batch would pass the cap.  The counts
+ * are integers, so the number of batches depends only on the seed, B, the target, the
+ * cap and the targets.  *n_out: the trajectories to draw for the run. */
+static gs_status target_batches(const gs_scenario *sc, const gs_run_options *opt,
+                                const targets_set *set, uint64_t seed, const gs_param_id *ids,
+                                size_t d, uint64_t batch, uint64_t cap, double target,
+                                uint64_t *n_out, uint64_t *batches, int *met, gs_error *err)
+{
+    uint64_t count[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
+    uint64_t n = 0, accepted = 0;
+    const size_t B = (size_t)batch;
+    double *values = d ? malloc(B * d * sizeof *values) : NULL;
+    double *kept = d ? malloc(B * d * sizeof *kept) : NULL;
+    uint64_t *index = malloc(B * sizeof *index);
+    gs_status st = (d && (!values || !kept)) || !index
+                       ? gs_error_set(err, GS_ERR_NOMEM, "out of memory for %llu draws",
+                                      (unsigned long long)batch)
+                       : GS_OK;
+    gs_run_options quiet = *opt;
+    quiet.paths = 0, quiet.progress = NULL, quiet.keep_draws = 0;
+    *met = 0;
+    *batches = 0;
+    while (st == GS_OK) {
+        if (d) st = uncertain_draw(sc, seed, ENGINE_PARAM_FAMILY, n, B, B, values, err);
+        if (st != GS_OK) break;
+        engine_job job = {.params = sc->params, .seed = seed, .first = n, .n = B, .d = d,
+                          .ids = ids, .values = values};
+        decision dec;
+        st = pass1(sc, &quiet, set, &job, B, &dec, err);
+        if (st != GS_OK) break;
+        size_t a = 0;
+        for (size_t i = 0; i < B; i++)
+            if (dec.mask[i]) {
+                index[a] = n + i;
+                if (d) memcpy(kept + a * d, values + i * d, d * sizeof *kept);
+                a++;
+            }
+        decision_free(&dec);
+        if (a) {
+            engine_job job2 = {.params = sc->params, .seed = seed, .stream = index, .n = a,
+                               .d = d, .ids = ids, .values = kept, .outcomes_only = 1};
+            gs_result part;
+            st = engine_run_job(sc, &job2, &quiet, &part, err);
+            if (st != GS_OK) break;
+            for (int q = 0; q < METRIC_COUNT; q++)
+                for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
+            engine_result_free(&part);
+        }
+        accepted += a;
+        n += batch;
+        (*batches)++;
+        *met = precise_enough(count, accepted, target);
+        if (opt->progress && opt->progress(opt->progress_ctx, n < cap ? n : cap, cap)) {
+            st = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted after %llu batches",
+                              (unsigned long long)*batches);
+            break;
+        }
+        if (*met || n + batch > cap) break;
+    }
+    free(values), free(kept), free(index);
+    *n_out = n;
+    return st;
+}
+
 gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_result *res,
                       gs_uncertainty **draws, gs_history **hist, gs_error *err)
 {
@@ -262,8 +381,25 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     for (size_t j = 0; j < d; j++) h->ids[j] = sc->uncertain[j].id;
     for (int q = 0; q < METRIC_COUNT; q++)
         for (int o = 0; o < OUTCOME_COUNT; o++) h->movement[q][o] = NAN;
-    const uint64_t n64 = opt->trajectories ? opt->trajectories : sc->trajectories;
+    uint64_t n64 = opt->trajectories ? opt->trajectories : sc->trajectories;
     const uint64_t seed = opt->seed_set ? opt->seed : sc->seed;
+    /* --target-se: the batches decide how many are drawn; the run then draws them in
+     * batches of B (the same draws) */
+    const double target = opt->target_se > 0 ? opt->target_se : sc->target_se;
+    const uint64_t batch = n64;
+    uint64_t batches = 0;
+    int met = 0;
+    if (target > 0) {
+        gs_param_id bids[SCENARIO_MAX_UNCERTAIN];
+        for (size_t j = 0; j < d; j++) bids[j] = sc->uncertain[j].id;
+        uint64_t cap = sc->max_trajectories > batch ? sc->max_trajectories : batch;
+        st = target_batches(sc, opt, &h->set, seed, bids, d, batch, cap, target, &n64, &batches,
+                            &met, err);
+        if (st != GS_OK) {
+            history_free(h);
+            return st;
+        }
+    }
     size_t waves = (size_t)sc->history_waves;
     if (waves > HISTORY_MAX_WAVES) waves = HISTORY_MAX_WAVES;
     h->sim_all = malloc(J * TARGETS_N_LEVELS * sizeof(double));
@@ -273,6 +409,12 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     h->median_in_band = malloc(J * sizeof(int));
     gs_scenario *wsc = malloc(sizeof *wsc);
     const size_t N = (size_t)n64;
+    /* a shard decides and re-simulates its slice [s_lo, s_hi) of the drawn trajectories;
+     * a merge reads the shards' decisions and replays their accepted records */
+    const int shard = opt->nshards > 0, merge = opt->source != NULL;
+    uint64_t s_first = 0, s_count = n64;
+    if (shard) engine_slice(n64, opt->shard, opt->nshards, &s_first, &s_count);
+    const size_t s_lo = (size_t)s_first, s_hi = (size_t)(s_first + s_count);
     double *values = d ? malloc(N * d * sizeof *values) : NULL;
     double *kept = NULL;
     uint64_t *index = NULL;
@@ -288,15 +430,28 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     decision dec = {0};
     for (size_t w = 0; w < waves; w++) {
         /* the draws and pass 1 */
-        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N, N,
-                                   values, err);
+        if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N,
+                                   target > 0 ? (size_t)batch : N, values, err);
         if (st != GS_OK) break;
         engine_job job = {.params = sc->params, .seed = seed, .shock_point = w, .n = N, .d = d,
                           .ids = ids, .values = values};
         decision next;
-        st = pass1(wsc, opt, &h->set, &job, N, &next, err);
+        st = merge ? decisions_in(opt, &h->set, N, &next, err)
+                   : pass1(wsc, opt, &h->set, &job, N, &next, err);
         if (st != GS_OK) break;
-        uint64_t acc = next.tally.accepted;
+        if (shard)
+            st = opt->history_out(opt->sink_ctx, n64, s_first, s_count, J, next.mask, next.sim,
+                                  &next.tally.drawn, 2 + TARGETS_MAX, err);
+        if (st != GS_OK) {
+            decision_free(&next);
+            break;
+        }
+        uint64_t acc = next.tally.accepted; /* a shard's: its slice's */
+        if (acc == 0 && shard) { /* nothing of this slice to re-simulate: the merge decides */
+            h->n_waves = 1, h->tally = next.tally;
+            decision_free(&next);
+            break;
+        }
         if (acc == 0) {
             char why[1024];
             targets_describe_rejections(&h->set, &next.tally, 3, why, sizeof why);
@@ -325,7 +480,7 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
                               (unsigned long long)acc);
             break;
         }
-        for (size_t i = 0, a = 0; i < N; i++)
+        for (size_t i = shard ? s_lo : 0, a = 0; i < (shard ? s_hi : N); i++)
             if (next.mask[i]) {
                 index[a] = i;
                 if (d) memcpy(kept + a * d, values + i * d, d * sizeof *kept);
@@ -334,7 +489,9 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
         engine_job job2 = {.params = sc->params, .seed = seed, .shock_point = w,
                            .stream = index, .n = (size_t)acc, .d = d, .ids = ids, .values = kept};
         gs_result r2;
-        st = engine_run_job(wsc, &job2, opt, &r2, err);
+        gs_run_options o2 = *opt;
+        if (shard) o2.shard = 0, o2.nshards = 1; /* all of this slice's accepted ones */
+        st = engine_run_job(wsc, &job2, &o2, &r2, err);
         if (st != GS_OK) {
             decision_free(&next);
             break;
@@ -350,7 +507,7 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
         memcpy(h->wave_stderr[w], res->outcome_stderr, sizeof h->wave_stderr[w]);
         h->n_waves = w + 1;
         h->tally = next.tally;
-        if (d) {
+        if (d && !shard) {
             targets_param_summary s[SCENARIO_MAX_UNCERTAIN];
             st = targets_summarize(values, N, d, next.mask, s, err);
             if (st != GS_OK) {
@@ -400,8 +557,8 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
                     targets_wave_movement(h->wave_probability[a][q][o], h->wave_stderr[a][q][o],
                                           h->wave_probability[b][q][o], h->wave_stderr[b][q][o]);
     }
-    if (st == GS_OK) st = target_summaries(h, &dec, N, err);
-    if (st == GS_OK && d && draws)
+    if (st == GS_OK && !shard) st = target_summaries(h, &dec, N, err);
+    if (st == GS_OK && d && draws && !shard)
         st = uncertain_describe(sc, kept, (size_t)h->tally.accepted, draws, err);
     if (st == GS_OK && opt->paths) {
         h->n_kept = h->tally.accepted;
@@ -421,6 +578,10 @@ done:
         return st;
     }
     res->time_total = omp_get_wtime() - t_start; /* draws, both passes, the summaries */
+    res->batches = batches;
+    res->batch_size = target > 0 ? batch : 0;
+    res->target_se = target;
+    res->target_met = met;
     *hist = h;
     return GS_OK;
 }

@@ -82,7 +82,14 @@ const targets_var *history_vars(void);
 
 /* Loads the scenario's targets file against the run's calendar (exit 2 on a bad file:
  * "FILE:LINE: KEY: problem") and checks that the scenario can be history-matched
- * (no sweep, no sensitivity section, no antithetic pairs, no --target-se). */
+ * (no sweep, no sensitivity section, no antithetic pairs; waves only without shards
+ * and --target-se). */
+/* Shards (opt->nshards, opt->history_out) run both passes on their slice of the drawn
+ * trajectories, handing pass 1's decisions to history_out and pass 2's records to the
+ * sink; merge (opt->source, opt->history_in) takes the decisions from history_in and
+ * replays the accepted records: the serial run's result, bit for bit.  Not with waves.
+ * --target-se (waves 1, no shards): batches of run.trajectories drawn trajectories until
+ * the accepted ones' outcome probabilities meet the target; then the run of them all. */
 gs_status history_load(const gs_scenario *sc, const gs_run_options *opt, targets_set *set,
                        gs_error *err);
 

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "h5util.h"
+#include "hash.h"
 #include "model.h"
+#include "targets.h"
 
 #ifndef GAPSIM_VERSION
 #define GAPSIM_VERSION "0.0.0"
@@ -20,6 +22,9 @@
 struct partial_writer {
     hid_t file, dset;
     long point; /* the sweep point being written (the engine runs them in order) */
+    int deferred;  /* history-matched: `values` is created by the first sink call */
+    uint64_t points;
+    int cycles;
     char path[H5UTIL_PATH_MAX];
     char target[H5UTIL_PATH_MAX];
     char tmp[H5UTIL_PATH_MAX + 64];
@@ -68,6 +73,72 @@ static gs_status write_fail(const partial_writer *w, const char *doing, gs_error
     return gs_error_set(err, GS_ERR_IO, "writing %s: %s: %s", w->path, doing, cause);
 }
 
+/* `values` of [points][cycles][VAR_COUNT][count], or a negative id. */
+static hid_t values_create(hid_t file, uint64_t points, int cycles, uint64_t count)
+{
+    hsize_t dims[4] = {points, (hsize_t)cycles, VAR_COUNT, count};
+    hsize_t chunk[4] = {1, 1, VAR_COUNT, count > (1u << 16) ? (1u << 16) : (count ? count : 1)};
+    hid_t sp = H5Screate_simple(4, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (count && dcpl >= 0) H5Pset_chunk(dcpl, 4, chunk), H5Pset_shuffle(dcpl), H5Pset_deflate(dcpl, 1);
+    hid_t d = sp < 0 || dcpl < 0 ? H5I_INVALID_HID
+                                 : H5Dcreate2(file, "values", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                                              dcpl, H5P_DEFAULT);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (sp >= 0) H5Sclose(sp);
+    return d;
+}
+
+gs_status partial_targets_hash(const char *path, char hex[HASH_HEX_SIZE], gs_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    GS_RETURN_IF(!f, err, GS_ERR_INPUT, "%s: cannot read: %s", path, strerror(errno));
+    char *buf = malloc(TARGETS_FILE_MAX + 1);
+    size_t len = buf ? fread(buf, 1, TARGETS_FILE_MAX + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf) return gs_error_set(err, GS_ERR_NOMEM, "%s: out of memory", path);
+    if (bad) {
+        free(buf);
+        return gs_error_set(err, GS_ERR_INPUT, "%s: cannot read", path);
+    }
+    hash_sha256_hex(buf, len, hex);
+    free(buf);
+    return GS_OK;
+}
+
+/* A 1-D or 2-D dataset `name` of ftype written from data of mtype (contiguous). */
+static int small_write(hid_t file, const char *name, hid_t ftype, hid_t mtype, int rank,
+                       const hsize_t *dims, const void *data)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t d = sp < 0 ? H5I_INVALID_HID
+                     : H5Dcreate2(file, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = d < 0 ? -1 : H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (d >= 0) H5Dclose(d);
+    if (sp >= 0) H5Sclose(sp);
+    return rc < 0 ? -1 : 0;
+}
+
+gs_status partial_history_out(void *writer, uint64_t n, uint64_t first, uint64_t count,
+                              size_t J, const unsigned char *mask, const double *sim,
+                              const uint64_t *counts, size_t nc, gs_error *err)
+{
+    partial_writer *w = writer;
+    double *mine = malloc((J * count > 0 ? J * count : 1) * sizeof *mine);
+    if (!mine) return gs_error_set(err, GS_ERR_NOMEM, "writing %s: out of memory", w->path);
+    for (size_t j = 0; j < J; j++)
+        if (count) memcpy(mine + j * count, sim + j * n + first, count * sizeof *mine);
+    hsize_t dm[1] = {count}, ds[2] = {J, count}, dc[1] = {nc};
+    int rc = small_write(w->file, "history_accepted", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, dm,
+                         count ? mask + first : mask) |
+             small_write(w->file, "history_simulated", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ds,
+                         mine) |
+             small_write(w->file, "history_counts", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, dc,
+                         counts);
+    free(mine);
+    return rc ? write_fail(w, "writing the history decisions", err) : GS_OK;
+}
+
 gs_status partial_create(const char *path, const gs_scenario *sc, const gs_run_options *opt,
                          const char *const *sets, size_t nsets, uint64_t points, int cycles,
                          uint64_t count, partial_writer **out, gs_error *err)
@@ -91,19 +162,19 @@ gs_status partial_create(const char *path, const gs_scenario *sc, const gs_run_o
         free(w);
         return st;
     }
-    hsize_t dims[4] = {points, (hsize_t)cycles, VAR_COUNT, count};
-    hsize_t chunk[4] = {1, 1, VAR_COUNT, count > (1u << 16) ? (1u << 16) : (count ? count : 1)};
-    hid_t sp = H5Screate_simple(4, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (count && dcpl >= 0) H5Pset_chunk(dcpl, 4, chunk), H5Pset_shuffle(dcpl), H5Pset_deflate(dcpl, 1);
-    w->dset = sp < 0 || dcpl < 0 ? H5I_INVALID_HID
-                                 : H5Dcreate2(w->file, "values", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
-                                              dcpl, H5P_DEFAULT);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    if (sp >= 0) H5Sclose(sp);
-    if (w->dset < 0)
+    w->points = points, w->cycles = cycles;
+    w->deferred = sc->history_targets[0] != '\0';
+    if (!w->deferred) w->dset = values_create(w->file, points, cycles, count);
+    if (!w->deferred && w->dset < 0)
         st = write_fail(w, "creating dataset values", err);
     else if (options_write(w->file, sc, opt, sets, nsets, points, cycles) != 0)
         st = write_fail(w, "writing the attributes", err);
+    if (st == GS_OK && w->deferred) {
+        char hex[HASH_HEX_SIZE];
+        st = partial_targets_hash(sc->history_targets, hex, err);
+        if (st == GS_OK && (put_u64(w->file, "history", 1) | put_str(w->file, "history_targets_sha256", hex)))
+            st = write_fail(w, "writing the history attributes", err);
+    }
     if (st != GS_OK) {
         partial_finish(w, 0, NULL);
         return st;
@@ -129,6 +200,8 @@ gs_status partial_sink(void *writer, int k, uint64_t first, size_t n, double *re
     partial_writer *w = writer;
     (void)first;
     if (k == 0) w->point++;
+    if (w->deferred && w->dset < 0 && (w->dset = values_create(w->file, w->points, w->cycles, n)) < 0)
+        return write_fail(w, "creating dataset values", err);
     GS_RETURN_IF(gs_interrupt_pending(), err, GS_ERR_INTERRUPTED,
                  "writing %s: interrupted at cycle %d", w->path, k);
     if (n == 0) return GS_OK;
@@ -150,6 +223,9 @@ gs_status partial_finish(partial_writer *w, int ok, gs_error *err)
 {
     if (!w) return GS_OK;
     gs_status st = GS_OK;
+    /* a history-matched shard that accepted none of its slice: an empty `values` */
+    if (ok && w->deferred && w->dset < 0 && (w->dset = values_create(w->file, w->points, w->cycles, 0)) < 0)
+        st = write_fail(w, "creating dataset values", err), ok = 0;
     if (w->dset >= 0) H5Dclose(w->dset);
     if (w->file >= 0 && H5Fclose(w->file) < 0 && ok)
         st = write_fail(w, "closing the partial file (disk full?)", err);
@@ -224,6 +300,19 @@ gs_status partial_open(const char *path, partial_file *p, gs_error *err)
     if (st == GS_OK && H5Aexists_by_name(p->file, "/", "keep_draws", H5P_DEFAULT) > 0)
         st = u64_in(p, "keep_draws", 0, 1, &p->keep_draws, err);
     if (st == GS_OK) st = u64_in(p, "cycles", 2, 10001, &p->cycles, err);
+    /* a history-matched run's shard (absent from older partial files: 0) */
+    if (st == GS_OK && H5Aexists_by_name(p->file, "/", "history", H5P_DEFAULT) > 0)
+        st = u64_in(p, "history", 0, 1, &p->history, err);
+    if (st == GS_OK && p->history) {
+        char *hex = NULL;
+        size_t len = 0;
+        st = h5util_read_string(p->file, path, "history_targets_sha256", &hex, &len, err);
+        if (st == GS_OK && len != HASH_HEX_SIZE - 1)
+            st = gs_error_set(err, GS_ERR_INPUT,
+                              "%s: attribute 'history_targets_sha256': not a SHA-256 digest", path);
+        if (st == GS_OK) memcpy(p->targets_sha256, hex, HASH_HEX_SIZE);
+        free(hex);
+    }
     hsize_t dims[4];
     if (st == GS_OK) st = h5util_check_dset(p->file, path, "values", H5T_FLOAT, 4, NULL, dims, err);
     if (st == GS_OK && (dims[0] != p->points || dims[1] != p->cycles || dims[2] != VAR_COUNT))
@@ -258,6 +347,9 @@ gs_status partial_check_set(partial_file *parts, size_t n, gs_error *err)
                            : a->trajectories != b->trajectories ? "trajectory counts"
                            : a->paths != b->paths               ? "--paths"
                            : a->keep_draws != b->keep_draws     ? "--keep-draws"
+                           : a->history != b->history           ? "history matching"
+                           : strcmp(a->targets_sha256, b->targets_sha256)
+                               ? "targets files (the contents of history.targets)"
                            : a->points != b->points || a->cycles != b->cycles ? "shapes"
                            : a->nshards != b->nshards ? "shard counts (N of --shard I/N)"
                                                       : NULL;
@@ -293,11 +385,83 @@ gs_status partial_check_set(partial_file *parts, size_t n, gs_error *err)
                         N - n > shown ? ", ..." : "", (unsigned long long)N);
 }
 
+/* A history-matched shard: its decisions cover its slice of the drawn trajectories
+ * (hfirst, hcount), `values` holds its accepted ones, which come after those of the
+ * shards before it (first, count). */
+static gs_status history_shape(partial_file *p, uint64_t *kept, gs_error *err)
+{
+    p->hfirst = p->first, p->hcount = p->count;
+    hsize_t dm[1] = {p->hcount}, ds[2], dc[1] = {2 + TARGETS_MAX};
+    GS_FORWARD(h5util_check_dset(p->file, p->name, "history_accepted", H5T_INTEGER, 1, dm, NULL, err));
+    GS_FORWARD(h5util_check_dset(p->file, p->name, "history_simulated", H5T_FLOAT, 2, NULL, ds, err));
+    GS_FORWARD(h5util_check_dset(p->file, p->name, "history_counts", H5T_INTEGER, 1, dc, NULL, err));
+    GS_RETURN_IF(ds[1] != p->hcount || ds[0] < 1 || ds[0] > TARGETS_MAX, err, GS_ERR_INPUT,
+                 "%s: dataset 'history_simulated': shape [%llu][%llu], want [targets][%llu]",
+                 p->name, (unsigned long long)ds[0], (unsigned long long)ds[1],
+                 (unsigned long long)p->hcount);
+    p->ntargets = ds[0];
+    unsigned char *mask = malloc(p->hcount ? p->hcount : 1);
+    GS_RETURN_IF(!mask, err, GS_ERR_NOMEM, "%s: out of memory", p->name);
+    hid_t d = H5Dopen2(p->file, "history_accepted", H5P_DEFAULT);
+    herr_t rc = d < 0 ? -1 : H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask);
+    if (d >= 0) H5Dclose(d);
+    uint64_t ones = 0, bad = 0;
+    for (uint64_t i = 0; rc >= 0 && i < p->hcount; i++) ones += mask[i] == 1, bad += mask[i] > 1;
+    free(mask);
+    GS_RETURN_IF(rc < 0 || bad, err, GS_ERR_INPUT,
+                 "%s: dataset 'history_accepted': %s", p->name,
+                 rc < 0 ? "cannot be read (damaged?)" : "values other than 0 and 1");
+    p->first = *kept, p->count = ones;
+    *kept += ones;
+    return GS_OK;
+}
+
+gs_status partial_history_in(void *source, uint64_t n, size_t J, unsigned char *mask, double *sim,
+                             uint64_t *counts, size_t nc, gs_error *err)
+{
+    partial_source *m = source;
+    memset(counts, 0, nc * sizeof *counts);
+    GS_RETURN_IF(nc != 2 + TARGETS_MAX, err, GS_ERR_INTERNAL, "merge: history counts of %zu", nc);
+    uint64_t mine[2 + TARGETS_MAX];
+    for (size_t i = 0; i < m->n; i++) {
+        const partial_file *p = &m->parts[i];
+        GS_RETURN_IF(!p->history || p->ntargets != J || p->hfirst + p->hcount > n, err,
+                     GS_ERR_INPUT, "%s: its history decisions (%llu targets) do not match the "
+                     "targets file (%zu targets)", p->name, (unsigned long long)p->ntargets, J);
+        double *rows = malloc((J * p->hcount > 0 ? J * p->hcount : 1) * sizeof *rows);
+        GS_RETURN_IF(!rows, err, GS_ERR_NOMEM, "merge: out of memory");
+        const char *names[3] = {"history_accepted", "history_simulated", "history_counts"};
+        hid_t types[3] = {H5T_NATIVE_UCHAR, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT64};
+        void *into[3] = {mask + p->hfirst, rows, mine};
+        herr_t rc = 0;
+        for (int q = 0; q < 3 && rc >= 0; q++) {
+            if (q < 2 && !p->hcount) continue;
+            hid_t d = H5Dopen2(p->file, names[q], H5P_DEFAULT);
+            rc = d < 0 ? -1 : H5Dread(d, types[q], H5S_ALL, H5S_ALL, H5P_DEFAULT, into[q]);
+            if (d >= 0) H5Dclose(d);
+        }
+        for (size_t j = 0; rc >= 0 && j < J; j++)
+            if (p->hcount) memcpy(sim + j * n + p->hfirst, rows + j * p->hcount, p->hcount * sizeof *rows);
+        free(rows);
+        GS_RETURN_IF(rc < 0, err, GS_ERR_INPUT, "%s: the history decisions cannot be read (damaged?)",
+                     p->name);
+        GS_RETURN_IF(mine[0] != p->hcount || mine[1] != p->count, err, GS_ERR_INPUT,
+                     "%s: dataset 'history_counts': %llu drawn, %llu accepted contradict its "
+                     "%llu decisions, %llu accepted", p->name, (unsigned long long)mine[0],
+                     (unsigned long long)mine[1], (unsigned long long)p->hcount,
+                     (unsigned long long)p->count);
+        for (size_t c = 0; c < nc; c++) counts[c] += mine[c];
+    }
+    return GS_OK;
+}
+
 gs_status partial_check_shape(partial_file *parts, size_t n, uint64_t n_total, gs_error *err)
 {
+    uint64_t kept = 0; /* history: the accepted trajectories of the shards before */
     for (size_t i = 0; i < n; i++) {
         partial_file *p = &parts[i];
         engine_slice(n_total, p->shard, p->nshards, &p->first, &p->count);
+        if (p->history) GS_FORWARD(history_shape(p, &kept, err));
         hsize_t want[4] = {p->points, p->cycles, VAR_COUNT, p->count};
         GS_FORWARD(h5util_check_dset(p->file, p->name, "values", H5T_FLOAT, 4, want, NULL, err));
     }

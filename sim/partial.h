@@ -13,6 +13,11 @@
  * the counts must be in range (at most PARTIAL_MAX_SHARDS shards), before anything is
  * used; a problem is one line "FILE: attribute 'NAME': problem" (GS_ERR_INPUT).
  */
+/* A history-matched run's shard (history.h) adds the attributes history = 1 and
+ * history_targets_sha256, the datasets history_accepted, history_simulated and
+ * history_counts (partial_history_out), and its `values` holds the slice's accepted
+ * trajectories only; merge places them after the earlier shards' (partial_check_shape).
+ */
 #ifndef GAPSIM_PARTIAL_H
 #define GAPSIM_PARTIAL_H
 
@@ -22,6 +27,7 @@
 #include <hdf5.h>
 
 #include "engine.h"
+#include "hash.h"
 #include "error.h"
 #include "scenario.h"
 
@@ -47,6 +53,19 @@ gs_status partial_sink(void *writer, int k, uint64_t first, size_t n, double *re
  * Frees w.  Returns the first failure (err set), GS_OK otherwise. */
 gs_status partial_finish(partial_writer *w, int ok, gs_error *err);
 
+/* History-matched shards (history.h; attribute history = 1): `values` is created by the
+ * first sink call with the shard's accepted trajectories (pass 2), in order; the
+ * attribute history_targets_sha256 is the SHA-256 of the targets file.  For
+ * opt->history_out (sink_ctx = the writer): writes pass 1's decisions of the slice,
+ * datasets history_accepted uint8 [slice], history_simulated float64 [J][slice] and
+ * history_counts uint64 [2 + TARGETS_MAX] (drawn, accepted, rejected per target). */
+gs_status partial_history_out(void *writer, uint64_t n, uint64_t first, uint64_t count,
+                              size_t J, const unsigned char *mask, const double *sim,
+                              const uint64_t *counts, size_t nc, gs_error *err);
+
+/* The SHA-256 of the file at path (at most TARGETS_FILE_MAX bytes are read). */
+gs_status partial_targets_hash(const char *path, char hex[HASH_HEX_SIZE], gs_error *err);
+
 /* ---- reading (merge) --------------------------------------------------------------- */
 
 typedef struct {
@@ -54,6 +73,10 @@ typedef struct {
     hid_t file, dset;
     uint64_t shard, nshards, seed, seed_set, trajectories, paths, points, cycles;
     uint64_t keep_draws;
+    uint64_t history;      /* a history-matched run's shard */
+    char targets_sha256[HASH_HEX_SIZE]; /* its targets file's digest ("" without history) */
+    uint64_t hfirst, hcount; /* history: its slice of the drawn trajectories */
+    uint64_t ntargets;     /* history: rows of history_simulated */
     char *version, *text, *sets, *scenario_file; /* owned */
     uint64_t first, count; /* the slice, set by partial_check_shape */
 } partial_file;
@@ -85,6 +108,12 @@ typedef struct {
 
 /* engine_values_fn: cycle k of every part into the record of all trajectories; fails
  * with GS_ERR_INTERRUPTED when an interrupt is pending. */
+/* For opt->history_in (source_ctx = a partial_source over history-matched parts checked
+ * by partial_check_shape): every shard's decisions into mask[n], sim[J][n]; the counts
+ * added. */
+gs_status partial_history_in(void *source, uint64_t n, size_t J, unsigned char *mask, double *sim,
+                             uint64_t *counts, size_t nc, gs_error *err);
+
 gs_status partial_source_read(void *source, int k, uint64_t first, size_t n, double *record,
                               gs_error *err);
 

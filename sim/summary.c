@@ -304,7 +304,15 @@ void summary_print(FILE *f, const gs_scenario *sc, const gs_study_result *study)
         fprintf(f, "        Conditioned on history: %llu of %llu drawn trajectories kept.\n",
                 (unsigned long long)study->history->tally.accepted,
                 (unsigned long long)study->history->tally.drawn);
-    if (res->target_se > 0)
+    if (res->target_se > 0 && study->history) /* the batches are of drawn trajectories */
+        fprintf(f, "\n--target-se %g: %llu batches of %llu drawn trajectories (%llu drawn, %llu "
+                   "accepted); the target was %s.\n",
+                res->target_se, (unsigned long long)res->batches,
+                (unsigned long long)res->batch_size,
+                (unsigned long long)study->history->tally.drawn,
+                (unsigned long long)res->trajectories,
+                res->target_met ? "met" : "NOT met (the cap run.max_trajectories was reached)");
+    else if (res->target_se > 0)
         fprintf(f, "\n--target-se %g: %llu batches of %llu trajectories (%llu in all); the target "
                    "was %s.\n",
                 res->target_se, (unsigned long long)res->batches,

@@ -2,7 +2,8 @@
 # e2e_history.sh - history-matched runs (docs/history.md): the huge-sigma target that
 # accepts everything gives the plain run's statistics bit for bit; the synthetic case
 # with a known posterior; a target nobody reaches (exit 1, no file); 1 vs 2 threads and
-# 2 MPI ranks bit-identical; --shard refused; bad history sections and targets files
+# 2 MPI ranks bit-identical; 3 shards + merge bit-identical, shards of other targets
+# refused at merge, --shard with waves refused; bad history sections and targets files
 # (exit 2, FILE:LINE: KEY).  Prints "ok N - ..." / "not ok N - ..." lines.
 . tests/lib_e2e.sh
 export OMPI_MCA_io=romio321 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -150,13 +151,91 @@ if [ -z "$MPI" ] || ! command -v mpirun >/dev/null; then
 else
     check "mpirun -np 2: history-matched run = serial, bit for bit" bash -c \
         "$(declare -f same); OMP_NUM_THREADS=1 timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2 '$MPI' run $S -t 1 --paths 50 -q -o '$TMP/m2.h5' && same '$TMP/t1.h5' '$TMP/m2.h5'"
+    check "mpirun -np 2: --target-se of a history-matched run = 1 thread, bit for bit" bash -c \
+        "$(declare -f same); '$GAPSIM' run $S -n 400 --target-se 0.015 -t 1 -q -o '$TMP/mse1.h5' && OMP_NUM_THREADS=1 timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2 '$MPI' run $S -n 400 --target-se 0.015 -t 1 -q -o '$TMP/mse2.h5' && same '$TMP/mse1.h5' '$TMP/mse2.h5'"
 fi
-shard_refused() {
-    exit_code 2 "$GAPSIM" run $S --shard 0/2 -o "$TMP/sh.h5" || return 1
-    grep -q "history.targets: --shard and merge do not support history matching" "$TMP/last.err" ||
+shards_merge() { # 3 shards + merge = the serial run, the history group included
+    local i
+    for i in 0 1 2; do
+        "$GAPSIM" run $S --paths 50 --shard $i/3 -q -o "$TMP/hs$i.h5" || return 1
+    done
+    "$GAPSIM" merge "$TMP/hs2.h5" "$TMP/hs0.h5" "$TMP/hs1.h5" -o "$TMP/hmerged.h5" >"$TMP/hm.out" || return 1
+    grep -q "^Merged 3 shards ([0-9]* of 3000 drawn trajectories consistent with history) into" "$TMP/hm.out" ||
+        { cat "$TMP/hm.out"; return 1; }
+    "$PY" - "$TMP/hs1.h5" <<'PY' || return 1
+import sys, h5py
+f = h5py.File(sys.argv[1])
+n = int(f["history_accepted"][:].sum())
+assert f.attrs["history"] == 1 and f["values"].shape[3] == n < 1024, (n, f["values"].shape)
+assert f["history_counts"][0] == 1024 and f["history_counts"][1] == n, f["history_counts"][:2]
+PY
+    same "$TMP/t1.h5" "$TMP/hmerged.h5"
+}
+check "3 shards + merge of a history-matched run = the serial run, bit for bit (history group included)" shards_merge
+shards_other_targets() { # a shard run against other targets: refused at merge
+    sed "s|^  targets: .*|  targets: $TMP/tg.yaml|" $S >"$TMP/hsc.yaml"
+    cp scenarios/history/observed_2024_2026.yaml "$TMP/tg.yaml"
+    "$GAPSIM" run "$TMP/hsc.yaml" -n 1500 --shard 0/2 -q -o "$TMP/ho0.h5" || return 1
+    "$GAPSIM" run "$TMP/hsc.yaml" -n 1500 --shard 1/2 -q -o "$TMP/ho1.h5" || return 1
+    "$GAPSIM" merge "$TMP/ho0.h5" "$TMP/ho1.h5" -q -o "$TMP/hok.h5" || return 1 # the same targets: fine
+    echo "# edited" >>"$TMP/tg.yaml"
+    "$GAPSIM" run "$TMP/hsc.yaml" -n 1500 --shard 1/2 -q -o "$TMP/ho1b.h5" || return 1
+    exit_code 2 "$GAPSIM" merge "$TMP/ho0.h5" "$TMP/ho1b.h5" -o "$TMP/hbad.h5" || return 1
+    [ ! -e "$TMP/hbad.h5" ] || { echo "a result file was written"; return 1; }
+    grep -qF "are not shards of the same run: different targets files" "$TMP/last.err" ||
+        { cat "$TMP/last.err"; return 1; }
+    # the targets file changed after all shards ran: refused too
+    exit_code 2 "$GAPSIM" merge "$TMP/ho0.h5" "$TMP/ho1.h5" -o "$TMP/hbad.h5" || return 1
+    grep -qF "has changed since the shards ran" "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
+}
+check "shards of different targets files: merge refuses (exit 2, no file)" shards_other_targets
+shards_tampered() { # counts that contradict the decisions: refused, no file
+    cp "$TMP/hs1.h5" "$TMP/hst1.h5"
+    "$PY" -c "import h5py; f = h5py.File('$TMP/hst1.h5', 'r+'); f['history_counts'][1] += 1" || return 1
+    exit_code 2 "$GAPSIM" merge "$TMP/hs0.h5" "$TMP/hst1.h5" "$TMP/hs2.h5" -o "$TMP/hst.h5" || return 1
+    [ ! -e "$TMP/hst.h5" ] || { echo "a result file was written"; return 1; }
+    grep -qF "hst1.h5: dataset 'history_counts': " "$TMP/last.err" || { cat "$TMP/last.err"; return 1; }
+}
+check "a shard whose history counts contradict its decisions: merge refuses (exit 2, no file)" shards_tampered
+shard_waves_refused() {
+    exit_code 2 "$GAPSIM" run $S --set history.waves=2 --shard 0/2 -o "$TMP/sh.h5" || return 1
+    grep -q "history.targets: --shard and merge support history.waves 1 only" "$TMP/last.err" ||
         { cat "$TMP/last.err"; return 1; }
 }
-check "--shard of a history-matched run: refused with exit 2 (use MPI)" shard_refused
+check "--shard with history.waves 2: refused with exit 2 (a global step between waves)" shard_waves_refused
+
+# --- --target-se: batches of drawn trajectories until the accepted ones are precise ---
+target_se() {
+    "$GAPSIM" run $S -n 400 --target-se 0.015 -t 1 -o "$TMP/se1.h5" >"$TMP/se1.out" || return 1
+    grep -q "^--target-se 0.015: [0-9]* batches of 400 drawn trajectories ([0-9]* drawn, [0-9]* accepted); the target was met" "$TMP/se1.out" &&
+        grep -q "Conditioned on history: " "$TMP/se1.out" || { cat "$TMP/se1.out"; return 1; }
+    "$PY" - "$TMP/se1.h5" <<'PY' || return 1
+# the target is met by the accepted trajectories' outcome probabilities; batches x 400
+# = drawn; a smaller run would not do: the SE bound at p = 1/2 of one batch fewer's
+# accepted count (at most drawn - 400 of them) is above the target for the worst p
+import sys, math, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+g = f["history"]
+b, B, n = int(f.attrs["batches"]), int(f.attrs["batch_size"]), int(f.attrs["trajectories"])
+assert f.attrs["target_met"] == 1 and B == 400 and b >= 2, dict(f.attrs)
+assert g.attrs["drawn"] == b * B and g.attrs["accepted"] == n, (b, B, dict(g.attrs))
+p = f["outcome_count"][:] / n
+se = np.sqrt(p * (1 - p) / n)
+assert (se < 0.015).all(), se.max()
+print(f"{b} batches, {n} of {b * B} accepted, max SE {se.max():.5f}")
+PY
+    "$GAPSIM" run $S -n 400 --target-se 0.015 -t 2 -q -o "$TMP/se2.h5" || return 1
+    same "$TMP/se1.h5" "$TMP/se2.h5" || return 1
+    # the cap: 2 batches, not met
+    "$GAPSIM" run $S -n 400 --target-se 0.015 --set run.max_trajectories=800 -o "$TMP/se3.h5" >"$TMP/se3.out" || return 1
+    grep -q "^--target-se 0.015: 2 batches of 400 drawn trajectories (800 drawn, [0-9]* accepted); the target was NOT met" "$TMP/se3.out" ||
+        { cat "$TMP/se3.out"; return 1; }
+    # --dry-run estimates the draws from the pilot's acceptance
+    "$GAPSIM" run $S -n 400 --target-se 0.015 --dry-run -o "$TMP/se4.h5" >"$TMP/se4.out" || return 1
+    grep -q "^  --target-se 0.015: about 1111 accepted trajectories needed" "$TMP/se4.out" &&
+        grep -q "^  about [0-9]* drawn in [0-9]* batches of 400" "$TMP/se4.out" || { cat "$TMP/se4.out"; return 1; }
+}
+check "--target-se: met by the accepted ones, batches x 400 = drawn, 1 vs 2 threads identical, the cap, --dry-run" target_se
 
 # --- bad history sections and targets files --------------------------------------------
 bad_section() { # WANT-MESSAGE-PART then the history: lines
