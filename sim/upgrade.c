@@ -350,7 +350,7 @@ static int by_from(const void *a, const void *b)
 
 static gs_status assemble(upgrader *u, size_t header_line, int add_model, sbuf *out)
 {
-    qsort(u->repls, u->nrepls, sizeof *u->repls, by_from);
+    if (u->nrepls) qsort(u->repls, u->nrepls, sizeof *u->repls, by_from); /* repls may be NULL */
     size_t r = 0;
     for (size_t l = 0; l < u->nlines; l++) {
         const char *line = u->text + u->start[l];
