@@ -853,6 +853,19 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
     return st;
 }
 
+/* A child group of root that keeps creation order and no times (as every group of the
+ * file): *grp on success. */
+static gs_status group_create(const h5w *w, hid_t root, const char *name, hid_t *grp)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    herr_t rc = gcpl < 0 ? -1 : H5Pset_link_creation_order(gcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_attr_creation_order(gcpl, crt_order);
+    if (rc >= 0) rc = H5Pset_obj_track_times(gcpl, 0);
+    *grp = rc < 0 ? H5I_INVALID_HID : H5Gcreate2(root, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    return *grp < 0 ? h5_fail(w, "creating group %s", name) : GS_OK;
+}
+
 /* The `history` group of a history-matched run (README, "The output of
  * history-matched runs"): counts as attributes; dims target, level, parameter, wave
  * (and accepted with --paths); per target the observation, band, rejections and
@@ -861,14 +874,8 @@ static gs_status uncertainty_write(const h5w *w, hid_t root, const gs_uncertaint
 static gs_status history_write(const h5w *w, hid_t root, const gs_history *h, hid_t metric_scale,
                                hid_t outcome_scale)
 {
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    herr_t rc = gcpl < 0 ? -1 : H5Pset_link_creation_order(gcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_attr_creation_order(gcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_obj_track_times(gcpl, 0);
-    hid_t grp = rc < 0 ? H5I_INVALID_HID
-                       : H5Gcreate2(root, "history", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    gs_status st = grp < 0 ? h5_fail(w, "creating group history") : GS_OK;
-    if (gcpl >= 0) H5Pclose(gcpl);
+    hid_t grp;
+    gs_status st = group_create(w, root, "history", &grp);
     if (st != GS_OK) return st;
     const targets_tally *t = &h->tally;
     const size_t J = h->set.n, d = h->d, nw = h->n_waves;
@@ -1176,14 +1183,8 @@ static void paths_chunk(const hsize_t dims[2], hsize_t chunk[2])
  * one float32 variable (trajectory, cycle) per recorded variable. */
 static gs_status paths_write(const h5w *w, hid_t root, const gs_result *res)
 {
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    herr_t rc = gcpl < 0 ? -1 : H5Pset_link_creation_order(gcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_attr_creation_order(gcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_obj_track_times(gcpl, 0);
-    hid_t grp = rc < 0 ? H5I_INVALID_HID
-                       : H5Gcreate2(root, "paths", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    gs_status st = grp < 0 ? h5_fail(w, "creating group paths") : GS_OK;
-    if (gcpl >= 0) H5Pclose(gcpl);
+    hid_t grp;
+    gs_status st = group_create(w, root, "paths", &grp);
     if (st != GS_OK) return st;
 
     hid_t scales[2] = {H5I_INVALID_HID, H5I_INVALID_HID}; /* trajectory, cycle */
@@ -1225,14 +1226,8 @@ enum { TRAJ_CHUNK_ROWS = 65536, TRAJ_DEFLATE = 4 };
 static gs_status traj_write(const h5w *w, hid_t root, const gs_result *res)
 {
     const gs_trajdata *t = res->traj;
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    herr_t rc = gcpl < 0 ? -1 : H5Pset_link_creation_order(gcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_attr_creation_order(gcpl, crt_order);
-    if (rc >= 0) rc = H5Pset_obj_track_times(gcpl, 0);
-    hid_t grp = rc < 0 ? H5I_INVALID_HID
-                       : H5Gcreate2(root, "trajectories", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    gs_status st = grp < 0 ? h5_fail(w, "creating group trajectories") : GS_OK;
-    if (gcpl >= 0) H5Pclose(gcpl);
+    hid_t grp;
+    gs_status st = group_create(w, root, "trajectories", &grp);
     if (st != GS_OK) return st;
     const hsize_t N = t->n, H = (hsize_t)t->n_horizons;
     hsize_t chunk1 = N < TRAJ_CHUNK_ROWS ? N : TRAJ_CHUNK_ROWS;
