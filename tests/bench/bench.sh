@@ -10,7 +10,8 @@
 # (analysis/reference_model.py, the same scenario and parameters) timed in the same run
 # at REF_N trajectories and scaled per trajectory-cycle, and the multiple of the floor
 # (tests/bench/bench_floor.c in its version 2 mode: the random numbers and exp/log the
-# model needs, nothing else); the instruction set the kernels ran on (GAPSIM_ISA
+# model needs, nothing else, as a simd loop, built -march=native, and on the project's
+# run-time vector kernels; the best of the three); the instruction set the kernels ran on (GAPSIM_ISA
 # forces one); then a run with --paths 10^5 (output throughput), and the same 10^6 run
 # built with -march=native (make NATIVE=1, into $BUILD-native).
 # Before the table: the block draws of sim/rng_block.c (tests/bench/bench_rng_block.c)
@@ -68,6 +69,14 @@ best_of() { # best_of K BIN N THREADS [EXTRA...]: the run with the smallest wall
 
 floor_ns=$("$BUILD/bench_floor" 1000000 "$CYCLES" 1 2 | awk '{print $2}')
 echo "floor (7 normals + 4 event outputs + 10 exp + 3 log per trajectory-cycle, 1 thread): $floor_ns ns per trajectory-cycle"
+# The same work on the project's run-time vector kernels (rng_block_draw, vmath_array),
+# best of 3: the best vectorised form on this machine, and the floor the ratios use.
+kern_floor="" kern_isa=""
+for _ in 1 2 3; do
+    read -r _ f _ _ isa <<<"$("$BUILD/bench_floor" 1000000 "$CYCLES" 1 kernels)"
+    if [ -z "$kern_floor" ] || awk -v a="$f" -v b="$kern_floor" 'BEGIN{exit !(a<b)}'; then kern_floor=$f kern_isa=$isa; fi
+done
+echo "floor on the vector kernels ($kern_isa: rng_block_draw + vmath_array, 1 thread, best of 3): $kern_floor ns per trajectory-cycle"
 native_floor=""
 if [ "$NATIVE" != 0 ] && make -s NATIVE=1 BUILD="$BUILD-native" "$BUILD-native/gapsim" "$BUILD-native/bench_floor" >"$TMP/native.log" 2>&1; then
     native_floor=$("$BUILD-native/bench_floor" 1000000 "$CYCLES" 1 2 | awk '{print $2}')
@@ -75,7 +84,9 @@ if [ "$NATIVE" != 0 ] && make -s NATIVE=1 BUILD="$BUILD-native" "$BUILD-native/g
 fi
 echo
 "$BUILD/bench_rng_block" 1000000 20 1 NNNNNNWWNWW 128
-best_floor=$(awk -v a="$floor_ns" -v b="${native_floor:-$floor_ns}" 'BEGIN{print (b < a ? b : a)}')
+best_floor=$(awk -v a="$floor_ns" -v b="${native_floor:-$floor_ns}" -v c="$kern_floor" \
+    'BEGIN{m = (b < a ? b : a); print (c < m ? c : m)}')
+echo "best floor (the x floor columns divide by it): $best_floor ns per trajectory-cycle"
 echo
 
 ref_s=$(/usr/bin/time -f '%U %S' -o "$TMP/ref_time" "$PY" analysis/reference_model.py \
@@ -84,6 +95,8 @@ ref_cpu=$(awk '{print $1 + $2}' "$TMP/ref_time")
 ref_ns=$(awk -v t="$ref_s" -v n="$REF_N" -v c="$CYCLES" 'BEGIN{printf "%.1f", t / (n * c) * 1e9}')
 ref_cpu_ns=$(awk -v t="$ref_cpu" -v n="$REF_N" -v c="$CYCLES" 'BEGIN{printf "%.1f", t / (n * c) * 1e9}')
 echo "NumPy reference: $REF_N trajectories in $ref_s s wall, $ref_cpu s CPU = $ref_ns ns wall, $ref_cpu_ns ns CPU per trajectory-cycle (scaled per trajectory-cycle below)"
+awk -v r="$ref_cpu_ns" -v f="$best_floor" 'BEGIN {
+    printf "the most x numpy(CPU) any code doing this work can reach here: NumPy CPU %.1f ns / floor %.1f ns = %.1fx (target 50x needs %.1f ns per trajectory-cycle)\n", r, f, r / f, r / 50 }'
 printf '%-9s %8s %8s %9s %9s %8s %8s %8s %8s %8s %7s %7s %9s %7s\n' \
     trajectories "wall(s)" "1thr(s)" "scaling" "Mtc/s/core" "rng(s)" "model(s)" "stats(s)" "out(s)" "peakMB" "/need" "numpy(s)" "x numpy" "x floor"
 for n in $SIZES; do
