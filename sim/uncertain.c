@@ -71,12 +71,16 @@ gs_status uncertain_map(const gs_scenario *sc, uint64_t first, size_t n, double 
     size_t bad = SIZE_MAX;
     gs_param_id bad_id = 0;
     char bad_msg[512] = "";
+    /* each distribution's constants once (the beta's ln B and ln Γ), not per value */
+    gs_dist_prep *prep = malloc(d * sizeof *prep);
+    GS_RETURN_IF(!prep, err, GS_ERR_NOMEM, "out of memory drawing parameters");
+    for (size_t j = 0; j < d; j++) dist_prepare(&sc->uncertain[j].dist, &prep[j]);
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < n; r++) {
         gs_params p = sc->params;
         for (size_t j = 0; j < d; j++) {
             const scenario_uncertain *u = &sc->uncertain[j];
-            double x = inside_open_bounds(u->id, dist_quantile(&u->dist, values[r * d + j]));
+            double x = inside_open_bounds(u->id, dist_quantile_prepared(&prep[j], values[r * d + j]));
             values[r * d + j] = x;
             *params_field(&p, u->id) = x;
         }
@@ -87,6 +91,8 @@ gs_status uncertain_map(const gs_scenario *sc, uint64_t first, size_t n, double 
             if (r < bad) bad = r, bad_id = id, memcpy(bad_msg, msg, sizeof msg);
         }
     }
+    for (size_t j = 0; j < d; j++) dist_prep_free(&prep[j]);
+    free(prep);
     if (bad == SIZE_MAX) return GS_OK;
     int u = scenario_uncertain_index(sc, bad_id);
     const scenario_uncertain *blamed = &sc->uncertain[u < 0 ? 0 : u];
