@@ -124,16 +124,25 @@ gs_status uncertain_describe(const gs_scenario *sc, const double *values, size_t
         u->p10[j] = dist_quantile(dist, 0.1);
         u->p50[j] = dist_quantile(dist, 0.5);
         u->p90[j] = dist_quantile(dist, 0.9);
-        stats_moments m;
-        double *col = malloc(n * sizeof *col);
+    }
+    /* the draws' means, each parameter's on its own column (the same bits in any order) */
+    int nomem = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : nomem)
+    for (size_t j = 0; j < d; j++) {
+        double *col = malloc((n ? n : 1) * sizeof *col);
         if (!col) {
-            free(u);
-            return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+            nomem = 1;
+            continue;
         }
+        stats_moments m;
         for (size_t r = 0; r < n; r++) col[r] = values[r * d + j];
         stats_moments_of(col, n, &m);
         free(col);
         u->draw_mean[j] = m.mean;
+    }
+    if (nomem) {
+        free(u);
+        return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
     }
     u->n_pairs = sc->n_rank_corr;
     for (size_t c = 0; c < sc->n_rank_corr; c++) {
