@@ -22,6 +22,7 @@
 #include "h5out.h"
 #include "h5util.h"
 #include "history.h"
+#include "isa.h"
 #include "model.h"
 #include "partial.h"
 #include "scenario.h"
@@ -55,7 +56,16 @@ int cli_shard_run(const gs_scenario *sc, const gs_run_options *opt, const char *
     o.history_out = partial_history_out; /* a history-matched run's decisions (history.h) */
     gs_study_result res;
     gs_status st = study_run(sc, &o, NULL, &res, err);
-    if (st == GS_OK) study_result_free(&res);
+    if (st == GS_OK) { /* the level the kernels ran on; the engine's rule when none ran */
+        char isa[sizeof res.run.isa];
+        snprintf(isa, sizeof isa, "%s", res.run.isa);
+        isa_level level;
+        gs_error ierr;
+        if (!isa[0] && isa_from_env(&level, &ierr) == GS_OK)
+            snprintf(isa, sizeof isa, "%s", isa_name(isa_runnable(level)));
+        if (isa[0]) st = partial_set_isa(w, isa, err);
+        study_result_free(&res);
+    }
     gs_error ferr;
     gs_status fst = partial_finish(w, st == GS_OK, &ferr);
     if (st == GS_OK && fst != GS_OK) st = fst, *err = ferr;
@@ -157,6 +167,7 @@ int cli_merge_main(int argc, char **argv)
         have_res = st == GS_OK;
     }
     if (st == GS_OK) {
+        partial_isa(parts, nn, res.run.isa, sizeof res.run.isa); /* the shards' level(s) */
         char command[512];
         snprintf(command, sizeof command, "gapsim merge of %zu shards of: gapsim run %s", nn, sc.path);
         h5out_meta meta = {GAPSIM_VERSION, GAPSIM_GIT, command};

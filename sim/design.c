@@ -56,27 +56,46 @@ static void fill_monte_carlo(uint64_t seed, uint64_t family, uint64_t first, siz
 }
 
 /* u_rj = (π_j(r) + v_rj) / n: the jitter v_rj is what monte_carlo would give, the
- * permutation π_j comes from its own stream (Fisher–Yates, Durstenfeld's form). */
+ * permutation π_j comes from its own stream (Fisher–Yates, Durstenfeld's form).  The
+ * columns go in blocks of LHS_BLOCK, the blocks in parallel: each permutation is drawn
+ * sequentially from its own stream as before, then one pass over the rows writes the
+ * block's adjacent columns (a cache line of a row, not one strided pass per column). */
+enum { LHS_BLOCK = 8 };
+
 static gs_status fill_lhs(uint64_t seed, uint64_t family, uint64_t first, size_t n, size_t d,
                           double *u, gs_error *err)
 {
     GS_RETURN_IF(n > UINT32_MAX, err, GS_ERR_INPUT, "lhs: at most 2^32 rows per batch");
-    uint32_t *perm = malloc(n * sizeof *perm);
-    GS_RETURN_IF(!perm, err, GS_ERR_NOMEM, "lhs: out of memory for %zu rows", n);
     fill_monte_carlo(seed, family, first, n, d, u);
-    for (size_t j = 0; j < d; j++) {
-        rng_pcg32 g;
-        rng_stream(&g, seed, family + 1, (first << 8) + j);
-        for (size_t r = 0; r < n; r++) perm[r] = (uint32_t)r;
-        for (size_t r = n; r > 1; r--) {
-            uint32_t s = bounded(&g, (uint32_t)r);
-            uint32_t t = perm[r - 1];
-            perm[r - 1] = perm[s];
-            perm[s] = t;
+    const size_t blocks = (d + LHS_BLOCK - 1) / LHS_BLOCK;
+    int nomem = 0;
+#pragma omp parallel reduction(| : nomem)
+    {
+        uint32_t *perm = malloc(LHS_BLOCK * n * sizeof *perm);
+        nomem = !perm;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < blocks; b++) {
+            if (!perm) continue;
+            size_t j0 = b * LHS_BLOCK, w = d - j0 < LHS_BLOCK ? d - j0 : LHS_BLOCK;
+            for (size_t k = 0; k < w; k++) {
+                uint32_t *pk = perm + k * n;
+                rng_pcg32 g;
+                rng_stream(&g, seed, family + 1, (first << 8) + j0 + k);
+                for (size_t r = 0; r < n; r++) pk[r] = (uint32_t)r;
+                for (size_t r = n; r > 1; r--) {
+                    uint32_t s = bounded(&g, (uint32_t)r);
+                    uint32_t t = pk[r - 1];
+                    pk[r - 1] = pk[s];
+                    pk[s] = t;
+                }
+            }
+            for (size_t r = 0; r < n; r++)
+                for (size_t k = 0; k < w; k++)
+                    u[r * d + j0 + k] = (perm[k * n + r] + u[r * d + j0 + k]) / (double)n;
         }
-        for (size_t r = 0; r < n; r++) u[r * d + j] = (perm[r] + u[r * d + j]) / (double)n;
+        free(perm);
     }
-    free(perm);
+    GS_RETURN_IF(nomem, err, GS_ERR_NOMEM, "lhs: out of memory for %zu rows", n);
     return GS_OK;
 }
 

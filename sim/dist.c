@@ -2,12 +2,14 @@
 #include "dist.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sf_gamma.h>
 
 const char *const dist_family_names[DIST_COUNT] = {"normal", "lognormal", "uniform", "beta",
                                                    "triangular", "pert", "loguniform",
@@ -139,6 +141,215 @@ double dist_quantile(const gs_dist *d, double u)
     double P = d->cdf_lo + u * (d->cdf_hi - d->cdf_lo);
     double x = family_inv(d, P);
     if (!(x >= d->lo)) x = d->lo; /* also catches NaN from a failed inversion */
+    if (x > d->hi) x = d->hi;
+    return x;
+}
+
+/* ---- the beta inverse on cached constants (dist_prepare) --------------------------
+ *
+ * The functions below evaluate, operation for operation and in the same order, what
+ * GSL 2.7's gsl_cdf_beta_Pinv / gsl_cdf_beta_Qinv compute through gsl_cdf_beta_P
+ * (the incomplete beta's continued fraction, directly or after x -> 1 − x) and
+ * gsl_ran_beta_pdf, with ln B(a, b) and the three ln Γ taken once from GSL instead of
+ * at every call.  IEEE arithmetic on the same operands in the same order gives the same
+ * bits; tests/test_dist.c checks that against GSL on many values (it fails if a GSL
+ * release changes its iteration).  Only for shapes up to 1e5 (see dist_prepare). */
+
+static void beta_consts(dist_beta_consts *c, double a, double b)
+{
+    double gab = gsl_sf_lngamma(a + b), ga = gsl_sf_lngamma(a), gb = gsl_sf_lngamma(b);
+    c->a = a, c->b = b;
+    c->lnbeta = gsl_sf_lnbeta(a, b);
+    c->lnpdf = gab - ga - gb;           /* ln of the density's normalisation */
+    c->small = log(a) + ga + gb - gab;  /* the small-P first guess without ln P */
+    c->mean = a / (a + b);
+    c->tree = NULL;
+}
+
+/* The continued fraction of the incomplete beta (two steps per iteration). */
+static double beta_cont_frac(double a, double b, double x, double epsabs)
+{
+    const unsigned max_iter = 512;
+    const double cutoff = 2.0 * DBL_MIN;
+    unsigned iter = 0;
+    double num = 1.0, den = 1.0 - (a + b) * x / (a + 1.0);
+    if (fabs(den) < cutoff) den = NAN;
+    den = 1.0 / den;
+    double cf = den;
+    while (iter < max_iter) {
+        const double k = (double)(iter + 1);
+        double coeff = k * (b - k) * x / (((a - 1.0) + 2 * k) * (a + 2 * k));
+        den = 1.0 + coeff * den;
+        num = 1.0 + coeff / num;
+        if (fabs(den) < cutoff) den = NAN;
+        if (fabs(num) < cutoff) num = NAN;
+        den = 1.0 / den;
+        double delta = den * num;
+        cf *= delta;
+        coeff = -(a + k) * (a + b + k) * x / ((a + 2 * k) * (a + 2 * k + 1.0));
+        den = 1.0 + coeff * den;
+        num = 1.0 + coeff / num;
+        if (fabs(den) < cutoff) den = NAN;
+        if (fabs(num) < cutoff) num = NAN;
+        den = 1.0 / den;
+        delta = den * num;
+        cf *= delta;
+        if (fabs(delta - 1.0) < 2.0 * DBL_EPSILON) break;
+        if (cf * fabs(delta - 1.0) < epsabs) break;
+        ++iter;
+    }
+    return iter >= max_iter ? (double)NAN : cf;
+}
+
+/* F(x) of Beta(a, b), 0 < x < 1, given lx = log x and l1x = log1p(−x). */
+static double beta_cdf_logs(const dist_beta_consts *c, double x, double lx, double l1x)
+{
+    double a = c->a, b = c->b;
+    double prefactor = exp(-c->lnbeta + a * lx + b * l1x);
+    if (x < (a + 1.0) / (a + b + 2.0)) return prefactor * beta_cont_frac(a, b, x, 0.) / a;
+    double epsabs = DBL_EPSILON / fabs(prefactor / b);
+    double term = prefactor * beta_cont_frac(b, a, 1.0 - x, epsabs) / b;
+    return 1.0 - term;
+}
+
+static double beta_cdf01(const dist_beta_consts *c, double x)
+{
+    if (x <= 0.0) return 0.0;
+    if (x >= 1.0) return 1.0;
+    return beta_cdf_logs(c, x, log(x), log1p(-x));
+}
+
+/* Bisection from x until F is within Ptol of P or the bracket is below xtol. */
+static double beta_bisect(const dist_beta_consts *c, double x, double P, double xtol,
+                          double Ptol)
+{
+    double x0 = 0, x1 = 1;
+    while (fabs(x1 - x0) > xtol) {
+        double Px = beta_cdf01(c, x);
+        if (fabs(Px - P) < Ptol) return x;
+        if (Px < P) x0 = x;
+        else if (Px > P) x1 = x;
+        x = 0.5 * (x0 + x1);
+    }
+    return x;
+}
+
+/* The points beta_bisect(c, x, ., 0.01, 0.01) can visit from bracket [x0, x1], as the
+ * tree t: node i evaluated at x, its children 2i + 1 (F > P: x1 = x) and 2i + 2 (F < P:
+ * x0 = x).  Fails (-1) if the tree is deeper than the table or a CDF is NaN. */
+static int bisect_tree(const dist_beta_consts *c, dist_bisect_node *t, size_t i, double x,
+                       double x0, double x1)
+{
+    if (i >= DIST_BISECT_NODES) return -1;
+    t[i].x = x;
+    t[i].eval = fabs(x1 - x0) > 0.01;
+    if (!t[i].eval) return 0;
+    t[i].F = beta_cdf01(c, x);
+    if (isnan(t[i].F)) return -1;
+    if (bisect_tree(c, t, 2 * i + 1, 0.5 * (x0 + x), x0, x)) return -1;
+    return bisect_tree(c, t, 2 * i + 2, 0.5 * (x + x1), x, x1);
+}
+
+/* beta_bisect(c, c->mean, P, 0.01, 0.01) by walking the tree. */
+static double bisect_walk(const dist_bisect_node *t, double P)
+{
+    size_t i = 0;
+    while (t[i].eval) {
+        if (fabs(t[i].F - P) < 0.01) break;
+        i = t[i].F < P ? 2 * i + 2 : 2 * i + 1;
+    }
+    return t[i].x;
+}
+
+/* F⁻¹(P) for 0 < P <= 0.5: a first guess (the mean, or the small-x approximation below
+ * P = 0.1), bisection to 0.01, then Halley-corrected Newton steps. */
+static double beta_inv_low(const dist_beta_consts *c, double P)
+{
+    double a = c->a, b = c->b, mean = c->mean, x = mean;
+    if (P < 0.1) {
+        double lx = (c->small + log(P)) / a;
+        if (lx <= 0) {
+            x = exp(lx);
+            x *= pow(1 - x, -(b - 1) / a);
+        }
+        if (x > mean) x = mean;
+    }
+    x = c->tree && x == mean ? bisect_walk(c->tree, P) : beta_bisect(c, x, P, 0.01, 0.01);
+    double dP;
+    for (unsigned n = 0;; n++) {
+        double phi;
+        if (x > 0.0 && x < 1.0) {
+            double lx = log(x), l1x = log1p(-x);
+            dP = P - beta_cdf_logs(c, x, lx, l1x);
+            phi = exp(c->lnpdf + lx * (a - 1) + l1x * (b - 1));
+        } else {
+            dP = P - beta_cdf01(c, x);
+            phi = x < 0 || x > 1 ? 0
+                  : a > 1.0 && b > 1.0 ? 0.0
+                                       : exp(c->lnpdf) * pow(x, a - 1) * pow(1 - x, b - 1);
+        }
+        if (dP == 0.0 || n > 64) break;
+        double slope = 2 * fabs(dP / x);
+        double lambda = dP / (slope > phi ? slope : phi);
+        double step0 = lambda;
+        double step1 = -((a - 1) / x - (b - 1) / (1 - x)) * lambda * lambda / 2;
+        double step = step0;
+        if (fabs(step1) < fabs(step0)) step += step1;
+        else step *= 2 * fabs(step0 / step1); /* scale a too large step back */
+        if (x + step > 0 && x + step < 1) x += step;
+        else x = sqrt(x) * sqrt(mean); /* a new starting point */
+        if (!(fabs(step0) > 1e-10 * x)) break;
+    }
+    return fabs(dP) > 1.4901161193847656e-08 * P ? (double)NAN : x; /* GSL_SQRT_DBL_EPSILON */
+}
+
+/* gsl_cdf_beta_Pinv(P, a, b): the upper half through Q = 1 − P and 1 − F⁻¹(Q; b, a). */
+static double beta_inv(const dist_beta_consts ab[2], double P)
+{
+    if (P == 0.0) return 0.0;
+    if (P == 1.0) return 1.0;
+    if (P > 0.5) {
+        double Q = 1 - P;
+        if (Q == 0.0) return 1.0;
+        return 1 - beta_inv_low(&ab[1], Q);
+    }
+    return beta_inv_low(&ab[0], P);
+}
+
+void dist_prepare(const gs_dist *d, gs_dist_prep *p)
+{
+    memset(p, 0, sizeof *p);
+    p->d = d;
+    double a, b;
+    if (d->family == DIST_BETA) a = d->par[0], b = d->par[1];
+    else if (d->family == DIST_PERT) pert_shape(d->par, &a, &b);
+    else return;
+    if (!(a > 0 && b > 0 && a <= 1e5 && b <= 1e5)) return; /* GSL's asymptotic branches */
+    p->beta = 1;
+    beta_consts(&p->ab[0], a, b);
+    beta_consts(&p->ab[1], b, a);
+    for (int k = 0; k < 2; k++) { /* without the table (no memory, too deep) it evaluates */
+        dist_beta_consts *c = &p->ab[k];
+        c->tree = malloc(DIST_BISECT_NODES * sizeof *c->tree);
+        if (c->tree && bisect_tree(c, c->tree, 0, c->mean, 0, 1)) free(c->tree), c->tree = NULL;
+    }
+}
+
+void dist_prep_free(gs_dist_prep *p)
+{
+    free(p->ab[0].tree), free(p->ab[1].tree);
+    p->ab[0].tree = p->ab[1].tree = NULL;
+}
+
+double dist_quantile_prepared(const gs_dist_prep *p, double u)
+{
+    const gs_dist *d = p->d;
+    if (!p->beta) return dist_quantile(d, u);
+    double P = d->cdf_lo + u * (d->cdf_hi - d->cdf_lo);
+    const double *q = d->par;
+    double x = d->family == DIST_BETA ? q[2] + (q[3] - q[2]) * beta_inv(p->ab, P)
+                                      : q[0] + (q[2] - q[0]) * beta_inv(p->ab, P);
+    if (!(x >= d->lo)) x = d->lo;
     if (x > d->hi) x = d->hi;
     return x;
 }

@@ -54,8 +54,8 @@ typedef struct {
                                  paths of trajectories paths_first .. + paths_count */
     uint64_t paths_first, paths_count; /* this rank's rows (serial: 0 and n_paths) */
     int threads;              /* threads used */
-    char isa[16];             /* the instruction set the model kernels ran on (isa_name),
-                                 "" when no model ran (a merge replays shards' values) */
+    char isa[48];             /* the instruction set the model kernels ran on (isa_name),
+                                 "" when no model ran (a merge sets its shards': partial.h) */
     struct gs_trajdata *traj; /* --keep-draws: this rank's per-trajectory data (trajdata.h,
                                  rows traj->first ..), or NULL */
     /* wall-clock split of the run, seconds */

@@ -28,7 +28,12 @@
 #include "hash.h"
 #include "model.h"
 #include "params.h"
+#include "scenario.h"
 #include "sensitivity.h"
+
+/* The root attribute that records run key RUNKEY_<k> (runkeys.def's RA lines: the name
+ * h5out writes), so that the list stays the one source of these names. */
+#define RUNKEY_ATTR(k) (runkeys_table[RUNKEY_##k].attribute)
 
 enum {
     CAUSE_MAX = 512, /* innermost HDF5 error description kept */
@@ -473,9 +478,9 @@ static gs_status sensitivity_read(const h5r *r, gs_uncertainty *u, const int *mi
             metric_table_read(r, "tornado_base_compound", 0, 0, mix, nm, u->tornado_base_compound));
         GS_FORWARD(
             metric_table_read(r, "tornado_base_median", 0, 0, mix, nm, u->tornado_base_median));
-        if (attr_has(r, "tornado_trajectories"))
-            GS_FORWARD(
-                attr_num(r, "tornado_trajectories", H5T_NATIVE_UINT64, &u->tornado_trajectories));
+        if (attr_has(r, RUNKEY_ATTR(SENS_TRAJECTORIES)))
+            GS_FORWARD(attr_num(r, RUNKEY_ATTR(SENS_TRAJECTORIES), H5T_NATIVE_UINT64,
+                                &u->tornado_trajectories));
     }
     if (!dset_has(r, "sobol_first")) return GS_OK;
     u->has_sobol = 1;
@@ -492,10 +497,10 @@ static gs_status sensitivity_read(const h5r *r, gs_uncertainty *u, const int *mi
         GS_FORWARD(metric_table_read(r, tables[i].name, d, 0, mix, nm, &tables[i].dst[0][0]));
     if (dset_has(r, "sobol_variance"))
         GS_FORWARD(metric_table_read(r, "sobol_variance", 0, 0, mix, nm, u->sobol_variance));
-    if (attr_has(r, "sobol_samples"))
-        GS_FORWARD(attr_num(r, "sobol_samples", H5T_NATIVE_UINT64, &u->sobol_samples));
-    if (attr_has(r, "sobol_bootstrap"))
-        GS_FORWARD(attr_num(r, "sobol_bootstrap", H5T_NATIVE_UINT64, &u->sobol_bootstrap));
+    if (attr_has(r, RUNKEY_ATTR(SENS_SAMPLES)))
+        GS_FORWARD(attr_num(r, RUNKEY_ATTR(SENS_SAMPLES), H5T_NATIVE_UINT64, &u->sobol_samples));
+    if (attr_has(r, RUNKEY_ATTR(SENS_BOOTSTRAP)))
+        GS_FORWARD(attr_num(r, RUNKEY_ATTR(SENS_BOOTSTRAP), H5T_NATIVE_UINT64, &u->sobol_bootstrap));
     return GS_OK;
 }
 
@@ -592,16 +597,19 @@ static gs_status shape_read(const h5r *r, gs_result *res)
     res->n_quantiles = (size_t)nq;
     if (nq)
         GS_FORWARD(dset_read(r, "quantile", 0, 1, &nq, H5T_NATIVE_DOUBLE, res->quantile_levels));
-    GS_FORWARD(attr_num(r, "seed", H5T_NATIVE_UINT64, &res->seed));
-    if (attr_has(r, "seed_text")) { /* the seed as text, for readers without uint64 (R) */
+    const char *seed_name = RUNKEY_ATTR(SEED);
+    char text_name[96];
+    snprintf(text_name, sizeof text_name, "%s_text", seed_name); /* as h5out writes it */
+    GS_FORWARD(attr_num(r, seed_name, H5T_NATIVE_UINT64, &res->seed));
+    if (attr_has(r, text_name)) { /* the seed as text, for readers without uint64 (R) */
         char *seed_text = NULL, want[32];
-        GS_FORWARD(attr_string(r, "seed_text", &seed_text, NULL));
+        GS_FORWARD(attr_string(r, text_name, &seed_text, NULL));
         snprintf(want, sizeof want, "%llu", (unsigned long long)res->seed);
         int same = strcmp(seed_text, want) == 0;
         free(seed_text);
-        if (!same) return bad(r, "attribute 'seed_text' contradicts 'seed' (%s)", want);
+        if (!same) return bad(r, "attribute '%s' contradicts '%s' (%s)", text_name, seed_name, want);
     }
-    GS_FORWARD(attr_num(r, "trajectories", H5T_NATIVE_UINT64, &res->trajectories));
+    GS_FORWARD(attr_num(r, RUNKEY_ATTR(TRAJECTORIES), H5T_NATIVE_UINT64, &res->trajectories));
     /* A sweep may run a different number of trajectories per point (--target-se). */
     if (r->point >= 0 && dset_has(r, "trajectories"))
         GS_FORWARD(dset_read(r, "trajectories", 1, 0, NULL, H5T_NATIVE_UINT64, &res->trajectories));
@@ -620,8 +628,8 @@ static gs_status shape_read(const h5r *r, gs_result *res)
         hid_t type;
         void *dst;
     } extras[] = {
-        {"antithetic", H5T_NATIVE_INT, &res->antithetic},
-        {"target_se", H5T_NATIVE_DOUBLE, &res->target_se},
+        {RUNKEY_ATTR(ANTITHETIC), H5T_NATIVE_INT, &res->antithetic},
+        {RUNKEY_ATTR(TARGET_SE), H5T_NATIVE_DOUBLE, &res->target_se},
         {"batch_size", H5T_NATIVE_UINT64, &res->batch_size},
         {"batches", H5T_NATIVE_UINT64, &res->batches},
         {"target_met", H5T_NATIVE_INT, &res->target_met},

@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "model.h"
+#include "point.h"
 
 int history_enabled(const gs_scenario *sc) { return sc->history_targets[0] != '\0'; }
 
@@ -280,83 +281,77 @@ static gs_status target_summaries(gs_history *h, const decision *dec, size_t N, 
     return GS_OK;
 }
 
-/* True when every outcome probability's standard error √(p(1−p)/n) is below target. */
-static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t n,
-                          double target)
-{
-    if (n == 0) return 0;
-    for (int q = 0; q < METRIC_COUNT; q++)
-        for (int o = 0; o < OUTCOME_COUNT; o++) {
-            double p = (double)count[q][o] / (double)n;
-            if (!(sqrt(p * (1 - p) / (double)n) < target)) return 0;
-        }
-    return 1;
-}
-
 /* --target-se: batches of B drawn trajectories, [0, B), [B, 2B), ... (each its own
  * design of B rows), each decided (pass 1) and its accepted ones run for their outcome
  * counts, until every outcome probability of all the accepted ones so far has its
- * standard error below the target or the next batch would pass the cap.  The counts
- * are integers, so the number of batches depends only on the seed, B, the target, the
- * cap and the targets.  *n_out: the trajectories to draw for the run. */
+ * standard error below the target or the next batch would pass the cap (the loop is
+ * point_target_batches).  The counts are integers, so the number of batches depends
+ * only on the seed, B, the target, the cap and the targets.  *n_out: the trajectories
+ * to draw for the run. */
+typedef struct {
+    const gs_scenario *sc;
+    const gs_run_options *quiet;
+    const targets_set *set;
+    uint64_t seed;
+    const gs_param_id *ids;
+    size_t d;
+    double *values, *kept;
+    uint64_t *index;
+} history_batches;
+
+static gs_status history_batch(void *ctx, uint64_t n, uint64_t batch,
+                               uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t *kept,
+                               gs_error *err)
+{
+    history_batches *b = ctx;
+    const size_t B = (size_t)batch, d = b->d;
+    if (d) GS_FORWARD(uncertain_draw(b->sc, b->seed, ENGINE_PARAM_FAMILY, n, B, B, b->values, err));
+    engine_job job = {.params = b->sc->params, .seed = b->seed, .first = n, .n = B, .d = d,
+                      .ids = b->ids, .values = b->values};
+    decision dec;
+    GS_FORWARD(pass1(b->sc, b->quiet, b->set, &job, B, &dec, err));
+    size_t a = 0;
+    for (size_t i = 0; i < B; i++)
+        if (dec.mask[i]) {
+            b->index[a] = n + i;
+            if (d) memcpy(b->kept + a * d, b->values + i * d, d * sizeof *b->kept);
+            a++;
+        }
+    decision_free(&dec);
+    if (a) {
+        engine_job job2 = {.params = b->sc->params, .seed = b->seed, .stream = b->index, .n = a,
+                           .d = d, .ids = b->ids, .values = b->kept, .outcomes_only = 1};
+        gs_result part;
+        GS_FORWARD(engine_run_job(b->sc, &job2, b->quiet, &part, err));
+        for (int q = 0; q < METRIC_COUNT; q++)
+            for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
+        engine_result_free(&part);
+    }
+    *kept = a;
+    return GS_OK;
+}
+
 static gs_status target_batches(const gs_scenario *sc, const gs_run_options *opt,
                                 const targets_set *set, uint64_t seed, const gs_param_id *ids,
                                 size_t d, uint64_t batch, uint64_t cap, double target,
                                 uint64_t *n_out, uint64_t *batches, int *met, gs_error *err)
 {
-    uint64_t count[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
-    uint64_t n = 0, accepted = 0;
     const size_t B = (size_t)batch;
-    double *values = d ? malloc(B * d * sizeof *values) : NULL;
-    double *kept = d ? malloc(B * d * sizeof *kept) : NULL;
-    uint64_t *index = malloc(B * sizeof *index);
-    gs_status st = (d && (!values || !kept)) || !index
-                       ? gs_error_set(err, GS_ERR_NOMEM, "out of memory for %llu draws",
-                                      (unsigned long long)batch)
-                       : GS_OK;
     gs_run_options quiet = *opt;
     quiet.paths = 0, quiet.progress = NULL, quiet.keep_draws = 0;
+    history_batches b = {.sc = sc, .quiet = &quiet, .set = set, .seed = seed, .ids = ids,
+                         .d = d, .values = d ? malloc(B * d * sizeof *b.values) : NULL,
+                         .kept = d ? malloc(B * d * sizeof *b.kept) : NULL,
+                         .index = malloc(B * sizeof *b.index)};
     *met = 0;
     *batches = 0;
-    while (st == GS_OK) {
-        if (d) st = uncertain_draw(sc, seed, ENGINE_PARAM_FAMILY, n, B, B, values, err);
-        if (st != GS_OK) break;
-        engine_job job = {.params = sc->params, .seed = seed, .first = n, .n = B, .d = d,
-                          .ids = ids, .values = values};
-        decision dec;
-        st = pass1(sc, &quiet, set, &job, B, &dec, err);
-        if (st != GS_OK) break;
-        size_t a = 0;
-        for (size_t i = 0; i < B; i++)
-            if (dec.mask[i]) {
-                index[a] = n + i;
-                if (d) memcpy(kept + a * d, values + i * d, d * sizeof *kept);
-                a++;
-            }
-        decision_free(&dec);
-        if (a) {
-            engine_job job2 = {.params = sc->params, .seed = seed, .stream = index, .n = a,
-                               .d = d, .ids = ids, .values = kept, .outcomes_only = 1};
-            gs_result part;
-            st = engine_run_job(sc, &job2, &quiet, &part, err);
-            if (st != GS_OK) break;
-            for (int q = 0; q < METRIC_COUNT; q++)
-                for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
-            engine_result_free(&part);
-        }
-        accepted += a;
-        n += batch;
-        (*batches)++;
-        *met = precise_enough(count, accepted, target);
-        if (opt->progress && opt->progress(opt->progress_ctx, n < cap ? n : cap, cap)) {
-            st = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted after %llu batches",
-                              (unsigned long long)*batches);
-            break;
-        }
-        if (*met || n + batch > cap) break;
-    }
-    free(values), free(kept), free(index);
-    *n_out = n;
+    *n_out = 0;
+    gs_status st = (d && (!b.values || !b.kept)) || !b.index
+                       ? gs_error_set(err, GS_ERR_NOMEM, "out of memory for %llu draws",
+                                      (unsigned long long)batch)
+                       : point_target_batches(batch, cap, target, opt, history_batch, &b, n_out,
+                                              batches, met, err);
+    free(b.values), free(b.kept), free(b.index);
     return st;
 }
 

@@ -219,6 +219,52 @@ gs_status partial_sink(void *writer, int k, uint64_t first, size_t n, double *re
     return st;
 }
 
+/* An instruction-set name as partial files hold it: 1 .. PARTIAL_ISA_MAX − 1 bytes of
+ * [a-z0-9_]. */
+static int isa_name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len >= PARTIAL_ISA_MAX) return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+gs_status partial_set_isa(partial_writer *w, const char *isa, gs_error *err)
+{
+    GS_RETURN_IF(!isa_name_ok(isa, strlen(isa)), err, GS_ERR_INTERNAL,
+                 "writing %s: '%.40s' is not an instruction-set name", w->path, isa);
+    if (put_str(w->file, "isa", isa)) return write_fail(w, "writing attribute isa", err);
+    return GS_OK;
+}
+
+void partial_isa(const partial_file *parts, size_t n, char *out, size_t size)
+{
+    int same = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!parts[i].isa[0]) {
+            snprintf(out, size, "unknown");
+            return;
+        }
+        same &= strcmp(parts[i].isa, parts[0].isa) == 0;
+    }
+    if (n == 0) {
+        snprintf(out, size, "unknown");
+        return;
+    }
+    if (same) {
+        snprintf(out, size, "%s", parts[0].isa);
+        return;
+    }
+    size_t used = (size_t)snprintf(out, size, "mixed: ");
+    for (size_t i = 0; i < n && used < size; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(parts[j].isa, parts[i].isa) != 0) j++;
+        if (j < i) continue; /* named already */
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used > 7 ? "," : "", parts[i].isa);
+    }
+}
+
 gs_status partial_finish(partial_writer *w, int ok, gs_error *err)
 {
     if (!w) return GS_OK;
@@ -300,6 +346,17 @@ gs_status partial_open(const char *path, partial_file *p, gs_error *err)
     if (st == GS_OK && H5Aexists_by_name(p->file, "/", "keep_draws", H5P_DEFAULT) > 0)
         st = u64_in(p, "keep_draws", 0, 1, &p->keep_draws, err);
     if (st == GS_OK) st = u64_in(p, "cycles", 2, 10001, &p->cycles, err);
+    /* the shard's instruction set (absent from older partial files: "") */
+    if (st == GS_OK && H5Aexists_by_name(p->file, "/", "isa", H5P_DEFAULT) > 0) {
+        char *isa = NULL;
+        size_t len = 0;
+        st = h5util_read_string(p->file, path, "isa", &isa, &len, err);
+        if (st == GS_OK && !isa_name_ok(isa, len))
+            st = gs_error_set(err, GS_ERR_INPUT,
+                              "%s: attribute 'isa': not an instruction-set name", path);
+        if (st == GS_OK) memcpy(p->isa, isa, len + 1);
+        free(isa);
+    }
     /* a history-matched run's shard (absent from older partial files: 0) */
     if (st == GS_OK && H5Aexists_by_name(p->file, "/", "history", H5P_DEFAULT) > 0)
         st = u64_in(p, "history", 0, 1, &p->history, err);

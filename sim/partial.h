@@ -4,8 +4,9 @@
  * A partial file holds, for one slice of the trajectories, every cycle's recorded
  * values: root attributes gapsim_partial = 1, gapsim_version, scenario_text,
  * scenario_file, sets ("\n"-joined --set overrides), seed, seed_set, trajectories,
- * paths, shard, nshards, points, cycles; dataset `values` [point][cycle][variable]
- * [trajectory of the slice] (float64, shuffle + deflate 1).
+ * paths, shard, nshards, points, cycles, isa (the instruction set the shard's model
+ * kernels ran on; absent from older partial files); dataset `values` [point][cycle]
+ * [variable][trajectory of the slice] (float64, shuffle + deflate 1).
  *
  * Written atomically like a result file (a fresh temporary name beside the target,
  * renamed when complete).  Read defensively: every attribute's type and size and the
@@ -31,7 +32,7 @@
 #include "error.h"
 #include "scenario.h"
 
-enum { PARTIAL_MAX_SHARDS = 100000, PARTIAL_MAX_SETS = 256 };
+enum { PARTIAL_MAX_SHARDS = 100000, PARTIAL_MAX_SETS = 256, PARTIAL_ISA_MAX = 16 };
 
 /* ---- writing (a shard) ------------------------------------------------------------- */
 
@@ -48,6 +49,10 @@ gs_status partial_create(const char *path, const gs_scenario *sc, const gs_run_o
  * order, each from k = 0).  Fails with GS_ERR_INTERRUPTED when an interrupt is pending. */
 gs_status partial_sink(void *writer, int k, uint64_t first, size_t n, double *record,
                        gs_error *err);
+
+/* Records the instruction set the shard ran on (gs_result.isa, "portable", ...) as the
+ * root attribute isa; at most PARTIAL_ISA_MAX − 1 bytes of [a-z0-9_]. */
+gs_status partial_set_isa(partial_writer *w, const char *isa, gs_error *err);
 
 /* Closes the file; when ok, syncs it and renames it onto the target, else removes it.
  * Frees w.  Returns the first failure (err set), GS_OK otherwise. */
@@ -77,6 +82,7 @@ typedef struct {
     char targets_sha256[HASH_HEX_SIZE]; /* its targets file's digest ("" without history) */
     uint64_t hfirst, hcount; /* history: its slice of the drawn trajectories */
     uint64_t ntargets;     /* history: rows of history_simulated */
+    char isa[PARTIAL_ISA_MAX]; /* the shard's instruction set ("" in older partial files) */
     char *version, *text, *sets, *scenario_file; /* owned */
     uint64_t first, count; /* the slice, set by partial_check_shape */
 } partial_file;
@@ -94,6 +100,12 @@ gs_status partial_check_set(partial_file *parts, size_t n, gs_error *err);
 /* The slice of every part for a run of n_total trajectories, and the check that each
  * `values` has the shape [points][cycles][VAR_COUNT][slice]. */
 gs_status partial_check_shape(partial_file *parts, size_t n, uint64_t n_total, gs_error *err);
+
+/* The merged file's root attribute isa from parts[0..n) (sorted by shard): the shards'
+ * instruction set when they all ran the same, "mixed: a,b" (each level once, in shard
+ * order) when they differ, "unknown" when any file does not record it.  out holds
+ * sizeof gs_result.isa bytes. */
+void partial_isa(const partial_file *parts, size_t n, char *out, size_t size);
 
 /* Splits the "\n"-joined --set overrides of p in place into sets[0..*nsets)
  * (at most PARTIAL_MAX_SETS; more is an error). */

@@ -9,6 +9,7 @@
 static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t n,
                           double target)
 {
+    if (n == 0) return 0;
     for (int q = 0; q < METRIC_COUNT; q++)
         for (int o = 0; o < OUTCOME_COUNT; o++) {
             double p = (double)count[q][o] / (double)n;
@@ -17,48 +18,78 @@ static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uin
     return 1;
 }
 
+gs_status point_target_batches(uint64_t batch_size, uint64_t cap, double target,
+                               const gs_run_options *opt, point_batch_fn batch, void *ctx,
+                               uint64_t *n_out, uint64_t *batches, int *met, gs_error *err)
+{
+    uint64_t count[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
+    uint64_t n = 0, kept = 0;
+    gs_status st = GS_OK;
+    *met = 0;
+    *batches = 0;
+    do {
+        uint64_t k = 0;
+        st = batch(ctx, n, batch_size, count, &k, err);
+        if (st != GS_OK) break;
+        kept += k;
+        n += batch_size;
+        (*batches)++;
+        *met = precise_enough(count, kept, target);
+        if (opt->progress && opt->progress(opt->progress_ctx, n < cap ? n : cap, cap)) {
+            st = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted after %llu batches",
+                              (unsigned long long)*batches);
+            break;
+        }
+    } while (!*met && n + batch_size <= cap);
+    *n_out = n;
+    return st;
+}
+
 /* --target-se: outcome-only batches of B trajectories, [0, B), [B, 2B), ..., until
  * every outcome probability's SE is below the target or the next batch would pass
  * the cap.  Counts are integers, so the number of batches depends only on the seed,
- * B, the target and the cap.  Returns the number of trajectories N to run in full. */
+ * B, the target and the cap.  point_target_batches returns the number of trajectories
+ * N to run in full. */
+typedef struct {
+    const gs_scenario *sc;
+    engine_job job;
+    const gs_run_options *quiet;
+    double *values;
+} point_batches;
+
+static gs_status point_batch(void *ctx, uint64_t first, uint64_t n,
+                             uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t *kept,
+                             gs_error *err)
+{
+    point_batches *b = ctx;
+    engine_job job = b->job;
+    if (job.d)
+        GS_FORWARD(uncertain_draw(b->sc, job.seed, ENGINE_PARAM_FAMILY + job.shock_point, first,
+                                  (size_t)n, (size_t)n, b->values, err));
+    job.first = first, job.n = (size_t)n, job.values = b->values, job.outcomes_only = 1;
+    gs_result part;
+    GS_FORWARD(engine_run_job(b->sc, &job, b->quiet, &part, err));
+    for (int q = 0; q < METRIC_COUNT; q++)
+        for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
+    engine_result_free(&part);
+    *kept = n;
+    return GS_OK;
+}
+
 static gs_status target_batches(const gs_scenario *sc, engine_job job, uint64_t batch,
                                 uint64_t cap, double target, const gs_run_options *opt,
                                 uint64_t *n_out, uint64_t *batches, int *met, gs_error *err)
 {
-    uint64_t count[METRIC_COUNT][OUTCOME_COUNT] = {{0}};
-    uint64_t n = 0;
     double *values = job.d ? malloc(batch * job.d * sizeof *values) : NULL;
     GS_RETURN_IF(job.d && !values, err, GS_ERR_NOMEM, "out of memory for %llu draws",
                  (unsigned long long)batch);
     gs_run_options quiet = *opt;
     quiet.paths = 0;
     quiet.progress = NULL;
-    gs_status st = GS_OK;
-    *met = 0;
-    *batches = 0;
-    do {
-        if (job.d)
-            st = uncertain_draw(sc, job.seed, ENGINE_PARAM_FAMILY + job.shock_point, n, batch,
-                                batch, values, err);
-        if (st != GS_OK) break;
-        job.first = n, job.n = batch, job.values = values, job.outcomes_only = 1;
-        gs_result part;
-        st = engine_run_job(sc, &job, &quiet, &part, err);
-        if (st != GS_OK) break;
-        for (int q = 0; q < METRIC_COUNT; q++)
-            for (int o = 0; o < OUTCOME_COUNT; o++) count[q][o] += part.outcome_count[q][o];
-        engine_result_free(&part);
-        n += batch;
-        (*batches)++;
-        *met = precise_enough(count, n, target);
-        if (opt->progress && opt->progress(opt->progress_ctx, n < cap ? n : cap, cap)) {
-            st = gs_error_set(err, GS_ERR_INTERRUPTED, "run interrupted after %llu batches",
-                              (unsigned long long)*batches);
-            break;
-        }
-    } while (!*met && n + batch <= cap);
+    point_batches b = {.sc = sc, .job = job, .quiet = &quiet, .values = values};
+    gs_status st = point_target_batches(batch, cap, target, opt, point_batch, &b, n_out, batches,
+                                        met, err);
     free(values);
-    *n_out = n;
     return st;
 }
 

@@ -36,6 +36,23 @@ typedef struct {
     void *ctx;
 } point_hooks;
 
+/* The --target-se loop, shared by point_run and the history-matched run: calls
+ * batch(ctx, first, B, count, &kept, err) for first = 0, B, 2B, ... (B = `batch_size`);
+ * each call runs its batch, adds its outcome counts into count and sets kept to the
+ * number of trajectories they count (B, or a history batch's accepted ones).  Stops when
+ * every outcome probability over all kept so far has its standard error √(p(1−p)/K)
+ * below `target`, when the next batch would pass `cap`, on a failed batch, or when
+ * opt->progress (called after each batch with min(N, cap), cap) asks to stop
+ * (GS_ERR_INTERRUPTED).  *n_out: the trajectories drawn, N; *batches: the batches run;
+ * *met: whether the target was met. */
+typedef gs_status (*point_batch_fn)(void *ctx, uint64_t first, uint64_t n,
+                                    uint64_t count[METRIC_COUNT][OUTCOME_COUNT],
+                                    uint64_t *kept, gs_error *err);
+
+gs_status point_target_batches(uint64_t batch_size, uint64_t cap, double target,
+                               const gs_run_options *opt, point_batch_fn batch, void *ctx,
+                               uint64_t *n_out, uint64_t *batches, int *met, gs_error *err);
+
 /* One full run of the scenario at parameters `params` (a sweep point), shock streams
  * from `shock_point`.  On success *res owns its arrays and, when draws is non-NULL and
  * the scenario has uncertain parameters, *draws the summary of their draws (else NULL;

@@ -909,28 +909,39 @@ void targets_quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS])
     }
 }
 
-gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsigned char *accept,
-                            targets_param_summary *out, gs_error *err)
+/* Parameters in blocks of SUMMARY_BLOCK, the blocks in parallel: one pass over the
+ * rows gathers a block's columns (8 adjacent doubles of a row, one cache line, instead
+ * of one strided pass per parameter).  Each parameter's quantiles are exact order
+ * statistics of its own values, so neither the blocks nor the threads change a bit;
+ * a non-finite draw is reported for the first parameter, and its first row, as before. */
+enum { SUMMARY_BLOCK = 8 };
+
+static void summarize_block(const double *draws, size_t n, size_t d, const unsigned char *accept,
+                            size_t p0, size_t w, double *buf, size_t *bad,
+                            targets_param_summary *out)
 {
-    double *buf = malloc((n ? n : 1) * sizeof *buf);
-    GS_RETURN_IF(!buf, err, GS_ERR_NOMEM, "history summaries: out of memory for %zu draws", n);
-    for (size_t p = 0; p < d; p++) {
-        for (size_t i = 0; i < n; i++) {
-            buf[i] = draws[i * d + p];
-            if (!isfinite(buf[i])) {
-                free(buf);
-                return gs_error_set(err, GS_ERR_NUMERIC,
-                                    "history summaries: parameter %zu: draw of row %zu is not "
-                                    "finite",
-                                    p, i);
-            }
-        }
-        targets_param_summary *s = &out[p];
-        targets_quantiles5(buf, n, s->prior);
-        size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < w; k++) buf[k * n + i] = draws[i * d + p0 + k];
+    int any_bad = 0;
+    for (size_t k = 0; k < w; k++) {
+        bad[p0 + k] = SIZE_MAX;
         for (size_t i = 0; i < n; i++)
-            if (accept[i]) buf[m++] = draws[i * d + p];
-        targets_quantiles5(buf, m, s->posterior);
+            if (!isfinite(buf[k * n + i])) {
+                bad[p0 + k] = i, any_bad = 1;
+                break;
+            }
+    }
+    if (any_bad) return;
+    for (size_t k = 0; k < w; k++) targets_quantiles5(buf + k * n, n, out[p0 + k].prior);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (accept[i]) {
+            for (size_t k = 0; k < w; k++) buf[k * n + m] = draws[i * d + p0 + k];
+            m++;
+        }
+    for (size_t k = 0; k < w; k++) {
+        targets_param_summary *s = &out[p0 + k];
+        targets_quantiles5(buf + k * n, m, s->posterior);
         /* shift = (median_post − median_prior) / (Q75_prior − Q25_prior) */
         double move = s->posterior[2] - s->prior[2], iqr = s->prior[3] - s->prior[1];
         if (m == 0)
@@ -942,7 +953,39 @@ gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsig
         else
             s->shift = move > 0 ? INFINITY : -INFINITY;
     }
-    free(buf);
+}
+
+gs_status targets_summarize(const double *draws, size_t n, size_t d, const unsigned char *accept,
+                            targets_param_summary *out, gs_error *err)
+{
+    const size_t blocks = (d + SUMMARY_BLOCK - 1) / SUMMARY_BLOCK;
+    size_t *bad = malloc((d ? d : 1) * sizeof *bad);
+    GS_RETURN_IF(!bad, err, GS_ERR_NOMEM, "history summaries: out of memory for %zu draws", n);
+    int nomem = 0;
+#pragma omp parallel reduction(| : nomem)
+    {
+        double *buf = malloc(SUMMARY_BLOCK * (n ? n : 1) * sizeof *buf);
+        nomem = !buf;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < blocks; b++) {
+            size_t p0 = b * SUMMARY_BLOCK, w = d - p0 < SUMMARY_BLOCK ? d - p0 : SUMMARY_BLOCK;
+            if (buf) summarize_block(draws, n, d, accept, p0, w, buf, bad, out);
+        }
+        free(buf);
+    }
+    if (nomem) {
+        free(bad);
+        return gs_error_set(err, GS_ERR_NOMEM, "history summaries: out of memory for %zu draws", n);
+    }
+    for (size_t p = 0; p < d; p++)
+        if (bad[p] != SIZE_MAX) {
+            size_t i = bad[p];
+            free(bad);
+            return gs_error_set(err, GS_ERR_NUMERIC,
+                                "history summaries: parameter %zu: draw of row %zu is not finite",
+                                p, i);
+        }
+    free(bad);
     return GS_OK;
 }
 

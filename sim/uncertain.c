@@ -71,12 +71,16 @@ gs_status uncertain_map(const gs_scenario *sc, uint64_t first, size_t n, double 
     size_t bad = SIZE_MAX;
     gs_param_id bad_id = 0;
     char bad_msg[512] = "";
+    /* each distribution's constants once (the beta's ln B and ln Γ), not per value */
+    gs_dist_prep *prep = malloc(d * sizeof *prep);
+    GS_RETURN_IF(!prep, err, GS_ERR_NOMEM, "out of memory drawing parameters");
+    for (size_t j = 0; j < d; j++) dist_prepare(&sc->uncertain[j].dist, &prep[j]);
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < n; r++) {
         gs_params p = sc->params;
         for (size_t j = 0; j < d; j++) {
             const scenario_uncertain *u = &sc->uncertain[j];
-            double x = inside_open_bounds(u->id, dist_quantile(&u->dist, values[r * d + j]));
+            double x = inside_open_bounds(u->id, dist_quantile_prepared(&prep[j], values[r * d + j]));
             values[r * d + j] = x;
             *params_field(&p, u->id) = x;
         }
@@ -87,6 +91,8 @@ gs_status uncertain_map(const gs_scenario *sc, uint64_t first, size_t n, double 
             if (r < bad) bad = r, bad_id = id, memcpy(bad_msg, msg, sizeof msg);
         }
     }
+    for (size_t j = 0; j < d; j++) dist_prep_free(&prep[j]);
+    free(prep);
     if (bad == SIZE_MAX) return GS_OK;
     int u = scenario_uncertain_index(sc, bad_id);
     const scenario_uncertain *blamed = &sc->uncertain[u < 0 ? 0 : u];
@@ -118,16 +124,25 @@ gs_status uncertain_describe(const gs_scenario *sc, const double *values, size_t
         u->p10[j] = dist_quantile(dist, 0.1);
         u->p50[j] = dist_quantile(dist, 0.5);
         u->p90[j] = dist_quantile(dist, 0.9);
-        stats_moments m;
-        double *col = malloc(n * sizeof *col);
+    }
+    /* the draws' means, each parameter's on its own column (the same bits in any order) */
+    int nomem = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : nomem)
+    for (size_t j = 0; j < d; j++) {
+        double *col = malloc((n ? n : 1) * sizeof *col);
         if (!col) {
-            free(u);
-            return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
+            nomem = 1;
+            continue;
         }
+        stats_moments m;
         for (size_t r = 0; r < n; r++) col[r] = values[r * d + j];
         stats_moments_of(col, n, &m);
         free(col);
         u->draw_mean[j] = m.mean;
+    }
+    if (nomem) {
+        free(u);
+        return gs_error_set(err, GS_ERR_NOMEM, "out of memory");
     }
     u->n_pairs = sc->n_rank_corr;
     for (size_t c = 0; c < sc->n_rank_corr; c++) {

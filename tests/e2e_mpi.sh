@@ -55,6 +55,36 @@ more_shards() { # more shards than blocks: shard 2 of 3 of 1500 trajectories is 
     same "$TMP/s1500.h5" "$TMP/e.h5"
 }
 check "more shards than blocks (an empty shard) merge to the single run" more_shards
+isa_is() { # FILE WANT: the root attribute isa
+    "$PY" - "$1" "$2" <<'PY'
+import sys, h5py
+got = h5py.File(sys.argv[1], "r").attrs["isa"]
+got = got.decode() if isinstance(got, bytes) else str(got)
+if got != sys.argv[2]: sys.exit(f"{sys.argv[1]}: isa = {got!r}, want {sys.argv[2]!r}")
+PY
+}
+merged_isa() { # each partial file records its level; the merge writes the shards' one
+    GAPSIM_ISA=portable shards "$TMP/ip" 3 $S -n 3000 || return 1
+    isa_is "$TMP/ip1.h5" portable || return 1
+    "$SERIAL" merge -q -o "$TMP/im.h5" "$TMP/ip2.h5" "$TMP/ip0.h5" "$TMP/ip1.h5" || return 1
+    isa_is "$TMP/im.h5" portable || return 1
+    cp "$TMP/ip1.h5" "$TMP/old1.h5" # a partial file of an older version: no isa
+    "$PY" -c 'import sys, h5py; del h5py.File(sys.argv[1], "r+").attrs["isa"]' "$TMP/old1.h5" || return 1
+    "$SERIAL" merge -q -o "$TMP/iold.h5" "$TMP/ip0.h5" "$TMP/old1.h5" "$TMP/ip2.h5" || return 1
+    isa_is "$TMP/iold.h5" unknown
+}
+check "a shard records its isa; merge writes it (portable), unknown without it" merged_isa
+mixed_isa() { # shards on different levels: "mixed: a,b" in shard order, the same data
+    GAPSIM_ISA=avx2 "$SERIAL" run $S -n 3000 --shard 1/3 -q -o "$TMP/ia1.h5" || return 1
+    isa_is "$TMP/ia1.h5" avx2 || return 1
+    "$SERIAL" merge -q -o "$TMP/imix.h5" "$TMP/ip0.h5" "$TMP/ia1.h5" "$TMP/ip2.h5" || return 1
+    isa_is "$TMP/imix.h5" "mixed: portable,avx2" && same "$TMP/im.h5" "$TMP/imix.h5"
+}
+if GAPSIM_ISA=avx2 "$SERIAL" run $S -n 10 -q -o "$TMP/probe.h5" >/dev/null 2>&1; then
+    check "shards on portable and avx2 merge to isa 'mixed: portable,avx2', the same data" mixed_isa
+else
+    skip "shards on two levels (mixed isa)" "this CPU lacks avx2"
+fi
 refused() { # MESSAGE-PART FILES...: merge exits 2 naming the problem, writes nothing
     local want=$1
     shift

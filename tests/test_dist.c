@@ -10,6 +10,8 @@
 
 #include "testutil.h"
 
+#include <gsl/gsl_errno.h>
+
 #include "dist.h"
 #include "rng.h"
 
@@ -333,6 +335,62 @@ static void test_parse_errors(void **state)
     }
 }
 
+/* dist_quantile_prepared gives dist_quantile's bits (GSL's beta inverse) for every u:
+ * uniform u on the 53-bit grid, both tails down to 2^-60, u near 0.5 and 0.1 (the
+ * branches of GSL's iteration), 0 and 1; betas with shapes below and above 1, truncated
+ * ones, the fitted betas of scenarios/baseline.yaml's kind, PERT, and the families
+ * that take dist_quantile's path. */
+static void test_prepared_bits(void **state)
+{
+    (void)state;
+    gsl_set_error_handler_off(); /* as gapsim's main: a failed inversion is NaN, not abort */
+    gs_dist d[12];
+    size_t nd = 0;
+    d[nd++] = make(DIST_BETA, 6, 4, 0, 1, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_BETA, 0.7, 0.4, 0, 1, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_BETA, 0.3, 4, 0, 1, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_BETA, 50, 60, -2, 3, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_BETA, 1, 1, 0, 1, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_BETA, 2.5, 7.5, 0, 1, 0.1, 0.5); /* truncated */
+    char msg[256];
+    if (dist_fit_beta_interval(&d[nd++], 0.68, 0.90, -INFINITY, INFINITY, msg, sizeof msg))
+        fail_msg("fit: %s", msg);
+    d[nd++] = make(DIST_PERT, 0, 1, 4, 0, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_PERT, 0, 0, 1, 0, -INFINITY, INFINITY); /* mode at min: a = 1 */
+    d[nd++] = make(DIST_NORMAL, 0.6, 0.2, 0, 0, 0, INFINITY);
+    d[nd++] = make(DIST_LOGNORMAL, 0, 1, 0, 0, -INFINITY, INFINITY);
+    d[nd++] = make(DIST_BETA, 2e5, 3, 0, 1, -INFINITY, INFINITY); /* GSL's own path */
+    rng_pcg32 g;
+    rng_stream(&g, 777, 0, 0);
+    size_t differ = 0, tables = 0;
+    for (size_t k = 0; k < nd; k++) {
+        gs_dist_prep p;
+        dist_prepare(&d[k], &p);
+        int beta = d[k].family == DIST_BETA || d[k].family == DIST_PERT;
+        if (k + 1 < nd) assert_int_equal(p.beta, beta);
+        else assert_int_equal(p.beta, 0);
+        tables += p.ab[0].tree != NULL && p.ab[1].tree != NULL;
+        for (int i = 0; i < 40000; i++) {
+            double u = ((double)(rng_pcg32_next64(&g) >> 11) + 0.5) * 0x1.0p-53;
+            switch (i % 8) {
+            case 1: u = ldexp(u, -(i % 61)); break;      /* lower tail */
+            case 2: u = 1 - ldexp(u, -(i % 53)); break;  /* upper tail */
+            case 3: u = 0.5 + (u - 0.5) * 1e-6; break;   /* around P = 0.5 */
+            case 4: u = 0.1 + (u - 0.5) * 1e-3; break;   /* around P = 0.1 */
+            case 5: u = i % 16 == 5 ? 0.0 : 1.0; break;
+            default: break;
+            }
+            double want = dist_quantile(&d[k], u), got = dist_quantile_prepared(&p, u);
+            if (memcmp(&want, &got, sizeof got) != 0 && differ++ < 5)
+                print_message("dist %zu u %.17g: dist_quantile %.17g, prepared %.17g\n", k, u,
+                              want, got);
+        }
+        dist_prep_free(&p);
+    }
+    assert_int_equal(differ, 0);
+    assert_int_equal(tables, 9); /* every beta and PERT above used its bisection table */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,7 +401,7 @@ int main(void)
         cmocka_unit_test(test_beta_interval),
         cmocka_unit_test(test_pert),       cmocka_unit_test(test_loguniform),
         cmocka_unit_test(test_discrete),   cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_prepared_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
