@@ -425,11 +425,54 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         }
     }
 
+    /* The market of cycle k in stages, each its own loop over the chunk (n <= MODEL_CHUNK)
+     * through chunk-sized scratch and the chunk's output arrays: one loop with all twelve
+     * exp/log and sixteen divisions of a trajectory was longer than the processor's
+     * reorder window, so it ran at the latency of its longest chain, one trajectory group
+     * after the other; short loops of independent iterations overlap.  Every value is the
+     * same expression as before, so the bits are unchanged. */
+    double t_gap_value[MODEL_CHUNK], t_west_value[MODEL_CHUNK], t_diff[MODEL_CHUNK];
+    double t_p_open[MODEL_CHUNK], t_log_ratio[MODEL_CHUNK];
+    double *restrict o_hw = out[VAR_hw_cost], *restrict o_power = out[VAR_power_price];
+    double *restrict o_compute = out[VAR_compute_cost];
+    double *restrict o_serve_open = out[VAR_serving_cost_open];
+    double *restrict o_serve_closed = out[VAR_serving_cost_closed];
+    double *restrict o_budget = out[VAR_training_budget], *restrict o_mult = out[VAR_funding_multiplier];
+    double *restrict o_qc = out[VAR_quality_closed], *restrict o_qo = out[VAR_quality_open];
+    double *restrict o_qw = out[VAR_quality_open_west], *restrict o_gap = out[VAR_gap];
+    double *restrict o_lag = out[VAR_lag_months];
+    double *restrict o_price_open = out[VAR_price_open], *restrict o_price_closed = out[VAR_price_closed];
+    double *restrict o_ready = out[VAR_readiness], *restrict o_restricted = out[VAR_restricted];
+    double *restrict o_phi = out[VAR_restricted_share], *restrict o_labs = out[VAR_closed_labs];
+    double *restrict o_cover = out[VAR_profit_cover], *restrict o_eq_share = out[VAR_equilibrium_share];
+    double *restrict o_share = out[VAR_closed_share], *restrict o_demand = out[VAR_demand];
+    double *restrict o_profit = out[VAR_closed_profit], *restrict o_rent = out[VAR_rent];
+    double *restrict o_premium = out[VAR_premium], *restrict o_premium_q = out[VAR_premium_q];
+    double *restrict o_lcoi_open = out[VAR_lcoi_open], *restrict o_lcoi_closed = out[VAR_lcoi_closed];
+
+    /* §3.1-2. H_k, E_k; §5.1 D_k */
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        /* §3.1-3. H_k, E_k, u_k = H_k + W_k E_k */
-        const double hw = vm_exp(KC(log_hw_trend) + hw_dev[i]);
-        const double power = vm_exp(KC(log_power_trend) + power_dev[i]);
+        o_hw[i] = vm_exp(KC(log_hw_trend) + hw_dev[i]);
+        o_power[i] = vm_exp(KC(log_power_trend) + power_dev[i]);
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) o_demand[i] = vm_exp(log_demand[i]);
+    /* §5.2. A_k = A_max logistic(w_k);  §7. p(Q) = 1/(1 + exp(−(Q − Q^c_k + δ_d)/s_d)),
+     * the exponent capped at MODEL_LOGIT_CAP (p ≥ e^{−600}), so that a model hopelessly
+     * far behind has a huge but finite cost per success */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        o_ready[i] = KC(a_max) / (1.0 + vm_exp(-ready_logit[i]));
+        const double z_open = -(q_open[i] - q_closed[i] + KC(hard_offset)) * KC(inv_spread);
+        t_p_open[i] = 1.0 / (1.0 + vm_exp(z_open < MODEL_LOGIT_CAP ? z_open : MODEL_LOGIT_CAP));
+    }
+
+    /* prices */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* §3.3. u_k = H_k + W_k E_k */
+        const double hw = o_hw[i], power = o_power[i];
         const double compute = hw + KC(kwh_per_ah) * power;
         /* §3.4. s^o_k = n₀ e^{μ_n τ_k} u_k, s^c_k = r_c s^o_k */
         const double serve_open = KC(ah_per_mtok) * compute;
@@ -448,15 +491,36 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         const double gap_value = gap * value, west_value = gap_west * value;
         const double ask = serve_closed + capture * gap_value;
         const double price_closed = ask > price_open ? ask : price_open;
-        const double diff = price_closed - price_open; /* x_k */
-        /* §5.3. σ_k(G) = f_s exp(−x_k/(G V_k)) for G V_k > 0, else 0 */
+        t_diff[i] = price_closed - price_open; /* x_k */
+        t_gap_value[i] = gap_value, t_west_value[i] = west_value;
+        o_compute[i] = compute;
+        o_serve_open[i] = serve_open;
+        o_serve_closed[i] = serve_closed;
+        o_qc[i] = qc;
+        o_qo[i] = qo;
+        o_qw[i] = qw;
+        o_gap[i] = gap;
+        /* lag_months = 12 (Q^c − Q^o) / (b g_{X,k}) */
+        o_lag[i] = KC(lag_per_point) * gap_points;
+        o_price_open[i] = price_open;
+        o_price_closed[i] = price_closed;
+        /* §6.4. π_k = P^c/P^o − 1;  §7. L^c = P^c / p(Q^c) */
+        o_premium[i] = price_closed / price_open - 1.0;
+        o_lcoi_closed[i] = price_closed / KC(p_hard_closed);
+    }
+
+    /* §5.3-4. shares */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* σ_k(G) = f_s exp(−x_k/(G V_k)) for G V_k > 0, else 0 */
+        const double diff = t_diff[i], gap_value = t_gap_value[i], west_value = t_west_value[i];
         const double sensitive = KC(sensitive);
         const double sig_e = sensitive * vm_exp(-diff / gap_value);
         const double sig = gap_value > 0.0 ? sig_e : 0.0;
         const double sigw_e = sensitive * vm_exp(-diff / west_value);
         const double sigw = west_value > 0.0 ? sigw_e : 0.0;
-        /* §5.2. A_k = A_max logistic(w_k);  §4.1 φ_k = φ₀ or φ₁ by regime */
-        const double ready = KC(a_max) / (1.0 + vm_exp(-ready_logit[i]));
+        /* §4.1 φ_k = φ₀ or φ₁ by regime */
+        const double ready = o_ready[i];
         const double phi1 = KC(phi1), phi0 = KC(phi0); /* loaded unconditionally */
         const double phi = regime[i] > 0.5 ? phi1 : phi0;
         /* S*_k = (1 − A_k) + A_k [(1 − φ_k) σ_k(G_k) + φ_k σ_k(G^w_k)] */
@@ -464,23 +528,38 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         /* §5.4. S_k = S_{k−1} + α (S*_k − S_{k−1}) (S₀ at k = 0) */
         const double share = share_state[i] + KC(switching) * (eq_share - share_state[i]);
         share_state[i] = share;
-        const double demand = vm_exp(log_demand[i]);
-        /* §6.4. Π_k = (P^c − s^c) S D;  R_k = (P^c − P^o) S D;  π_k = P^c/P^o − 1 */
-        const double profit = (price_closed - serve_closed) * share * demand;
+        const double demand = o_demand[i];
+        /* §6.4. Π_k = (P^c − s^c) S D;  R_k = (P^c − P^o) S D */
+        const double profit = (o_price_closed[i] - o_serve_closed[i]) * share * demand;
         const double rent = diff * share * demand;
-        const double nl = labs[i];
-        /* §3.5. R₋₁ = R₀, Π₋₁ = Π₀, n₋₁ = n₀ (the state is loaded unconditionally, so
-         * that the selects below are branch-free and the loop vectorises) */
+        /* §3.5. R₋₁ = R₀ (the state is loaded unconditionally, so that the selects below
+         * are branch-free and the loop vectorises) */
         const double r0_state = rent0[i], r_state = rent_prev[i];
-        const double pi_state = profit_prev[i], n_state = labs_prev[i];
         const double r0 = first ? rent : r0_state;
         rent0[i] = r0;
         const double r_prev = first ? rent : r_state;
+        /* ln of M_k's base (R_{k−1} + R₀) / (2 R₀), used below */
+        t_log_ratio[i] = vm_log((r_prev + r0) / (2.0 * r0));
+        rent_prev[i] = rent;
+        o_restricted[i] = regime[i];
+        o_phi[i] = phi;
+        o_eq_share[i] = eq_share;
+        o_share[i] = share;
+        o_profit[i] = profit;
+        o_rent[i] = rent;
+    }
+
+    /* §3.5-6. budget, profit cover, effective compute */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double profit = o_profit[i], r0 = rent0[i], nl = labs[i];
+        /* Π₋₁ = Π₀, n₋₁ = n₀ */
+        const double pi_state = profit_prev[i], n_state = labs_prev[i];
         const double pi_prev = first ? profit : pi_state;
         const double n_prev = first ? nl : n_state;
         /* M_k = ((R_{k−1} + R₀) / (2 R₀))^ψ (1 when R₀ = 0);
          * B_k = B₀ F_k M_k + ρ max(0, Π_{k−1}/n_{k−1}) */
-        const double mult_e = vm_exp(KC(psi) * vm_log((r_prev + r0) / (2.0 * r0)));
+        const double mult_e = vm_exp(KC(psi) * t_log_ratio[i]);
         const double mult = r0 > 0.0 ? mult_e : 1.0;
         const double per_lab = pi_prev / n_prev;
         const double budget =
@@ -489,52 +568,28 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         const double cover = profit / (nl * budget);
         cover_state[i] = cover;
         profit_prev[i] = profit;
-        rent_prev[i] = rent;
         labs_prev[i] = nl;
+        o_budget[i] = budget;
+        o_mult[i] = mult;
+        o_labs[i] = nl;
+        o_cover[i] = cover;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
         /* §3.6. X_k = B_k Δ e^{a τ_k} / u_k, kept as ln X_k = ln B_k + ln Δ + a τ_k − ln u_k
          * (X itself overflows a double after a few centuries of model time; its logarithm
          * does not);  X₋₁ = X₀ e^{−g_{X,0} Δ} */
-        const double log_x = vm_log(budget) + KC(log_compute_factor) - vm_log(compute);
+        const double log_x = vm_log(o_budget[i]) + KC(log_compute_factor) - vm_log(o_compute[i]);
         compute_now[i] = log_x;
         const double x_state = compute_prev[i];
         compute_prev[i] = first ? log_x - KC(trend_step0) : x_state;
-        /* §7. p(Q) = 1/(1 + exp(−(Q − Q^c_k + δ_d)/s_d));  L^x = P^x / p(Q^x);
-         * π^Q = L^c/L^o − 1.  The exponent is capped at MODEL_LOGIT_CAP (p ≥ e^{−600}),
-         * so that a model hopelessly far behind has a huge but finite cost per success */
-        const double z_open = -(qo - qc + KC(hard_offset)) * KC(inv_spread);
-        const double p_open =
-            1.0 / (1.0 + vm_exp(z_open < MODEL_LOGIT_CAP ? z_open : MODEL_LOGIT_CAP));
-        const double lcoi_open = price_open / p_open, lcoi_closed = price_closed / KC(p_hard_closed);
-
-        out[VAR_hw_cost][i] = hw;
-        out[VAR_power_price][i] = power;
-        out[VAR_compute_cost][i] = compute;
-        out[VAR_serving_cost_open][i] = serve_open;
-        out[VAR_serving_cost_closed][i] = serve_closed;
-        out[VAR_training_budget][i] = budget;
-        out[VAR_funding_multiplier][i] = mult;
-        out[VAR_quality_closed][i] = qc;
-        out[VAR_quality_open][i] = qo;
-        out[VAR_quality_open_west][i] = qw;
-        out[VAR_gap][i] = gap;
-        /* lag_months = 12 (Q^c − Q^o) / (b g_{X,k}) */
-        out[VAR_lag_months][i] = KC(lag_per_point) * gap_points;
-        out[VAR_price_open][i] = price_open;
-        out[VAR_price_closed][i] = price_closed;
-        out[VAR_readiness][i] = ready;
-        out[VAR_restricted][i] = regime[i];
-        out[VAR_restricted_share][i] = phi;
-        out[VAR_closed_labs][i] = nl;
-        out[VAR_profit_cover][i] = cover;
-        out[VAR_equilibrium_share][i] = eq_share;
-        out[VAR_closed_share][i] = share;
-        out[VAR_demand][i] = demand;
-        out[VAR_closed_profit][i] = profit;
-        out[VAR_rent][i] = rent;
-        out[VAR_premium][i] = price_closed / price_open - 1.0;
-        out[VAR_premium_q][i] = lcoi_closed / lcoi_open - 1.0;
-        out[VAR_lcoi_open][i] = lcoi_open;
-        out[VAR_lcoi_closed][i] = lcoi_closed;
+    }
+    /* §7. L^o = P^o / p(Q^o);  π^Q = L^c/L^o − 1 */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double lcoi_open = o_price_open[i] / t_p_open[i];
+        o_lcoi_open[i] = lcoi_open;
+        o_premium_q[i] = o_lcoi_closed[i] / lcoi_open - 1.0;
     }
 }
 
@@ -689,7 +744,13 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
 {
     record_consts kc;
     record_consts_of(&m->t, k, &kc);
-    MODEL_DISPATCH(m->isa, record_point, &kc, m->capture_pow, b->n, k, b->x, out)
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) { /* the kernel's scratch is a chunk */
+        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
+        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+        for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
+        MODEL_DISPATCH(m->isa, record_point, &kc, m->capture_pow, cn, k, x, o)
+    }
 }
 
 static const rng_block_plan advance_plan = {ADVANCE_DRAWS, ADVANCE_PLAN};

@@ -39,7 +39,9 @@ best() {
     echo "$best_w $best_m"
 }
 tc=$((N * 21))
-read -r w1 m1 <<<"$(best "$TMP/v1/build/gapsim" run "$TMP/v1/scenarios/baseline_point.yaml" --set run.cycles=20)"
+V1_SCEN=$TMP/v1/scenarios/baseline_point.yaml   # version 1 named its point baseline baseline.yaml
+[ -f "$V1_SCEN" ] || V1_SCEN=$TMP/v1/scenarios/baseline.yaml
+read -r w1 m1 <<<"$(best "$TMP/v1/build/gapsim" run "$V1_SCEN" --set run.cycles=20)"
 read -r w2 m2 <<<"$(best "$GAPSIM" run scenarios/baseline_point.yaml)"
 sed '/^sensitivity:/,$d' scenarios/uncertain.yaml >"$TMP/uncertain.yaml"
 read -r wu mu <<<"$(best "$GAPSIM" run "$TMP/uncertain.yaml")"
