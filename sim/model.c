@@ -795,9 +795,8 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
  * exactly the scalar operations, so the bits do not depend on the vector width, the
  * chunk or the instruction set; they differ from the libm values of a point-valued run
  * in the last bits (docs/performance.md, "Uncertain parameters as columns"). */
-static inline double kdep_expm1(double x)
+static inline double kdep_expm1_of(double x, double u) /* u = vm_exp(x) */
 {
-    const double u = vm_exp(x);
     const double um1 = u - 1.0;
     const double r = um1 * x / vm_log(u);
     const double v = um1 == -1.0 ? -1.0 : u == (double)INFINITY ? u : r;
@@ -826,6 +825,8 @@ record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const rec
     double *restrict capture_t = cc->capture_t, *restrict lag_per_point = cc->lag_per_point;
     double *restrict west_points = cc->west_points, *restrict switching = cc->switching;
     RECORD_KDEP_READS(KCOL_DECL)
+    /* in three loops of one or two exp each (the reason: record_kernel's stages) */
+    double t_qk[MODEL_CHUNK];
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
@@ -833,23 +834,37 @@ record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const rec
         log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
         kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
         ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
-        /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k; ln F_k as log_funding_trend */
+        log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double dt = KCOL(dt), tau = kd * dt;
+        capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
+        /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k */
         /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
          * k = 0 gives e^0 = 1 without a select */
-        const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
+        const double lq = KCOL(log_budget_q);
         const double klq = kd * (lq < -746.0 ? -746.0 : lq);
         const double g = KCOL(growth), gl = KCOL(growth_long);
         const double qk = vm_exp(klq);
+        t_qk[i] = qk;
         const double g_budget = gl + (g - gl) * qk;
         const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
-        const double geo_q = -kdep_expm1(klq) / (1.0 - q);
-        const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
-        budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
-        log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
-        capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
         const double b = KCOL(gain_per_efold);
         lag_per_point[i] = 12.0 / (b * g_x);
         west_points[i] = b * g_x * KCOL(west_lag) / 12.0;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* ln F_k as log_funding_trend, (1 − q^k) = −expm1(k ln q) by kdep_expm1_of from
+         * u = q^k (the same e^{k ln q}) */
+        const double dt = KCOL(dt);
+        const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
+        const double klq = kd * (lq < -746.0 ? -746.0 : lq);
+        const double g = KCOL(growth), gl = KCOL(growth_long);
+        const double geo_q = -kdep_expm1_of(klq, t_qk[i]) / (1.0 - q);
+        const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
+        budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
     }
     for (size_t i = 0; i < n; i++) switching[i] = 0.0; /* α at k = 0: S₀ stays */
     if (!first)
