@@ -646,7 +646,7 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
             0.0 + LZ(5, 0) + LZ(5, 1) + LZ(5, 2) + LZ(5, 3) + LZ(5, 4) + LZ(5, 5);
 #undef LZ
         const double jump = d_jump[i];
-        const double u_regime = d_regime[i], u_labs = d_labs[i];
+        const double u_regime = d_regime[i];
 
         /* §3.1. y_{k+1} = y_k e^{−θ_H Δ} + σ_H √((1−e^{−2θ_H Δ})/(2θ_H)) ε_hw + N_k J_k,
          *       J_k ~ N(m_J, s_J²) */
@@ -680,6 +680,11 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         const double off_threshold = KC(off_threshold), on_threshold = KC(on_threshold);
         regime[i] = g > 0.5 ? (u_regime < off_threshold ? 0.0 : 1.0)
                             : (u_regime < on_threshold ? 1.0 : 0.0);
+    }
+    /* the lab count in a loop of its own (its exp; see record_kernel's stages) */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double u_labs = d_labs[i];
         /* §6.1. ζ_k ≥ ζ*: one lab enters with probability 1 − exp(−λ_e Δ (ζ_k/ζ* − 1));
          *       ζ_k < ζ*: one lab exits with probability 1 − exp(−λ_x Δ (1 − ζ_k/ζ*));
          *       n_{k+1} = clamp(n_k ± 1, 1, n_max); a NaN ratio changes nothing */
