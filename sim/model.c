@@ -291,7 +291,14 @@ void model_start(const gs_model *m, gs_block *b)
 #define CONST_FIELD(name) double name;
 #define CONST_COLUMN(name) double *name;
 typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
-typedef struct { RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw; } record_columns;
+/* vform: −1 when ν or ω differ between the trajectories of the block, else the form
+ * their common ν and ω select (0: ν = 1, ω = 0; 1: ν = 1; 2: otherwise); cap_table: NULL
+ * when η differs, else n^{−η} of the common η for n < MODEL_CAPTURE_TABLE. */
+typedef struct {
+    RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw;
+    int vform;
+    const double *cap_table;
+} record_columns;
 typedef struct { ADVANCE_CONSTS(CONST_FIELD) } advance_consts;
 typedef struct { ADVANCE_CONSTS(CONST_COLUMN) } advance_columns;
 #define CONST_COUNT(name) +1
@@ -375,9 +382,14 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
 
     /* V_k = V₀ (Q^c_k / Q^c₀)^ν (D_k / D₀)^(−ω) and γ_k = min(1, γ₁ n_k^{−η} e^{μ_γ τ_k}),
      * in loops of their own so that ν = 1, ω = 0 and n_k < MODEL_CAPTURE_TABLE cost no
-     * exp/log (n_k^{−η} from the table).  With columns each trajectory takes the branch
-     * its own ν and ω select (the three forms computed, one kept). */
-    if (percol) {
+     * exp/log (n_k^{−η} from the table).  With columns whose ν and ω differ, each
+     * trajectory takes the branch its own ν and ω select (the three forms computed, one
+     * kept); with a common ν and ω (cc->vform >= 0) the one form, as a point-valued run. */
+    const int vform = percol ? cc->vform
+                      : kc->nu == 1.0 && kc->omega == 0.0 ? 0
+                      : kc->nu == 1.0                     ? 1
+                                                          : 2;
+    if (vform < 0) {
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             const double nu = KC(nu), omega = KC(omega), value0 = KC(value0);
@@ -389,6 +401,25 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
             const double v23 = (nu == 1.0 ? v1 : value0) * vm_exp(arg);
             o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : v23;
         }
+    } else {
+        /* the same expressions as the per-trajectory forms above */
+        const double nu = percol ? cc->nu[0] : kc->nu, omega = percol ? cc->omega[0] : kc->omega;
+        if (vform == 0) {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++) o_value[i] = KC(value0) * (q_closed[i] / KC(q_closed0));
+        } else if (vform == 1) {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                o_value[i] = KC(value0) * (q_closed[i] / KC(q_closed0)) *
+                             vm_exp(-omega * (log_demand[i] - KC(log_demand0)));
+        } else {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                o_value[i] = KC(value0) * vm_exp(nu * vm_log(q_closed[i] / KC(q_closed0)) -
+                                                 omega * (log_demand[i] - KC(log_demand0)));
+        }
+    }
+    if (percol && !cc->cap_table) {
         /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
         for (size_t i = 0; i < n; i++) {
             const double nl = labs[i], eta = KC(eta);
@@ -400,27 +431,12 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
     } else {
-        const double nu = kc->nu, omega = kc->omega, value0 = kc->value0;
-        const double q_closed0 = kc->q_closed0, log_demand0 = kc->log_demand0;
-        if (nu == 1.0 && omega == 0.0) {
-#pragma omp simd
-            for (size_t i = 0; i < n; i++) o_value[i] = value0 * (q_closed[i] / q_closed0);
-        } else if (nu == 1.0) {
-#pragma omp simd
-            for (size_t i = 0; i < n; i++)
-                o_value[i] = value0 * (q_closed[i] / q_closed0) *
-                             vm_exp(-omega * (log_demand[i] - log_demand0));
-        } else {
-#pragma omp simd
-            for (size_t i = 0; i < n; i++)
-                o_value[i] = value0 * vm_exp(nu * vm_log(q_closed[i] / q_closed0) -
-                                             omega * (log_demand[i] - log_demand0));
-        }
-        const double eta = kc->eta, capture_t = kc->capture_t;
+        const double eta = percol ? cc->eta[0] : kc->eta;
+        const double *table = percol ? cc->cap_table : capture_pow;
         for (size_t i = 0; i < n; i++) {
             const double nl = labs[i];
-            const double pw = nl < MODEL_CAPTURE_TABLE ? capture_pow[(int)nl] : exp(-eta * log(nl));
-            const double c = capture_t * pw;
+            const double pw = nl < MODEL_CAPTURE_TABLE ? table[(int)nl] : exp(-eta * log(nl));
+            const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
     }
@@ -614,7 +630,7 @@ enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
 static inline __attribute__((always_inline)) void
 advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
-               const advance_columns *cc, const double *L, const double *Lcol, size_t Lstride, size_t n,
+               const advance_columns *cc, const double *L, const double *const *Lp, size_t n,
                double *const *x, double *const *d)
 {
     double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
@@ -635,7 +651,7 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
          * written out so that the loop over trajectories vectorises */
         const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
 #define LZ(j, l)                                                                         \
-    ((own_factor ? Lcol[((j) * SHOCK_COUNT + (l)) * Lstride + i] : L[(j) * SHOCK_COUNT + (l)]) * \
+    ((own_factor ? Lp[(j) * SHOCK_COUNT + (l)][i] : L[(j) * SHOCK_COUNT + (l)]) *               \
      z##l)
         const double e_hw = 0.0 + LZ(0, 0);
         const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
@@ -718,16 +734,16 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
                                             size_t n, double *const *x, double *const *d)    \
     {                                                                                        \
-        advance_kernel(0, 0, kc, NULL, L, NULL, 0, n, x, d);                                       \
+        advance_kernel(0, 0, kc, NULL, L, NULL, n, x, d);                                    \
     }                                                                                        \
     attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
-                                           const double *Lcol, size_t Lstride, size_t n,     \
+                                           const double *const *Lp, size_t n,                \
                                            double *const *x, double *const *d)               \
     {                                                                                        \
-        if (Lcol) /* each trajectory's own factor (an uncertain correlation) */              \
-            advance_kernel(1, 1, NULL, cc, L, Lcol, Lstride, n, x, d);                          \
+        if (Lp) /* each trajectory's own factor (an uncertain correlation) */                \
+            advance_kernel(1, 1, NULL, cc, L, Lp, n, x, d);                                  \
         else                                                                                 \
-            advance_kernel(1, 0, NULL, cc, L, NULL, 0, n, x, d);                              \
+            advance_kernel(1, 0, NULL, cc, L, NULL, n, x, d);                                \
     }
 
 MODEL_KERNELS(portable, )
@@ -788,8 +804,32 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
             c->base[(MODEL_TRAJ_COLUMNS + j) * c->stride + i] = mi->L[j];
 }
 
-/* Column `name` of the block's trajectories from trajectory `from` on. */
-#define COLUMN(c, name, from) ((c)->base + (size_t)MT_##name * (c)->stride + (from))
+/* Whether column col is uniform in the view's plan. */
+static inline int col_uniform(const gs_columns *c, int col)
+{
+    return c->uniform != NULL && ((c->uniform[col / 64] >> (col % 64)) & 1u) != 0;
+}
+
+/* Column col of the chunk of the view from trajectory c0 on: the first chunk's for a
+ * uniform column (the same values; read by every chunk, it stays in the cache). */
+static inline double *col_chunk(const gs_columns *c, int col, size_t c0)
+{
+    return c->base + (size_t)col * c->stride + (col_uniform(c, col) ? 0 : c0);
+}
+
+void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_COLUMN_WORDS])
+{
+    memset(uniform, 0, MODEL_COLUMN_WORDS * sizeof *uniform);
+    const int ncols = c->own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS;
+    for (int col = 0; col < ncols; col++) {
+        if (col == MT_cap_n || col == MT_cap_pw) continue; /* written by the kernels */
+        const double *v = c->base + (size_t)col * c->stride;
+        int same = 1;
+        for (size_t i = 1; i < n && same; i++) same = memcmp(&v[i], &v[0], sizeof *v) == 0;
+        if (same) uniform[col / 64] |= (uint64_t)1 << (col % 64);
+    }
+}
+
 
 /* ---- the cycle-dependent constants of a chunk of trajectories -----------------------
  * With columns, each trajectory's cycle-dependent constants (record_kdep_of,
@@ -810,7 +850,7 @@ static inline double kdep_expm1_of(double x, double u) /* u = vm_exp(x) */
 
 /* Column `name` of trajectory i of the chunk, through a pointer set before the loop
  * (KCOL_DECL) so that the loop vectorises. */
-#define KCOL_DECL(name) const double *restrict kcol_##name = base + (size_t)MT_##name * stride;
+#define KCOL_DECL(name) const double *restrict kcol_##name = col_chunk(c, MT_##name, c0);
 #define KCOL(name) kcol_##name[i]
 #define RECORD_KDEP_READS(X)                                                               \
     X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
@@ -818,9 +858,36 @@ static inline double kdep_expm1_of(double x, double u) /* u = vm_exp(x) */
     X(growth_long) X(algorithmic) X(budget0) X(log_dt) X(capture) X(capture_trend)           \
     X(gain_per_efold) X(west_lag) X(switching)
 #define ADVANCE_KDEP_READS(X) X(dt) X(log_demand_q) X(demand_growth_long) X(demand_growth) X(demand_vol)
+/* The columns each loop of record_kdep_kernel reads: a loop whose columns are all
+ * uniform in the plan runs for a call's first chunk only (kdep_todo); the later chunks
+ * keep its outputs in the call's scratch. */
+#define KDEP_TRENDS_READS(X)                                                               \
+    X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
+    X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(log_dt) X(algorithmic)
+#define KDEP_GROWTH_READS(X)                                                               \
+    X(dt) X(capture) X(capture_trend) X(log_budget_q) X(growth) X(growth_long)              \
+    X(algorithmic) X(hardware_trend) X(gain_per_efold) X(west_lag)
+#define KDEP_FUNDING_READS(X) X(dt) X(budget_q) X(log_budget_q) X(growth) X(growth_long) X(budget0)
+#define KDEP_SWITCHING_READS(X) X(switching)
+enum { KDEP_TRENDS = 1, KDEP_GROWTH = 2, KDEP_FUNDING = 4, KDEP_SWITCHING = 8, KDEP_ALL = 15 };
+#define KDEP_UNIFORM(name) &&col_uniform(c, MT_##name)
+
+/* The loops of a chunk's cycle-dependent constants to run: all for the first chunk
+ * (c0 = 0), only those with a column that is not uniform for the others. */
+static unsigned kdep_todo(const gs_columns *c, size_t c0)
+{
+    if (c0 == 0) return KDEP_ALL;
+    unsigned todo = 0;
+    if (!(1 KDEP_TRENDS_READS(KDEP_UNIFORM))) todo |= KDEP_TRENDS;
+    if (!(1 KDEP_GROWTH_READS(KDEP_UNIFORM))) todo |= KDEP_GROWTH;
+    if (!(1 KDEP_FUNDING_READS(KDEP_UNIFORM))) todo |= KDEP_FUNDING;
+    if (!(1 KDEP_SWITCHING_READS(KDEP_UNIFORM))) todo |= KDEP_SWITCHING;
+    return todo;
+}
 
 static inline __attribute__((always_inline)) void
-record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const record_columns *cc)
+record_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const record_columns *cc,
+                   double *restrict t_qk, unsigned todo)
 {
     const double kd = (double)k;
     const int first = k == 0;
@@ -830,54 +897,61 @@ record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const rec
     double *restrict capture_t = cc->capture_t, *restrict lag_per_point = cc->lag_per_point;
     double *restrict west_points = cc->west_points, *restrict switching = cc->switching;
     RECORD_KDEP_READS(KCOL_DECL)
-    /* in three loops of one or two exp each (the reason: record_kernel's stages) */
-    double t_qk[MODEL_CHUNK];
+    /* in three loops of one or two exp each (the reason: record_kernel's stages); t_qk
+     * keeps q^k for the third */
+    if (todo & KDEP_TRENDS) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
-        log_hw_trend[i] = KCOL(log_hw0) + KCOL(hardware_trend) * tau;
-        log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
-        kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
-        ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
-        log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
+        for (size_t i = 0; i < n; i++) {
+            const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
+            log_hw_trend[i] = KCOL(log_hw0) + KCOL(hardware_trend) * tau;
+            log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
+            kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
+            ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
+            log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
+        }
     }
+    if (todo & KDEP_GROWTH) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        const double dt = KCOL(dt), tau = kd * dt;
-        capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
-        /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k */
-        /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
-         * k = 0 gives e^0 = 1 without a select */
-        const double lq = KCOL(log_budget_q);
-        const double klq = kd * (lq < -746.0 ? -746.0 : lq);
-        const double g = KCOL(growth), gl = KCOL(growth_long);
-        const double qk = vm_exp(klq);
-        t_qk[i] = qk;
-        const double g_budget = gl + (g - gl) * qk;
-        const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
-        const double b = KCOL(gain_per_efold);
-        lag_per_point[i] = 12.0 / (b * g_x);
-        west_points[i] = b * g_x * KCOL(west_lag) / 12.0;
+        for (size_t i = 0; i < n; i++) {
+            const double dt = KCOL(dt), tau = kd * dt;
+            capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
+            /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k */
+            /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
+             * k = 0 gives e^0 = 1 without a select */
+            const double lq = KCOL(log_budget_q);
+            const double klq = kd * (lq < -746.0 ? -746.0 : lq);
+            const double g = KCOL(growth), gl = KCOL(growth_long);
+            const double qk = vm_exp(klq);
+            t_qk[i] = qk;
+            const double g_budget = gl + (g - gl) * qk;
+            const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
+            const double b = KCOL(gain_per_efold);
+            lag_per_point[i] = 12.0 / (b * g_x);
+            west_points[i] = b * g_x * KCOL(west_lag) / 12.0;
+        }
     }
+    if (todo & KDEP_FUNDING) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        /* ln F_k as log_funding_trend, (1 − q^k) = −expm1(k ln q) by kdep_expm1_of from
-         * u = q^k (the same e^{k ln q}) */
-        const double dt = KCOL(dt);
-        const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
-        const double klq = kd * (lq < -746.0 ? -746.0 : lq);
-        const double g = KCOL(growth), gl = KCOL(growth_long);
-        const double geo_q = -kdep_expm1_of(klq, t_qk[i]) / (1.0 - q);
-        const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
-        budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
+        for (size_t i = 0; i < n; i++) {
+            /* ln F_k as log_funding_trend, (1 − q^k) = −expm1(k ln q) by kdep_expm1_of from
+             * u = q^k (the same e^{k ln q}) */
+            const double dt = KCOL(dt);
+            const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
+            const double klq = kd * (lq < -746.0 ? -746.0 : lq);
+            const double g = KCOL(growth), gl = KCOL(growth_long);
+            const double geo_q = -kdep_expm1_of(klq, t_qk[i]) / (1.0 - q);
+            const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
+            budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
+        }
     }
+    if (!(todo & KDEP_SWITCHING)) return;
     for (size_t i = 0; i < n; i++) switching[i] = 0.0; /* α at k = 0: S₀ stays */
     if (!first)
         for (size_t i = 0; i < n; i++) switching[i] = KCOL(switching);
 }
 
 static inline __attribute__((always_inline)) void
-advance_kdep_kernel(const double *base, size_t stride, size_t n, int k, const advance_columns *cc)
+advance_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const advance_columns *cc)
 {
     const double kd = (double)k;
     double *restrict demand_drift = cc->demand_drift;
@@ -897,15 +971,16 @@ advance_kdep_kernel(const double *base, size_t stride, size_t n, int k, const ad
 #undef KCOL_DECL
 
 #define KDEP_KERNELS(suffix, attr)                                                           \
-    attr static void record_kdep_##suffix(const double *base, size_t stride, size_t n, int k, \
-                                          const record_columns *cc)                          \
+    attr static void record_kdep_##suffix(const gs_columns *c, size_t c0, size_t n, int k,  \
+                                          const record_columns *cc, double *t_qk,            \
+                                          unsigned todo)                                     \
     {                                                                                        \
-        record_kdep_kernel(base, stride, n, k, cc);                                          \
+        record_kdep_kernel(c, c0, n, k, cc, t_qk, todo);                                     \
     }                                                                                        \
-    attr static void advance_kdep_##suffix(const double *base, size_t stride, size_t n,      \
-                                           int k, const advance_columns *cc)                 \
+    attr static void advance_kdep_##suffix(const gs_columns *c, size_t c0, size_t n, int k,  \
+                                           const advance_columns *cc)                        \
     {                                                                                        \
-        advance_kdep_kernel(base, stride, n, k, cc);                                         \
+        advance_kdep_kernel(c, c0, n, k, cc);                                                \
     }
 
 KDEP_KERNELS(portable, )
@@ -917,21 +992,39 @@ KDEP_KERNELS(avx512, ISA_TARGET_AVX512)
 void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                           double *const out[VAR_COUNT])
 {
-    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK];
+    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK], t_qk[MODEL_CHUNK];
+    double cap_table[MODEL_CAPTURE_TABLE];
     record_columns cc;
+    {
+        int j = 0;
+#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
+        RECORD_KDEP(RECORD_COL_SCRATCH)
+#undef RECORD_COL_SCRATCH
+    }
+    /* ν and ω the same for the block: their one form */
+    cc.vform = -1;
+    if (b->n > 0 && col_uniform(c, MT_nu) && col_uniform(c, MT_omega)) {
+        const double nu = c->base[(size_t)MT_nu * c->stride];
+        const double omega = c->base[(size_t)MT_omega * c->stride];
+        cc.vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
+    }
+    /* η the same: n^{−η} tabulated as model_init does (no exp/log per lab count) */
+    cc.cap_table = NULL;
+    if (b->n > 0 && col_uniform(c, MT_eta)) {
+        const double eta = c->base[(size_t)MT_eta * c->stride];
+        cap_table[0] = 1.0;
+        for (int n = 1; n < MODEL_CAPTURE_TABLE; n++)
+            cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
+        cc.cap_table = cap_table;
+    }
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-        {
-            int j = 0;
-#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
-            RECORD_KDEP(RECORD_COL_SCRATCH)
-#undef RECORD_COL_SCRATCH
-        }
-#define RECORD_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+#define RECORD_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
         RECORD_FIXED(RECORD_COL_FIXED)
 #undef RECORD_COL_FIXED
-        cc.cap_n = COLUMN(c, cap_n, c0), cc.cap_pw = COLUMN(c, cap_pw, c0);
-        MODEL_DISPATCH(m->isa, record_kdep, c->base + c0, c->stride, cn, k, &cc)
+        cc.cap_n = c->base + (size_t)MT_cap_n * c->stride + c0;
+        cc.cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
+        MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, &cc, t_qk, kdep_todo(c, c0))
         double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
         for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
         for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
@@ -939,32 +1032,38 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
     }
 }
 
+#define ADVANCE_KDEP_UNIFORM (1 ADVANCE_KDEP_READS(KDEP_UNIFORM))
+
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                            rng_pcg32 *rng)
 {
     double scratch[ADVANCE_KDEP_COUNT][MODEL_CHUNK];
     double draws[ADVANCE_DRAWS][MODEL_CHUNK];
     double *d[ADVANCE_DRAWS];
+    const double *Lp[SHOCK_COUNT * SHOCK_COUNT];
     advance_columns cc;
+    {
+        int j = 0;
+#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
+        ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
+#undef ADVANCE_COL_SCRATCH
+    }
+    const int kdep_uniform = ADVANCE_KDEP_UNIFORM;
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-        {
-            int j = 0;
-#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
-            ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
-#undef ADVANCE_COL_SCRATCH
-        }
-#define ADVANCE_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+#define ADVANCE_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
         ADVANCE_FIXED(ADVANCE_COL_FIXED)
 #undef ADVANCE_COL_FIXED
-        MODEL_DISPATCH(m->isa, advance_kdep, c->base + c0, c->stride, cn, k, &cc)
+        if (c0 == 0 || !kdep_uniform) /* else the first chunk's, kept in the scratch */
+            MODEL_DISPATCH(m->isa, advance_kdep, c, c0, cn, k, &cc)
         for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
         rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
         double *x[MODEL_STATE_ARRAYS];
         for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        const double *Lcol =
-            c->own_factor ? c->base + (size_t)MODEL_TRAJ_COLUMNS * c->stride + c0 : NULL;
-        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, Lcol, c->stride, cn, x, d)
+        if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
+            for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
+                Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
+        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, c->own_factor ? Lp : NULL, cn, x, d)
     }
 }
 
