@@ -645,6 +645,7 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     const double *restrict d_shock = d[D_SHOCK], *restrict d_breakthrough = d[D_BREAKTHROUGH];
     const double *restrict d_jump = d[D_JUMP], *restrict d_regime = d[D_REGIME];
     const double *restrict d_labs = d[D_LABS];
+    double t_eps[SHOCK_COUNT][MODEL_CHUNK];
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         /* ε = L z, L lower triangular: row j is ((0 + L_j0 z_0) + L_j1 z_1) + … + L_jj z_j,
@@ -661,8 +662,13 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         const double e_ready =
             0.0 + LZ(5, 0) + LZ(5, 1) + LZ(5, 2) + LZ(5, 3) + LZ(5, 4) + LZ(5, 5);
 #undef LZ
-        const double jump = d_jump[i];
-        const double u_regime = d_regime[i];
+        t_eps[0][i] = e_hw, t_eps[1][i] = e_power, t_eps[2][i] = e_closed;
+        t_eps[3][i] = e_open, t_eps[4][i] = e_demand, t_eps[5][i] = e_ready;
+    }
+    /* the state in loops of a few variables each (see record_kernel's stages) */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double e_hw = t_eps[0][i], e_power = t_eps[1][i], jump = d_jump[i];
 
         /* §3.1. y_{k+1} = y_k e^{−θ_H Δ} + σ_H √((1−e^{−2θ_H Δ})/(2θ_H)) ε_hw + N_k J_k,
          *       J_k ~ N(m_J, s_J²) */
@@ -671,6 +677,10 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         hw_dev[i] = d_shock[i] < KC(jump_threshold) ? y_jump : y;
         /* §3.2. e_{k+1} = e_k e^{−θ_E Δ} + σ_E √(…) ε_power */
         power_dev[i] = power_dev[i] * KC(power_decay) + KC(power_step) * e_power;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double e_closed = t_eps[2][i], e_open = t_eps[3][i];
         /* §3.7. Q^c_{k+1} = Q^c_k + max(0, b ln(X_k/X_{k−1}) + σ_c √Δ ε_closed)
          * (max as a comparison: the bits of fmax(0, x), NaN giving 0, without its call) */
         const double gain = KC(gain_per_efold) * (compute_now[i] - compute_prev[i]) +
@@ -688,6 +698,11 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         q_closed[i] = qc;
         const double qo_jump = qo + KC(close) * (qc - qo);
         q_open[i] = d_breakthrough[i] < KC(breakthrough_threshold) ? qo_jump : qo;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double e_demand = t_eps[4][i], e_ready = t_eps[5][i];
+        const double g = regime[i], u_regime = d_regime[i];
         /* §5.1. ln D_{k+1} = ln D_k + (g_{D,k} − σ_D²/2) Δ + σ_D √Δ ε_demand */
         log_demand[i] += KC(demand_drift) + KC(demand_step) * e_demand;
         /* §5.2. w_{k+1} = w_k + r_A Δ + σ_A √Δ ε_ready */
