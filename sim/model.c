@@ -426,7 +426,8 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
             const double pw = nl == cc->cap_n[i] ? cc->cap_pw[i]
                               : eta == 0.0   ? 1.0
                                              : exp(-eta * log(nl));
-            cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* n changes seldom: one exp/log then */
+            if (nl != cc->cap_n[i]) /* n changes seldom: one exp/log then; the cache's */
+                cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* lines stay clean otherwise */
             const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
@@ -1027,8 +1028,13 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
     cc.cap_table = NULL;
     if (b->n > 0 && col_uniform(c, MT_eta)) {
         const double eta = c->base[(size_t)MT_eta * c->stride];
+        /* as far as the block's lab counts reach (they are whole numbers >= 1) */
+        double top = 1.0;
+        for (size_t i = 0; i < b->n; i++) top = b->x[ST_labs][i] > top ? b->x[ST_labs][i] : top;
+        const int fill = top + 1.0 < MODEL_CAPTURE_TABLE ? (int)top + 1 : MODEL_CAPTURE_TABLE;
         cap_table[0] = 1.0;
-        for (int n = 1; n < MODEL_CAPTURE_TABLE; n++)
+        for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) cap_table[n] = 0.0; /* not read */
+        for (int n = 1; n < fill; n++)
             cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
         cc.cap_table = cap_table;
     }
@@ -1037,6 +1043,9 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
 #define RECORD_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
         RECORD_FIXED(RECORD_COL_FIXED)
 #undef RECORD_COL_FIXED
+        /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
+         * first chunk's, which stays in the cache, not the chunk's own from memory */
+        if (k > 0) cc.trend_step0 = col_chunk(c, MT_trend_step0, 0);
         cc.cap_n = c->base + (size_t)MT_cap_n * c->stride + c0;
         cc.cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
         MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, &cc, t_qk, kdep_todo(c, c0))
