@@ -52,6 +52,7 @@ typedef struct {
     double *chol;    /* n × SHOCK_COUNT², uncertain correlations only (else NULL) */
     double *cols;    /* MODEL_COLUMNS × n, uncertain parameters only (else NULL):
                         each trajectory's own constants, set at cycle 0 */
+    uint64_t *col_plan; /* MODEL_COLUMN_WORDS per block: the columns uniform in it */
     rng_pcg32 *rng;  /* n */
     unsigned char *mirror; /* n, antithetic runs only: 1 for odd trajectories (or NULL) */
     double *record;  /* VAR_COUNT × n */
@@ -94,6 +95,7 @@ static void run_free(run_memory *w)
     free(w->state);
     free(w->chol);
     free(w->cols);
+    free(w->col_plan);
     free(w->rng);
     free(w->mirror);
     free(w->record);
@@ -135,7 +137,8 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
 static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
                            int k, int last)
 {
-    const gs_columns cols = {w->cols + first, w->n, w->chol != NULL};
+    uint64_t *plan = w->col_plan + (first / ENGINE_BLOCK) * MODEL_COLUMN_WORDS;
+    const gs_columns cols = {w->cols + first, w->n, w->chol != NULL, k < 0 ? NULL : plan};
     if (k < 0) {
         for (size_t i = first; i < first + count; i++) {
             gs_params p = trajectory_params(w->job, i);
@@ -146,6 +149,7 @@ static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_
             model_start(&mi, &b1);
             model_columns_store(&cols, i - first, &mi);
         }
+        model_columns_plan(&cols, count, plan); /* which columns the block shares */
         return;
     }
     gs_block b = block_view(w, first, count);
@@ -166,7 +170,9 @@ static gs_status uncertain_factors(run_memory *w, gs_error *err)
                w->job->ids[j] <= PARAM_correlation_demand_readiness;
     if (w->job->d > 0 && !w->replay) {
         w->cols = malloc((w->n ? w->n : 1) * MODEL_COLUMNS * sizeof(double));
-        GS_RETURN_IF(!w->cols, err, GS_ERR_NOMEM, "out of memory for the parameter columns");
+        w->col_plan = calloc(w->nblocks ? w->nblocks : 1, MODEL_COLUMN_WORDS * sizeof(uint64_t));
+        GS_RETURN_IF(!w->cols || !w->col_plan, err, GS_ERR_NOMEM,
+                     "out of memory for the parameter columns");
     }
     if (!any || w->replay) return GS_OK;
     w->chol = malloc((w->n ? w->n : 1) * SHOCK_COUNT * SHOCK_COUNT * sizeof(double));

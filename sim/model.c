@@ -291,7 +291,14 @@ void model_start(const gs_model *m, gs_block *b)
 #define CONST_FIELD(name) double name;
 #define CONST_COLUMN(name) double *name;
 typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
-typedef struct { RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw; } record_columns;
+/* vform: −1 when ν or ω differ between the trajectories of the block, else the form
+ * their common ν and ω select (0: ν = 1, ω = 0; 1: ν = 1; 2: otherwise); cap_table: NULL
+ * when η differs, else n^{−η} of the common η for n < MODEL_CAPTURE_TABLE. */
+typedef struct {
+    RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw;
+    int vform;
+    const double *cap_table;
+} record_columns;
 typedef struct { ADVANCE_CONSTS(CONST_FIELD) } advance_consts;
 typedef struct { ADVANCE_CONSTS(CONST_COLUMN) } advance_columns;
 #define CONST_COUNT(name) +1
@@ -375,9 +382,14 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
 
     /* V_k = V₀ (Q^c_k / Q^c₀)^ν (D_k / D₀)^(−ω) and γ_k = min(1, γ₁ n_k^{−η} e^{μ_γ τ_k}),
      * in loops of their own so that ν = 1, ω = 0 and n_k < MODEL_CAPTURE_TABLE cost no
-     * exp/log (n_k^{−η} from the table).  With columns each trajectory takes the branch
-     * its own ν and ω select (the three forms computed, one kept). */
-    if (percol) {
+     * exp/log (n_k^{−η} from the table).  With columns whose ν and ω differ, each
+     * trajectory takes the branch its own ν and ω select (the three forms computed, one
+     * kept); with a common ν and ω (cc->vform >= 0) the one form, as a point-valued run. */
+    const int vform = percol ? cc->vform
+                      : kc->nu == 1.0 && kc->omega == 0.0 ? 0
+                      : kc->nu == 1.0                     ? 1
+                                                          : 2;
+    if (vform < 0) {
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             const double nu = KC(nu), omega = KC(omega), value0 = KC(value0);
@@ -389,47 +401,95 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
             const double v23 = (nu == 1.0 ? v1 : value0) * vm_exp(arg);
             o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : v23;
         }
+    } else {
+        /* the same expressions as the per-trajectory forms above */
+        const double nu = percol ? cc->nu[0] : kc->nu, omega = percol ? cc->omega[0] : kc->omega;
+        if (vform == 0) {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++) o_value[i] = KC(value0) * (q_closed[i] / KC(q_closed0));
+        } else if (vform == 1) {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                o_value[i] = KC(value0) * (q_closed[i] / KC(q_closed0)) *
+                             vm_exp(-omega * (log_demand[i] - KC(log_demand0)));
+        } else {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++)
+                o_value[i] = KC(value0) * vm_exp(nu * vm_log(q_closed[i] / KC(q_closed0)) -
+                                                 omega * (log_demand[i] - KC(log_demand0)));
+        }
+    }
+    if (percol && !cc->cap_table) {
         /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
         for (size_t i = 0; i < n; i++) {
             const double nl = labs[i], eta = KC(eta);
             const double pw = nl == cc->cap_n[i] ? cc->cap_pw[i]
                               : eta == 0.0   ? 1.0
                                              : exp(-eta * log(nl));
-            cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* n changes seldom: one exp/log then */
+            if (nl != cc->cap_n[i]) /* n changes seldom: one exp/log then; the cache's */
+                cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* lines stay clean otherwise */
             const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
     } else {
-        const double nu = kc->nu, omega = kc->omega, value0 = kc->value0;
-        const double q_closed0 = kc->q_closed0, log_demand0 = kc->log_demand0;
-        if (nu == 1.0 && omega == 0.0) {
-#pragma omp simd
-            for (size_t i = 0; i < n; i++) o_value[i] = value0 * (q_closed[i] / q_closed0);
-        } else if (nu == 1.0) {
-#pragma omp simd
-            for (size_t i = 0; i < n; i++)
-                o_value[i] = value0 * (q_closed[i] / q_closed0) *
-                             vm_exp(-omega * (log_demand[i] - log_demand0));
-        } else {
-#pragma omp simd
-            for (size_t i = 0; i < n; i++)
-                o_value[i] = value0 * vm_exp(nu * vm_log(q_closed[i] / q_closed0) -
-                                             omega * (log_demand[i] - log_demand0));
-        }
-        const double eta = kc->eta, capture_t = kc->capture_t;
+        const double eta = percol ? cc->eta[0] : kc->eta;
+        const double *table = percol ? cc->cap_table : capture_pow;
         for (size_t i = 0; i < n; i++) {
             const double nl = labs[i];
-            const double pw = nl < MODEL_CAPTURE_TABLE ? capture_pow[(int)nl] : exp(-eta * log(nl));
-            const double c = capture_t * pw;
+            const double pw = nl < MODEL_CAPTURE_TABLE ? table[(int)nl] : exp(-eta * log(nl));
+            const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
     }
 
+    /* The market of cycle k in stages, each its own loop over the chunk (n <= MODEL_CHUNK)
+     * through chunk-sized scratch and the chunk's output arrays: one loop with all twelve
+     * exp/log and sixteen divisions of a trajectory was longer than the processor's
+     * reorder window, so it ran at the latency of its longest chain, one trajectory group
+     * after the other; short loops of independent iterations overlap.  Every value is the
+     * same expression as before, so the bits are unchanged. */
+    double t_gap_value[MODEL_CHUNK], t_west_value[MODEL_CHUNK], t_diff[MODEL_CHUNK];
+    double t_p_open[MODEL_CHUNK], t_log_ratio[MODEL_CHUNK];
+    double *restrict o_hw = out[VAR_hw_cost], *restrict o_power = out[VAR_power_price];
+    double *restrict o_compute = out[VAR_compute_cost];
+    double *restrict o_serve_open = out[VAR_serving_cost_open];
+    double *restrict o_serve_closed = out[VAR_serving_cost_closed];
+    double *restrict o_budget = out[VAR_training_budget], *restrict o_mult = out[VAR_funding_multiplier];
+    double *restrict o_qc = out[VAR_quality_closed], *restrict o_qo = out[VAR_quality_open];
+    double *restrict o_qw = out[VAR_quality_open_west], *restrict o_gap = out[VAR_gap];
+    double *restrict o_lag = out[VAR_lag_months];
+    double *restrict o_price_open = out[VAR_price_open], *restrict o_price_closed = out[VAR_price_closed];
+    double *restrict o_ready = out[VAR_readiness], *restrict o_restricted = out[VAR_restricted];
+    double *restrict o_phi = out[VAR_restricted_share], *restrict o_labs = out[VAR_closed_labs];
+    double *restrict o_cover = out[VAR_profit_cover], *restrict o_eq_share = out[VAR_equilibrium_share];
+    double *restrict o_share = out[VAR_closed_share], *restrict o_demand = out[VAR_demand];
+    double *restrict o_profit = out[VAR_closed_profit], *restrict o_rent = out[VAR_rent];
+    double *restrict o_premium = out[VAR_premium], *restrict o_premium_q = out[VAR_premium_q];
+    double *restrict o_lcoi_open = out[VAR_lcoi_open], *restrict o_lcoi_closed = out[VAR_lcoi_closed];
+
+    /* §3.1-2. H_k, E_k; §5.1 D_k */
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        /* §3.1-3. H_k, E_k, u_k = H_k + W_k E_k */
-        const double hw = vm_exp(KC(log_hw_trend) + hw_dev[i]);
-        const double power = vm_exp(KC(log_power_trend) + power_dev[i]);
+        o_hw[i] = vm_exp(KC(log_hw_trend) + hw_dev[i]);
+        o_power[i] = vm_exp(KC(log_power_trend) + power_dev[i]);
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) o_demand[i] = vm_exp(log_demand[i]);
+    /* §5.2. A_k = A_max logistic(w_k);  §7. p(Q) = 1/(1 + exp(−(Q − Q^c_k + δ_d)/s_d)),
+     * the exponent capped at MODEL_LOGIT_CAP (p ≥ e^{−600}), so that a model hopelessly
+     * far behind has a huge but finite cost per success */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        o_ready[i] = KC(a_max) / (1.0 + vm_exp(-ready_logit[i]));
+        const double z_open = -(q_open[i] - q_closed[i] + KC(hard_offset)) * KC(inv_spread);
+        t_p_open[i] = 1.0 / (1.0 + vm_exp(z_open < MODEL_LOGIT_CAP ? z_open : MODEL_LOGIT_CAP));
+    }
+
+    /* prices */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* §3.3. u_k = H_k + W_k E_k */
+        const double hw = o_hw[i], power = o_power[i];
         const double compute = hw + KC(kwh_per_ah) * power;
         /* §3.4. s^o_k = n₀ e^{μ_n τ_k} u_k, s^c_k = r_c s^o_k */
         const double serve_open = KC(ah_per_mtok) * compute;
@@ -448,15 +508,36 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         const double gap_value = gap * value, west_value = gap_west * value;
         const double ask = serve_closed + capture * gap_value;
         const double price_closed = ask > price_open ? ask : price_open;
-        const double diff = price_closed - price_open; /* x_k */
-        /* §5.3. σ_k(G) = f_s exp(−x_k/(G V_k)) for G V_k > 0, else 0 */
+        t_diff[i] = price_closed - price_open; /* x_k */
+        t_gap_value[i] = gap_value, t_west_value[i] = west_value;
+        o_compute[i] = compute;
+        o_serve_open[i] = serve_open;
+        o_serve_closed[i] = serve_closed;
+        o_qc[i] = qc;
+        o_qo[i] = qo;
+        o_qw[i] = qw;
+        o_gap[i] = gap;
+        /* lag_months = 12 (Q^c − Q^o) / (b g_{X,k}) */
+        o_lag[i] = KC(lag_per_point) * gap_points;
+        o_price_open[i] = price_open;
+        o_price_closed[i] = price_closed;
+        /* §6.4. π_k = P^c/P^o − 1;  §7. L^c = P^c / p(Q^c) */
+        o_premium[i] = price_closed / price_open - 1.0;
+        o_lcoi_closed[i] = price_closed / KC(p_hard_closed);
+    }
+
+    /* §5.3-4. shares */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* σ_k(G) = f_s exp(−x_k/(G V_k)) for G V_k > 0, else 0 */
+        const double diff = t_diff[i], gap_value = t_gap_value[i], west_value = t_west_value[i];
         const double sensitive = KC(sensitive);
         const double sig_e = sensitive * vm_exp(-diff / gap_value);
         const double sig = gap_value > 0.0 ? sig_e : 0.0;
         const double sigw_e = sensitive * vm_exp(-diff / west_value);
         const double sigw = west_value > 0.0 ? sigw_e : 0.0;
-        /* §5.2. A_k = A_max logistic(w_k);  §4.1 φ_k = φ₀ or φ₁ by regime */
-        const double ready = KC(a_max) / (1.0 + vm_exp(-ready_logit[i]));
+        /* §4.1 φ_k = φ₀ or φ₁ by regime */
+        const double ready = o_ready[i];
         const double phi1 = KC(phi1), phi0 = KC(phi0); /* loaded unconditionally */
         const double phi = regime[i] > 0.5 ? phi1 : phi0;
         /* S*_k = (1 − A_k) + A_k [(1 − φ_k) σ_k(G_k) + φ_k σ_k(G^w_k)] */
@@ -464,23 +545,38 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         /* §5.4. S_k = S_{k−1} + α (S*_k − S_{k−1}) (S₀ at k = 0) */
         const double share = share_state[i] + KC(switching) * (eq_share - share_state[i]);
         share_state[i] = share;
-        const double demand = vm_exp(log_demand[i]);
-        /* §6.4. Π_k = (P^c − s^c) S D;  R_k = (P^c − P^o) S D;  π_k = P^c/P^o − 1 */
-        const double profit = (price_closed - serve_closed) * share * demand;
+        const double demand = o_demand[i];
+        /* §6.4. Π_k = (P^c − s^c) S D;  R_k = (P^c − P^o) S D */
+        const double profit = (o_price_closed[i] - o_serve_closed[i]) * share * demand;
         const double rent = diff * share * demand;
-        const double nl = labs[i];
-        /* §3.5. R₋₁ = R₀, Π₋₁ = Π₀, n₋₁ = n₀ (the state is loaded unconditionally, so
-         * that the selects below are branch-free and the loop vectorises) */
+        /* §3.5. R₋₁ = R₀ (the state is loaded unconditionally, so that the selects below
+         * are branch-free and the loop vectorises) */
         const double r0_state = rent0[i], r_state = rent_prev[i];
-        const double pi_state = profit_prev[i], n_state = labs_prev[i];
         const double r0 = first ? rent : r0_state;
         rent0[i] = r0;
         const double r_prev = first ? rent : r_state;
+        /* ln of M_k's base (R_{k−1} + R₀) / (2 R₀), used below */
+        t_log_ratio[i] = vm_log((r_prev + r0) / (2.0 * r0));
+        rent_prev[i] = rent;
+        o_restricted[i] = regime[i];
+        o_phi[i] = phi;
+        o_eq_share[i] = eq_share;
+        o_share[i] = share;
+        o_profit[i] = profit;
+        o_rent[i] = rent;
+    }
+
+    /* §3.5-6. budget, profit cover, effective compute */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double profit = o_profit[i], r0 = rent0[i], nl = labs[i];
+        /* Π₋₁ = Π₀, n₋₁ = n₀ */
+        const double pi_state = profit_prev[i], n_state = labs_prev[i];
         const double pi_prev = first ? profit : pi_state;
         const double n_prev = first ? nl : n_state;
         /* M_k = ((R_{k−1} + R₀) / (2 R₀))^ψ (1 when R₀ = 0);
          * B_k = B₀ F_k M_k + ρ max(0, Π_{k−1}/n_{k−1}) */
-        const double mult_e = vm_exp(KC(psi) * vm_log((r_prev + r0) / (2.0 * r0)));
+        const double mult_e = vm_exp(KC(psi) * t_log_ratio[i]);
         const double mult = r0 > 0.0 ? mult_e : 1.0;
         const double per_lab = pi_prev / n_prev;
         const double budget =
@@ -489,52 +585,28 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         const double cover = profit / (nl * budget);
         cover_state[i] = cover;
         profit_prev[i] = profit;
-        rent_prev[i] = rent;
         labs_prev[i] = nl;
+        o_budget[i] = budget;
+        o_mult[i] = mult;
+        o_labs[i] = nl;
+        o_cover[i] = cover;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
         /* §3.6. X_k = B_k Δ e^{a τ_k} / u_k, kept as ln X_k = ln B_k + ln Δ + a τ_k − ln u_k
          * (X itself overflows a double after a few centuries of model time; its logarithm
          * does not);  X₋₁ = X₀ e^{−g_{X,0} Δ} */
-        const double log_x = vm_log(budget) + KC(log_compute_factor) - vm_log(compute);
+        const double log_x = vm_log(o_budget[i]) + KC(log_compute_factor) - vm_log(o_compute[i]);
         compute_now[i] = log_x;
         const double x_state = compute_prev[i];
         compute_prev[i] = first ? log_x - KC(trend_step0) : x_state;
-        /* §7. p(Q) = 1/(1 + exp(−(Q − Q^c_k + δ_d)/s_d));  L^x = P^x / p(Q^x);
-         * π^Q = L^c/L^o − 1.  The exponent is capped at MODEL_LOGIT_CAP (p ≥ e^{−600}),
-         * so that a model hopelessly far behind has a huge but finite cost per success */
-        const double z_open = -(qo - qc + KC(hard_offset)) * KC(inv_spread);
-        const double p_open =
-            1.0 / (1.0 + vm_exp(z_open < MODEL_LOGIT_CAP ? z_open : MODEL_LOGIT_CAP));
-        const double lcoi_open = price_open / p_open, lcoi_closed = price_closed / KC(p_hard_closed);
-
-        out[VAR_hw_cost][i] = hw;
-        out[VAR_power_price][i] = power;
-        out[VAR_compute_cost][i] = compute;
-        out[VAR_serving_cost_open][i] = serve_open;
-        out[VAR_serving_cost_closed][i] = serve_closed;
-        out[VAR_training_budget][i] = budget;
-        out[VAR_funding_multiplier][i] = mult;
-        out[VAR_quality_closed][i] = qc;
-        out[VAR_quality_open][i] = qo;
-        out[VAR_quality_open_west][i] = qw;
-        out[VAR_gap][i] = gap;
-        /* lag_months = 12 (Q^c − Q^o) / (b g_{X,k}) */
-        out[VAR_lag_months][i] = KC(lag_per_point) * gap_points;
-        out[VAR_price_open][i] = price_open;
-        out[VAR_price_closed][i] = price_closed;
-        out[VAR_readiness][i] = ready;
-        out[VAR_restricted][i] = regime[i];
-        out[VAR_restricted_share][i] = phi;
-        out[VAR_closed_labs][i] = nl;
-        out[VAR_profit_cover][i] = cover;
-        out[VAR_equilibrium_share][i] = eq_share;
-        out[VAR_closed_share][i] = share;
-        out[VAR_demand][i] = demand;
-        out[VAR_closed_profit][i] = profit;
-        out[VAR_rent][i] = rent;
-        out[VAR_premium][i] = price_closed / price_open - 1.0;
-        out[VAR_premium_q][i] = lcoi_closed / lcoi_open - 1.0;
-        out[VAR_lcoi_open][i] = lcoi_open;
-        out[VAR_lcoi_closed][i] = lcoi_closed;
+    }
+    /* §7. L^o = P^o / p(Q^o);  π^Q = L^c/L^o − 1 */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double lcoi_open = o_price_open[i] / t_p_open[i];
+        o_lcoi_open[i] = lcoi_open;
+        o_premium_q[i] = o_lcoi_closed[i] / lcoi_open - 1.0;
     }
 }
 
@@ -559,7 +631,7 @@ enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
 static inline __attribute__((always_inline)) void
 advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
-               const advance_columns *cc, const double *L, const double *Lcol, size_t Lstride, size_t n,
+               const advance_columns *cc, const double *L, const double *const *Lp, size_t n,
                double *const *x, double *const *d)
 {
     double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
@@ -574,13 +646,14 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     const double *restrict d_shock = d[D_SHOCK], *restrict d_breakthrough = d[D_BREAKTHROUGH];
     const double *restrict d_jump = d[D_JUMP], *restrict d_regime = d[D_REGIME];
     const double *restrict d_labs = d[D_LABS];
+    double t_eps[SHOCK_COUNT][MODEL_CHUNK];
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         /* ε = L z, L lower triangular: row j is ((0 + L_j0 z_0) + L_j1 z_1) + … + L_jj z_j,
          * written out so that the loop over trajectories vectorises */
         const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
 #define LZ(j, l)                                                                         \
-    ((own_factor ? Lcol[((j) * SHOCK_COUNT + (l)) * Lstride + i] : L[(j) * SHOCK_COUNT + (l)]) * \
+    ((own_factor ? Lp[(j) * SHOCK_COUNT + (l)][i] : L[(j) * SHOCK_COUNT + (l)]) *               \
      z##l)
         const double e_hw = 0.0 + LZ(0, 0);
         const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
@@ -590,8 +663,13 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         const double e_ready =
             0.0 + LZ(5, 0) + LZ(5, 1) + LZ(5, 2) + LZ(5, 3) + LZ(5, 4) + LZ(5, 5);
 #undef LZ
-        const double jump = d_jump[i];
-        const double u_regime = d_regime[i], u_labs = d_labs[i];
+        t_eps[0][i] = e_hw, t_eps[1][i] = e_power, t_eps[2][i] = e_closed;
+        t_eps[3][i] = e_open, t_eps[4][i] = e_demand, t_eps[5][i] = e_ready;
+    }
+    /* the state in loops of a few variables each (see record_kernel's stages) */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double e_hw = t_eps[0][i], e_power = t_eps[1][i], jump = d_jump[i];
 
         /* §3.1. y_{k+1} = y_k e^{−θ_H Δ} + σ_H √((1−e^{−2θ_H Δ})/(2θ_H)) ε_hw + N_k J_k,
          *       J_k ~ N(m_J, s_J²) */
@@ -600,6 +678,10 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         hw_dev[i] = d_shock[i] < KC(jump_threshold) ? y_jump : y;
         /* §3.2. e_{k+1} = e_k e^{−θ_E Δ} + σ_E √(…) ε_power */
         power_dev[i] = power_dev[i] * KC(power_decay) + KC(power_step) * e_power;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double e_closed = t_eps[2][i], e_open = t_eps[3][i];
         /* §3.7. Q^c_{k+1} = Q^c_k + max(0, b ln(X_k/X_{k−1}) + σ_c √Δ ε_closed)
          * (max as a comparison: the bits of fmax(0, x), NaN giving 0, without its call) */
         const double gain = KC(gain_per_efold) * (compute_now[i] - compute_prev[i]) +
@@ -617,6 +699,11 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         q_closed[i] = qc;
         const double qo_jump = qo + KC(close) * (qc - qo);
         q_open[i] = d_breakthrough[i] < KC(breakthrough_threshold) ? qo_jump : qo;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double e_demand = t_eps[4][i], e_ready = t_eps[5][i];
+        const double g = regime[i], u_regime = d_regime[i];
         /* §5.1. ln D_{k+1} = ln D_k + (g_{D,k} − σ_D²/2) Δ + σ_D √Δ ε_demand */
         log_demand[i] += KC(demand_drift) + KC(demand_step) * e_demand;
         /* §5.2. w_{k+1} = w_k + r_A Δ + σ_A √Δ ε_ready */
@@ -625,6 +712,11 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
         const double off_threshold = KC(off_threshold), on_threshold = KC(on_threshold);
         regime[i] = g > 0.5 ? (u_regime < off_threshold ? 0.0 : 1.0)
                             : (u_regime < on_threshold ? 1.0 : 0.0);
+    }
+    /* the lab count in a loop of its own (its exp; see record_kernel's stages) */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const double u_labs = d_labs[i];
         /* §6.1. ζ_k ≥ ζ*: one lab enters with probability 1 − exp(−λ_e Δ (ζ_k/ζ* − 1));
          *       ζ_k < ζ*: one lab exits with probability 1 − exp(−λ_x Δ (1 − ζ_k/ζ*));
          *       n_{k+1} = clamp(n_k ± 1, 1, n_max); a NaN ratio changes nothing */
@@ -658,16 +750,16 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
                                             size_t n, double *const *x, double *const *d)    \
     {                                                                                        \
-        advance_kernel(0, 0, kc, NULL, L, NULL, 0, n, x, d);                                       \
+        advance_kernel(0, 0, kc, NULL, L, NULL, n, x, d);                                    \
     }                                                                                        \
     attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
-                                           const double *Lcol, size_t Lstride, size_t n,     \
+                                           const double *const *Lp, size_t n,                \
                                            double *const *x, double *const *d)               \
     {                                                                                        \
-        if (Lcol) /* each trajectory's own factor (an uncertain correlation) */              \
-            advance_kernel(1, 1, NULL, cc, L, Lcol, Lstride, n, x, d);                          \
+        if (Lp) /* each trajectory's own factor (an uncertain correlation) */                \
+            advance_kernel(1, 1, NULL, cc, L, Lp, n, x, d);                                  \
         else                                                                                 \
-            advance_kernel(1, 0, NULL, cc, L, NULL, 0, n, x, d);                              \
+            advance_kernel(1, 0, NULL, cc, L, NULL, n, x, d);                                \
     }
 
 MODEL_KERNELS(portable, )
@@ -689,7 +781,13 @@ void model_record(const gs_model *m, gs_block *b, int k, double *const out[VAR_C
 {
     record_consts kc;
     record_consts_of(&m->t, k, &kc);
-    MODEL_DISPATCH(m->isa, record_point, &kc, m->capture_pow, b->n, k, b->x, out)
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) { /* the kernel's scratch is a chunk */
+        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+        double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
+        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+        for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
+        MODEL_DISPATCH(m->isa, record_point, &kc, m->capture_pow, cn, k, x, o)
+    }
 }
 
 static const rng_block_plan advance_plan = {ADVANCE_DRAWS, ADVANCE_PLAN};
@@ -722,8 +820,32 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
             c->base[(MODEL_TRAJ_COLUMNS + j) * c->stride + i] = mi->L[j];
 }
 
-/* Column `name` of the block's trajectories from trajectory `from` on. */
-#define COLUMN(c, name, from) ((c)->base + (size_t)MT_##name * (c)->stride + (from))
+/* Whether column col is uniform in the view's plan. */
+static inline int col_uniform(const gs_columns *c, int col)
+{
+    return c->uniform != NULL && ((c->uniform[col / 64] >> (col % 64)) & 1u) != 0;
+}
+
+/* Column col of the chunk of the view from trajectory c0 on: the first chunk's for a
+ * uniform column (the same values; read by every chunk, it stays in the cache). */
+static inline double *col_chunk(const gs_columns *c, int col, size_t c0)
+{
+    return c->base + (size_t)col * c->stride + (col_uniform(c, col) ? 0 : c0);
+}
+
+void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_COLUMN_WORDS])
+{
+    memset(uniform, 0, MODEL_COLUMN_WORDS * sizeof *uniform);
+    const int ncols = c->own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS;
+    for (int col = 0; col < ncols; col++) {
+        if (col == MT_cap_n || col == MT_cap_pw) continue; /* written by the kernels */
+        const double *v = c->base + (size_t)col * c->stride;
+        int same = 1;
+        for (size_t i = 1; i < n && same; i++) same = memcmp(&v[i], &v[0], sizeof *v) == 0;
+        if (same) uniform[col / 64] |= (uint64_t)1 << (col % 64);
+    }
+}
+
 
 /* ---- the cycle-dependent constants of a chunk of trajectories -----------------------
  * With columns, each trajectory's cycle-dependent constants (record_kdep_of,
@@ -734,9 +856,8 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi)
  * exactly the scalar operations, so the bits do not depend on the vector width, the
  * chunk or the instruction set; they differ from the libm values of a point-valued run
  * in the last bits (docs/performance.md, "Uncertain parameters as columns"). */
-static inline double kdep_expm1(double x)
+static inline double kdep_expm1_of(double x, double u) /* u = vm_exp(x) */
 {
-    const double u = vm_exp(x);
     const double um1 = u - 1.0;
     const double r = um1 * x / vm_log(u);
     const double v = um1 == -1.0 ? -1.0 : u == (double)INFINITY ? u : r;
@@ -745,7 +866,7 @@ static inline double kdep_expm1(double x)
 
 /* Column `name` of trajectory i of the chunk, through a pointer set before the loop
  * (KCOL_DECL) so that the loop vectorises. */
-#define KCOL_DECL(name) const double *restrict kcol_##name = base + (size_t)MT_##name * stride;
+#define KCOL_DECL(name) const double *restrict kcol_##name = col_chunk(c, MT_##name, c0);
 #define KCOL(name) kcol_##name[i]
 #define RECORD_KDEP_READS(X)                                                               \
     X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
@@ -753,9 +874,36 @@ static inline double kdep_expm1(double x)
     X(growth_long) X(algorithmic) X(budget0) X(log_dt) X(capture) X(capture_trend)           \
     X(gain_per_efold) X(west_lag) X(switching)
 #define ADVANCE_KDEP_READS(X) X(dt) X(log_demand_q) X(demand_growth_long) X(demand_growth) X(demand_vol)
+/* The columns each loop of record_kdep_kernel reads: a loop whose columns are all
+ * uniform in the plan runs for a call's first chunk only (kdep_todo); the later chunks
+ * keep its outputs in the call's scratch. */
+#define KDEP_TRENDS_READS(X)                                                               \
+    X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
+    X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(log_dt) X(algorithmic)
+#define KDEP_GROWTH_READS(X)                                                               \
+    X(dt) X(capture) X(capture_trend) X(log_budget_q) X(growth) X(growth_long)              \
+    X(algorithmic) X(hardware_trend) X(gain_per_efold) X(west_lag)
+#define KDEP_FUNDING_READS(X) X(dt) X(budget_q) X(log_budget_q) X(growth) X(growth_long) X(budget0)
+#define KDEP_SWITCHING_READS(X) X(switching)
+enum { KDEP_TRENDS = 1, KDEP_GROWTH = 2, KDEP_FUNDING = 4, KDEP_SWITCHING = 8, KDEP_ALL = 15 };
+#define KDEP_UNIFORM(name) &&col_uniform(c, MT_##name)
+
+/* The loops of a chunk's cycle-dependent constants to run: all for the first chunk
+ * (c0 = 0), only those with a column that is not uniform for the others. */
+static unsigned kdep_todo(const gs_columns *c, size_t c0)
+{
+    if (c0 == 0) return KDEP_ALL;
+    unsigned todo = 0;
+    if (!(1 KDEP_TRENDS_READS(KDEP_UNIFORM))) todo |= KDEP_TRENDS;
+    if (!(1 KDEP_GROWTH_READS(KDEP_UNIFORM))) todo |= KDEP_GROWTH;
+    if (!(1 KDEP_FUNDING_READS(KDEP_UNIFORM))) todo |= KDEP_FUNDING;
+    if (!(1 KDEP_SWITCHING_READS(KDEP_UNIFORM))) todo |= KDEP_SWITCHING;
+    return todo;
+}
 
 static inline __attribute__((always_inline)) void
-record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const record_columns *cc)
+record_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const record_columns *cc,
+                   double *restrict t_qk, unsigned todo)
 {
     const double kd = (double)k;
     const int first = k == 0;
@@ -765,38 +913,61 @@ record_kdep_kernel(const double *base, size_t stride, size_t n, int k, const rec
     double *restrict capture_t = cc->capture_t, *restrict lag_per_point = cc->lag_per_point;
     double *restrict west_points = cc->west_points, *restrict switching = cc->switching;
     RECORD_KDEP_READS(KCOL_DECL)
+    /* in three loops of one or two exp each (the reason: record_kernel's stages); t_qk
+     * keeps q^k for the third */
+    if (todo & KDEP_TRENDS) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
-        log_hw_trend[i] = KCOL(log_hw0) + KCOL(hardware_trend) * tau;
-        log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
-        kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
-        ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
-        /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k; ln F_k as log_funding_trend */
-        /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
-         * k = 0 gives e^0 = 1 without a select */
-        const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
-        const double klq = kd * (lq < -746.0 ? -746.0 : lq);
-        const double g = KCOL(growth), gl = KCOL(growth_long);
-        const double qk = vm_exp(klq);
-        const double g_budget = gl + (g - gl) * qk;
-        const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
-        const double geo_q = -kdep_expm1(klq) / (1.0 - q);
-        const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
-        budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
-        log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
-        capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
-        const double b = KCOL(gain_per_efold);
-        lag_per_point[i] = 12.0 / (b * g_x);
-        west_points[i] = b * g_x * KCOL(west_lag) / 12.0;
+        for (size_t i = 0; i < n; i++) {
+            const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
+            log_hw_trend[i] = KCOL(log_hw0) + KCOL(hardware_trend) * tau;
+            log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
+            kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
+            ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
+            log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
+        }
     }
+    if (todo & KDEP_GROWTH) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            const double dt = KCOL(dt), tau = kd * dt;
+            capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
+            /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k */
+            /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
+             * k = 0 gives e^0 = 1 without a select */
+            const double lq = KCOL(log_budget_q);
+            const double klq = kd * (lq < -746.0 ? -746.0 : lq);
+            const double g = KCOL(growth), gl = KCOL(growth_long);
+            const double qk = vm_exp(klq);
+            t_qk[i] = qk;
+            const double g_budget = gl + (g - gl) * qk;
+            const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
+            const double b = KCOL(gain_per_efold);
+            lag_per_point[i] = 12.0 / (b * g_x);
+            west_points[i] = b * g_x * KCOL(west_lag) / 12.0;
+        }
+    }
+    if (todo & KDEP_FUNDING) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) {
+            /* ln F_k as log_funding_trend, (1 − q^k) = −expm1(k ln q) by kdep_expm1_of from
+             * u = q^k (the same e^{k ln q}) */
+            const double dt = KCOL(dt);
+            const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
+            const double klq = kd * (lq < -746.0 ? -746.0 : lq);
+            const double g = KCOL(growth), gl = KCOL(growth_long);
+            const double geo_q = -kdep_expm1_of(klq, t_qk[i]) / (1.0 - q);
+            const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
+            budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
+        }
+    }
+    if (!(todo & KDEP_SWITCHING)) return;
     for (size_t i = 0; i < n; i++) switching[i] = 0.0; /* α at k = 0: S₀ stays */
     if (!first)
         for (size_t i = 0; i < n; i++) switching[i] = KCOL(switching);
 }
 
 static inline __attribute__((always_inline)) void
-advance_kdep_kernel(const double *base, size_t stride, size_t n, int k, const advance_columns *cc)
+advance_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const advance_columns *cc)
 {
     const double kd = (double)k;
     double *restrict demand_drift = cc->demand_drift;
@@ -816,15 +987,16 @@ advance_kdep_kernel(const double *base, size_t stride, size_t n, int k, const ad
 #undef KCOL_DECL
 
 #define KDEP_KERNELS(suffix, attr)                                                           \
-    attr static void record_kdep_##suffix(const double *base, size_t stride, size_t n, int k, \
-                                          const record_columns *cc)                          \
+    attr static void record_kdep_##suffix(const gs_columns *c, size_t c0, size_t n, int k,  \
+                                          const record_columns *cc, double *t_qk,            \
+                                          unsigned todo)                                     \
     {                                                                                        \
-        record_kdep_kernel(base, stride, n, k, cc);                                          \
+        record_kdep_kernel(c, c0, n, k, cc, t_qk, todo);                                     \
     }                                                                                        \
-    attr static void advance_kdep_##suffix(const double *base, size_t stride, size_t n,      \
-                                           int k, const advance_columns *cc)                 \
+    attr static void advance_kdep_##suffix(const gs_columns *c, size_t c0, size_t n, int k,  \
+                                           const advance_columns *cc)                        \
     {                                                                                        \
-        advance_kdep_kernel(base, stride, n, k, cc);                                         \
+        advance_kdep_kernel(c, c0, n, k, cc);                                                \
     }
 
 KDEP_KERNELS(portable, )
@@ -836,21 +1008,47 @@ KDEP_KERNELS(avx512, ISA_TARGET_AVX512)
 void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                           double *const out[VAR_COUNT])
 {
-    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK];
+    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK], t_qk[MODEL_CHUNK];
+    double cap_table[MODEL_CAPTURE_TABLE];
     record_columns cc;
+    {
+        int j = 0;
+#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
+        RECORD_KDEP(RECORD_COL_SCRATCH)
+#undef RECORD_COL_SCRATCH
+    }
+    /* ν and ω the same for the block: their one form */
+    cc.vform = -1;
+    if (b->n > 0 && col_uniform(c, MT_nu) && col_uniform(c, MT_omega)) {
+        const double nu = c->base[(size_t)MT_nu * c->stride];
+        const double omega = c->base[(size_t)MT_omega * c->stride];
+        cc.vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
+    }
+    /* η the same: n^{−η} tabulated as model_init does (no exp/log per lab count) */
+    cc.cap_table = NULL;
+    if (b->n > 0 && col_uniform(c, MT_eta)) {
+        const double eta = c->base[(size_t)MT_eta * c->stride];
+        /* as far as the block's lab counts reach (they are whole numbers >= 1) */
+        double top = 1.0;
+        for (size_t i = 0; i < b->n; i++) top = b->x[ST_labs][i] > top ? b->x[ST_labs][i] : top;
+        const int fill = top + 1.0 < MODEL_CAPTURE_TABLE ? (int)top + 1 : MODEL_CAPTURE_TABLE;
+        cap_table[0] = 1.0;
+        for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) cap_table[n] = 0.0; /* not read */
+        for (int n = 1; n < fill; n++)
+            cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
+        cc.cap_table = cap_table;
+    }
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-        {
-            int j = 0;
-#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
-            RECORD_KDEP(RECORD_COL_SCRATCH)
-#undef RECORD_COL_SCRATCH
-        }
-#define RECORD_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+#define RECORD_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
         RECORD_FIXED(RECORD_COL_FIXED)
 #undef RECORD_COL_FIXED
-        cc.cap_n = COLUMN(c, cap_n, c0), cc.cap_pw = COLUMN(c, cap_pw, c0);
-        MODEL_DISPATCH(m->isa, record_kdep, c->base + c0, c->stride, cn, k, &cc)
+        /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
+         * first chunk's, which stays in the cache, not the chunk's own from memory */
+        if (k > 0) cc.trend_step0 = col_chunk(c, MT_trend_step0, 0);
+        cc.cap_n = c->base + (size_t)MT_cap_n * c->stride + c0;
+        cc.cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
+        MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, &cc, t_qk, kdep_todo(c, c0))
         double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
         for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
         for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
@@ -858,32 +1056,38 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
     }
 }
 
+#define ADVANCE_KDEP_UNIFORM (1 ADVANCE_KDEP_READS(KDEP_UNIFORM))
+
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                            rng_pcg32 *rng)
 {
     double scratch[ADVANCE_KDEP_COUNT][MODEL_CHUNK];
     double draws[ADVANCE_DRAWS][MODEL_CHUNK];
     double *d[ADVANCE_DRAWS];
+    const double *Lp[SHOCK_COUNT * SHOCK_COUNT];
     advance_columns cc;
+    {
+        int j = 0;
+#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
+        ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
+#undef ADVANCE_COL_SCRATCH
+    }
+    const int kdep_uniform = ADVANCE_KDEP_UNIFORM;
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-        {
-            int j = 0;
-#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
-            ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
-#undef ADVANCE_COL_SCRATCH
-        }
-#define ADVANCE_COL_FIXED(name) cc.name = COLUMN(c, name, c0);
+#define ADVANCE_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
         ADVANCE_FIXED(ADVANCE_COL_FIXED)
 #undef ADVANCE_COL_FIXED
-        MODEL_DISPATCH(m->isa, advance_kdep, c->base + c0, c->stride, cn, k, &cc)
+        if (c0 == 0 || !kdep_uniform) /* else the first chunk's, kept in the scratch */
+            MODEL_DISPATCH(m->isa, advance_kdep, c, c0, cn, k, &cc)
         for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
         rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
         double *x[MODEL_STATE_ARRAYS];
         for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        const double *Lcol =
-            c->own_factor ? c->base + (size_t)MODEL_TRAJ_COLUMNS * c->stride + c0 : NULL;
-        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, Lcol, c->stride, cn, x, d)
+        if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
+            for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
+                Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
+        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, c->own_factor ? Lp : NULL, cn, x, d)
     }
 }
 

@@ -224,11 +224,24 @@ void model_count_events(const gs_params *p, rng_pcg32 *r, int mirrored, int cycl
  * the trajectory's Cholesky factor (SHOCK_COUNT² columns, row-major).  own_factor = 0:
  * every trajectory uses the model's factor (the factor columns are unused). */
 enum { MODEL_COLUMNS = MODEL_TRAJ_COLUMNS + SHOCK_COUNT * SHOCK_COUNT };
+enum { MODEL_COLUMN_WORDS = (MODEL_COLUMNS + 63) / 64 };
 typedef struct {
     double *base;
     size_t stride;
     int own_factor;
+    /* NULL, or the view's plan (model_columns_plan): bit c of uniform[c / 64] set when
+     * column c holds the same bits for every trajectory of the view.  The kernels then
+     * read that column's first chunk for every chunk (it stays in the cache), compute a
+     * cycle-dependent constant whose inputs are all uniform once per call, and take the
+     * point-valued forms where ν and ω, or η, are uniform.  The plan changes no bit. */
+    const uint64_t *uniform;
 } gs_columns;
+
+/* The plan of the view's first n trajectories, once their columns are stored (at cycle
+ * 0): which columns are the same for all of them (a parameter that is not uncertain in
+ * the run and every constant derived only from such parameters, the factor entries that
+ * an uncertain correlation leaves alone).  The cache columns cap_n, cap_pw never are. */
+void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_COLUMN_WORDS]);
 
 /* Writes the cycle-independent constants of trajectory i's own model mi (model_init_factor
  * of its parameters) into its columns: done once per trajectory, at cycle 0. */

@@ -17,6 +17,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Always inlined: a call cannot be vectorised, and GCC stops inlining plain `inline`
+ * functions into a kernel that has grown past its limits (the loop then runs scalar,
+ * with the same bits but several times slower). */
+#if defined(__GNUC__)
+#define VM_INLINE __attribute__((always_inline))
+#else
+#define VM_INLINE
+#endif
+
 static inline uint64_t vm_bits(double x)
 {
     uint64_t u;
@@ -45,7 +54,7 @@ static inline double vm_double(uint64_t u)
  *   subnormals or 0, or overflow to inf, come out of the last multiplication).
  * x is first clamped to [-746, 710], beyond which the result is 0 or inf anyway (NaN
  * fails both comparisons and passes through). */
-static inline double vm_exp(double x)
+static inline VM_INLINE double vm_exp(double x)
 {
     x = x < -746.0 ? -746.0 : x;
     x = x > 710.0 ? 710.0 : x;
@@ -82,7 +91,7 @@ static inline double vm_exp(double x)
  * the same number (2s = f − s f and s f = f²/2 − s f²/2) with less rounding error;
  * then log x = e ln 2 + log m with ln 2 in two parts.  Non-positive, infinite and NaN
  * arguments are patched at the end. */
-static inline double vm_log(double x)
+static inline VM_INLINE double vm_log(double x)
 {
     const int tiny = x < 0x1p-1022;
     const double xs = tiny ? x * 0x1p54 : x;

@@ -186,7 +186,7 @@ static void test_columns_match_point(void **state)
     block_make(&split, &m, N);
     double *cols = malloc(2 * MODEL_COLUMNS * N * sizeof(double));
     assert_non_null(cols);
-    const gs_columns cw = {cols, N, 0}, cs = {cols + MODEL_COLUMNS * N, N, 0};
+    const gs_columns cw = {cols, N, 0, NULL}, cs = {cols + MODEL_COLUMNS * N, N, 0, NULL};
     for (size_t i = 0; i < N; i++) model_columns_store(&cw, i, &m), model_columns_store(&cs, i, &m);
     double worst = 0.0;
     for (int k = 0; k <= m.cycles; k++) {
@@ -200,7 +200,7 @@ static void test_columns_match_point(void **state)
         for (size_t first = 0, len = 1; first < N; first += len, len += 2) {
             if (len > N - first) len = N - first;
             gs_block b = sub_block(&split, first, len);
-            const gs_columns c1 = {cs.base + first, N, 0};
+            const gs_columns c1 = {cs.base + first, N, 0, NULL};
             for (int v = 0; v < VAR_COUNT; v++) out[v] = split.rec + (size_t)v * N + first;
             model_record_columns(&m, &c1, &b, k, out);
             if (k < m.cycles) model_advance_columns(&m, &c1, &b, k, split.rng + first);
@@ -226,6 +226,98 @@ static void test_columns_match_point(void **state)
     scenario_free(&sc);
 }
 
+/* A plan (model_columns_plan) changes no bit: trajectories with their own constants for
+ * a few parameters (a correlation among them, so each has its own factor, most of whose
+ * entries the plan finds uniform), run with columns without a plan, with the plan of the
+ * whole block, and in pieces of 1, 3, 5, ... each with its own plan, give the same
+ * records and states in every cycle.  Variant 0 keeps ν, ω, η and every input of the
+ * cycle-dependent constants common (the point-valued forms, the n^{−η} table, the
+ * constants computed for the first chunk only); variant 1 varies them too. */
+static void test_columns_plan_same_bits(void **state)
+{
+    (void)state;
+    gs_scenario sc;
+    gs_error err;
+    assert_int_equal(scenario_init_default(&sc, &err), GS_OK);
+    gs_model m;
+    assert_int_equal(model_init(&m, &sc.params, &err), GS_OK);
+    enum { N = 700 };
+    for (int variant = 0; variant < 2; variant++) {
+        test_block a, whole, split;
+        block_make(&a, &m, N);
+        block_make(&whole, &m, N);
+        block_make(&split, &m, N);
+        double *cols = malloc(3 * MODEL_COLUMNS * N * sizeof(double));
+        assert_non_null(cols);
+        const gs_columns ca = {cols, N, 1, NULL}, cw0 = {cols + MODEL_COLUMNS * N, N, 1, NULL};
+        const gs_columns cs0 = {cols + 2 * MODEL_COLUMNS * N, N, 1, NULL};
+        for (size_t i = 0; i < N; i++) {
+            gs_params q = sc.params;
+            const double f = 1.0 + 0.05 * ((double)(i % 7) / 7.0 - 0.5); /* neighbours share */
+            q.capability_catch_up *= f;
+            q.training_reinvest *= f;
+            q.correlation_hardware_power *= f;
+            if (variant) {
+                q.demand_value_elasticity *= f;
+                q.demand_value_dilution *= f;
+                q.pricing_competition_exponent *= f;
+                q.energy_trend *= f;
+                q.training_growth_halflife *= f;
+                q.demand_growth *= f;
+            }
+            double L[SHOCK_COUNT * SHOCK_COUNT];
+            assert_int_equal(params_cholesky(&q, L), GS_OK);
+            gs_model mi;
+            assert_int_equal(model_init_factor(&mi, &q, L, &err), GS_OK);
+            model_columns_store(&ca, i, &mi);
+            model_columns_store(&cw0, i, &mi);
+            model_columns_store(&cs0, i, &mi);
+            test_block *t[3] = {&a, &whole, &split};
+            for (int j = 0; j < 3; j++) {
+                gs_block b1 = sub_block(t[j], i, 1);
+                model_start(&mi, &b1);
+            }
+        }
+        uint64_t plan_w[MODEL_COLUMN_WORDS], plans[N][MODEL_COLUMN_WORDS];
+        model_columns_plan(&cw0, N, plan_w);
+        const gs_columns cw = {cw0.base, N, 1, plan_w};
+        int uniform = 0;
+        for (int c = 0; c < MODEL_COLUMNS; c++) uniform += (int)((plan_w[c / 64] >> (c % 64)) & 1u);
+        assert_true(uniform > 20 && uniform < MODEL_COLUMNS - 2); /* the plan has teeth */
+        for (size_t first = 0, len = 1; first < N; first += len, len += 2) {
+            if (len > N - first) len = N - first;
+            const gs_columns c1 = {cs0.base + first, N, 1, NULL};
+            model_columns_plan(&c1, len, plans[first]);
+        }
+        for (int k = 0; k <= m.cycles; k++) {
+            double *out[VAR_COUNT];
+            for (int v = 0; v < VAR_COUNT; v++) out[v] = a.rec + (size_t)v * N;
+            model_record_columns(&m, &ca, &a.b, k, out);
+            if (k < m.cycles) model_advance_columns(&m, &ca, &a.b, k, a.rng);
+            for (int v = 0; v < VAR_COUNT; v++) out[v] = whole.rec + (size_t)v * N;
+            model_record_columns(&m, &cw, &whole.b, k, out);
+            if (k < m.cycles) model_advance_columns(&m, &cw, &whole.b, k, whole.rng);
+            for (size_t first = 0, len = 1; first < N; first += len, len += 2) {
+                if (len > N - first) len = N - first;
+                gs_block b = sub_block(&split, first, len);
+                const gs_columns c1 = {cs0.base + first, N, 1, plans[first]};
+                for (int v = 0; v < VAR_COUNT; v++) out[v] = split.rec + (size_t)v * N + first;
+                model_record_columns(&m, &c1, &b, k, out);
+                if (k < m.cycles) model_advance_columns(&m, &c1, &b, k, split.rng + first);
+            }
+            assert_memory_equal(a.rec, whole.rec, VAR_COUNT * N * sizeof(double));
+            assert_memory_equal(a.rec, split.rec, VAR_COUNT * N * sizeof(double));
+            assert_memory_equal(a.mem, whole.mem, MODEL_STATE_ARRAYS * N * sizeof(double));
+            assert_memory_equal(a.mem, split.mem, MODEL_STATE_ARRAYS * N * sizeof(double));
+        }
+        free(cols);
+        block_free(&a);
+        block_free(&whole);
+        block_free(&split);
+    }
+    scenario_free(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_vmath_special),
         cmocka_unit_test(test_record_lane_independent),
         cmocka_unit_test(test_columns_match_point),
+        cmocka_unit_test(test_columns_plan_same_bits),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

@@ -2,15 +2,20 @@
  * columns (docs/performance.md, "Uncertain parameters as columns"), in CPU time.
  *
  * One block of N trajectories runs CYCLES cycles of model_record + model_advance (one
- * parameter set, the default one) and of model_record_columns + model_advance_columns
- * (each trajectory's own model: the defaults with every parameter that is not a whole
- * number scaled by a factor within ±2.5%, so that neighbours share no constant).  Both on
- * one thread, on the instruction set GAPSIM_ISA chooses; the setup (model_init per
- * trajectory) is not timed.  CPU time of the process (CLOCK_PROCESS_CPUTIME_ID), best of
- * 3, so that other work on the machine does not count.
+ * parameter set) and of model_record_columns + model_advance_columns (each trajectory's
+ * own model, with the plan of which columns the block shares, as the engine runs it).
+ * Without SCENARIO: the defaults, and every parameter that is not a whole number scaled
+ * per trajectory by a factor within ±2.5%, so that neighbours share no constant (the
+ * correlation factor stays shared).  With SCENARIO: its point values, and only its
+ * uncertain parameters scaled so (those that are not whole numbers), each trajectory
+ * with its own correlation factor when a correlation is among them; so the columns the
+ * run shares are those a run of that scenario shares.  Both on one thread, on the
+ * instruction set GAPSIM_ISA chooses; the setup (model_init per trajectory) is not
+ * timed.  CPU time of the process (CLOCK_PROCESS_CPUTIME_ID), best of 3, so that other
+ * work on the machine does not count.
  *
- * usage: bench_columns N CYCLES
- * prints: "columns POINT_NS UNCERTAIN_NS RATIO" (ns per trajectory-cycle)
+ * usage: bench_columns N CYCLES [SCENARIO]
+ * prints: "columns POINT_NS UNCERTAIN_NS RATIO (...)" (ns per trajectory-cycle)
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +24,7 @@
 
 #include "model.h"
 #include "params.h"
+#include "scenario.h"
 
 static double cpu_seconds(void)
 {
@@ -32,12 +38,34 @@ int main(int argc, char **argv)
     const size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 4096;
     const int cycles = argc > 2 ? atoi(argv[2]) : 20;
     gs_params p;
-    params_defaults(&p);
-    gs_model m;
     gs_error err = {0};
+    int vary[PARAM_COUNT], own_factor = 0, nvary = 0;
+    gs_scenario sc;
+    if (argc > 3) {
+        if (scenario_load(argv[3], NULL, 0, &sc, &err) != GS_OK) {
+            fprintf(stderr, "bench_columns: %s\n", err.msg);
+            return 1;
+        }
+        p = sc.params;
+        for (int j = 0; j < PARAM_COUNT; j++) vary[j] = 0;
+        for (size_t u = 0; u < sc.n_uncertain; u++) vary[sc.uncertain[u].id] = 1;
+        scenario_free(&sc);
+    } else {
+        params_defaults(&p);
+        for (int j = 0; j < PARAM_COUNT; j++) vary[j] = 1;
+    }
+    gs_model m;
     if (model_init(&m, &p, &err) != GS_OK || isa_from_env(&m.isa, &err) != GS_OK) {
         fprintf(stderr, "bench_columns: %s\n", err.msg);
         return 1;
+    }
+    for (int j = 0; j < PARAM_COUNT; j++) { /* not the whole numbers */
+        const double v = *params_field(&p, (gs_param_id)j);
+        vary[j] = vary[j] && v != floor(v);
+        nvary += vary[j];
+        if (argc > 3 && vary[j] && j >= PARAM_correlation_hardware_power &&
+            j <= PARAM_correlation_demand_readiness)
+            own_factor = 1; /* as the engine: its own factor */
     }
     double *state = malloc(MODEL_STATE_ARRAYS * n * sizeof(double));
     double *rec = malloc(VAR_COUNT * n * sizeof(double));
@@ -48,8 +76,10 @@ int main(int argc, char **argv)
     for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b.x[s] = state + (size_t)s * n;
     double *out[VAR_COUNT];
     for (int v = 0; v < VAR_COUNT; v++) out[v] = rec + (size_t)v * n;
-    const gs_columns c = {cols, n, 0};
+    uint64_t plan[MODEL_COLUMN_WORDS];
+    const gs_columns c0 = {cols, n, own_factor, NULL}, c = {cols, n, own_factor, plan};
     double best[2] = {1e300, 1e300}, check = 0.0;
+    int uniform = 0;
     for (int rep = 0; rep < 3; rep++)
         for (int mode = 0; mode < 2; mode++) {
             for (size_t i = 0; i < n; i++) rng_stream(&rng[i], 1, 0, i);
@@ -59,17 +89,21 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < n; i++) {
                     gs_params q = p;
                     const double f = 1.0 + 0.05 * ((double)(i % 97) / 97.0 - 0.5);
-                    for (int j = 0; j < PARAM_COUNT; j++) { /* not the whole numbers */
-                        double *v = params_field(&q, (gs_param_id)j);
-                        if (*v != floor(*v)) *v *= f;
-                    }
+                    for (int j = 0; j < PARAM_COUNT; j++)
+                        if (vary[j]) *params_field(&q, (gs_param_id)j) *= f;
                     gs_model mi;
-                    model_init_factor(&mi, &q, m.L, NULL);
+                    double L[SHOCK_COUNT * SHOCK_COUNT];
+                    if (own_factor && params_cholesky(&q, L) != GS_OK) return 1;
+                    model_init_factor(&mi, &q, own_factor ? L : m.L, NULL);
                     gs_block b1 = {.n = 1};
                     for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b1.x[s] = b.x[s] + i;
                     model_start(&mi, &b1);
-                    model_columns_store(&c, i, &mi);
+                    model_columns_store(&c0, i, &mi);
                 }
+                model_columns_plan(&c0, n, plan);
+                uniform = 0;
+                for (int col = 0; col < MODEL_COLUMNS; col++)
+                    uniform += (int)((plan[col / 64] >> (col % 64)) & 1u);
             }
             const double t0 = cpu_seconds();
             for (int k = 0; k <= cycles; k++) {
@@ -86,7 +120,10 @@ int main(int argc, char **argv)
             check += rec[n / 2];
         }
     const double tc = (double)n * (cycles + 1);
-    printf("columns %.1f %.1f %.2f (checksum %g)\n", 1e9 * best[0] / tc, 1e9 * best[1] / tc,
-           best[1] / best[0], check);
+    printf("columns %.1f %.1f %.2f (%d parameters vary, %s factor, %d of %d columns shared; "
+           "checksum %g)\n",
+           1e9 * best[0] / tc, 1e9 * best[1] / tc, best[1] / best[0], nvary,
+           own_factor ? "own" : "shared", uniform, own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS,
+           check);
     return 0;
 }

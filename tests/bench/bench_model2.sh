@@ -8,8 +8,9 @@
 #     --set run.cycles=20), 1 thread, best of 3: model time and whole run per
 #     trajectory-cycle.
 #  2. uncertain / point: scenarios/uncertain.yaml without its sensitivity section (63
-#     uncertain parameters, LHS) against scenarios/baseline_point.yaml, same N, 1 thread
-#     (wall-clock model time), and the model alone in CPU time (bench_columns).
+#     uncertain parameters, LHS) and tests/bench/few_uncertain.yaml (3) against
+#     scenarios/baseline_point.yaml, same N, 1 thread (wall-clock model time), and the
+#     model alone in CPU time (bench_columns, the same three kinds of run).
 # Environment: BUILD (default build), N (default 1000000), V1_REV.
 set -eu
 BUILD=${BUILD:-build}
@@ -39,22 +40,31 @@ best() {
     echo "$best_w $best_m"
 }
 tc=$((N * 21))
-read -r w1 m1 <<<"$(best "$TMP/v1/build/gapsim" run "$TMP/v1/scenarios/baseline_point.yaml" --set run.cycles=20)"
+V1_SCEN=$TMP/v1/scenarios/baseline_point.yaml   # version 1 named its point baseline baseline.yaml
+[ -f "$V1_SCEN" ] || V1_SCEN=$TMP/v1/scenarios/baseline.yaml
+read -r w1 m1 <<<"$(best "$TMP/v1/build/gapsim" run "$V1_SCEN" --set run.cycles=20)"
 read -r w2 m2 <<<"$(best "$GAPSIM" run scenarios/baseline_point.yaml)"
 sed '/^sensitivity:/,$d' scenarios/uncertain.yaml >"$TMP/uncertain.yaml"
 read -r wu mu <<<"$(best "$GAPSIM" run "$TMP/uncertain.yaml")"
+read -r wf mf <<<"$(best "$GAPSIM" run tests/bench/few_uncertain.yaml)"
 echo "model version 2 vs version 1 ($V1_REV), $N trajectories x 20 cycles, 1 thread, best of 3"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine distorts the figures)"
-awk -v tc="$tc" -v w1="$w1" -v m1="$m1" -v w2="$w2" -v m2="$m2" -v wu="$wu" -v mu="$mu" 'BEGIN {
+awk -v tc="$tc" -v w1="$w1" -v m1="$m1" -v w2="$w2" -v m2="$m2" -v wu="$wu" -v mu="$mu" \
+    -v wf="$wf" -v mf="$mf" 'BEGIN {
     printf "  %-28s %12s %12s\n", "", "model ns/tc", "whole ns/tc"
     printf "  %-28s %12.1f %12.1f\n", "v1 baseline", 1e9 * m1 / tc, 1e9 * w1 / tc
     printf "  %-28s %12.1f %12.1f\n", "v2 baseline", 1e9 * m2 / tc, 1e9 * w2 / tc
     printf "  %-28s %12.1f %12.1f\n", "v2 uncertain (63 params)", 1e9 * mu / tc, 1e9 * wu / tc
+    printf "  %-28s %12.1f %12.1f\n", "v2 few_uncertain (3 params)", 1e9 * mf / tc, 1e9 * wf / tc
     printf "  v2 / v1:          model %.2fx, whole run %.2fx (target 1.4x)\n", m2 / m1, w2 / w1
     printf "  uncertain / point: model %.2fx, whole run %.2fx (target 1.3x)\n", mu / m2, wu / w2
+    printf "  few_uncertain / point: model %.2fx, whole run %.2fx\n", mf / m2, wf / w2
 }'
 # The model alone in CPU time (tests/bench/bench_columns.c): the same block of 1024
-# trajectories point-valued and with its own constants per trajectory, 20 cycles.
+# trajectories point-valued and with its own constants per trajectory, 20 cycles: every
+# non-integer parameter varied, only uncertain.yaml's 63, only few_uncertain.yaml's 3.
 if [ -x "$BUILD/bench_columns" ]; then
-    "$BUILD/bench_columns" 1024 20 | awk '{printf "  model alone, CPU time (bench_columns, 1024 x 20): point %s ns/tc, columns %s ns/tc, %sx (target 1.3x)\n", $2, $3, $4}'
+    for s in "" scenarios/uncertain.yaml tests/bench/few_uncertain.yaml; do
+        "$BUILD/bench_columns" 1024 20 $s | awk -v s="${s:-every parameter}" '{printf "  model alone, CPU time (bench_columns 1024 20, %s): point %s ns/tc, columns %s ns/tc, %sx (target 1.3x)\n", s, $2, $3, $4}'
+    done
 fi
