@@ -12,7 +12,7 @@ import sys
 LAYERS = [
     ("base", ["error", "vmath", "vmath_array", "isa", "rng", "rng_block", "comm", "hash",
               "h5util", "input", "prim"]),
-    ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
+    ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_hist", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario", "targets", "upgrade"]),
     ("engine", ["trajdata", "engine"]),
