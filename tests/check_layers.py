@@ -15,7 +15,7 @@ LAYERS = [
     ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_hist", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario", "targets", "upgrade"]),
-    ("engine", ["trajdata", "engine"]),
+    ("engine", ["trajdata", "engine", "stream"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),
     ("studies", ["sweep", "sensitivity", "history"]),
