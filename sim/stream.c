@@ -129,6 +129,8 @@ typedef struct {
     uint64_t key[2 * STATS_MAX_LEVELS];
     pending *win;        /* sorted by klo, disjoint */
     size_t nwin;
+    stats_hist_geom g1;  /* pass 1's geometry: every window lies in one of its buckets */
+    uint64_t *mark;      /* bit b: pass-1 bucket b holds a pending window */
 } cell;
 
 typedef struct {
@@ -226,9 +228,17 @@ static gs_status pass1_cell(stream_state *s, cell *c, const double *x, size_t n,
 static void gather_cell(cell *c, const double *x, size_t n)
 {
     const uint64_t lo = c->win[0].w.klo, hi = c->win[c->nwin - 1].w.khi;
+    const stats_hist_geom g1 = c->g1;
+    const uint64_t *mark = c->mark;
     for (size_t i = 0; i < n; i++) {
-        uint64_t k;
-        if (!key_finite(x[i], &k) || k < lo || k > hi) continue;
+        uint64_t u;
+        memcpy(&u, &x[i], sizeof u);
+        u = u == UINT64_C(0x8000000000000000) ? 0 : u; /* -0.0 as +0.0 (stats_key) */
+        if ((u & UINT64_C(0x7FF0000000000000)) == UINT64_C(0x7FF0000000000000)) continue;
+        const uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+        if (k < lo || k > hi) continue;
+        const size_t b1 = stats_hist_bucket(g1, k);
+        if (!((mark[b1 >> 6] >> (b1 & 63)) & 1)) continue; /* most values: no window here */
         size_t a = 0, b = c->nwin; /* the first window with khi >= k */
         while (a < b) {
             size_t m = a + (b - a) / 2;
@@ -319,6 +329,7 @@ static gs_status after_pass(stream_state *s, stats_qsel **ws, double budget, gs_
         if (s->pass == 1) {
             stats_hist_window win[2 * STATS_MAX_LEVELS];
             const size_t nw = stats_hist_windows(&c->hist, s->levels, s->nq, c->rank, &c->nr, win);
+            c->g1 = c->hist.g;
             stats_hist_free(&c->hist);
             queue_windows(c, win, nw, c->kmin, c->kmax, next, &nnext);
         } else {
@@ -366,6 +377,16 @@ static gs_status after_pass(stream_state *s, stats_qsel **ws, double budget, gs_
             c->win = malloc(nnext * sizeof *c->win);
             if (!c->win) st = gs_error_set(&local, GS_ERR_NOMEM, "out of memory");
             else memcpy(c->win, next, nnext * sizeof *next), c->nwin = nnext;
+        }
+        const size_t words = (c->g1.nb + 2 + 63) / 64;
+        if (st == GS_OK && nnext && !c->mark && !(c->mark = malloc(words * sizeof *c->mark)))
+            st = gs_error_set(&local, GS_ERR_NOMEM, "out of memory");
+        if (st == GS_OK && nnext) {
+            memset(c->mark, 0, words * sizeof *c->mark);
+            for (size_t j = 0; j < c->nwin; j++)
+                for (size_t b = stats_hist_bucket(c->g1, c->win[j].w.klo);
+                     b <= stats_hist_bucket(c->g1, c->win[j].w.khi); b++)
+                    c->mark[b >> 6] |= (uint64_t)1 << (b & 63);
         }
         if (st != GS_OK) {
 #pragma omp critical(stream_error)
@@ -424,6 +445,7 @@ static void state_free(stream_state *s)
             stats_hist_free(&c->win[j].sub);
         }
         free(c->win);
+        free(c->mark);
     }
     free(s->cells);
     s->cells = NULL;
