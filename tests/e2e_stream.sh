@@ -101,3 +101,11 @@ check "refused: a sweep" refused "sweeps" scenarios/phase_sweep.yaml -n 2000 --m
 check "refused: --memory 4X" refused "--memory needs a size" "$SC" -n 2000 --memory 4X
 check "refused: --memory 0" refused "--memory needs a size" "$SC" -n 2000 --memory 0
 check "refused: --memory too small" refused "too small" "$SC" -n 2000 --memory 3M
+
+auto() { # a point-valued run far beyond the physical memory switches to streaming by itself
+    "$GAPSIM" run "$SC" -n 100000000000 --dry-run -o "$TMP/auto.h5" >"$TMP/auto.out" 2>"$TMP/auto.err" || return 1
+    grep -q "more than 80% of the [0-9]* MB of this machine: streaming mode within" "$TMP/auto.err" &&
+        grep -q "batches: [0-9]* of [0-9]* trajectories" "$TMP/auto.out" && [ ! -e "$TMP/auto.h5" ] ||
+        { cat "$TMP/auto.out" "$TMP/auto.err"; return 1; }
+}
+check "automatic streaming above 80% of physical memory (said on stderr; --dry-run plan)" auto
