@@ -243,8 +243,10 @@ bench-sweep: $(BIN) ## the sweep and Sobol benchmark alone
 .PHONY: bench-stream
 bench-stream: $(BIN) ## streaming mode: 10^8 trajectories under --memory 4G (wall, passes, peak RSS)
 	BUILD=$(BUILD) bash tests/bench/bench_stream.sh
-bench:
+.PHONY: bench-stream-if-asked
+bench-stream-if-asked: $(BIN)
 	@if [ "$${BENCH_STREAM:-0}" = 1 ]; then BUILD=$(BUILD) bash tests/bench/bench_stream.sh; fi
+bench: bench-stream-if-asked
 
 # --- beyond one machine (issue 4): MPI tests and scaling figures of the MPI build.
 # `make MPI=1 test-mpi` builds build-mpi/gapsim and runs tests/e2e_mpi.sh, e2e_history.sh and

@@ -591,10 +591,16 @@ uint64_t *stats_qsel_keys(stats_qsel *ws, size_t m)
 gs_status stats_qsel_select(stats_qsel *ws, size_t m, const size_t *rank, size_t nr,
                             uint64_t *out, gs_error *err)
 {
+    return stats_qsel_select_at(ws, 0, m, m, rank, nr, out, err);
+}
+
+gs_status stats_qsel_select_at(stats_qsel *ws, size_t off, size_t m, size_t used,
+                               const size_t *rank, size_t nr, uint64_t *out, gs_error *err)
+{
     if (nr == 0) return GS_OK;
-    GS_RETURN_IF(m == 0 || rank[nr - 1] >= m || m > ws->arena_cap, err, GS_ERR_INTERNAL,
-                 "stats_qsel_select: rank %zu of %zu keys", rank[nr - 1], m);
-    if (select_keys(ws, 0, m, m, rank, nr, out) != GS_OK)
+    GS_RETURN_IF(m == 0 || rank[nr - 1] >= m || off + m > used || used > ws->arena_cap, err,
+                 GS_ERR_INTERNAL, "stats_qsel_select: rank %zu of %zu keys", rank[nr - 1], m);
+    if (select_keys(ws, off, m, used, rank, nr, out) != GS_OK)
         return gs_error_set(err, GS_ERR_NOMEM, "stats_qsel_select: out of memory");
     return GS_OK;
 }

@@ -94,6 +94,10 @@ void stats_quantiles_of_keys(const double *levels, size_t nlevels, size_t nf, co
 uint64_t *stats_qsel_keys(stats_qsel *ws, size_t m);
 gs_status stats_qsel_select(stats_qsel *ws, size_t m, const size_t *rank, size_t nr,
                             uint64_t *out, gs_error *err);
+/* As stats_qsel_select over the m keys at arena[off .. off + m) of keys filled up to
+ * `used` (off + m <= used): the arena past `used` is the selection's scratch. */
+gs_status stats_qsel_select_at(stats_qsel *ws, size_t off, size_t m, size_t used,
+                               const size_t *rank, size_t nr, uint64_t *out, gs_error *err);
 
 /* Outcome probability from a count: p = count/n, Monte Carlo standard error
  * sqrt(p(1-p)/n), and the Wilson score interval at z (1.959964 for 95%). */

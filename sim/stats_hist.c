@@ -184,3 +184,50 @@ gs_status stats_hist_quantiles(stats_qsel *ws, stats_hist_geom g, const double *
     stats_quantiles_of_keys(levels, nlevels, nf, rank, nr, key, out);
     return GS_OK;
 }
+
+gs_status stats_hist_finish(stats_qsel *ws, const stats_hist *h, const double *x, size_t n,
+                            const double *levels, size_t nlevels, size_t max_gather,
+                            double *out, int *done, gs_error *err)
+{
+    *done = 0;
+    GS_RETURN_IF(nlevels > STATS_MAX_LEVELS, err, GS_ERR_INPUT,
+                 "stats_hist_finish: at most %d levels", STATS_MAX_LEVELS);
+    size_t rank[2 * STATS_MAX_LEVELS], nr;
+    stats_hist_window win[2 * STATS_MAX_LEVELS];
+    const size_t nw = stats_hist_windows(h, levels, nlevels, rank, &nr, win);
+    const size_t nf = (size_t)stats_hist_total(h);
+    uint64_t key[2 * STATS_MAX_LEVELS];
+    size_t off[2 * STATS_MAX_LEVELS], fill[2 * STATS_MAX_LEVELS], total = 0;
+    for (size_t j = 0; j < nw; j++) off[j] = fill[j] = total, total += (size_t)win[j].count;
+    if (total > max_gather) return GS_OK;
+    if (nw) {
+        const stats_hist_geom g = h->g;
+        int32_t *slot = malloc((g.nb + 2) * sizeof *slot);
+        uint64_t *keys = stats_qsel_keys(ws, total);
+        if (!slot || !keys) {
+            free(slot);
+            return gs_error_set(err, GS_ERR_NOMEM, "stats_hist_finish: out of memory");
+        }
+        memset(slot, 0xff, (g.nb + 2) * sizeof *slot);
+        for (size_t j = 0; j < nw; j++) slot[stats_hist_bucket(g, win[j].klo)] = (int32_t)j;
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t u = bits_of(x[i] + 0.0);
+            if ((u & HIST_EXP) == HIST_EXP) continue;
+            const uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+            const int32_t sj = slot[stats_hist_bucket(g, k)];
+            if (sj >= 0) keys[fill[sj]++] = k;
+        }
+        free(slot);
+        for (size_t j = 0; j < nw; j++) {
+            GS_RETURN_IF(fill[j] != off[j] + win[j].count, err, GS_ERR_INTERNAL,
+                         "stats_hist_finish: the histogram does not count these values");
+            size_t sub[2 * STATS_MAX_LEVELS];
+            for (size_t i = win[j].r0; i < win[j].r1; i++) sub[i - win[j].r0] = rank[i] - (size_t)win[j].below;
+            GS_FORWARD(stats_qsel_select_at(ws, off[j], (size_t)win[j].count, total, sub,
+                                            win[j].r1 - win[j].r0, key + win[j].r0, err));
+        }
+    }
+    stats_quantiles_of_keys(levels, nlevels, nf, rank, nr, key, out);
+    *done = 1;
+    return GS_OK;
+}

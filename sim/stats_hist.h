@@ -101,6 +101,15 @@ size_t stats_hist_locate(const stats_hist *h, const size_t *rank, size_t nr,
 gs_status stats_hist_select(stats_qsel *ws, const stats_hist_window *w, size_t m,
                             const size_t *rank, uint64_t *out, gs_error *err);
 
+/* Exact type-7 quantiles of x[0..n), given h, the counts of exactly those values (in
+ * any slices, merged): the windows, one gathering pass over x (a bucket-to-window table,
+ * 4 bytes per bucket), the selection inside each window.  When the windows hold more than
+ * max_gather values (a geometry far from the data) nothing is done and *done is 0: the
+ * caller uses stats_quantiles.  Equal to stats_quantiles bit for bit. */
+gs_status stats_hist_finish(stats_qsel *ws, const stats_hist *h, const double *x, size_t n,
+                            const double *levels, size_t nlevels, size_t max_gather,
+                            double *out, int *done, gs_error *err);
+
 /* Exact type-7 quantiles of x[0..n) through a histogram of geometry g: count, windows,
  * gather, select.  Equal to stats_quantiles bit for bit (for any g); for tests and as the
  * reference of the two-step use. */

@@ -51,6 +51,34 @@ static void check_geometry(const double *x, size_t n, stats_hist_geom g, const c
         if (bits_of(got[q]) != bits_of(want[q]) && !(isnan(got[q]) && isnan(want[q])))
             fail_msg("%s, n=%zu, level %g: got %.17g, stats_quantiles %.17g", what, n, levels[q],
                      got[q], want[q]);
+    /* counted in three slices, merged, then stats_hist_finish's single gathering pass */
+    stats_hist h, part;
+    assert_int_equal(stats_hist_init(&h, g, &err), GS_OK);
+    assert_int_equal(stats_hist_init(&part, g, &err), GS_OK);
+    const size_t cut[4] = {0, n / 3, n / 2, n};
+    for (int c = 0; c < 3; c++) {
+        stats_hist_clear(&part);
+        stats_hist_count(&part, x + cut[c], cut[c + 1] - cut[c]);
+        assert_int_equal(stats_hist_merge(&h, &part, &err), GS_OK);
+    }
+    int done = -1;
+    assert_int_equal(stats_hist_finish(ws, &h, x, n, levels, NL, n, got, &done, &err), GS_OK);
+    assert_int_equal(done, 1);
+    for (size_t q = 0; q < NL; q++)
+        if (bits_of(got[q]) != bits_of(want[q]) && !(isnan(got[q]) && isnan(want[q])))
+            fail_msg("finish, %s, n=%zu, level %g: got %.17g, stats_quantiles %.17g", what, n,
+                     levels[q], got[q], want[q]);
+    /* a gathering cap below the windows' size: nothing done, the caller falls back */
+    size_t rank[2 * NL], nr;
+    stats_hist_window win[2 * NL];
+    const size_t nw = stats_hist_windows(&h, levels, NL, rank, &nr, win);
+    size_t total = 0;
+    for (size_t j = 0; j < nw; j++) total += (size_t)win[j].count;
+    if (total > 0) {
+        assert_int_equal(stats_hist_finish(ws, &h, x, n, levels, NL, total - 1, got, &done, &err), GS_OK);
+        assert_int_equal(done, 0);
+    }
+    stats_hist_free(&h), stats_hist_free(&part);
     stats_qsel_free(ws);
 }
 
