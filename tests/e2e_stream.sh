@@ -85,6 +85,13 @@ dry() {
 }
 check "--dry-run --memory prints the streaming plan" dry
 
+target_se() { # --target-se: outcome-only batches in memory, then the full run streams
+    "$GAPSIM" run "$SC" -n 10000 --target-se 0.01 --max-trajectories 40000 -q -o "$TMP/tm.h5" &&
+        "$GAPSIM" run "$SC" -n 10000 --target-se 0.01 --max-trajectories 40000 -q --memory $MEM \
+            -o "$TMP/ts.h5" && same_file "$TMP/tm.h5" "$TMP/ts.h5"
+}
+check "streaming with --target-se = in memory" target_se
+
 # refused RE ARGS...: exit 2, message matching RE, no output file
 refused() {
     local re=$1
