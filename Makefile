@@ -238,6 +238,16 @@ $(BUILD)/bench_floor: tests/bench/bench_floor.c sim/vmath.h $(LIB)
 bench-sweep: $(BIN) ## the sweep and Sobol benchmark alone
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 
+# --- streaming mode (issue 14): 10^8 trajectories x 20 cycles under --memory 4G (many
+# minutes; `make bench` runs it only with BENCH_STREAM=1).
+.PHONY: bench-stream
+bench-stream: $(BIN) ## streaming mode: 10^8 trajectories under --memory 4G (wall, passes, peak RSS)
+	BUILD=$(BUILD) bash tests/bench/bench_stream.sh
+.PHONY: bench-stream-if-asked
+bench-stream-if-asked: $(BIN)
+	@if [ "$${BENCH_STREAM:-0}" = 1 ]; then BUILD=$(BUILD) bash tests/bench/bench_stream.sh; fi
+bench: bench-stream-if-asked
+
 # --- beyond one machine (issue 4): MPI tests and scaling figures of the MPI build.
 # `make MPI=1 test-mpi` builds build-mpi/gapsim and runs tests/e2e_mpi.sh, e2e_history.sh and
 # e2e_discover.sh with it (their 2-rank checks need the MPI build; the

@@ -54,6 +54,7 @@ enum {
     OPT_MARKDOWN,
     OPT_COMPLETION,
     OPT_UPGRADE,
+    OPT_MEMORY,
     OPT_HELP = 'h'
 };
 

@@ -70,6 +70,9 @@ static const cli_option run_options[] = {
      NULL},
     {"quiet", 'q', NULL, "no summary, no progress (errors still go to stderr)", NULL},
     {"dry-run", OPT_DRY_RUN, NULL, "print the memory and time estimate, run nothing", NULL},
+    {"memory", OPT_MEMORY, "LIMIT",
+     "streaming mode: run in batches within LIMIT bytes of memory\n"
+     "(e.g. 4G, 512M; exact results, quantiles by re-running passes)", NULL},
     {"resume", OPT_RESUME, NULL,
      "continue an interrupted sweep from its checkpoints\n"
      "(OUTPUT.gapsim-checkpoints/); each is verified, a point that\n"
@@ -746,6 +749,23 @@ static int run_option(void *ctx, const cli_option *o, const char *val)
     case OPT_RESUME:
         a->resume = 1;
         return 0;
+    case OPT_MEMORY: {
+        char *end;
+        double x = strtod(val, &end), unit = 1;
+        if (end != val && end[0] && !end[1]) {
+            switch (end[0]) {
+            case 'k': case 'K': unit = 1024.0; end++; break;
+            case 'm': case 'M': unit = 1048576.0; end++; break;
+            case 'g': case 'G': unit = 1073741824.0; end++; break;
+            case 't': case 'T': unit = 1099511627776.0; end++; break;
+            }
+        }
+        if (end == val || *end || !(x > 0) || !(x * unit >= 1048576.0) || !(x * unit < 1e18))
+            return cli_usage_error("--memory needs a size of at least 1M, such as 4G or 512M, "
+                                   "got '%s'", val);
+        a->run.memory = x * unit;
+        return 0;
+    }
     case OPT_UPGRADE:
         a->upgrade = 1;
         return 0;

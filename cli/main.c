@@ -28,6 +28,7 @@
 #include "h5util.h"
 #include "input.h"
 #include "scenario.h"
+#include "stream.h"
 #include "study.h"
 #include "summary.h"
 #include "upgrade.h"
@@ -224,11 +225,64 @@ int cli_check_main(int argc, char **argv)
  * estimate and returns 0; a run whose estimate exceeds 90% of the memory available is
  * refused (exit 1) with the largest trajectory count that would fit.  Returns -1 when
  * the run should go ahead. */
-static int check_resources(const gs_scenario *sc, const cli_args *a, const char *output)
+/* Streaming mode (--memory, or chosen here when the run would take more than 80% of the
+ * physical memory): refuses what it cannot run (exit 2), prints the plan for --dry-run.
+ * Returns -1 to go ahead, else the exit status. */
+static int check_streaming(const gs_scenario *sc, cli_args *a, const gs_estimate *e,
+                           double avail)
+{
+    const double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    const int asked = a->run.memory > 0;
+    const char *why = stream_refusal(sc, &a->run);
+    if (!asked) {
+        if (why || !(phys > 0 && e->bytes > 0.8 * phys)) return -1;
+        a->run.memory = 0.7 * (avail > 0 && avail < phys ? avail : phys);
+        fprintf(stderr,
+                "gapsim: %s: the run needs about %.0f MB in memory, more than 80%% of the %.0f MB "
+                "of this machine: streaming mode within %.0f MB (--memory)\n",
+                sc->name, e->bytes / 1e6, phys / 1e6, a->run.memory / 1e6);
+    }
+    if (why) return cli_usage_error("--memory: %s", why);
+    stream_plan plan;
+    gs_error err;
+    uint64_t paths = a->run.paths < e->trajectories ? a->run.paths : e->trajectories;
+    if (stream_plan_of(sc, e->trajectories, a->run.memory, e->threads, paths, &plan, &err) != GS_OK)
+        return cli_report(&err);
+    if (paths > plan.batch)
+        return cli_usage_error("--paths %llu: in streaming mode at most the first batch (%llu "
+                               "trajectories) can be stored", (unsigned long long)paths,
+                               (unsigned long long)plan.batch);
+    if (a->dry_run) {
+        printf("gapsim: dry run of scenario '%s' in streaming mode (--memory %.0f MB)\n", sc->name,
+               a->run.memory / 1e6);
+        printf("  %llu trajectories x %d cycles, %d threads\n",
+               (unsigned long long)plan.trajectories, (int)sc->params.run_cycles, e->threads);
+        printf("  batches: %llu of %llu trajectories (%.1f MB of state each)\n",
+               (unsigned long long)plan.batches, (unsigned long long)plan.batch,
+               plan.bytes_batch / 1e6);
+        printf("  statistics: %.0f MB (histograms of %zu buckets per variable and cycle, "
+               "gathering up to %.0f values per pass)\n",
+               plan.bytes_stats / 1e6, plan.hist_buckets, plan.gather_keys);
+        printf("  memory: about %.0f MB at the peak\n", plan.bytes / 1e6);
+        printf("  passes: at least 2 (every pass runs the model again), about %.1f s each\n",
+               e->seconds);
+        return 0;
+    }
+    if (avail > 0 && plan.bytes > 0.9 * avail) {
+        fprintf(stderr, "gapsim: %s: --memory %.0f MB: only %.0f MB of memory are available\n",
+                sc->name, a->run.memory / 1e6, avail / 1e6);
+        return 1;
+    }
+    return -1;
+}
+
+static int check_resources(const gs_scenario *sc, cli_args *a, const char *output)
 {
     gs_estimate e;
     estimate_run(sc, &a->run, &e);
     double avail = estimate_available_memory();
+    int srm = check_streaming(sc, a, &e, avail);
+    if (srm >= 0 || a->run.memory > 0) return srm;
     uint64_t fit = estimate_max_trajectories(&e, 0.9 * avail);
     if (a->dry_run) {
         printf("gapsim: dry run of scenario '%s' -> %s\n", sc->name, output);
@@ -310,6 +364,7 @@ int cli_run_main(int argc, char **argv)
         return cli_report(&err);
     }
 
+    a.run.comm = &world; /* streaming mode refuses MPI */
     rc = check_resources(&sc, &a, output);
     if (rc >= 0) {
         scenario_free(&sc);
@@ -379,6 +434,11 @@ int cli_run_main(int argc, char **argv)
         summary_print(stdout, &sc, &res);
         printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
                res.run.time_total + t_out, res.run.time_model, res.run.time_stats, t_out);
+        if (res.run.stream_passes)
+            printf("Quantiles exact, streaming in %u passes of %llu-trajectory batches "
+                   "(--memory %.0f MB)\n",
+                   res.run.stream_passes, (unsigned long long)res.run.stream_batch,
+                   a.run.memory / 1e6);
     }
     if (rc == 0 && s == GS_OK && world.rank == 0) rc = cli_discover_after_run(&sc, output, a.quiet);
     if (checkpoint && (resume_loaded(checkpoint) || resume_recomputed(checkpoint)) && !a.quiet &&

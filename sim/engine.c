@@ -73,6 +73,7 @@ typedef struct {
     int shard;             /* a --shard slice: values go to opt->sink, no statistics */
     int antithetic;        /* run.antithetic: odd trajectories mirror the even ones' shocks */
     gs_trajdata *traj;     /* --keep-draws (or NULL) */
+    const gs_run_options *batch; /* a streaming batch (stream.h), or NULL */
 } run_memory;
 
 void engine_slice(uint64_t n, uint64_t part, uint64_t parts, uint64_t *first, uint64_t *count)
@@ -459,7 +460,7 @@ static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res
     int c_down = job_column(job, PARAM_outcome_collapse_ratio);
     const double W = (double)w->window;
     /* [metric][0] undefined, [metric][1] pairs, [metric][2 + 2 o + j] c_{1+j} of class o */
-    enum { PAIR_FIELDS = 2 + 2 * OUTCOME_COUNT };
+    enum { PAIR_FIELDS = ENGINE_PAIR_FIELDS };
     uint64_t extra[METRIC_COUNT][PAIR_FIELDS];
     memset(extra, 0, sizeof extra);
     int *cls = malloc((n ? n : 1) * sizeof *cls);
@@ -498,14 +499,25 @@ static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res
                                  METRIC_COUNT * OUTCOME_COUNT) != GS_OK ||
                     comm_sum_u64(w->comm, &extra[0][0], METRIC_COUNT * PAIR_FIELDS) != GS_OK))
         return gs_error_set(err, GS_ERR_INTERNAL, "MPI sum of outcome counts failed");
+    if (w->batch) {
+        w->batch->batch_outcomes(w->batch->batch_ctx, res, &extra[0][0]);
+        return GS_OK;
+    }
+    engine_outcome_finish(res, w->nglobal, w->mirror != NULL, extra);
+    return GS_OK;
+}
+
+void engine_outcome_finish(gs_result *res, uint64_t n, int antithetic,
+                           const uint64_t extra[][ENGINE_PAIR_FIELDS])
+{
     for (int q = 0; q < METRIC_COUNT; q++) {
         res->outcome_undefined[q] = extra[q][0];
-        uint64_t defined = w->nglobal - extra[q][0];
+        uint64_t defined = n - extra[q][0];
         for (int o = 0; o < OUTCOME_COUNT; o++) {
             stats_proportion(res->outcome_count[q][o], defined, 1.959963984540054,
                              &res->outcome_probability[q][o], &res->outcome_stderr[q][o],
                              &res->outcome_ci_low[q][o], &res->outcome_ci_high[q][o]);
-            if (!w->mirror) continue;
+            if (!antithetic) continue;
             double P = (double)extra[q][1], c1 = (double)extra[q][2 + 2 * o],
                    c2 = (double)extra[q][3 + 2 * o];
             double sm = 0.5 * c1 + c2, sm2 = 0.25 * c1 + c2;
@@ -513,7 +525,6 @@ static gs_status outcomes(const run_memory *w, const gs_model *m, gs_result *res
             res->outcome_stderr[q][o] = sqrt((var > 0 ? var : 0) / P);
         }
     }
-    return GS_OK;
 }
 
 /* Copies cycle k of the first n_paths trajectories into the path store. */
@@ -545,7 +556,7 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
     int ok = ((w->state && w->rng) || w->replay) && (w->mirror || !w->antithetic || w->replay) &&
              w->record && w->metric_ref && w->metric_acc && w->blocks && w->qsel && res->mean &&
              res->sd && res->quantile && (!res->paths_count || res->paths);
-    for (int t = 0; ok && !w->job->outcomes_only && t < w->threads; t++)
+    for (int t = 0; ok && !w->job->outcomes_only && !w->batch && t < w->threads; t++)
         ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
     if (!ok)
         return gs_error_set(err, GS_ERR_NOMEM,
@@ -652,6 +663,11 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     uint64_t first = 0, count = n64;
     if (dist) engine_slice(n64, (uint64_t)opt->comm->rank, (uint64_t)opt->comm->size, &first, &count);
     if (shard) engine_slice(n64, opt->shard, opt->nshards, &first, &count);
+    const int batch = opt->batch_count > 0 && !dist && !shard;
+    if (batch) first = opt->batch_first, count = opt->batch_count;
+    GS_RETURN_IF(batch && (first % ENGINE_BLOCK || first + count > n64), err, GS_ERR_INTERNAL,
+                 "batch [%llu, +%llu) of %llu trajectories", (unsigned long long)first,
+                 (unsigned long long)count, (unsigned long long)n64);
     size_t n = (size_t)count;
     engine_job local = *job; /* streams and draws as seen from trajectory `first` */
     local.first += first;
@@ -676,7 +692,8 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     run_memory w = {.n = n, .threads = res->threads, .job = &local, .nglobal = (size_t)n64,
                     .gfirst = (size_t)first, .comm = dist ? opt->comm : NULL,
                     .replay = opt->source != NULL, .shard = shard, .antithetic = sc->antithetic,
-                    .k_now = model.k_now, .window = (int)job->params.outcome_window};
+                    .k_now = model.k_now, .window = (int)job->params.outcome_window,
+                    .batch = batch ? opt : NULL};
     w.nblocks_global = (w.nglobal + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     gs_status status = run_alloc(&w, res, n, err);
     if (status == GS_OK && job->d > 0) status = uncertain_factors(&w, err);
@@ -724,7 +741,10 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
             if (status != GS_OK) goto fail;
         }
         double t1 = now_seconds();
-        if (!job->outcomes_only && !shard) status = cycle_statistics(&w, res, k, err);
+        if (!job->outcomes_only && !shard)
+            status = batch ? opt->batch_cycle(opt->batch_ctx, k, first, n, w.record, w.blocks,
+                                              w.nblocks, err)
+                           : cycle_statistics(&w, res, k, err);
         if (status != GS_OK) goto fail;
         export_metrics(&w, k, last);
         if (res->paths_count) store_paths(&w, res, k);

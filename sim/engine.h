@@ -25,6 +25,7 @@
 #include "error.h"
 #include "model.h"
 #include "scenario.h"
+#include "stats.h"
 
 enum { ENGINE_BLOCK = 1024 };
 
@@ -66,6 +67,10 @@ typedef struct {
     double target_se;         /* the target (0 = none) and whether it was met */
     int target_met;
     int antithetic;
+    /* Streaming (stream.h; 0 for a run in memory): quantiles from `stream_passes`
+     * passes over batches of `stream_batch` trajectories. */
+    uint32_t stream_passes;
+    uint64_t stream_batch;
 } gs_result;
 
 /* Progress callback: called from the main thread after each cycle with done/total
@@ -108,7 +113,28 @@ typedef struct {
                              const uint64_t *counts, size_t nc, gs_error *err);
     gs_status (*history_in)(void *ctx, uint64_t n, size_t J, unsigned char *mask, double *sim,
                             uint64_t *counts, size_t nc, gs_error *err);
+    /* Streaming (stream.h).  memory > 0 (--memory, bytes): point_run runs the job in
+     * batches through stream_run_job.  A batch job (batch_count > 0) runs only
+     * trajectories [batch_first, batch_first + batch_count) of the job (batch_first a
+     * multiple of ENGINE_BLOCK), with their own streams, and instead of the statistics
+     * hands each cycle's records and block statistics (blocks[v * nblocks + j]) to
+     * batch_cycle and, at the horizon, the integer outcome counts (res->outcome_count
+     * and pair[][], engine_outcome_finish's) to batch_outcomes. */
+    double memory;
+    uint64_t batch_first, batch_count;
+    gs_status (*batch_cycle)(void *ctx, int k, uint64_t first, size_t n, const double *record,
+                             const stats_block *blocks, size_t nblocks, gs_error *err);
+    void (*batch_outcomes)(void *ctx, const gs_result *res, const uint64_t *pair);
+    void *batch_ctx;
 } gs_run_options;
+
+/* The outcome counts beyond res->outcome_count, per metric: [0] undefined, [1] antithetic
+ * pairs with both members defined, [2 + 2 o + j] pairs whose class-o indicators sum to
+ * 1 + j.  engine_outcome_finish turns them and res->outcome_count, summed over the
+ * n trajectories, into res's probabilities, standard errors and intervals. */
+enum { ENGINE_PAIR_FIELDS = 2 + 2 * OUTCOME_COUNT };
+void engine_outcome_finish(gs_result *res, uint64_t n, int antithetic,
+                           const uint64_t pair[][ENGINE_PAIR_FIELDS]);
 
 /* Trajectories [*first, *first + *count) of n that part `part` of `parts` (an MPI rank or
  * a shard) runs: whole blocks of ENGINE_BLOCK, blocks split as comm_split does. */

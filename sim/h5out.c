@@ -655,6 +655,11 @@ static gs_status root_attrs_write(const h5w *w, hid_t root, const gs_scenario *s
     GS_FORWARD(runkey_attr(w, root, RUNKEY_TRAJECTORIES, &res->trajectories, 0));
     GS_FORWARD(attr_int(w, root, "threads", threads));
     GS_FORWARD(attr_str(w, root, "isa", isa));
+    char method[96] = "exact, in memory"; /* streaming mode: stream.h */
+    if (res->stream_passes)
+        snprintf(method, sizeof method, "exact, streaming in %u passes of %llu-trajectory batches",
+                 res->stream_passes, (unsigned long long)res->stream_batch);
+    GS_FORWARD(attr_str(w, root, "quantile_method", method));
     GS_FORWARD(attr_str(w, root, "created", created));
     if (res->n_quantiles)
         GS_FORWARD(runkey_attr(w, root, RUNKEY_QUANTILES, res->quantile_levels, res->n_quantiles));

@@ -1,5 +1,6 @@
 /* point.c - one full run at one parameter set (see point.h). */
 #include "point.h"
+#include "stream.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -129,7 +130,8 @@ gs_status point_run(const gs_scenario *sc, const gs_params *params, uint64_t sho
     }
     job.n = (size_t)n;
     job.values = values;
-    gs_status st = engine_run_job(sc, &job, opt, res, err);
+    gs_status st = opt->memory > 0 ? stream_run_job(sc, &job, opt, res, err) /* --memory */
+                                   : engine_run_job(sc, &job, opt, res, err);
     if (st == GS_OK && d && draws) st = uncertain_describe(sc, values, (size_t)n, draws, err);
     free(values);
     if (st != GS_OK) {

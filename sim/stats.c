@@ -557,7 +557,18 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
             return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
     }
 
+    stats_quantiles_of_keys(levels, nlevels, nf, rank, nr, key, out);
+    return GS_OK;
+}
+
+void stats_quantiles_of_keys(const double *levels, size_t nlevels, size_t nf, const size_t *rank,
+                             size_t nr, const uint64_t *key, double *out)
+{
     for (size_t q = 0; q < nlevels; q++) {
+        if (nf == 0) {
+            out[q] = NAN;
+            continue;
+        }
         const double h = levels[q] * (double)(nf - 1);
         const size_t l = (size_t)h;
         const double delta = h - (double)l;
@@ -569,6 +580,28 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
         const double hi = stats_unkey(key[find_rank(rank, nr, l + 1)]);
         out[q] = lo == hi ? lo : (1.0 - delta) * lo + delta * hi;
     }
+}
+
+/* The arena as a caller's buffer of m keys (stats.h). */
+uint64_t *stats_qsel_keys(stats_qsel *ws, size_t m)
+{
+    return arena_reserve(ws, m ? m : 1) == 0 ? ws->arena : NULL;
+}
+
+gs_status stats_qsel_select(stats_qsel *ws, size_t m, const size_t *rank, size_t nr,
+                            uint64_t *out, gs_error *err)
+{
+    return stats_qsel_select_at(ws, 0, m, m, rank, nr, out, err);
+}
+
+gs_status stats_qsel_select_at(stats_qsel *ws, size_t off, size_t m, size_t used,
+                               const size_t *rank, size_t nr, uint64_t *out, gs_error *err)
+{
+    if (nr == 0) return GS_OK;
+    GS_RETURN_IF(m == 0 || rank[nr - 1] >= m || off + m > used || used > ws->arena_cap, err,
+                 GS_ERR_INTERNAL, "stats_qsel_select: rank %zu of %zu keys", rank[nr - 1], m);
+    if (select_keys(ws, off, m, used, rank, nr, out) != GS_OK)
+        return gs_error_set(err, GS_ERR_NOMEM, "stats_qsel_select: out of memory");
     return GS_OK;
 }
 

@@ -78,6 +78,27 @@ gs_status stats_quantiles_finite(stats_qsel *ws, const double *x, size_t n, doub
  * without duplicates, into rank[0 .. 2 nlevels); returns their number.  n >= 1. */
 size_t stats_wanted_ranks(const double *levels, size_t nlevels, size_t n, size_t *rank);
 
+/* The type-7 quantiles at levels[0..nlevels) of nf values (every out NaN when nf = 0)
+ * from the keys key[0..nr) of their order statistics rank[0..nr) (stats_wanted_ranks of
+ * nf): the last step of stats_quantiles, for callers that select the keys themselves
+ * (stats_hist.h). */
+void stats_quantiles_of_keys(const double *levels, size_t nlevels, size_t nf, const size_t *rank,
+                             size_t nr, const uint64_t *key, double *out);
+
+/* Selection over a caller's keys, in the workspace: stats_qsel_keys returns room for m
+ * keys (the workspace's arena, grown as needed; NULL when out of memory), which the
+ * caller fills; stats_qsel_select then puts the keys of ranks rank[0..nr) (sorted,
+ * distinct, < m) among those m keys into out[0..nr), by the radix selection of
+ * stats_quantiles (the keys are reordered).  The arena is the workspace's: another
+ * call on ws overwrites it. */
+uint64_t *stats_qsel_keys(stats_qsel *ws, size_t m);
+gs_status stats_qsel_select(stats_qsel *ws, size_t m, const size_t *rank, size_t nr,
+                            uint64_t *out, gs_error *err);
+/* As stats_qsel_select over the m keys at arena[off .. off + m) of keys filled up to
+ * `used` (off + m <= used): the arena past `used` is the selection's scratch. */
+gs_status stats_qsel_select_at(stats_qsel *ws, size_t off, size_t m, size_t used,
+                               const size_t *rank, size_t nr, uint64_t *out, gs_error *err);
+
 /* Outcome probability from a count: p = count/n, Monte Carlo standard error
  * sqrt(p(1-p)/n), and the Wilson score interval at z (1.959964 for 95%). */
 void stats_proportion(uint64_t count, uint64_t n, double z, double *p, double *se,

@@ -12,10 +12,10 @@ import sys
 LAYERS = [
     ("base", ["error", "vmath", "vmath_array", "isa", "rng", "rng_block", "comm", "hash",
               "h5util", "input", "prim"]),
-    ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_dist"]),
+    ("tables and numerics", ["params", "runkeys", "dist", "design", "stats", "stats_hist", "stats_dist"]),
     ("model", ["model"]),
     ("scenario", ["scenario", "targets", "upgrade"]),
-    ("engine", ["trajdata", "engine"]),
+    ("engine", ["trajdata", "engine", "stream"]),
     ("uncertain", ["uncertain"]),
     ("point", ["point"]),
     ("studies", ["sweep", "sensitivity", "history"]),

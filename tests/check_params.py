@@ -23,6 +23,7 @@ ALLOWED = {
                      # Cholesky factor (uncertain_factors)
                      "correlation_hardware_power", "correlation_demand_readiness"},
     "sim/estimate.c": {"run_cycles"},
+    "sim/stream.c": {"run_cycles"},  # streaming mode: per-cycle statistics state
     "sim/h5in.c": {"run_cycle_years", "run_cycles", "run_start_year"},
     # history matching: the calendar the targets' dates and windows are checked against
     "sim/history.c": {"run_start_year", "run_cycle_years", "run_cycles", "history_now"},

@@ -9,7 +9,7 @@ S=scenarios/baseline_point.yaml
 # The options each command must mention in its --help (written out here, not taken from
 # the table the help text comes from, so that a lost option is noticed).
 declare -A want_options=(
-    [run]="--output -o --trajectories -n --seed --threads -t --set --paths --shard --quiet -q --dry-run --resume --target-se --max-trajectories --antithetic --crn --no-crn --keep-draws --help"
+    [run]="--output -o --trajectories -n --seed --threads -t --set --paths --shard --quiet -q --dry-run --memory --resume --target-se --max-trajectories --antithetic --crn --no-crn --keep-draws --help"
     [sweep]="--output --trajectories --seed --set --target-se --no-crn --resume --help"
     [check]="--set --target-se --max-trajectories --antithetic --crn --no-crn --upgrade --output -o --help"
     [merge]="--output -o --quiet --help"
