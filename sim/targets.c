@@ -868,6 +868,42 @@ static void select_rank(double *x, size_t lo, size_t hi, size_t k)
     }
 }
 
+/* Moves each of the order statistics rank[0..nr) (ascending, distinct, all in
+ * [lo, hi)) of x[lo..hi) to its place, in one descent: the partition of select_rank,
+ * then only the sides that hold wanted ranks (the side with fewer ranks by recursion,
+ * the other by the loop).  Expected work about n log2(nr) instead of nr passes over
+ * the tail. */
+static void select_ranks(double *x, size_t lo, size_t hi, const size_t *rank, size_t nr)
+{
+    while (nr > 0 && hi - lo > 1) {
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            double v = x[i];
+            if (v < pivot) {
+                x[i] = x[lt], x[lt] = v;
+                lt++, i++;
+            } else if (v > pivot) {
+                gt--;
+                x[i] = x[gt], x[gt] = v;
+            } else {
+                i++;
+            }
+        }
+        size_t nl = 0, nh = nr; /* rank[0..nl) < lt, rank[nh..nr) >= gt */
+        while (nl < nr && rank[nl] < lt) nl++;
+        while (nh > nl && rank[nh - 1] >= gt) nh--;
+        if (nl <= nr - nh) {
+            select_ranks(x, lo, lt, rank, nl);
+            lo = gt, rank += nh, nr -= nh;
+        } else {
+            select_ranks(x, gt, hi, rank + nh, nr - nh);
+            hi = lt, nr = nl;
+        }
+    }
+}
+
 void targets_quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS])
 {
     if (m == 0) {
@@ -887,11 +923,23 @@ void targets_quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS])
             size_t t = rank[j];
             rank[j] = rank[j - 1], rank[j - 1] = t;
         }
-    size_t from = 0;
-    for (size_t i = 0; i < nr; i++) {
-        if (i > 0 && rank[i] == rank[i - 1]) continue;
-        select_rank(x, from, m, rank[i]);
-        from = rank[i] + 1;
+    size_t nu = 0; /* the distinct ranks */
+    for (size_t i = 0; i < nr; i++)
+        if (nu == 0 || rank[i] != rank[nu - 1]) rank[nu++] = rank[i];
+    /* Without −0 (and NaN, which the caller excludes) equal values have equal bits, so
+     * every exact selection leaves the same bits at the wanted ranks: one descent for
+     * all of them.  With −0 among the values, which of the two zeros lands at a rank
+     * depends on the steps taken: the selections in increasing order, as always. */
+    int signed_zero = 0;
+    for (size_t i = 0; i < m; i++) signed_zero |= (x[i] == 0 && signbit(x[i])) || isnan(x[i]);
+    if (!signed_zero) {
+        select_ranks(x, 0, m, rank, nu);
+    } else {
+        size_t from = 0;
+        for (size_t i = 0; i < nu; i++) {
+            select_rank(x, from, m, rank[i]);
+            from = rank[i] + 1;
+        }
     }
     for (int q = 0; q < TARGETS_N_LEVELS; q++) {
         /* h = p (m − 1), l = ⌊h⌋: x_(l) + (h − l)(x_(l+1) − x_(l)) in stats_quantiles'

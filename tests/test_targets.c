@@ -852,6 +852,91 @@ static void test_summaries(void **state)
     assert_int_equal(targets_summarize(bad, 2, 1, both, s, &err), GS_ERR_NUMERIC);
 }
 
+/* targets_quantiles5 against sorting: the bits of every level on samples with many ties,
+ * ±∞ and sizes 1 to 60000 (its one-descent selection), and the values with both zeros
+ * (its rank-by-rank path); targets_summarize in blocks of parameters (20 parameters:
+ * blocks of 8 and a partial one) against each column alone, and the first non-finite
+ * draw named by its parameter and row. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void sorted_levels(const double *x, size_t m, double out[TARGETS_N_LEVELS])
+{
+    double *y = malloc(m * sizeof *y);
+    memcpy(y, x, m * sizeof *y);
+    qsort(y, m, sizeof *y, cmp_double);
+    for (int q = 0; q < TARGETS_N_LEVELS; q++) {
+        const double h = targets_levels[q] * (double)(m - 1);
+        const size_t l = (size_t)h;
+        const double delta = h - (double)l, lo = y[l];
+        out[q] = l + 1 >= m || lo == y[l + 1] ? lo : (1.0 - delta) * lo + delta * y[l + 1];
+    }
+    free(y);
+}
+
+static void test_quantiles_exact(void **state)
+{
+    (void)state;
+    uint64_t g = 88172645463325252ULL;
+    const size_t sizes[] = {1, 2, 3, 5, 10, 11, 100, 999, 4096, 60000};
+    double *x = malloc(60000 * sizeof *x), *c = malloc(60000 * sizeof *c);
+    for (size_t t = 0; t < 40; t++) {
+        size_t m = sizes[t % 10];
+        for (size_t i = 0; i < m; i++) {
+            g ^= g << 13, g ^= g >> 7, g ^= g << 17;
+            double u = (double)(g >> 11) * 0x1.0p-53;
+            x[i] = t % 3 == 0 ? floor(u * 7) - 3           /* ties */
+                   : t % 3 == 1 ? u * 1e3 - 500 : exp(40 * u - 20);
+            if (t % 4 == 3 && i % 97 == 5) x[i] = i % 2 ? INFINITY : -INFINITY;
+            if (t % 5 == 4 && x[i] == 0) x[i] = i % 2 ? -0.0 : 0.0; /* both zeros */
+        }
+        double want[TARGETS_N_LEVELS], got[TARGETS_N_LEVELS];
+        sorted_levels(x, m, want);
+        memcpy(c, x, m * sizeof *c);
+        targets_quantiles5(c, m, got);
+        for (int q = 0; q < TARGETS_N_LEVELS; q++) {
+            int zeros = t % 5 == 4;
+            if (zeros ? !(got[q] == want[q] || (isnan(got[q]) && isnan(want[q])))
+                      : memcmp(&got[q], &want[q], sizeof got[q]) != 0)
+                fail_msg("sample %zu (m %zu), level %d: %.17g, sorted %.17g", t, m, q, got[q],
+                         want[q]);
+        }
+    }
+    /* 20 parameters in blocks against each parameter alone */
+    enum { R = 3001, D = 20 };
+    double *draws = malloc(R * D * sizeof *draws);
+    unsigned char *acc = malloc(R);
+    for (size_t i = 0; i < R; i++) {
+        acc[i] = i % 7 == 2;
+        for (size_t p = 0; p < D; p++) {
+            g ^= g << 13, g ^= g >> 7, g ^= g << 17;
+            draws[i * D + p] = (double)(g >> 11) * 0x1.0p-53 * (double)(p + 1);
+        }
+    }
+    targets_param_summary s[D];
+    gs_error err;
+    assert_int_equal(targets_summarize(draws, R, D, acc, s, &err), GS_OK);
+    for (size_t p = 0; p < D; p++) {
+        size_t m = 0;
+        for (size_t i = 0; i < R; i++) c[i] = draws[i * D + p];
+        double prior[TARGETS_N_LEVELS], post[TARGETS_N_LEVELS];
+        targets_quantiles5(c, R, prior);
+        for (size_t i = 0; i < R; i++)
+            if (acc[i]) c[m++] = draws[i * D + p];
+        targets_quantiles5(c, m, post);
+        assert_memory_equal(prior, s[p].prior, sizeof prior);
+        assert_memory_equal(post, s[p].posterior, sizeof post);
+    }
+    draws[1234 * D + 9] = NAN, draws[2000 * D + 9] = INFINITY, draws[5 * D + 17] = NAN;
+    assert_int_equal(targets_summarize(draws, R, D, acc, s, &err), GS_ERR_NUMERIC);
+    if (!strstr(err.msg, "parameter 9: draw of row 1234 is not finite"))
+        fail_msg("message: %s", err.msg);
+    free(draws), free(acc), free(x), free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -867,6 +952,7 @@ int main(void)
         cmocka_unit_test(test_band_and_quantiles),
         cmocka_unit_test(test_wave_box),
         cmocka_unit_test(test_summaries),
+        cmocka_unit_test(test_quantiles_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
