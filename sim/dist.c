@@ -153,7 +153,10 @@ double dist_quantile(const gs_dist *d, double u)
  * gsl_ran_beta_pdf, with ln B(a, b) and the three ln Γ taken once from GSL instead of
  * at every call.  IEEE arithmetic on the same operands in the same order gives the same
  * bits; tests/test_dist.c checks that against GSL on many values (it fails if a GSL
- * release changes its iteration).  Only for shapes up to 1e5 (see dist_prepare). */
+ * release changes its iteration).  Only for shapes up to 1e5 (see dist_prepare).
+ * This is a derivative of GSL's cdf/betainv.c and cdf/beta_inc.c (GNU GPL version 3
+ * or later, copyright their authors), as gapsim's binaries already are by linking
+ * GSL: whoever gives gapsim a licence must give a GPL-compatible one. */
 
 static void beta_consts(dist_beta_consts *c, double a, double b)
 {
