@@ -849,7 +849,7 @@ void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_CO
 
 /* ---- the cycle-dependent constants of a chunk of trajectories -----------------------
  * With columns, each trajectory's cycle-dependent constants (record_kdep_of,
- * advance_kdep_of) are computed for a whole chunk in one loop that vectorises: exp from
+ * advance_kdep_of) are computed for a whole chunk in loops that vectorise: exp from
  * vmath.h instead of libm, q^k as e^{k ln q} (ln q a column, from libm at cycle 0), and
  * e^x − 1 by Kahan's e^x − 1 = (u − 1) x / ln u, u = e^x (u = 1: x; u − 1 = −1: −1), which
  * stays accurate near x = 0, where u − 1 alone would lose the digits.  Every lane does
