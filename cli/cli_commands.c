@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <omp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -783,6 +784,10 @@ int cli_parse_run(int argc, char **argv, cli_args *a)
     int rc = cli_parse(cmd, argc, argv, run_option, &r, &a->scenario, 1, &npos);
     if (rc) return rc;
     if (!a->scenario) return cli_usage_error("%s: missing SCENARIO file", cmd->name);
+    /* --threads T bounds every OpenMP team, not only the engine's: the parameter
+     * draws, designs and summaries run with the default team size (on a cluster node
+     * shared with other jobs, "all cores" is wrong when the job asked for T) */
+    if (a->run.threads > 0) omp_set_num_threads(a->run.threads);
     return 0;
 }
 

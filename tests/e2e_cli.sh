@@ -173,3 +173,21 @@ make_clean() { # in a scratch copy: every build directory goes, sources and resu
     [ -e "$d/output/keep.h5" ] && [ -e "$d/sim/x.c" ] && [ -e "$d/Makefile" ]
 }
 check "make clean removes build, build-san, build-mpi, build-* and caches, keeps the rest" make_clean
+# --threads 1: no second thread anywhere (draws, designs, summaries too).  An LD_PRELOAD
+# shim logs every pthread_create; the control (-t 2 must log some) shows that it sees
+# this build's threads (a sanitizer runtime may intercept them first: then skipped).
+cc -shared -fPIC -o "$TMP/threadlog.so" tests/threadlog.c -ldl
+sed '/^sensitivity:/,$d' scenarios/uncertain.yaml >"$TMP/unc.yaml"
+THREADLOG="$TMP/t2.log" LD_PRELOAD="$TMP/threadlog.so" \
+    "$GAPSIM" run "$TMP/unc.yaml" -q -n 3000 -t 2 -o "$TMP/t2.h5" 2>/dev/null
+threads_bound() {
+    THREADLOG="$TMP/t1.log" LD_PRELOAD="$TMP/threadlog.so" \
+        "$GAPSIM" run "$TMP/unc.yaml" -q -n 3000 -t 1 -o "$TMP/t1.h5" || return 1
+    [ ! -s "$TMP/t1.log" ] || { echo "-t 1 started $(wc -l <"$TMP/t1.log") threads"; return 1; }
+    h5diff -q --exclude-attribute / "$TMP/t1.h5" "$TMP/t2.h5" || { echo "-t 1 and -t 2 differ"; return 1; }
+}
+if [ -s "$TMP/t2.log" ]; then
+    check "--threads 1 starts no second thread (parameter draws included), same file as -t 2" threads_bound
+else
+    skip "--threads 1 starts no second thread" "the shim does not see this build's thread creation"
+fi
