@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "input.h"
+#include "stats.h"
 
 const char *const targets_transform_names[3] = {"identity", "log", "logit"};
 const double targets_levels[TARGETS_N_LEVELS] = {0.05, 0.25, 0.5, 0.75, 0.95};
@@ -836,6 +837,29 @@ double targets_wave_movement(double p1, double se1, double p2, double se2)
 
 /* ---- prior and posterior summaries --------------------------------------------------- */
 
+/* One three-way partition of x[lo..hi) (hi - lo > 1) around the median of its first,
+ * middle and last values: afterwards [lo, *lt) < pivot, [*lt, *gt) == pivot and
+ * [*gt, hi) > pivot. */
+static void partition3(double *x, size_t lo, size_t hi, size_t *lt_out, size_t *gt_out)
+{
+    double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
+    double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    size_t lt = lo, i = lo, gt = hi;
+    while (i < gt) {
+        double v = x[i];
+        if (v < pivot) {
+            x[i] = x[lt], x[lt] = v;
+            lt++, i++;
+        } else if (v > pivot) {
+            gt--;
+            x[i] = x[gt], x[gt] = v;
+        } else {
+            i++;
+        }
+    }
+    *lt_out = lt, *gt_out = gt;
+}
+
 /* Moves the k-th smallest of x[lo..hi) (0-based, lo <= k < hi) to x[k], with every
  * value before it <= x[k] <= every value after it (quickselect with a three-way
  * partition and a median-of-three pivot; no NaN in x).  The order statistic is exact
@@ -843,22 +867,8 @@ double targets_wave_movement(double p1, double se1, double p2, double se2)
 static void select_rank(double *x, size_t lo, size_t hi, size_t k)
 {
     while (hi - lo > 1) {
-        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
-        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        /* [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > pivot */
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            double v = x[i];
-            if (v < pivot) {
-                x[i] = x[lt], x[lt] = v;
-                lt++, i++;
-            } else if (v > pivot) {
-                gt--;
-                x[i] = x[gt], x[gt] = v;
-            } else {
-                i++;
-            }
-        }
+        size_t lt, gt;
+        partition3(x, lo, hi, &lt, &gt);
         if (k < lt)
             hi = lt;
         else if (k >= gt)
@@ -876,21 +886,8 @@ static void select_rank(double *x, size_t lo, size_t hi, size_t k)
 static void select_ranks(double *x, size_t lo, size_t hi, const size_t *rank, size_t nr)
 {
     while (nr > 0 && hi - lo > 1) {
-        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
-        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            double v = x[i];
-            if (v < pivot) {
-                x[i] = x[lt], x[lt] = v;
-                lt++, i++;
-            } else if (v > pivot) {
-                gt--;
-                x[i] = x[gt], x[gt] = v;
-            } else {
-                i++;
-            }
-        }
+        size_t lt, gt;
+        partition3(x, lo, hi, &lt, &gt);
         size_t nl = 0, nh = nr; /* rank[0..nl) < lt, rank[nh..nr) >= gt */
         while (nl < nr && rank[nl] < lt) nl++;
         while (nh > nl && rank[nh - 1] >= gt) nh--;
@@ -910,22 +907,9 @@ void targets_quantiles5(double *x, size_t m, double out[TARGETS_N_LEVELS])
         for (int l = 0; l < TARGETS_N_LEVELS; l++) out[l] = NAN;
         return;
     }
-    /* the order statistics l and l + 1 of each level, selected in increasing order so
-     * that each selection only searches above the one before */
-    size_t rank[2 * TARGETS_N_LEVELS], nr = 0;
-    for (int q = 0; q < TARGETS_N_LEVELS; q++) {
-        const size_t l = (size_t)(targets_levels[q] * (double)(m - 1));
-        rank[nr++] = l;
-        if (l + 1 < m) rank[nr++] = l + 1;
-    }
-    for (size_t i = 1; i < nr; i++) /* insertion sort of at most 10 ranks */
-        for (size_t j = i; j > 0 && rank[j - 1] > rank[j]; j--) {
-            size_t t = rank[j];
-            rank[j] = rank[j - 1], rank[j - 1] = t;
-        }
-    size_t nu = 0; /* the distinct ranks */
-    for (size_t i = 0; i < nr; i++)
-        if (nu == 0 || rank[i] != rank[nu - 1]) rank[nu++] = rank[i];
+    /* the order statistics l and l + 1 of each level, ascending and distinct */
+    size_t rank[2 * TARGETS_N_LEVELS];
+    const size_t nu = stats_wanted_ranks(targets_levels, TARGETS_N_LEVELS, m, rank);
     /* Without −0 (and NaN, which the caller excludes) equal values have equal bits, so
      * every exact selection leaves the same bits at the wanted ranks: one descent for
      * all of them.  With −0 among the values, which of the two zeros lands at a rank
