@@ -7,6 +7,9 @@
 #   exit_code WANT COMMAND...   succeeds if COMMAND exits with status WANT; its output
 #                               is kept in $TMP/last.out and $TMP/last.err
 #   skip NAME REASON            prints "ok N - NAME # SKIP REASON"
+#   same_file A B [ATTR...]     the two result files hold identical data (h5diff) and
+#                               identical root attributes, provenance (history, created,
+#                               source, threads) and the ATTRs named left out
 # Scripts that need more clean-up define e2e_cleanup, which runs before TMP is removed.
 set -u
 BUILD=${BUILD:-build}
@@ -46,4 +49,18 @@ exit_code() {
 skip() {
     n=$((n + 1))
     echo "ok $n - $1 # SKIP $2"
+}
+
+same_file() {
+    h5diff --exclude-attribute / "$1" "$2" || return 1
+    "$PY" - "$@" <<'PY'
+import sys, h5py, numpy as np
+skip = {"history", "created", "source", "threads", *sys.argv[3:]}
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+ka, kb = set(a.attrs) - skip, set(b.attrs) - skip
+if ka != kb: sys.exit(f"attributes differ: {sorted(ka ^ kb)}")
+for k in sorted(ka):
+    if not np.array_equal(np.asarray(a.attrs[k]), np.asarray(b.attrs[k])):
+        sys.exit(f"attribute {k} differs")
+PY
 }
