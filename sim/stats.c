@@ -218,31 +218,13 @@ double stats_moments_sd(const stats_moments *m)
 /* ---------------------------------------------------------------- keys */
 
 #define KEY_SIGN UINT64_C(0x8000000000000000)
-#define KEY_EXP UINT64_C(0x7FF0000000000000)
-
-/* The IEEE-754 bits of x, read without aliasing problems. */
-static inline uint64_t double_bits(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-/* Key from the bits u: a positive double gets its sign bit set (so it sorts above
- * every negative one), a negative double gets all bits flipped (so larger magnitudes
- * sort lower).  mask = all ones when the sign bit is set, else only the sign bit. */
-static inline uint64_t key_of_bits(uint64_t u)
-{
-    const uint64_t mask = (uint64_t)((int64_t)u >> 63) | KEY_SIGN;
-    return u ^ mask;
-}
 
 /* -0.0 and +0.0 get the same key, that of +0.0: x + 0.0 turns -0.0 into +0.0 and
  * leaves every other value (and its bits) unchanged.  So stats_unkey(stats_key(-0.0))
  * is +0.0, and the quantiles treat the two zeros as ties (they compare equal). */
 uint64_t stats_key(double x)
 {
-    return key_of_bits(double_bits(x + 0.0));
+    return stats_key_of_bits(stats_bits(x));
 }
 
 double stats_unkey(uint64_t key)
@@ -351,7 +333,6 @@ static qsel_geom qsel_geometry(uint64_t kmin, uint64_t kmax, size_t m)
 
 static inline size_t qsel_bucket(qsel_geom g, uint64_t k) { return (size_t)((k - g.lo) >> g.shift); }
 
-static inline int is_finite_bits(uint64_t u) { return (u & KEY_EXP) != KEY_EXP; }
 
 static void sort_small(uint64_t *a, size_t m)
 {
@@ -532,8 +513,8 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
             }
         else
             for (size_t i = 0; i < n; i++) {
-                uint64_t u = double_bits(x[i] + 0.0);
-                if (is_finite_bits(u)) count[qsel_bucket(g, key_of_bits(u))]++;
+                uint64_t u = stats_bits(x[i]);
+                if (stats_bits_finite(u)) count[qsel_bucket(g, stats_key_of_bits(u))]++;
             }
         /* Pass 3: gather the needed buckets' keys into the arena, then select. */
         qsel_need need[2 * STATS_MAX_LEVELS];
@@ -546,9 +527,9 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
             }
         else
             for (size_t i = 0; i < n; i++) {
-                uint64_t u = double_bits(x[i] + 0.0);
-                if (!is_finite_bits(u)) continue;
-                const uint64_t k = key_of_bits(u);
+                uint64_t u = stats_bits(x[i]);
+                if (!stats_bits_finite(u)) continue;
+                const uint64_t k = stats_key_of_bits(u);
                 const int32_t s = slot[qsel_bucket(g, k)];
                 if (s >= 0) ws->arena[need[s].fill++] = k;
             }
@@ -623,9 +604,9 @@ gs_status stats_quantiles(stats_qsel *ws, const double *x, size_t n, const doubl
     uint64_t kmin = UINT64_MAX, kmax = 0;
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t u = double_bits(x[i] + 0.0);
-        if (!is_finite_bits(u)) continue;
-        const uint64_t k = key_of_bits(u);
+        uint64_t u = stats_bits(x[i]);
+        if (!stats_bits_finite(u)) continue;
+        const uint64_t k = stats_key_of_bits(u);
         kmin = k < kmin ? k : kmin;
         kmax = k > kmax ? k : kmax;
         nf++;

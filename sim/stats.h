@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -51,6 +52,27 @@ double stats_moments_sd(const stats_moments *m);
 /* The order-preserving key of a double (NaN must be filtered out first). */
 uint64_t stats_key(double x);
 double stats_unkey(uint64_t key);
+
+/* The same for loops over many values, inline: the IEEE-754 bits of x + 0.0 (−0.0
+ * becomes +0.0, every other value keeps its bits), whether they are finite, and the
+ * key of finite bits.  stats_key(x) == stats_key_of_bits(stats_bits(x)). */
+static inline uint64_t stats_bits(double x)
+{
+    uint64_t u;
+    x += 0.0;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline int stats_bits_finite(uint64_t u)
+{
+    return (u & UINT64_C(0x7FF0000000000000)) != UINT64_C(0x7FF0000000000000);
+}
+/* A positive double gets its sign bit set (so it sorts above every negative one), a
+ * negative double gets all bits flipped (so larger magnitudes sort lower). */
+static inline uint64_t stats_key_of_bits(uint64_t u)
+{
+    return u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+}
 
 /* Workspace for quantile selection over up to nmax values; owned by the caller,
  * one per thread.  Returns NULL when out of memory. */

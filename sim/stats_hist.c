@@ -6,15 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline uint64_t bits_of(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-#define HIST_EXP UINT64_C(0x7FF0000000000000)
-
 /* a + b, saturated at UINT64_MAX */
 static inline uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
@@ -86,12 +77,12 @@ void stats_hist_count(stats_hist *h, const double *x, size_t n)
     const stats_hist_geom g = h->g;
     uint64_t *count = h->count, nonfinite = 0;
     for (size_t i = 0; i < n; i++) {
-        const uint64_t u = bits_of(x[i] + 0.0);
-        if ((u & HIST_EXP) == HIST_EXP) {
+        const uint64_t u = stats_bits(x[i]);
+        if (!stats_bits_finite(u)) {
             nonfinite++;
             continue;
         }
-        const uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+        const uint64_t k = stats_key_of_bits(u);
         count[stats_hist_bucket(g, k)]++;
     }
     h->nonfinite += nonfinite;
@@ -174,9 +165,9 @@ gs_status stats_hist_quantiles(stats_qsel *ws, stats_hist_geom g, const double *
         GS_RETURN_IF(!keys, err, GS_ERR_NOMEM, "stats_hist_quantiles: out of memory");
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
-            const uint64_t u = bits_of(x[i] + 0.0);
-            if ((u & HIST_EXP) == HIST_EXP) continue;
-            const uint64_t k = stats_key(x[i]);
+            const uint64_t u = stats_bits(x[i]);
+            if (!stats_bits_finite(u)) continue;
+            const uint64_t k = stats_key_of_bits(u);
             if (k >= w->klo && k <= w->khi) keys[m++] = k;
         }
         GS_FORWARD(stats_hist_select(ws, w, m, rank, key, err));
@@ -211,9 +202,9 @@ gs_status stats_hist_finish(stats_qsel *ws, const stats_hist *h, const double *x
         memset(slot, 0xff, (g.nb + 2) * sizeof *slot);
         for (size_t j = 0; j < nw; j++) slot[stats_hist_bucket(g, win[j].klo)] = (int32_t)j;
         for (size_t i = 0; i < n; i++) {
-            const uint64_t u = bits_of(x[i] + 0.0);
-            if ((u & HIST_EXP) == HIST_EXP) continue;
-            const uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+            const uint64_t u = stats_bits(x[i]);
+            if (!stats_bits_finite(u)) continue;
+            const uint64_t k = stats_key_of_bits(u);
             const int32_t sj = slot[stats_hist_bucket(g, k)];
             if (sj >= 0) keys[fill[sj]++] = k;
         }

@@ -180,13 +180,6 @@ static stats_moments counter_root(const cell *c)
     return acc;
 }
 
-static inline int key_finite(double x, uint64_t *k)
-{
-    if (!isfinite(x)) return 0;
-    *k = stats_key(x);
-    return 1;
-}
-
 /* Pass 1 of one (variable, cycle) for one batch. */
 static gs_status pass1_cell(stream_state *s, cell *c, const double *x, size_t n,
                             const stats_block *blk, size_t nblocks, uint64_t gb0, gs_error *err)
@@ -202,8 +195,9 @@ static gs_status pass1_cell(stream_state *s, cell *c, const double *x, size_t n,
         } else {
             const size_t b0 = j * ENGINE_BLOCK, b1 = b0 + ENGINE_BLOCK < n ? b0 + ENGINE_BLOCK : n;
             for (size_t i = b0; i < b1; i++) {
-                uint64_t k;
-                if (!key_finite(x[i], &k)) continue;
+                const uint64_t u = stats_bits(x[i]);
+                if (!stats_bits_finite(u)) continue;
+                const uint64_t k = stats_key_of_bits(u);
                 kmin = k < kmin ? k : kmin;
                 kmax = k > kmax ? k : kmax;
             }
@@ -231,11 +225,9 @@ static void gather_cell(cell *c, const double *x, size_t n)
     const stats_hist_geom g1 = c->g1;
     const uint64_t *mark = c->mark;
     for (size_t i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, &x[i], sizeof u);
-        u = u == UINT64_C(0x8000000000000000) ? 0 : u; /* -0.0 as +0.0 (stats_key) */
-        if ((u & UINT64_C(0x7FF0000000000000)) == UINT64_C(0x7FF0000000000000)) continue;
-        const uint64_t k = u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+        const uint64_t u = stats_bits(x[i]);
+        if (!stats_bits_finite(u)) continue;
+        const uint64_t k = stats_key_of_bits(u);
         if (k < lo || k > hi) continue;
         const size_t b1 = stats_hist_bucket(g1, k);
         if (!((mark[b1 >> 6] >> (b1 & 63)) & 1)) continue; /* most values: no window here */
