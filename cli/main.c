@@ -278,9 +278,22 @@ static int check_streaming(const gs_scenario *sc, cli_args *a, const gs_estimate
 
 static int check_resources(const gs_scenario *sc, cli_args *a, const char *output)
 {
-    gs_estimate e;
+    gs_estimate e, bound;
     estimate_run(sc, &a->run, &e);
     double avail = estimate_available_memory();
+    /* history matching: e assumes every drawn trajectory is kept; a pilot of the history
+     * window (--dry-run, or when that bound would not fit) gives the fraction kept,
+     * taken 3 standard errors high */
+    targets_tally t = {0};
+    bound = e;
+    if (history_enabled(sc) && (a->dry_run || (avail > 0 && e.bytes > 0.9 * avail))) {
+        gs_error err;
+        size_t pilot = e.trajectories < 4096 ? (size_t)e.trajectories : 4096;
+        if (history_pilot(sc, &a->run, pilot, &t, &err) != GS_OK) return cli_report(&err);
+        double r = (double)t.accepted / (double)t.drawn;
+        double kept = r + 3 * sqrt((r * (1 - r) + 1.0 / (double)t.drawn) / (double)t.drawn);
+        estimate_run_kept(sc, &a->run, kept < 1 ? kept : 1, &e);
+    }
     int srm = check_streaming(sc, a, &e, avail);
     if (srm >= 0 || a->run.memory > 0) return srm;
     uint64_t fit = estimate_max_trajectories(&e, 0.9 * avail);
@@ -298,11 +311,7 @@ static int check_resources(const gs_scenario *sc, cli_args *a, const char *outpu
         if (avail > 0)
             printf("  available memory %.0f MB: at most %llu trajectories per run fit\n",
                    avail / 1e6, (unsigned long long)fit);
-        if (history_enabled(sc)) { /* a pilot of the history window: how many are kept */
-            targets_tally t;
-            gs_error err;
-            size_t pilot = e.trajectories < 4096 ? (size_t)e.trajectories : 4096;
-            if (history_pilot(sc, &a->run, pilot, &t, &err) != GS_OK) return cli_report(&err);
+        if (history_enabled(sc)) { /* the pilot of the history window: how many are kept */
             double rate = (double)t.accepted / (double)t.drawn;
             printf("  history: a pilot of %llu drawn trajectories kept %llu (%.1f%%), so about\n"
                    "  %.0f of the %llu drawn would be kept (standard error of a probability\n"
@@ -310,6 +319,9 @@ static int check_resources(const gs_scenario *sc, cli_args *a, const char *outpu
                    (unsigned long long)t.drawn, (unsigned long long)t.accepted, 100 * rate,
                    rate * (double)e.trajectories, (unsigned long long)e.trajectories,
                    rate > 0 ? sqrt(0.25 / (rate * (double)e.trajectories)) : 1.0);
+            printf("  memory: the figure above counts the pilot's fraction kept + 3 standard "
+                   "errors;\n  about %.0f MB if every drawn trajectory were kept\n",
+                   bound.bytes / 1e6);
             double target = a->run.target_se > 0 ? a->run.target_se : sc->target_se;
             if (target > 0) { /* batches of B drawn until SE <= target at p = 1/2, worst case */
                 uint64_t B = a->run.trajectories ? a->run.trajectories : sc->trajectories;

@@ -160,15 +160,21 @@ static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_
     if (!last) model_advance_columns(m, &cols, &b, k, w->rng + first);
 }
 
+int engine_own_factors(const gs_param_id *ids, size_t d)
+{
+    int any = 0;
+    for (size_t j = 0; j < d; j++)
+        any |= ids[j] >= PARAM_correlation_hardware_power &&
+               ids[j] <= PARAM_correlation_demand_readiness;
+    return any;
+}
+
 /* The per-trajectory Cholesky factors when a correlation is uncertain (else w->chol
  * stays NULL), computed serially before any parallel loop: GSL's error handler is
  * global state. */
 static gs_status uncertain_factors(run_memory *w, gs_error *err)
 {
-    int any = 0;
-    for (size_t j = 0; j < w->job->d; j++)
-        any |= w->job->ids[j] >= PARAM_correlation_hardware_power &&
-               w->job->ids[j] <= PARAM_correlation_demand_readiness;
+    const int any = engine_own_factors(w->job->ids, w->job->d);
     if (w->job->d > 0 && !w->replay) {
         w->cols = malloc((w->n ? w->n : 1) * MODEL_COLUMNS * sizeof(double));
         w->col_plan = calloc(w->nblocks ? w->nblocks : 1, MODEL_COLUMN_WORDS * sizeof(uint64_t));
@@ -771,4 +777,26 @@ fail:
     run_free(&w);
     engine_result_free(res);
     return status;
+}
+
+/* What run_alloc, uncertain_factors, outcomes (the classes) and traj_start allocate per
+ * trajectory; the quantile workspace (stats_qsel_alloc: an 8-byte key and a 2-byte
+ * bucket per value) once per thread. */
+void engine_job_bytes(const gs_params *p, const gs_param_id *ids, size_t d, int antithetic,
+                      int with_stats, int threads, int keep_draws, double *running,
+                      double *kept)
+{
+    double b = MODEL_STATE_ARRAYS * 8.0 + (double)sizeof(rng_pcg32) + VAR_COUNT * 8.0 +
+               2.0 * METRIC_COUNT * 8.0 + VAR_COUNT * (double)sizeof(stats_block) / ENGINE_BLOCK +
+               (double)sizeof(int);
+    if (antithetic) b += 1.0;
+    if (d) b += MODEL_COLUMNS * 8.0 + MODEL_COLUMN_WORDS * 8.0 / ENGINE_BLOCK;
+    if (engine_own_factors(ids, d)) b += SHOCK_COUNT * SHOCK_COUNT * 8.0;
+    if (with_stats) b += (threads > 0 ? threads : 1) * 10.0;
+    double keep = 0, work = 0;
+    if (keep_draws)
+        trajdata_row_bytes(d, (int)p->run_cycles + 1, model_k_now(p), (int)p->outcome_window,
+                           &keep, &work);
+    *running = b + keep + work;
+    *kept = keep;
 }

@@ -182,6 +182,20 @@ gs_status engine_run_job(const gs_scenario *sc, const engine_job *job, const gs_
 
 void engine_result_free(gs_result *res);
 
+/* Non-zero when one of the d uncertain parameters ids is a correlation: each trajectory
+ * then has its own Cholesky factor. */
+int engine_own_factors(const gs_param_id *ids, size_t d);
+
+/* Memory of a job with parameters p and d uncertain parameters ids, bytes per
+ * trajectory: *running while it runs (the state, generator, record, outcome metrics,
+ * block statistics, parameter columns and factors, with_stats: each of `threads`
+ * threads' quantile workspace; keep_draws: the per-trajectory data, trajdata.h), *kept
+ * what stays in the result after it (the --keep-draws data).  The caller's draws
+ * (n x d doubles) are not included.  Used by estimate.h. */
+void engine_job_bytes(const gs_params *p, const gs_param_id *ids, size_t d, int antithetic,
+                      int with_stats, int threads, int keep_draws, double *running,
+                      double *kept);
+
 /* The statistics arrays' index helpers. */
 static inline size_t result_ix(const gs_result *r, int var, int cycle)
 {

@@ -34,6 +34,26 @@ static void working_free(gs_trajdata *t)
     t->compound_ratio = t->collapse_ratio = NULL;
 }
 
+/* The horizons of the by-cycle classes: first .. K (n of them). */
+static void horizons(int n_cycles, int k_now, int window, int *first, int *n)
+{
+    const int K = n_cycles - 1;
+    *first = k_now + 1 > window - 1 ? k_now + 1 : window - 1;
+    *n = K >= *first ? K - *first + 1 : 0;
+}
+
+void trajdata_row_bytes(size_t d, int n_cycles, int k_now, int window, double *kept,
+                        double *working)
+{
+    int first, H;
+    if (window < 1) window = 1;
+    horizons(n_cycles, k_now, window, &first, &H);
+    /* draws, class at the horizon and by cycle, summaries, mean catch-up */
+    *kept = 4.0 * (double)d + METRIC_COUNT * (1.0 + H) + TRAJ_SUMMARY_COUNT + 4.0;
+    /* ring, ref, prev, catch_sum, catch_n, the two thresholds */
+    *working = 8.0 * METRIC_COUNT * (window + 1.0) + 32.0 + 8.0 + 4.0 + 16.0;
+}
+
 gs_status trajdata_create(gs_trajdata **out, uint64_t n, uint64_t first, uint64_t count,
                           size_t d, const gs_param_id *ids, const double *values,
                           const double *compound, const double *collapse, int n_cycles,
@@ -47,9 +67,7 @@ gs_status trajdata_create(gs_trajdata **out, uint64_t n, uint64_t first, uint64_
     t->n = n, t->first = first, t->count = count, t->d = d;
     for (size_t j = 0; j < d; j++) t->ids[j] = ids[j];
     t->n_cycles = n_cycles, t->k_now = k_now, t->window = window < 1 ? 1 : window;
-    const int K = n_cycles - 1;
-    t->first_horizon = k_now + 1 > t->window - 1 ? k_now + 1 : t->window - 1;
-    t->n_horizons = K >= t->first_horizon ? K - t->first_horizon + 1 : 0;
+    horizons(n_cycles, k_now, t->window, &t->first_horizon, &t->n_horizons);
     const size_t c = count ? (size_t)count : 1, W = (size_t)t->window;
     t->draws = malloc((d ? d : 1) * c * sizeof(float));
     t->cls = malloc(METRIC_COUNT * c);

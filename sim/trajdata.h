@@ -12,9 +12,9 @@
  * are not visible in the recorded values; they are counted by replaying the
  * trajectory's shock stream (model_count_events).
  *
- * Memory while running: per trajectory 4 d + 7 METRIC_COUNT C_f + 10 bytes kept, plus
- * 8 (METRIC_COUNT (W + 1) + 6) bytes of working state (W the outcome window, C_f the
- * forecast cycles).
+ * Memory while running: per trajectory 4 d + METRIC_COUNT (1 + H) + 9 bytes kept, plus
+ * 8 METRIC_COUNT (W + 1) + 60 bytes of working state (W the outcome window, H the
+ * horizons of the by-cycle classes); trajdata_row_bytes gives both.
  */
 #ifndef GAPSIM_TRAJDATA_H
 #define GAPSIM_TRAJDATA_H
@@ -92,5 +92,10 @@ void trajdata_events(gs_trajdata *t, size_t i, const gs_params *p, uint64_t seed
 void trajdata_finish(gs_trajdata *t);
 
 void trajdata_free(gs_trajdata *t);
+
+/* Bytes per row of a part with d draws: *kept what trajdata_finish keeps, *working what
+ * it frees (the memory-use formula above, exactly as trajdata_create allocates). */
+void trajdata_row_bytes(size_t d, int n_cycles, int k_now, int window, double *kept,
+                        double *working);
 
 #endif

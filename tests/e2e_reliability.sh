@@ -95,10 +95,44 @@ estimate_close() { # the estimate is within [0.8, 1.5] of the measured peak (max
     echo "estimate $est MB, measured $rss MB"
     [ "$((est * 10))" -ge "$((rss * 8))" ] && [ "$((est * 10))" -le "$((rss * 15))" ]
 }
+estimate_bytes() { # SCENARIO ARGS...: the dry run's bytes per trajectory
+    "$GAPSIM" run "$@" --dry-run -o "$TMP/dry.h5" | sed -n 's/.*MB (\([0-9]*\) bytes per trajectory.*/\1/p'
+}
+estimate_keep_draws() { # --keep-draws (and a discover: section) add the per-trajectory data
+    # two uncertain parameters (no correlation), K = 20, k_now = 5, W = 4: the by-cycle
+    # classes cover H = K - max(k_now + 1, W - 1) + 1 = 15 horizons; trajdata.h keeps
+    # 4 d + 6 (1 + H) + 9 bytes and works in 8 * 6 (W + 1) + 60 more while the run runs
+    local u=(--set "capability.catch_up=0.3 to 0.8" --set "training.reinvest=0.3 to 0.8")
+    local plain keep disc want=$((4 * 2 + 6 * (1 + 15) + 9 + 8 * 6 * (4 + 1) + 60))
+    plain=$(estimate_bytes scenarios/baseline_point.yaml -n 1000000 "${u[@]}")
+    keep=$(estimate_bytes scenarios/baseline_point.yaml -n 1000000 "${u[@]}" --keep-draws)
+    { cat scenarios/baseline_point.yaml; printf 'discover:\n  metric: premium\n'; } >"$TMP/disc.yaml"
+    disc=$(estimate_bytes "$TMP/disc.yaml" -n 1000000 "${u[@]}")
+    echo "bytes per trajectory: $plain, --keep-draws $keep, discover: $disc (want +$want)"
+    [ -n "$plain" ] && [ -n "$keep" ] && [ "$disc" = "$keep" ] &&
+        [ "$((10 * (keep - plain)))" -ge "$((9 * want))" ] && [ "$((10 * (keep - plain)))" -le "$((11 * want))" ]
+}
+check "--dry-run: --keep-draws and a discover: section add 0.9-1.1x the per-trajectory data" estimate_keep_draws
+estimate_close_to() { # SCENARIO ARGS...: the estimate is within [0.8, 1.5] of the max RSS
+    local est rss
+    est=$("$GAPSIM" run "$@" --dry-run | sed -n 's/.*memory: about \([0-9]*\) MB.*/\1/p' | head -n 1)
+    rss=$( { /usr/bin/time -f '%M' "$GAPSIM" run "$@" -q -o "$TMP/est.h5"; } 2>&1 | tail -n 1)
+    rss=$((rss / 1000))
+    echo "$*: estimate $est MB, measured $rss MB"
+    [ "$((est * 10))" -ge "$((rss * 8))" ] && [ "$((est * 10))" -le "$((rss * 15))" ]
+}
+estimate_close_more() { # uncertain parameters with --keep-draws (columns, factors, draws,
+    # kept data) and a history-matched run (pass 1 over all drawn): each was under 0.5x
+    sed '/^sensitivity:/,$d' scenarios/uncertain.yaml >"$TMP/unc.yaml"
+    estimate_close_to "$TMP/unc.yaml" -n 200000 -t 2 --keep-draws &&
+        estimate_close_to scenarios/baseline.yaml -n 200000 -t 2
+}
 if [ "${BUILD#*san}" != "$BUILD" ]; then
     skip "memory estimate vs measured peak" "sanitizers change the memory use"
+    skip "memory estimate vs measured peak, uncertain and history-matched" "sanitizers change the memory use"
 else
     check "memory estimate within 0.8-1.5x of the measured peak (10^6 trajectories)" estimate_close
+    check "memory estimate within 0.8-1.5x of the measured peak: uncertain --keep-draws, history (2x10^5)" estimate_close_more
 fi
 
 # --- memory errors and leaks (valgrind; the sanitizer build is checked by ASan instead)
