@@ -57,6 +57,7 @@ static void on_signal(int sig)
 typedef struct {
     int tty, quiet, shown;
     double start, last;
+    unsigned pass; /* streaming mode: the pass running (0 for a run in memory) */
 } progress_state;
 
 static int on_progress(void *ctx, uint64_t done, uint64_t total)
@@ -73,21 +74,41 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
         for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
         bar[width] = '\0';
         double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
-        fprintf(stderr, "\r[%s] %5.1f%%  %.0fs elapsed, %.0fs left ", bar, 100 * frac, elapsed,
-                eta);
+        char pass[32] = "";
+        if (p->pass) snprintf(pass, sizeof pass, "pass %u  ", p->pass);
+        fprintf(stderr, "\r[%s] %5.1f%%  %s%.0fs elapsed, %.0fs left ", bar, 100 * frac, pass,
+                elapsed, eta);
         if (done == total) fprintf(stderr, "\n");
         p->shown = 1;
-    } else if (now - p->last >= 10.0 || (done == total && p->shown)) {
+    } else if (now - p->last >= 10.0 || (done == total && p->shown && !p->pass)) {
         time_t t = time(NULL);
-        char stamp[32];
+        char stamp[32], pass[32] = "";
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        fprintf(stderr, "%s gapsim: %.1f%% done (%llu of %llu trajectory-cycles), %.0fs\n",
-                stamp, 100 * frac, (unsigned long long)done, (unsigned long long)total,
+        if (p->pass) snprintf(pass, sizeof pass, "pass %u: ", p->pass);
+        fprintf(stderr, "%s gapsim: %s%.1f%% done (%llu of %llu trajectory-cycles), %.0fs\n",
+                stamp, pass, 100 * frac, (unsigned long long)done, (unsigned long long)total,
                 elapsed);
         p->last = now;
         p->shown = 1;
     }
     return 0;
+}
+
+/* Streaming mode's passes: the bar and the log lines name the pass; without a terminal
+ * each finished pass is one log line (the end of a pass is not the end of the run). */
+static void on_pass(void *ctx, uint32_t pass, int finished, int more)
+{
+    progress_state *p = ctx;
+    p->pass = pass;
+    if (!finished || p->quiet || p->tty) return;
+    time_t t = time(NULL);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    fprintf(stderr, "%s gapsim: streaming pass %u done, %.0fs%s\n", stamp, pass,
+            omp_get_wtime() - p->start,
+            more ? "; another pass follows" : "; every quantile is known");
+    p->last = omp_get_wtime();
+    p->shown = 1;
 }
 
 /* The command line as one string for the provenance (arguments with spaces quoted). */
@@ -388,6 +409,7 @@ int cli_run_main(int argc, char **argv)
                                .start = omp_get_wtime()};
     progress.last = progress.start;
     a.run.progress = on_progress;
+    a.run.pass_progress = on_pass;
     a.run.progress_ctx = &progress;
     a.run.comm = &world;
     if (a.resume && a.run.nshards) {

@@ -126,6 +126,10 @@ typedef struct {
                              const stats_block *blocks, size_t nblocks, gs_error *err);
     void (*batch_outcomes)(void *ctx, const gs_result *res, const uint64_t *pair);
     void *batch_ctx;
+    /* Streaming's passes for the progress display (optional, with progress_ctx): called
+     * with finished = 0 before pass `pass` (1, 2, ...) runs, and with finished = 1 after
+     * it, `more` saying whether another pass follows. */
+    void (*pass_progress)(void *ctx, uint32_t pass, int finished, int more);
 } gs_run_options;
 
 /* The outcome counts beyond res->outcome_count, per metric: [0] undefined, [1] antithetic

@@ -482,6 +482,7 @@ gs_status stream_run_job(const gs_scenario *sc, const engine_job *job, const gs_
     const uint64_t work = N * (uint64_t)n_cycles;
     double time_model = 0, time_stats = 0;
     for (s.pass = 1; st == GS_OK; s.pass++) {
+        if (opt->pass_progress) opt->pass_progress(opt->progress_ctx, (uint32_t)s.pass, 0, 0);
         for (uint64_t b = 0; st == GS_OK && b < plan.batches; b++) {
             bo.batch_first = b * plan.batch;
             bo.batch_count = N - bo.batch_first < plan.batch ? N - bo.batch_first : plan.batch;
@@ -514,7 +515,10 @@ gs_status stream_run_job(const gs_scenario *sc, const engine_job *job, const gs_
         double t0 = omp_get_wtime();
         if (st == GS_OK) st = after_pass(&s, ws, plan.gather_keys, err);
         time_stats += omp_get_wtime() - t0;
-        if (st == GS_OK && pending_windows(&s) == 0) break;
+        const int more = st == GS_OK && pending_windows(&s) > 0;
+        if (st == GS_OK && opt->pass_progress)
+            opt->pass_progress(opt->progress_ctx, (uint32_t)s.pass, 1, more);
+        if (st == GS_OK && !more) break;
     }
     if (st == GS_OK) {
         for (int v = 0; v < VAR_COUNT; v++)

@@ -70,6 +70,33 @@ check "streaming, tiny gathering budget: at least 3 passes" method "$TMP/sb.h5" 
 check "streaming, tiny gathering budget = in memory" stream_same "$TMP/mem.h5" "$TMP/sb.h5"
 check "streaming antithetic: several batches" method "$TMP/as.h5" 2 3
 check "streaming antithetic = in memory (pair standard errors too)" stream_same "$TMP/amem.h5" "$TMP/as.h5"
+pass_lines() { # without a terminal: one log line per finished pass, the last one final
+    GAPSIM_STREAM_BUDGET=50 "$GAPSIM" run "$SC" -n "$N" -t 2 --memory $MEM -o "$TMP/sp.h5" \
+        >"$TMP/sp.out" 2>"$TMP/sp.err" </dev/null || return 1
+    local passes lines
+    passes=$(sed -n 's/^Quantiles exact, streaming in \([0-9]*\) passes.*/\1/p' "$TMP/sp.out")
+    lines=$(grep -c "gapsim: streaming pass [0-9]* done" "$TMP/sp.err")
+    [ -n "$passes" ] && [ "$passes" -ge 3 ] && [ "$lines" -eq "$passes" ] &&
+        [ "$(grep -c "streaming pass [0-9]* done, [0-9]*s; another pass follows" "$TMP/sp.err")" -eq $((passes - 1)) ] &&
+        grep -q "streaming pass $passes done, [0-9]*s; every quantile is known" "$TMP/sp.err" &&
+        ! grep -q "100.0% done" "$TMP/sp.err" || { cat "$TMP/sp.out" "$TMP/sp.err"; return 1; }
+}
+check "streaming without a terminal: one log line per pass (no 100% line before the last)" pass_lines
+pass_bar() { # on a terminal (script(1) gives one) the progress bar names the pass; the
+    # bar appears once the run has lasted a second (10^5 trajectories: several), so the last
+    # pass is the one surely shown
+    script -qec "'$GAPSIM' run '$SC' -n 100000 -t 2 --memory $MEM -o '$TMP/sq.h5' >'$TMP/sq.out'" \
+        /dev/null </dev/null | tr '\r' '\n' >"$TMP/sq.tty" || return 1
+    local passes
+    passes=$(sed -n 's/^Quantiles exact, streaming in \([0-9]*\) passes.*/\1/p' "$TMP/sq.out")
+    [ -n "$passes" ] && grep -aq "^\[[#.]*\] 100.0%  pass $passes  [0-9]*s elapsed" "$TMP/sq.tty" ||
+        { cat "$TMP/sq.out"; cat -v "$TMP/sq.tty"; return 1; }
+}
+if command -v script >/dev/null; then
+    check "streaming on a terminal: the progress bar says which pass runs" pass_bar
+else
+    skip "streaming on a terminal: the progress bar says which pass runs" "no script(1)"
+fi
 
 dry() {
     "$GAPSIM" run "$SC" -n "$N" --memory $MEM --dry-run >"$TMP/dry.out" 2>&1 &&
