@@ -214,6 +214,19 @@ c = np.array([names[r["class_premium"]] for r in rows])
 assert (c == g["class_premium"][:]).all()
 assert (np.array([int(r["supply_shocks"]) for r in rows]) == g["supply_shocks"][:]).all()
 assert any(p.endswith("cycles.csv") or "cycle" in p for p in os.listdir(d)), os.listdir(d)
+# the by-cycle classes come after every other column, one per metric and horizon cycle
+header = next(csv.reader(open(path[0])))
+hz = [int(h) for h in g["horizon"][:]]
+by = [k for k in g if k.endswith("_by_cycle")]
+assert len(hz) > 1 and len(by) == 6, (hz, by)
+want = [f"{k[:-9]}_cycle_{h}" for k in by for h in hz]
+assert header[-len(want):] == want, header[-len(want):]
+assert header.index("mean_catch_up") == len(header) - len(want) - 1
+for k in by:
+    for j, h in enumerate(hz):
+        c = np.array([names[r[f"{k[:-9]}_cycle_{h}"]] for r in rows])
+        assert (c == g[k][:, j]).all(), (k, h)
+assert (np.array([names[r[f"class_premium_cycle_{hz[-1]}"]] for r in rows]) == g["class_premium"][:]).all()
 PYEOF
 }
-check "export --format csv: the trajectories table, one row per trajectory" csv_export
+check "export --format csv: the trajectories table, one row per trajectory, by-cycle classes appended" csv_export

@@ -6,7 +6,9 @@ CSV: OUT is a directory (default: FILE without .h5, plus "-export") holding
 per_cycle.csv, outcomes.csv, for a sweep sweep.csv and, for a run kept with
 --keep-draws, trajectories.csv: one row per trajectory with its parameter draws (one
 column per parameter key), its outcome class per metric (class_<metric>: compound,
-persist, collapse or undefined), its shock summaries and mean catch-up.  JSON: one file (default
+persist, collapse or undefined), its shock summaries and mean catch-up, then the
+by-cycle classes (class_<metric>_cycle_<h>: the class if cycle h were the horizon, one
+column per metric and cycle of the file's `horizon`).  JSON: one file (default
 stdout) {"attributes": {...}, "per_cycle": [...], "outcomes": [...], "sweep": [...]}.
 """
 import argparse
@@ -64,7 +66,13 @@ def write_trajectories_csv(path, out_path, rows_per_block=65536):
         classes = [k for k in g if k.startswith("class_") and not k.endswith("_by_cycle")]
         rest = [k for k in ("supply_shocks", "breakthroughs", "governance_switches",
                             "lab_entries", "lab_exits", "mean_catch_up") if k in g]
+        # appended after the columns above: the by-cycle classes, one column per metric
+        # and horizon cycle h (class_<metric>_cycle_<h>), when the file has them
+        horizon = [int(h) for h in g["horizon"][:]] if "horizon" in g else []
+        by_cycle = [k for k in g if k.startswith("class_") and k.endswith("_by_cycle")
+                    and len(g[k].shape) == 2 and g[k].shape[1] == len(horizon)]
         header = ["trajectory"] + [k[5:] for k in names] + classes + rest
+        header += [f"{k[:-len('_by_cycle')]}_cycle_{h}" for k in by_cycle for h in horizon]
         n = g["trajectory"].shape[0]
         tmp = out_path + ".tmp"
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
@@ -77,6 +85,11 @@ def write_trajectories_csv(path, out_path, rows_per_block=65536):
                 cols += [np.array([_CLASS_NAMES.get(int(c), "undefined") for c in g[k][a:b]])
                          for k in classes]
                 cols += [g[k][a:b] for k in rest]
+                words = np.array([_CLASS_NAMES[c] for c in (-1, 0, 1, 2)])
+                for k in by_cycle:  # codes -1..2 to words (anything else: undefined)
+                    code = g[k][a:b, :].astype(np.int64)
+                    code = np.where((code >= -1) & (code <= 2), code + 1, 0)
+                    cols += [words[code[:, j]] for j in range(len(horizon))]
                 text = [[("%.9g" % v if isinstance(v, (float, np.floating)) and np.isfinite(v)
                           else "" if isinstance(v, (float, np.floating)) else v)
                          for v in col.tolist()] for col in cols]
