@@ -479,6 +479,121 @@ static gs_status check_quantile_args(const stats_qsel *ws, const double *x, size
     return GS_OK;
 }
 
+/* Pass 3 for all-finite data whose top-level buckets are in ws->bucket: gathers the keys
+ * of the needed buckets need[0..nneed) and selects the ranks rank[] in them into key[].
+ * A needed bucket holding more than QSEL_BIG values is not gathered at first: the pass
+ * tracks only how many of its values have its smallest key (one such bucket: in
+ * registers), or, with several, its smallest and largest key, and when every rank wanted
+ * in the bucket falls among the values of its smallest key (a point mass: a share stuck at
+ * 0, a whole number of labs) its ranks have that key and nothing is copied; otherwise
+ * one more pass gathers it.  Copying every value of a point mass, each store waiting for the previous one's
+ * fill counter, was the slowest part of the selection for such data. */
+static gs_status gather_finite(stats_qsel *ws, const double *x, size_t n, qsel_need *need,
+                               size_t nneed, const size_t *rank, uint64_t *key)
+{
+    enum { QSEL_BIG = 4096 };
+    uint64_t lo[2 * STATS_MAX_LEVELS], hi[2 * STATS_MAX_LEVELS];
+    size_t fill[2 * STATS_MAX_LEVELS], eq[2 * STATS_MAX_LEVELS];
+    size_t nbig = 0, big = 0;
+    for (size_t j = 0; j < nneed; j++) {
+        fill[j] = need[j].off;
+        lo[j] = UINT64_MAX, hi[j] = 0, eq[j] = 0;
+        if (need[j].len > QSEL_BIG) ws->slot[need[j].bucket] = -2 - (int32_t)j, nbig++, big = j;
+    }
+    const int32_t *slot = ws->slot;
+    const uint16_t *bucket = ws->bucket;
+    uint64_t *arena = ws->arena;
+    if (nbig == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const int32_t s = slot[bucket[i]];
+            if (s >= 0) arena[fill[s]++] = stats_key(x[i]);
+        }
+    } else if (nbig == 1) { /* the usual point mass: its minimum and count in registers */
+        const uint16_t bb = (uint16_t)need[big].bucket;
+        uint64_t m = UINT64_MAX;
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++) {
+            const uint16_t b = bucket[i];
+            if (b == bb) {
+                const uint64_t k = stats_key(x[i]);
+                c = k == m ? c + 1 : k < m ? 1 : c;
+                m = k < m ? k : m;
+                continue;
+            }
+            const int32_t s = slot[b];
+            if (s >= 0) arena[fill[s]++] = stats_key(x[i]);
+        }
+        lo[big] = m, eq[big] = c;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const int32_t s = slot[bucket[i]];
+            if (s == -1) continue;
+            const uint64_t k = stats_key(x[i]);
+            if (s >= 0) {
+                arena[fill[s]++] = k;
+            } else { /* stores only while the range grows: no chain through memory */
+                const size_t j = (size_t)(-2 - s);
+                if (k < lo[j]) lo[j] = k;
+                if (k > hi[j]) hi[j] = k;
+            }
+        }
+        for (size_t j = 0; j < nneed; j++) eq[j] = lo[j] == hi[j] ? need[j].len : 0;
+    }
+    /* a big bucket is resolved when its largest wanted rank lies among its smallest keys */
+    int resolved[2 * STATS_MAX_LEVELS];
+    for (size_t j = 0; j < nneed; j++) {
+        resolved[j] = need[j].len > QSEL_BIG && rank[need[j].r1 - 1] - need[j].below < eq[j];
+        if (need[j].len <= QSEL_BIG || resolved[j]) continue;
+        const uint16_t b = (uint16_t)need[j].bucket;
+        size_t f = need[j].off;
+        for (size_t i = 0; i < n; i++)
+            if (bucket[i] == b) arena[f++] = stats_key(x[i]);
+    }
+    for (size_t j = 0; j < nneed; j++) ws->slot[need[j].bucket] = -1;
+    const size_t used = need[nneed - 1].off + need[nneed - 1].len;
+    size_t sub[2 * STATS_MAX_LEVELS];
+    for (size_t j = 0; j < nneed; j++) {
+        if (resolved[j]) {
+            for (size_t i = need[j].r0; i < need[j].r1; i++) key[i] = lo[j];
+            continue;
+        }
+        for (size_t i = need[j].r0; i < need[j].r1; i++) sub[i - need[j].r0] = rank[i] - need[j].below;
+        GS_FORWARD(select_keys(ws, need[j].off, need[j].len, used, sub, need[j].r1 - need[j].r0,
+                               key + need[j].r0));
+    }
+    return GS_OK;
+}
+
+/* Whether the top level should split the finite values x[0..n) (keys kmin < kmax) into
+ * buckets of equal width in value, b = ⌊(x − lo) scale⌋, rather than in key.  Both are
+ * non-decreasing in x (rounding is monotone), so either locates the wanted ranks
+ * exactly; they differ only in how many values share the buckets that hold them.  Key
+ * buckets are log-spaced, which suits data spanning orders of magnitude but wastes
+ * buckets on the empty binades between a value near 0 and the bulk (a share, a normal
+ * variable crossing 0).  So: count a sample of 4096 values into 1024 buckets of each
+ * kind and take the kind whose counts have the smaller sum of squares (the expected
+ * number of values sharing a random value's bucket).  Needs a finite range. */
+static int prefer_linear(stats_qsel *ws, const double *x, size_t n, uint64_t kmin, uint64_t kmax,
+                         double lo, double range)
+{
+    enum { SAMPLE = 4096, SAMPLE_BUCKETS = 1024 };
+    if (n < 4 * SAMPLE || !isfinite(range) || !(range > 0.0)) return 0;
+    const qsel_geom g = qsel_geometry(kmin, kmax, SAMPLE_BUCKETS);
+    const double s = (double)SAMPLE_BUCKETS / range;
+    uint32_t *ck = ws->count, *cl = ws->count + g.nb;
+    memset(ck, 0, (g.nb + SAMPLE_BUCKETS) * sizeof *ck);
+    const size_t stride = n / SAMPLE;
+    for (size_t i = 0; i < n; i += stride) {
+        ck[qsel_bucket(g, stats_key(x[i]))]++;
+        const size_t b = (size_t)((x[i] - lo) * s);
+        cl[b < SAMPLE_BUCKETS - 1 ? b : SAMPLE_BUCKETS - 1]++;
+    }
+    uint64_t sk = 0, sl = 0;
+    for (size_t b = 0; b < g.nb; b++) sk += (uint64_t)ck[b] * ck[b];
+    for (size_t b = 0; b < SAMPLE_BUCKETS; b++) sl += (uint64_t)cl[b] * cl[b];
+    return sl < sk;
+}
+
 /* Passes 2 and 3 and the selection, given the range [kmin, kmax] of the nf finite keys
  * of x[0..n) (kmin > kmax when there are none). */
 static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, uint64_t kmin,
@@ -504,35 +619,48 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
         const qsel_geom g = qsel_geometry(kmin, kmax, nf);
         uint32_t *count = ws->count;
         uint16_t *bucket = ws->bucket;
-        memset(count, 0, g.nb * sizeof *count);
-        if (nf == n)
+        const double lo = stats_unkey(kmin), range = stats_unkey(kmax) - lo;
+        if (nf == n && prefer_linear(ws, x, n, kmin, kmax, lo, range)) {
+            const double scale = (double)g.nb / range;
+            memset(count, 0, g.nb * sizeof *count);
+            const size_t last = g.nb - 1;
+            for (size_t i = 0; i < n; i++) {
+                const size_t b = (size_t)((x[i] - lo) * scale);
+                const size_t bk = b < last ? b : last;
+                bucket[i] = (uint16_t)bk;
+                count[bk]++;
+            }
+        } else if (nf == n) {
+            memset(count, 0, g.nb * sizeof *count);
             for (size_t i = 0; i < n; i++) {
                 const size_t bk = qsel_bucket(g, stats_key(x[i]));
                 bucket[i] = (uint16_t)bk;
                 count[bk]++;
             }
-        else
+        } else {
+            memset(count, 0, g.nb * sizeof *count);
             for (size_t i = 0; i < n; i++) {
                 uint64_t u = stats_bits(x[i]);
                 if (stats_bits_finite(u)) count[qsel_bucket(g, stats_key_of_bits(u))]++;
             }
+        }
         /* Pass 3: gather the needed buckets' keys into the arena, then select. */
         qsel_need need[2 * STATS_MAX_LEVELS];
         const size_t nneed = qsel_locate(ws, rank, nr, 0, need);
         const int32_t *slot = ws->slot;
-        if (nf == n)
-            for (size_t i = 0; i < n; i++) {
-                const int32_t s = slot[bucket[i]];
-                if (s >= 0) ws->arena[need[s].fill++] = stats_key(x[i]);
-            }
-        else
-            for (size_t i = 0; i < n; i++) {
-                uint64_t u = stats_bits(x[i]);
-                if (!stats_bits_finite(u)) continue;
-                const uint64_t k = stats_key_of_bits(u);
-                const int32_t s = slot[qsel_bucket(g, k)];
-                if (s >= 0) ws->arena[need[s].fill++] = k;
-            }
+        if (nf == n) {
+            if (gather_finite(ws, x, n, need, nneed, rank, key) != GS_OK)
+                return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
+            stats_quantiles_of_keys(levels, nlevels, nf, rank, nr, key, out);
+            return GS_OK;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = stats_bits(x[i]);
+            if (!stats_bits_finite(u)) continue;
+            const uint64_t k = stats_key_of_bits(u);
+            const int32_t s = slot[qsel_bucket(g, k)];
+            if (s >= 0) ws->arena[need[s].fill++] = k;
+        }
         const size_t used = need[nneed - 1].off + need[nneed - 1].len;
         if (qsel_descend(ws, need, nneed, used, rank, key) != GS_OK)
             return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
