@@ -26,10 +26,11 @@ void estimate_run(const gs_scenario *sc, const gs_run_options *opt, gs_estimate 
     e->concurrent = points >= 2 * (size_t)e->threads && e->threads > 1 ? e->threads : 1;
     const double cycles = sc->params.run_cycles + 1;
 
-    /* Per trajectory: the state arrays, its generator, the record buffer, the cycle-0
-     * metrics, the uncertain draws, and each thread's quantile workspace (8-byte key
-     * arena and 2-byte bucket cache per value). */
-    double per = MODEL_STATE_ARRAYS * 8.0 + sizeof(rng_pcg32) + VAR_COUNT * 8.0 +
+    /* Per trajectory: the state arrays, its generator, the record buffer and its planned
+     * quantile buckets (2 bytes per record), the cycle-0 metrics, the uncertain draws, and
+     * each thread's quantile workspace (8-byte key arena and 2-byte bucket cache per
+     * value). */
+    double per = MODEL_STATE_ARRAYS * 8.0 + sizeof(rng_pcg32) + VAR_COUNT * (8.0 + 2.0) +
                  METRIC_COUNT * 8.0 + (double)sc->n_uncertain * 8.0 +
                  (double)VAR_COUNT * sizeof(stats_block) / ENGINE_BLOCK +
                  (e->concurrent > 1 ? 1 : e->threads) * 10.0;
