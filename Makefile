@@ -122,10 +122,13 @@ $(BUILD)/bench_rng: tests/bench/bench_rng.c $(LIB)
 $(BUILD)/bench_rng_block: tests/bench/bench_rng_block.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench_stats: tests/bench/bench_stats.c $(LIB)
+	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/bench_columns: tests/bench/bench_columns.c $(LIB)
 	$(CC) $(CFLAGS) -Isim $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
-bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block $(BUILD)/bench_columns ## performance figures (tests/bench/)
+bench: $(BIN) $(BUILD)/bench_rng $(BUILD)/bench_floor $(BUILD)/bench_rng_block $(BUILD)/bench_columns $(BUILD)/bench_stats ## performance figures (tests/bench/)
 	BUILD=$(BUILD) bash tests/bench/bench.sh
 	BUILD=$(BUILD) bash tests/bench/bench_sweep.sh
 	BUILD=$(BUILD) bash tests/bench/bench_model2.sh

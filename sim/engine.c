@@ -63,6 +63,10 @@ typedef struct {
     stats_block *blocks; /* VAR_COUNT × nblocks */
     size_t nblocks;
     stats_qsel **qsel; /* one workspace per thread */
+    uint16_t *qbucket; /* VAR_COUNT × n: each record's planned quantile bucket (stats.h
+                          stats_qplan), written by step_cycle while the block is in cache;
+                          NULL when the run makes no in-memory quantiles */
+    stats_qplan qplan[VAR_COUNT]; /* this cycle's plans, from the previous cycle (nb = 0: none) */
     int threads;
     const engine_job *job; /* the job as seen by this rank: streams, draws from gfirst */
     size_t nglobal;        /* trajectories of the whole job */
@@ -103,6 +107,7 @@ static void run_free(run_memory *w)
     free(w->metric_ref);
     free(w->metric_acc);
     free(w->blocks);
+    free(w->qbucket);
     trajdata_free(w->traj);
     if (w->qsel)
         for (int t = 0; t < w->threads; t++) stats_qsel_free(w->qsel[t]);
@@ -241,8 +246,12 @@ static void step_cycle(const gs_model *m, run_memory *w, int k, int last)
             step_uncertain(m, w, first, count, k, last);
         else
             model_record(m, &b, k, out);
-        for (int v = 0; with_stats && v < VAR_COUNT; v++)
+        for (int v = 0; with_stats && v < VAR_COUNT; v++) {
             stats_block_of(out[v], count, &w->blocks[(size_t)v * nblocks + j]);
+            if (w->qbucket && w->qplan[v].nb)
+                stats_qplan_bucket(m->isa, &w->qplan[v], out[v], count,
+                                   w->qbucket + (size_t)v * n + first);
+        }
         outcome_accumulate(w, first, count, k, out);
         if (w->traj) trajdata_cycle(w->traj, first, count, k, out);
         if (!uncertain && !last && !w->replay) model_advance(m, &b, k, w->rng + first);
@@ -422,10 +431,20 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
         gs_status s = GS_OK;
         if (!dist) {
             stats_qsel *ws = w->qsel[omp_get_thread_num()];
-            s = nonfinite == 0 ? stats_quantiles_finite(ws, x, n, min, max, res->quantile_levels,
-                                                        res->n_quantiles, q, &local)
-                               : stats_quantiles(ws, x, n, res->quantile_levels,
-                                                 res->n_quantiles, q, NULL, &local);
+            if (nonfinite == 0 && w->qbucket)
+                s = stats_quantiles_planned(ws, &w->qplan[v], w->qbucket + (size_t)v * n, x, n, min,
+                                            max, res->quantile_levels, res->n_quantiles, q, &local);
+            else if (nonfinite == 0)
+                s = stats_quantiles_finite(ws, x, n, min, max, res->quantile_levels,
+                                           res->n_quantiles, q, &local);
+            else
+                s = stats_quantiles(ws, x, n, res->quantile_levels, res->n_quantiles, q, NULL,
+                                    &local);
+            /* the next cycle's plan, from this cycle's values */
+            if (w->qbucket && nonfinite == 0)
+                stats_qplan_make(ws, x, n, min, max, &w->qplan[v]);
+            else
+                w->qplan[v].nb = 0;
         }
 #pragma omp critical(engine_stats_error)
         {
@@ -564,11 +583,15 @@ static gs_status run_alloc(run_memory *w, gs_result *res, size_t n, gs_error *er
              res->sd && res->quantile && (!res->paths_count || res->paths);
     for (int t = 0; ok && !w->job->outcomes_only && !w->batch && t < w->threads; t++)
         ok = (w->qsel[t] = stats_qsel_alloc(n)) != NULL;
+    /* planned quantile buckets: for in-memory quantiles on one rank (stats_dist.h selects
+     * across ranks on its own) */
+    if (ok && !w->job->outcomes_only && !w->batch && !w->shard && !w->comm)
+        ok = (w->qbucket = malloc(VAR_COUNT * n1 * sizeof *w->qbucket)) != NULL;
     if (!ok)
         return gs_error_set(err, GS_ERR_NOMEM,
                             "out of memory allocating the state of %zu trajectories "
                             "(about %.0f MB)",
-                            n, (double)n * (MODEL_STATE_ARRAYS + VAR_COUNT + 2 * METRIC_COUNT + 2) *
+                            n, (double)n * (MODEL_STATE_ARRAYS + VAR_COUNT * 1.25 + 2 * METRIC_COUNT + 2) *
                                    8.0 / 1e6);
     return GS_OK;
 }
@@ -781,7 +804,8 @@ fail:
 
 /* What run_alloc, uncertain_factors, outcomes (the classes) and traj_start allocate per
  * trajectory; the quantile workspace (stats_qsel_alloc: an 8-byte key and a 2-byte
- * bucket per value) once per thread. */
+ * bucket per value) once per thread, and the planned quantile buckets (2 bytes per
+ * record). */
 void engine_job_bytes(const gs_params *p, const gs_param_id *ids, size_t d, int antithetic,
                       int with_stats, int threads, int keep_draws, double *running,
                       double *kept)
@@ -792,7 +816,7 @@ void engine_job_bytes(const gs_params *p, const gs_param_id *ids, size_t d, int 
     if (antithetic) b += 1.0;
     if (d) b += MODEL_COLUMNS * 8.0 + MODEL_COLUMN_WORDS * 8.0 / ENGINE_BLOCK;
     if (engine_own_factors(ids, d)) b += SHOCK_COUNT * SHOCK_COUNT * 8.0;
-    if (with_stats) b += (threads > 0 ? threads : 1) * 10.0;
+    if (with_stats) b += (threads > 0 ? threads : 1) * 10.0 + VAR_COUNT * 2.0; /* + planned buckets */
     double keep = 0, work = 0;
     if (keep_draws)
         trajdata_row_bytes(d, (int)p->run_cycles + 1, model_k_now(p), (int)p->outcome_window,

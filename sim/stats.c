@@ -8,6 +8,9 @@
  */
 #include "stats.h"
 
+#include "isa.h"
+
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,6 +482,128 @@ static gs_status check_quantile_args(const stats_qsel *ws, const double *x, size
     return GS_OK;
 }
 
+/* Pass 3 for all-finite data whose top-level buckets are bucket[0..n): gathers the keys
+ * of the needed buckets need[0..nneed) and selects the ranks rank[] in them into key[].
+ * A needed bucket holding more than QSEL_BIG values is not gathered at first: the pass
+ * tracks only how many of its values have its smallest key (one such bucket: in
+ * registers), or, with several, its smallest and largest key, and when every rank wanted
+ * in the bucket falls among the values of its smallest key (a point mass: a share stuck at
+ * 0, a whole number of labs) its ranks have that key and nothing is copied; otherwise
+ * one more pass gathers it.  Copying every value of a point mass, each store waiting for the previous one's
+ * fill counter, was the slowest part of the selection for such data. */
+static gs_status gather_finite(stats_qsel *ws, const double *x, const uint16_t *bucket, size_t n,
+                               qsel_need *need, size_t nneed, const size_t *rank, uint64_t *key)
+{
+    enum { QSEL_BIG = 4096 };
+    uint64_t lo[2 * STATS_MAX_LEVELS], hi[2 * STATS_MAX_LEVELS];
+    size_t fill[2 * STATS_MAX_LEVELS], eq[2 * STATS_MAX_LEVELS];
+    size_t nbig = 0, big = 0;
+    /* the needed buckets as a bitmap (8 KiB, in L1): most values are in none, and the
+     * bit test spares them the load from the 256 KiB slot table */
+    uint64_t needed[((size_t)1 << QSEL_MAX_BITS) / 64];
+    memset(needed, 0, sizeof needed);
+    for (size_t j = 0; j < nneed; j++) {
+        fill[j] = need[j].off;
+        lo[j] = UINT64_MAX, hi[j] = 0, eq[j] = 0;
+        needed[need[j].bucket >> 6] |= (uint64_t)1 << (need[j].bucket & 63);
+        if (need[j].len > QSEL_BIG) ws->slot[need[j].bucket] = -2 - (int32_t)j, nbig++, big = j;
+    }
+#define QSEL_NEEDED(b) ((needed[(b) >> 6] >> ((b) & 63)) & 1)
+    const int32_t *slot = ws->slot;
+    uint64_t *arena = ws->arena;
+    if (nbig == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const uint16_t b = bucket[i];
+            if (QSEL_NEEDED(b)) arena[fill[slot[b]]++] = stats_key(x[i]);
+        }
+    } else if (nbig == 1) { /* the usual point mass: its minimum and count in registers */
+        const uint16_t bb = (uint16_t)need[big].bucket;
+        uint64_t m = UINT64_MAX;
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++) {
+            const uint16_t b = bucket[i];
+            if (!QSEL_NEEDED(b)) continue;
+            const uint64_t k = stats_key(x[i]);
+            if (b == bb) {
+                c = k == m ? c + 1 : k < m ? 1 : c;
+                m = k < m ? k : m;
+            } else {
+                arena[fill[slot[b]]++] = k;
+            }
+        }
+        lo[big] = m, eq[big] = c;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const uint16_t b = bucket[i];
+            if (!QSEL_NEEDED(b)) continue;
+            const int32_t s = slot[b];
+            const uint64_t k = stats_key(x[i]);
+            if (s >= 0) {
+                arena[fill[s]++] = k;
+            } else { /* stores only while the range grows: no chain through memory */
+                const size_t j = (size_t)(-2 - s);
+                if (k < lo[j]) lo[j] = k;
+                if (k > hi[j]) hi[j] = k;
+            }
+        }
+        for (size_t j = 0; j < nneed; j++) eq[j] = lo[j] == hi[j] ? need[j].len : 0;
+    }
+#undef QSEL_NEEDED
+    /* a big bucket is resolved when its largest wanted rank lies among its smallest keys */
+    int resolved[2 * STATS_MAX_LEVELS];
+    for (size_t j = 0; j < nneed; j++) {
+        resolved[j] = need[j].len > QSEL_BIG && rank[need[j].r1 - 1] - need[j].below < eq[j];
+        if (need[j].len <= QSEL_BIG || resolved[j]) continue;
+        const uint16_t b = (uint16_t)need[j].bucket;
+        size_t f = need[j].off;
+        for (size_t i = 0; i < n; i++)
+            if (bucket[i] == b) arena[f++] = stats_key(x[i]);
+    }
+    for (size_t j = 0; j < nneed; j++) ws->slot[need[j].bucket] = -1;
+    const size_t used = need[nneed - 1].off + need[nneed - 1].len;
+    size_t sub[2 * STATS_MAX_LEVELS];
+    for (size_t j = 0; j < nneed; j++) {
+        if (resolved[j]) {
+            for (size_t i = need[j].r0; i < need[j].r1; i++) key[i] = lo[j];
+            continue;
+        }
+        for (size_t i = need[j].r0; i < need[j].r1; i++) sub[i - need[j].r0] = rank[i] - need[j].below;
+        GS_FORWARD(select_keys(ws, need[j].off, need[j].len, used, sub, need[j].r1 - need[j].r0,
+                               key + need[j].r0));
+    }
+    return GS_OK;
+}
+
+/* Whether the top level should split the finite values x[0..n) (keys kmin < kmax) into
+ * buckets of equal width in value, b = ⌊(x − lo) scale⌋, rather than in key.  Both are
+ * non-decreasing in x (rounding is monotone), so either locates the wanted ranks
+ * exactly; they differ only in how many values share the buckets that hold them.  Key
+ * buckets are log-spaced, which suits data spanning orders of magnitude but wastes
+ * buckets on the empty binades between a value near 0 and the bulk (a share, a normal
+ * variable crossing 0).  So: count a sample of 4096 values into 1024 buckets of each
+ * kind and take the kind whose counts have the smaller sum of squares (the expected
+ * number of values sharing a random value's bucket).  Needs a finite range. */
+static int prefer_linear(stats_qsel *ws, const double *x, size_t n, uint64_t kmin, uint64_t kmax,
+                         double lo, double range)
+{
+    enum { SAMPLE = 4096, SAMPLE_BUCKETS = 1024 };
+    if (n < 4 * SAMPLE || !isfinite(range) || !(range > 0.0)) return 0;
+    const qsel_geom g = qsel_geometry(kmin, kmax, SAMPLE_BUCKETS);
+    const double s = (double)SAMPLE_BUCKETS / range;
+    uint32_t *ck = ws->count, *cl = ws->count + g.nb;
+    memset(ck, 0, (g.nb + SAMPLE_BUCKETS) * sizeof *ck);
+    const size_t stride = n / SAMPLE;
+    for (size_t i = 0; i < n; i += stride) {
+        ck[qsel_bucket(g, stats_key(x[i]))]++;
+        const size_t b = (size_t)((x[i] - lo) * s);
+        cl[b < SAMPLE_BUCKETS - 1 ? b : SAMPLE_BUCKETS - 1]++;
+    }
+    uint64_t sk = 0, sl = 0;
+    for (size_t b = 0; b < g.nb; b++) sk += (uint64_t)ck[b] * ck[b];
+    for (size_t b = 0; b < SAMPLE_BUCKETS; b++) sl += (uint64_t)cl[b] * cl[b];
+    return sl < sk;
+}
+
 /* Passes 2 and 3 and the selection, given the range [kmin, kmax] of the nf finite keys
  * of x[0..n) (kmin > kmax when there are none). */
 static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, uint64_t kmin,
@@ -504,35 +629,48 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
         const qsel_geom g = qsel_geometry(kmin, kmax, nf);
         uint32_t *count = ws->count;
         uint16_t *bucket = ws->bucket;
-        memset(count, 0, g.nb * sizeof *count);
-        if (nf == n)
+        const double lo = stats_unkey(kmin), range = stats_unkey(kmax) - lo;
+        if (nf == n && prefer_linear(ws, x, n, kmin, kmax, lo, range)) {
+            const double scale = (double)g.nb / range;
+            memset(count, 0, g.nb * sizeof *count);
+            const size_t last = g.nb - 1;
+            for (size_t i = 0; i < n; i++) {
+                const size_t b = (size_t)((x[i] - lo) * scale);
+                const size_t bk = b < last ? b : last;
+                bucket[i] = (uint16_t)bk;
+                count[bk]++;
+            }
+        } else if (nf == n) {
+            memset(count, 0, g.nb * sizeof *count);
             for (size_t i = 0; i < n; i++) {
                 const size_t bk = qsel_bucket(g, stats_key(x[i]));
                 bucket[i] = (uint16_t)bk;
                 count[bk]++;
             }
-        else
+        } else {
+            memset(count, 0, g.nb * sizeof *count);
             for (size_t i = 0; i < n; i++) {
                 uint64_t u = stats_bits(x[i]);
                 if (stats_bits_finite(u)) count[qsel_bucket(g, stats_key_of_bits(u))]++;
             }
+        }
         /* Pass 3: gather the needed buckets' keys into the arena, then select. */
         qsel_need need[2 * STATS_MAX_LEVELS];
         const size_t nneed = qsel_locate(ws, rank, nr, 0, need);
         const int32_t *slot = ws->slot;
-        if (nf == n)
-            for (size_t i = 0; i < n; i++) {
-                const int32_t s = slot[bucket[i]];
-                if (s >= 0) ws->arena[need[s].fill++] = stats_key(x[i]);
-            }
-        else
-            for (size_t i = 0; i < n; i++) {
-                uint64_t u = stats_bits(x[i]);
-                if (!stats_bits_finite(u)) continue;
-                const uint64_t k = stats_key_of_bits(u);
-                const int32_t s = slot[qsel_bucket(g, k)];
-                if (s >= 0) ws->arena[need[s].fill++] = k;
-            }
+        if (nf == n) {
+            if (gather_finite(ws, x, bucket, n, need, nneed, rank, key) != GS_OK)
+                return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
+            stats_quantiles_of_keys(levels, nlevels, nf, rank, nr, key, out);
+            return GS_OK;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = stats_bits(x[i]);
+            if (!stats_bits_finite(u)) continue;
+            const uint64_t k = stats_key_of_bits(u);
+            const int32_t s = slot[qsel_bucket(g, k)];
+            if (s >= 0) ws->arena[need[s].fill++] = k;
+        }
         const size_t used = need[nneed - 1].off + need[nneed - 1].len;
         if (qsel_descend(ws, need, nneed, used, rank, key) != GS_OK)
             return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
@@ -622,6 +760,221 @@ gs_status stats_quantiles_finite(stats_qsel *ws, const double *x, size_t n, doub
     if (n == 0) return quantiles_in_range(ws, x, 0, UINT64_MAX, 0, 0, levels, nlevels, out, NULL, err);
     return quantiles_in_range(ws, x, n, stats_key(min), stats_key(max), n, levels, nlevels, out,
                               NULL, err);
+}
+
+/* ---------------------------------------------------------------- planned buckets */
+
+/* A key range [kmin, kmax] widened by half its span on each side, not across 0 (keys
+ * of values of one sign stay of that sign: crossing 0 would add every binade of tiny
+ * magnitudes) and within the finite values. */
+static void widen_keys(uint64_t kmin, uint64_t kmax, uint64_t *klo, uint64_t *khi)
+{
+    const uint64_t half = (kmax - kmin) / 2, zero = stats_key(0.0);
+    const uint64_t kfmin = stats_key(-DBL_MAX), kfmax = stats_key(DBL_MAX);
+    uint64_t lo = kmin - kfmin > half ? kmin - half : kfmin;
+    uint64_t hi = kfmax - kmax > half ? kmax + half : kfmax;
+    if (kmin >= zero && lo < zero) lo = zero;
+    if (kmax <= zero && hi > zero) hi = zero;
+    *klo = lo, *khi = hi;
+}
+
+/* Whether a sample of 4096 of the n finite values x[] holds at most STATS_QPLAN_VALUES
+ * distinct values; if so, sets p's value list (the buckets between the values catch any
+ * value the sample missed).  Uses the workspace's arena. */
+static int few_values(stats_qsel *ws, const double *x, size_t n, stats_qplan *p)
+{
+    enum { SAMPLE = 4096 };
+    const size_t stride = n / SAMPLE;
+    double v[STATS_QPLAN_VALUES];
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i += stride) {
+        const double xi = x[i] + 0.0; /* -0.0 counts as 0 */
+        size_t j = 0;
+        while (j < nv && v[j] < xi) j++;
+        if (j < nv && v[j] == xi) continue;
+        if (nv == STATS_QPLAN_VALUES) return 0;
+        memmove(v + j + 1, v + j, (nv - j) * sizeof *v);
+        v[j] = xi, nv++;
+    }
+    (void)ws;
+    if (nv < 2) return 0; /* constant in the sample: the general plan */
+    memcpy(p->value, v, nv * sizeof *v);
+    p->nvalues = nv, p->nb = 2 * nv + 1;
+    return 1;
+}
+
+void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, double max,
+                      stats_qplan *p)
+{
+    memset(p, 0, sizeof *p);
+    if (n < 4 * 4096 || !(min < max) || !isfinite(min) || !isfinite(max)) return;
+    const double range = max - min;
+    const uint64_t kmin = stats_key(min), kmax = stats_key(max);
+    const size_t m = n < ((size_t)1 << QSEL_MAX_BITS) ? n : ((size_t)1 << QSEL_MAX_BITS);
+    if (few_values(ws, x, n, p)) return;
+    if (prefer_linear(ws, x, n, kmin, kmax, min, range)) {
+        const double lo = min - range / 2, hi = max + range / 2;
+        if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo)) return;
+        p->linear = 1, p->lo = lo, p->hi = hi, p->nb = m;
+        p->scale = (double)m / (hi - lo);
+        return;
+    }
+    uint64_t klo, khi;
+    widen_keys(kmin, kmax, &klo, &khi);
+    p->lo = stats_unkey(klo), p->hi = stats_unkey(khi);
+    klo = stats_key(p->lo), khi = stats_key(p->hi); /* -0.0 has the key of +0.0 */
+    const qsel_geom g = qsel_geometry(klo, khi, m);
+    p->klo = g.lo, p->shift = g.shift, p->nb = g.nb;
+}
+
+/* The planned buckets of x[0..n): one loop per kind of plan, compiled for each
+ * instruction set (isa.h) like vmath_array.c's; integer results of the same double
+ * operations, so every level writes the same buckets. */
+#define QPLAN_LINEAR_LOOP                                                              \
+    _Pragma("omp simd") for (size_t i = 0; i < n; i++)                                 \
+    {                                                                                  \
+        double v = x[i] < lo ? lo : x[i];                                              \
+        v = v > hi ? hi : v;                                                           \
+        const double t = (v - lo) * scale;                                             \
+        bucket[i] = (uint16_t)(int32_t)(t < last ? t : last);                          \
+    }
+#define QPLAN_KEY_LOOP                                                                 \
+    _Pragma("omp simd") for (size_t i = 0; i < n; i++)                                 \
+    {                                                                                  \
+        double v = x[i] < lo ? lo : x[i];                                              \
+        v = v > hi ? hi : v;                                                           \
+        bucket[i] = (uint16_t)((stats_key(v) - klo) >> shift);                         \
+    }
+/* b = Σ_j [x ≥ value[j]] + [x > value[j]] = 2 #{j : value[j] < x} + [x is one of the
+ * values]: non-decreasing in x; in chunks, one simple loop per listed value. */
+#define QPLAN_VALUES_LOOP                                                              \
+    int64_t b[256];                                                                    \
+    for (size_t c = 0; c < n; c += 256) {                                              \
+        const size_t m = n - c < 256 ? n - c : 256;                                    \
+        const double *xc = x + c;                                                      \
+        for (size_t i = 0; i < m; i++) b[i] = 0;                                       \
+        for (size_t j = 0; j < nv; j++) {                                              \
+            const double v = value[j];                                                 \
+            _Pragma("omp simd") for (size_t i = 0; i < m; i++)                         \
+                b[i] += (xc[i] >= v ? 1 : 0) + (xc[i] > v ? 1 : 0);                    \
+        }                                                                              \
+        _Pragma("omp simd") for (size_t i = 0; i < m; i++) bucket[c + i] = (uint16_t)b[i]; \
+    }
+#define QPLAN_KERNELS(suffix, target)                                                  \
+    target static void qplan_values_##suffix(const double *restrict x, size_t n,       \
+                                             uint16_t *restrict bucket,                \
+                                             const double *value, size_t nv)           \
+    {                                                                                  \
+        QPLAN_VALUES_LOOP                                                              \
+    }                                                                                  \
+    target static void qplan_linear_##suffix(const double *restrict x, size_t n,       \
+                                             uint16_t *restrict bucket, double lo,     \
+                                             double hi, double scale, double last)     \
+    {                                                                                  \
+        QPLAN_LINEAR_LOOP                                                              \
+    }                                                                                  \
+    target static void qplan_key_##suffix(const double *restrict x, size_t n,          \
+                                          uint16_t *restrict bucket, double lo,        \
+                                          double hi, uint64_t klo, unsigned shift)     \
+    {                                                                                  \
+        QPLAN_KEY_LOOP                                                                 \
+    }
+QPLAN_KERNELS(portable, )
+#if defined(__x86_64__) && defined(__GNUC__)
+#define QPLAN_X86 1
+QPLAN_KERNELS(avx2, ISA_TARGET_AVX2)
+QPLAN_KERNELS(avx512, ISA_TARGET_AVX512)
+#endif
+
+void stats_qplan_bucket(isa_level isa, const stats_qplan *p, const double *restrict x, size_t n,
+                        uint16_t *restrict bucket)
+{
+    const double lo = p->lo, hi = p->hi;
+    const int level = (int)isa_runnable(isa);
+    if (p->nvalues) {
+#ifdef QPLAN_X86
+        if (level == ISA_AVX512) return qplan_values_avx512(x, n, bucket, p->value, p->nvalues);
+        if (level == ISA_AVX2) return qplan_values_avx2(x, n, bucket, p->value, p->nvalues);
+#endif
+        qplan_values_portable(x, n, bucket, p->value, p->nvalues);
+        return;
+    }
+    if (p->linear) {
+        const double scale = p->scale, last = (double)(p->nb - 1);
+#ifdef QPLAN_X86
+        if (level == ISA_AVX512) return qplan_linear_avx512(x, n, bucket, lo, hi, scale, last);
+        if (level == ISA_AVX2) return qplan_linear_avx2(x, n, bucket, lo, hi, scale, last);
+#endif
+        qplan_linear_portable(x, n, bucket, lo, hi, scale, last);
+    } else {
+#ifdef QPLAN_X86
+        if (level == ISA_AVX512) return qplan_key_avx512(x, n, bucket, lo, hi, p->klo, p->shift);
+        if (level == ISA_AVX2) return qplan_key_avx2(x, n, bucket, lo, hi, p->klo, p->shift);
+#endif
+        qplan_key_portable(x, n, bucket, lo, hi, p->klo, p->shift);
+    }
+    (void)level;
+}
+
+gs_status stats_quantiles_planned(stats_qsel *ws, const stats_qplan *p, const uint16_t *bucket,
+                                  const double *x, size_t n, double min, double max,
+                                  const double *levels, size_t nlevels, double *out,
+                                  gs_error *err)
+{
+    if (p->nb == 0 || n == 0 || nlevels == 0 || !(min < max))
+        return stats_quantiles_finite(ws, x, n, min, max, levels, nlevels, out, err);
+    GS_FORWARD(check_quantile_args(ws, x, n, levels, nlevels, err));
+    uint32_t *count = ws->count;
+    memset(count, 0, p->nb * sizeof *count);
+    if (p->nb <= 64) { /* few buckets: four sets of counters, so that increments of one
+                          bucket do not each wait for the last */
+        uint32_t c4[4][64] = {{0}};
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4)
+            c4[0][bucket[i]]++, c4[1][bucket[i + 1]]++, c4[2][bucket[i + 2]]++, c4[3][bucket[i + 3]]++;
+        for (; i < n; i++) c4[0][bucket[i]]++;
+        for (size_t b = 0; b < p->nb; b++) count[b] = c4[0][b] + c4[1][b] + c4[2][b] + c4[3][b];
+    } else {
+        for (size_t i = 0; i < n; i++) count[bucket[i]]++;
+    }
+    size_t rank[2 * STATS_MAX_LEVELS];
+    uint64_t key[2 * STATS_MAX_LEVELS];
+    const size_t nr = stats_wanted_ranks(levels, nlevels, n, rank);
+    qsel_need need[2 * STATS_MAX_LEVELS];
+    size_t nneed = qsel_locate(ws, rank, nr, 0, need);
+    if (p->nvalues) { /* the odd buckets hold one value each: their ranks have its key */
+        size_t kept = 0;
+        for (size_t j = 0; j < nneed; j++) {
+            ws->slot[need[j].bucket] = -1;
+            if (need[j].bucket & 1) {
+                const uint64_t k = stats_key(p->value[need[j].bucket / 2]);
+                for (size_t i = need[j].r0; i < need[j].r1; i++) key[i] = k;
+            } else {
+                need[kept++] = need[j];
+            }
+        }
+        if (kept < nneed) { /* the rest (values the plan did not list) as usual */
+            for (size_t j = 0, off = 0; j < kept; j++) {
+                need[j].off = need[j].fill = off, off += need[j].len;
+                ws->slot[need[j].bucket] = (int32_t)j;
+            }
+            nneed = kept;
+        }
+        if (nneed == 0) {
+            stats_quantiles_of_keys(levels, nlevels, n, rank, nr, key, out);
+            return GS_OK;
+        }
+    }
+    /* a plan that missed the data: most values clamped into an edge bucket */
+    for (size_t j = 0; j < nneed; j++)
+        if (need[j].len > n / 16 && (need[j].bucket == 0 || need[j].bucket == p->nb - 1)) {
+            for (size_t i = 0; i < nneed; i++) ws->slot[need[i].bucket] = -1;
+            return stats_quantiles_finite(ws, x, n, min, max, levels, nlevels, out, err);
+        }
+    if (gather_finite(ws, x, bucket, n, need, nneed, rank, key) != GS_OK)
+        return gs_error_set(err, GS_ERR_NOMEM, "stats_quantiles: out of memory");
+    stats_quantiles_of_keys(levels, nlevels, n, rank, nr, key, out);
+    return GS_OK;
 }
 
 /* ---------------------------------------------------------------- proportions */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "isa.h"
 
 typedef struct {
     double n;    /* count */
@@ -120,6 +121,51 @@ gs_status stats_qsel_select(stats_qsel *ws, size_t m, const size_t *rank, size_t
  * `used` (off + m <= used): the arena past `used` is the selection's scratch. */
 gs_status stats_qsel_select_at(stats_qsel *ws, size_t off, size_t m, size_t used,
                                const size_t *rank, size_t nr, uint64_t *out, gs_error *err);
+
+/* Quantiles with the top-level buckets computed while the data are in cache.
+ *
+ * The selection's first step puts every value in one of up to 2^16 buckets by a function
+ * that only has to be non-decreasing in the value: any such function gives the exact
+ * quantiles, and a good one keeps the buckets that hold the wanted ranks small.  A plan
+ * fixes that function before the data exist (from the same variable one cycle earlier:
+ * its range, widened by half on each side, and whether value-width or key-width buckets
+ * suited it), so the engine can bucket each block's records as it writes them
+ * (stats_qplan_bucket, 2 bytes per value) and the statistics read the 8-byte values
+ * only to gather the few needed buckets.  Values outside the plan's range are clamped to
+ * it, which keeps the function non-decreasing: a range that missed costs time (large
+ * edge buckets; stats_quantiles_planned then falls back to stats_quantiles_finite),
+ * never exactness.  The result equals stats_quantiles_finite bit for bit. */
+enum { STATS_QPLAN_VALUES = 16 };
+typedef struct {
+    size_t nb;        /* buckets; 0: no plan (the caller uses stats_quantiles_finite) */
+    int linear;       /* b = ⌊(x − lo) scale⌋, else b = (key(x) − klo) >> shift */
+    double lo, hi;    /* values are clamped to [lo, hi] first */
+    double scale;
+    uint64_t klo;
+    unsigned shift;
+    /* A variable that took at most STATS_QPLAN_VALUES distinct values (a count of labs,
+     * a 0/1 flag): nvalues > 0, value[] sorted, and the buckets are 2j + 1 for x equal to
+     * value[j] and 2j for x between value[j − 1] and value[j] (nb = 2 nvalues + 1), so the
+     * odd buckets hold one value each and answer their ranks without reading x. */
+    size_t nvalues;
+    double value[STATS_QPLAN_VALUES];
+} stats_qplan;
+
+/* The plan for the next cycle of a variable from this cycle's n values x (all finite,
+ * range [min, max]); nb = 0 when none is worth making (constant or too few values). */
+void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, double max,
+                      stats_qplan *p);
+
+/* The plan's bucket of each of x[0..n) into bucket[0..n), on the instruction set isa
+ * (stepped down to one this CPU runs; every level writes the same buckets). */
+void stats_qplan_bucket(isa_level isa, const stats_qplan *p, const double *restrict x, size_t n,
+                        uint16_t *restrict bucket);
+
+/* As stats_quantiles_finite, given bucket[0..n) = the plan's buckets of x[0..n). */
+gs_status stats_quantiles_planned(stats_qsel *ws, const stats_qplan *p, const uint16_t *bucket,
+                                  const double *x, size_t n, double min, double max,
+                                  const double *levels, size_t nlevels, double *out,
+                                  gs_error *err);
 
 /* Outcome probability from a count: p = count/n, Monte Carlo standard error
  * sqrt(p(1-p)/n), and the Wilson score interval at z (1.959964 for 95%). */

@@ -168,6 +168,188 @@ static void test_quantiles_ties(void **state)
     check_distribution(draw_three, 5);
 }
 
+/* The selection's faster paths for large data (stats.c: value-width top-level buckets
+ * chosen from a sample, and big needed buckets resolved without gathering when their
+ * wanted ranks lie in a point mass at the bucket's smallest key, gathered in a second pass
+ * otherwise), each against the sorted reference at 200,000 values, with the 101-level
+ * grid reaching ranks both inside and past each point mass. */
+enum { BIG_N = 200000 };
+/* a share: 30% exactly 0, the rest uniform on (0, 1): one big bucket, a point mass */
+static double draw_share0(gsl_rng *r)
+{
+    const double u = gsl_rng_uniform(r);
+    return u < 0.3 ? 0.0 : (u - 0.3) / 0.7;
+}
+/* 30% spread over [0, 1e-9] and a point mass of 10% at 1e-9: a big bucket that is
+ * not a point mass at its smallest key (the second gathering pass) */
+static double draw_share_tiny(gsl_rng *r)
+{
+    const double u = gsl_rng_uniform(r);
+    if (u < 0.3) return 1e-9 * u / 0.3;
+    if (u < 0.4) return 1e-9;
+    return u;
+}
+/* whole numbers 1..8: several big buckets, each a point mass */
+static double draw_labs(gsl_rng *r) { return floor(1.0 + 8.0 * gsl_rng_uniform(r)); }
+/* two values a hair apart (same top-level bucket) and a normal: several big buckets,
+ * one holding two distinct values */
+static double draw_two_close(gsl_rng *r)
+{
+    const double u = gsl_rng_uniform(r);
+    if (u < 0.25) return 1.0;
+    if (u < 0.5) return 1.0 + 0x1p-40;
+    if (u < 0.75) return 3.0;
+    return 2.0 + gsl_ran_gaussian(r, 0.5);
+}
+/* a normal crossing 0, where key buckets waste most of their range on tiny magnitudes */
+static double draw_normal_offset(gsl_rng *r) { return 0.5 + gsl_ran_gaussian(r, 3.0); }
+
+static void check_big(draw_fn draw, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *x = malloc(BIG_N * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < BIG_N; i++) x[i] = draw(r);
+    check_quantiles(x, BIG_N);
+    /* stats_quantiles_finite (the engine's call) agrees with stats_quantiles */
+    stats_block blk;
+    stats_block_of(x, BIG_N, &blk);
+    stats_qsel *ws = stats_qsel_alloc(BIG_N);
+    double a[N_DEFAULT], b[N_DEFAULT];
+    assert_int_equal(stats_quantiles(ws, x, BIG_N, default_levels, N_DEFAULT, a, NULL, NULL), GS_OK);
+    assert_int_equal(stats_quantiles_finite(ws, x, BIG_N, blk.min, blk.max, default_levels,
+                                            N_DEFAULT, b, NULL),
+                     GS_OK);
+    assert_memory_equal(a, b, sizeof a);
+    stats_qsel_free(ws);
+    free(x);
+    gsl_rng_free(r);
+}
+
+/* A point mass whose last value is a wanted rank's neighbour: 50,000 values 0.5 (ranks
+ * 0..49999), then 10,000 values a few ulps above it (rank 50000 = the 0.25 level's
+ * l + 1 at n = 200,000), the rest uniform on (0.6, 1), shuffled: the 0.25 quantile needs
+ * the first value past the mass, in the same bucket. */
+static void test_quantiles_mass_edge(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 17);
+    double *x = malloc(BIG_N * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < BIG_N; i++)
+        x[i] = i < 50000 ? 0.5 : i < 60000 ? 0.5 + (double)(i - 49999) * 0x1p-53
+                                           : 0.6 + 0.4 * gsl_rng_uniform_pos(r);
+    gsl_ran_shuffle(r, x, BIG_N, sizeof *x);
+    check_quantiles(x, BIG_N);
+    stats_qsel *ws = stats_qsel_alloc(BIG_N);
+    const double quarter = 0.25;
+    double q;
+    assert_int_equal(stats_quantiles(ws, x, BIG_N, &quarter, 1, &q, NULL, NULL), GS_OK);
+    const double h = 0.25 * (BIG_N - 1), d = h - floor(h);
+    assert_true(q == (1.0 - d) * 0.5 + d * (0.5 + 0x1p-53)); /* GSL's form, l = 49999 */
+    stats_qsel_free(ws);
+    free(x);
+    gsl_rng_free(r);
+}
+
+static void test_quantiles_big_paths(void **state)
+{
+    (void)state;
+    check_big(draw_share0, 11);
+    check_big(draw_share_tiny, 12);
+    check_big(draw_labs, 13);
+    check_big(draw_two_close, 14);
+    check_big(draw_normal_offset, 15);
+    check_big(draw_lognormal, 16);
+}
+
+/* Planned buckets (stats_qplan): a plan made from one cycle's data, applied to the next
+ * cycle's (here: other data), gives exactly stats_quantiles_finite's quantiles, whether
+ * the plan fits the new data, is shifted or scaled away from it (values clamped into
+ * the edge buckets), or misses it entirely (the fallback); for value-width, key-width and
+ * value-list plans (a few distinct values, some too rare for the plan's sample), each
+ * shape planned from each other shape. */
+static void fill_shape(double *x, size_t n, int shape, gsl_rng *r)
+{
+    for (size_t i = 0; i < n; i++) switch (shape) {
+        case 0: x[i] = draw_share0(r); break;
+        case 1: x[i] = draw_labs(r); break;
+        case 2: x[i] = draw_normal_offset(r); break;
+        case 3: x[i] = draw_lognormal(r); break;
+        case 4: x[i] = draw_neg_lognormal(r); break;
+        case 5: x[i] = 1.3 * draw_normal_offset(r) + 2.0; break; /* the normal, moved */
+        case 6: { /* whole numbers with rare values a sample of 4096 misses */
+            const double u = gsl_rng_uniform(r);
+            x[i] = u < 1e-4 ? 100.0 : u < 2e-4 ? 0.5 : u < 0.02 ? 2.5 : draw_labs(r);
+            break;
+        }
+        default: x[i] = 1e6 + draw_share0(r); break;               /* far from the rest */
+        }
+}
+
+static void test_quantiles_planned(void **state)
+{
+    (void)state;
+    enum { SHAPES = 8 };
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 18);
+    double *a = malloc(BIG_N * sizeof *a), *b = malloc(BIG_N * sizeof *b);
+    uint16_t *bucket = malloc(BIG_N * sizeof *bucket), *other = malloc(BIG_N * sizeof *other);
+    stats_qsel *ws = stats_qsel_alloc(BIG_N);
+    assert_true(a && b && bucket && other && ws);
+    int linear = 0, keyed = 0, valued = 0;
+    for (int from = 0; from < SHAPES; from++) {
+        fill_shape(a, BIG_N, from, r);
+        stats_block ba;
+        stats_block_of(a, BIG_N, &ba);
+        stats_qplan plan;
+        stats_qplan_make(ws, a, BIG_N, ba.min, ba.max, &plan);
+        assert_true(plan.nb > 0 && plan.nb <= 65536);
+        linear += plan.linear, valued += plan.nvalues > 0, keyed += !plan.linear && !plan.nvalues;
+        for (int to = 0; to < SHAPES; to++) {
+            fill_shape(b, BIG_N, to, r);
+            stats_block bb;
+            stats_block_of(b, BIG_N, &bb);
+            stats_qplan_bucket(ISA_PORTABLE, &plan, b, BIG_N, bucket);
+            /* every instruction set writes the same buckets (a level this CPU lacks
+             * steps down, and then compares the portable loop with itself) */
+            for (int level = ISA_AVX2; level <= ISA_AVX512; level++) {
+                stats_qplan_bucket((isa_level)level, &plan, b, BIG_N, other);
+                assert_memory_equal(bucket, other, BIG_N * sizeof *bucket);
+            }
+            for (size_t i = 1; i < BIG_N; i++) /* non-decreasing: spot check on pairs */
+                if (b[i - 1] <= b[i]) assert_true(bucket[i - 1] <= bucket[i]);
+            double want[101], got[101], grid[101];
+            for (int i = 0; i <= 100; i++) grid[i] = i / 100.0;
+            assert_int_equal(stats_quantiles_finite(ws, b, BIG_N, bb.min, bb.max, grid, 101, want,
+                                                    NULL),
+                             GS_OK);
+            assert_int_equal(stats_quantiles_planned(ws, &plan, bucket, b, BIG_N, bb.min, bb.max,
+                                                     grid, 101, got, NULL),
+                             GS_OK);
+            for (int i = 0; i <= 100; i++)
+                if (bits_of(got[i]) != bits_of(want[i]))
+                    fail_msg("plan from shape %d on shape %d, level %d: got %.17g, want %.17g",
+                             from, to, i, got[i], want[i]);
+        }
+    }
+    assert_true(linear > 0 && keyed > 0 && valued > 0); /* every kind of plan was exercised */
+    /* no plan for constant data or too few values */
+    stats_qplan plan;
+    stats_qplan_make(ws, a, BIG_N, 1.0, 1.0, &plan);
+    assert_int_equal(plan.nb, 0);
+    stats_qplan_make(ws, a, 100, 0.0, 1.0, &plan);
+    assert_int_equal(plan.nb, 0);
+    stats_qsel_free(ws);
+    free(other);
+    free(bucket);
+    free(b);
+    free(a);
+    gsl_rng_free(r);
+}
+
 /* Constant data: every quantile is the constant, exactly. */
 static void test_quantiles_all_equal(void **state)
 {
@@ -499,6 +681,9 @@ int main(void)
         cmocka_unit_test(test_quantiles_mixed_sign),
         cmocka_unit_test(test_quantiles_ties),
         cmocka_unit_test(test_quantiles_all_equal),
+        cmocka_unit_test(test_quantiles_big_paths),
+        cmocka_unit_test(test_quantiles_mass_edge),
+        cmocka_unit_test(test_quantiles_planned),
         cmocka_unit_test(test_quantiles_nonfinite),
         cmocka_unit_test(test_quantiles_clustered),
         cmocka_unit_test(test_quantiles_many_levels),

@@ -15,7 +15,8 @@
 # forces one); then a run with --paths 10^5 (output throughput), and the same 10^6 run
 # built with -march=native (make NATIVE=1, into $BUILD-native).
 # Before the table: the block draws of sim/rng_block.c (tests/bench/bench_rng_block.c)
-# on each instruction set this CPU runs against the scalar loop.
+# on each instruction set this CPU runs against the scalar loop, and the exact quantiles
+# of one variable by shape of its distribution (tests/bench/bench_stats.c).
 # Environment: BUILD (default build), SIZES (default "100000 1000000 10000000"),
 # NATIVE=0 to skip the native build, REF_N (trajectories of the NumPy reference run,
 # default 100000).
@@ -88,6 +89,13 @@ best_floor=$(awk -v a="$floor_ns" -v b="${native_floor:-$floor_ns}" -v c="$kern_
     'BEGIN{m = (b < a ? b : a); print (c < m ? c : m)}')
 echo "best floor (the x floor columns divide by it): $best_floor ns per trajectory-cycle"
 echo
+# The exact quantiles of one variable at 10^6 values, by shape (tests/bench/bench_stats.c):
+# the statistics column below is about 28 variables x 21 cycles of this.
+if [ -x "$BUILD/bench_stats" ]; then
+    echo "exact quantiles (stats_quantiles_finite, 10^6 values, 9 levels, 1 thread, CPU time, best of 3):"
+    "$BUILD/bench_stats" 1000000 10 | sed 's/^stats /  /'
+    echo
+fi
 
 ref_s=$(/usr/bin/time -f '%U %S' -o "$TMP/ref_time" "$PY" analysis/reference_model.py \
     scenarios/baseline_point.yaml -n "$REF_N" --quiet | sed -E 's/.* in ([0-9.]+) s.*/\1/')
