@@ -4,7 +4,9 @@
  * counts per bucket, gather of the few needed buckets) and then repeat the same steps
  * inside the gathered buckets; x is never written and never sorted.  The steps are
  * separate so that a parallel version can agree on the range, add the integer counts
- * of its slices, and gather the needed buckets from each.
+ * of its slices, and gather the needed buckets from each.  With a plan (stats_qplan,
+ * "planned buckets" below) the first level's buckets are computed beforehand, while the
+ * data are in cache, and the counting pass reads them instead of the values.
  */
 #include "stats.h"
 
