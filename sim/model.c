@@ -629,10 +629,49 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
 enum { ADVANCE_DRAWS = 11 };
 enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
+/* The trajectories' own factors (an uncertain correlation), ε = L z into eps[j][i] for a
+ * chunk, one pass over the chunk per term of L that is not zero for the whole view:
+ * terms[j][l] < 0 is an entry that is zero for every trajectory of the view (skipped),
+ * terms[j][l] = 0 an entry the same for all (value[j][l]), 1 one that differs (column
+ * Lp[j][l]).  Row j is still ((0 + L_j0 z_0) + L_j1 z_1) + … in that order, and leaving
+ * out a term L_jl z_l = ±0 (z finite) changes no bit: the sum starts at +0 and x + ±0 = x
+ * for every x but −0, which a sum that starts at +0 never is.  So each ε is the bits of
+ * advance_kernel's fused loop, which reads all 21 entries of every trajectory. */
+typedef struct {
+    signed char kind[SHOCK_COUNT * SHOCK_COUNT];
+    double value[SHOCK_COUNT * SHOCK_COUNT];
+} eps_terms;
+
 static inline __attribute__((always_inline)) void
-advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
-               const advance_columns *cc, const double *L, const double *const *Lp, size_t n,
-               double *const *x, double *const *d)
+eps_kernel(const eps_terms *t, const double *const *Lp, size_t n, double *const *d,
+           double (*eps)[MODEL_CHUNK])
+{
+    for (int j = 0; j < SHOCK_COUNT; j++) {
+        double *restrict e = eps[j];
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) e[i] = 0.0;
+        for (int l = 0; l <= j; l++) {
+            const int entry = j * SHOCK_COUNT + l;
+            const double *restrict z = d[l];
+            if (t->kind[entry] == 0) {
+                const double v = t->value[entry];
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) e[i] = e[i] + v * z[i];
+            } else if (t->kind[entry] > 0) {
+                const double *restrict col = Lp[entry];
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) e[i] = e[i] + col[i] * z[i];
+            }
+        }
+    }
+}
+
+/* eps_given: ε = L z with the model's factor L (0), or ε already in eps (1: eps_kernel's,
+ * the trajectories' own factors) */
+static inline __attribute__((always_inline)) void
+advance_kernel(const int percol, const int eps_given, const advance_consts *kc,
+               const advance_columns *cc, const double *L, size_t n, double *const *x,
+               double *const *d, double (*eps)[MODEL_CHUNK])
 {
     double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
     double *restrict q_closed = x[ST_q_closed], *restrict q_open = x[ST_q_open];
@@ -646,15 +685,14 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     const double *restrict d_shock = d[D_SHOCK], *restrict d_breakthrough = d[D_BREAKTHROUGH];
     const double *restrict d_jump = d[D_JUMP], *restrict d_regime = d[D_REGIME];
     const double *restrict d_labs = d[D_LABS];
-    double t_eps[SHOCK_COUNT][MODEL_CHUNK];
+    double t_eps_own[SHOCK_COUNT][MODEL_CHUNK];
+    double (*t_eps)[MODEL_CHUNK] = eps_given ? eps : t_eps_own;
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < (eps_given ? (size_t)0 : n); i++) {
         /* ε = L z, L lower triangular: row j is ((0 + L_j0 z_0) + L_j1 z_1) + … + L_jj z_j,
          * written out so that the loop over trajectories vectorises */
         const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
-#define LZ(j, l)                                                                         \
-    ((own_factor ? Lp[(j) * SHOCK_COUNT + (l)][i] : L[(j) * SHOCK_COUNT + (l)]) *               \
-     z##l)
+#define LZ(j, l) (L[(j) * SHOCK_COUNT + (l)] * z##l)
         const double e_hw = 0.0 + LZ(0, 0);
         const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
         const double e_closed = 0.0 + LZ(2, 0) + LZ(2, 1) + LZ(2, 2);
@@ -750,16 +788,18 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
                                             size_t n, double *const *x, double *const *d)    \
     {                                                                                        \
-        advance_kernel(0, 0, kc, NULL, L, NULL, n, x, d);                                    \
+        advance_kernel(0, 0, kc, NULL, L, n, x, d, NULL);                                    \
     }                                                                                        \
     attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
-                                           const double *const *Lp, size_t n,                \
-                                           double *const *x, double *const *d)               \
+                                           const eps_terms *terms, const double *const *Lp,  \
+                                           size_t n, double *const *x, double *const *d)     \
     {                                                                                        \
-        if (Lp) /* each trajectory's own factor (an uncertain correlation) */                \
-            advance_kernel(1, 1, NULL, cc, L, Lp, n, x, d);                                  \
-        else                                                                                 \
-            advance_kernel(1, 0, NULL, cc, L, NULL, n, x, d);                                \
+        if (Lp) { /* each trajectory's own factor (an uncertain correlation) */              \
+            double eps[SHOCK_COUNT][MODEL_CHUNK];                                            \
+            eps_kernel(terms, Lp, n, d, eps);                                                \
+            advance_kernel(1, 1, NULL, cc, L, n, x, d, eps);                                 \
+        } else                                                                               \
+            advance_kernel(1, 0, NULL, cc, L, n, x, d, NULL);                                \
     }
 
 MODEL_KERNELS(portable, )
@@ -1073,6 +1113,14 @@ void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, 
 #undef ADVANCE_COL_SCRATCH
     }
     const int kdep_uniform = ADVANCE_KDEP_UNIFORM;
+    /* the factor's terms: zero for the whole view, the same for all, or per trajectory */
+    eps_terms terms;
+    for (int j = 0; c->own_factor && j < SHOCK_COUNT * SHOCK_COUNT; j++) {
+        const double v = c->base[(size_t)(MODEL_TRAJ_COLUMNS + j) * c->stride];
+        const int shared = b->n > 0 && col_uniform(c, MODEL_TRAJ_COLUMNS + j);
+        terms.kind[j] = (signed char)(!shared ? 1 : v == 0.0 ? -1 : 0);
+        terms.value[j] = v;
+    }
     for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
         const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
 #define ADVANCE_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
@@ -1087,7 +1135,7 @@ void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, 
         if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
             for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
                 Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
-        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, c->own_factor ? Lp : NULL, cn, x, d)
+        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, &terms, c->own_factor ? Lp : NULL, cn, x, d)
     }
 }
 
