@@ -154,8 +154,7 @@ static void traj_of(gs_model *m)
     t->ready_drift = p->demand_readiness_rate * t->dt;
     t->entry_dt = p->labs_entry_rate * t->dt;
     t->exit_dt = p->labs_exit_rate * t->dt;
-    t->cap_n = 0.0; /* no lab count: the first cycle computes n^{−η} */
-    t->cap_pw = 1.0;
+    t->cap_pw = 1.0; /* the first cycle computes n^{−η} */
 }
 
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err)
@@ -295,7 +294,7 @@ typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
  * their common ν and ω select (0: ν = 1, ω = 0; 1: ν = 1; 2: otherwise); cap_table: NULL
  * when η differs, else n^{−η} of the common η for n < MODEL_CAPTURE_TABLE. */
 typedef struct {
-    RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw;
+    RECORD_CONSTS(CONST_COLUMN) double *cap_pw;
     int vform;
     const double *cap_table;
 } record_columns;
@@ -420,14 +419,25 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         }
     }
     if (percol && !cc->cap_table) {
-        /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
+        /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n), cached per
+         * trajectory (cap_pw) at its lab count of the cycle before, n_{k−1} (labs_prev:
+         * each record sets it to n_k, as it computes the cache for n_k).  The cached value
+         * for every trajectory in a loop that vectorises; then, n changing seldom, the
+         * trajectories whose n changed (every one at k = 0) again with libm's exp and log
+         * (the same bits as before), their cache written (its lines stay clean otherwise). */
+        double *restrict cap_pw = cc->cap_pw;
+        int changed = first;
+#pragma omp simd reduction(| : changed)
         for (size_t i = 0; i < n; i++) {
+            const double c = KC(capture_t) * cap_pw[i];
+            o_capture[i] = c < 1.0 ? c : 1.0;
+            changed |= labs[i] != labs_prev[i];
+        }
+        for (size_t i = 0; changed && i < n; i++) {
             const double nl = labs[i], eta = KC(eta);
-            const double pw = nl == cc->cap_n[i] ? cc->cap_pw[i]
-                              : eta == 0.0   ? 1.0
-                                             : exp(-eta * log(nl));
-            if (nl != cc->cap_n[i]) /* n changes seldom: one exp/log then; the cache's */
-                cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* lines stay clean otherwise */
+            if (!first && nl == labs_prev[i]) continue;
+            const double pw = eta == 0.0 ? 1.0 : exp(-eta * log(nl));
+            cap_pw[i] = pw;
             const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
@@ -878,7 +888,7 @@ void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_CO
     memset(uniform, 0, MODEL_COLUMN_WORDS * sizeof *uniform);
     const int ncols = c->own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS;
     for (int col = 0; col < ncols; col++) {
-        if (col == MT_cap_n || col == MT_cap_pw) continue; /* written by the kernels */
+        if (col == MT_cap_pw) continue; /* written by the kernels */
         const double *v = c->base + (size_t)col * c->stride;
         int same = 1;
         for (size_t i = 1; i < n && same; i++) same = memcmp(&v[i], &v[0], sizeof *v) == 0;
@@ -1086,7 +1096,6 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
         /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
          * first chunk's, which stays in the cache, not the chunk's own from memory */
         if (k > 0) cc.trend_step0 = col_chunk(c, MT_trend_step0, 0);
-        cc.cap_n = c->base + (size_t)MT_cap_n * c->stride + c0;
         cc.cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
         MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, &cc, t_qk, kdep_todo(c, c0))
         double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
