@@ -156,8 +156,7 @@ static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_
     gs_block b = block_view(w, first, count);
     double *out[VAR_COUNT];
     for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * w->n + first;
-    model_record_columns(m, &cols, &b, k, out);
-    if (!last) model_advance_columns(m, &cols, &b, k, w->rng + first);
+    model_step_columns(m, &cols, &b, k, out, last ? NULL : w->rng + first);
 }
 
 /* The per-trajectory Cholesky factors when a correlation is uncertain (else w->chol

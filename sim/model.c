@@ -1055,96 +1055,144 @@ KDEP_KERNELS(avx2, ISA_TARGET_AVX2)
 KDEP_KERNELS(avx512, ISA_TARGET_AVX512)
 #endif
 
-void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
-                          double *const out[VAR_COUNT])
-{
+/* One call of the column kernels over a view: what the chunks share (the scratch of
+ * constants computed for the first chunk only, the plan's forms and tables), set up once
+ * (record_setup / advance_setup), then one chunk at a time (record_chunk /
+ * advance_chunk).  model_record_columns and model_advance_columns run every chunk of one
+ * of them; model_step_columns runs record and advance chunk by chunk. */
+typedef struct {
     double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK], t_qk[MODEL_CHUNK];
     double cap_table[MODEL_CAPTURE_TABLE];
     record_columns cc;
+} record_call;
+
+static void record_setup(const gs_columns *c, const gs_block *b, record_call *r)
+{
+    record_columns *cc = &r->cc;
     {
         int j = 0;
-#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
+#define RECORD_COL_SCRATCH(name) cc->name = r->scratch[j++];
         RECORD_KDEP(RECORD_COL_SCRATCH)
 #undef RECORD_COL_SCRATCH
     }
     /* ν and ω the same for the block: their one form */
-    cc.vform = -1;
+    cc->vform = -1;
     if (b->n > 0 && col_uniform(c, MT_nu) && col_uniform(c, MT_omega)) {
         const double nu = c->base[(size_t)MT_nu * c->stride];
         const double omega = c->base[(size_t)MT_omega * c->stride];
-        cc.vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
+        cc->vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
     }
     /* η the same: n^{−η} tabulated as model_init does (no exp/log per lab count) */
-    cc.cap_table = NULL;
+    cc->cap_table = NULL;
     if (b->n > 0 && col_uniform(c, MT_eta)) {
         const double eta = c->base[(size_t)MT_eta * c->stride];
         /* as far as the block's lab counts reach (they are whole numbers >= 1) */
         double top = 1.0;
         for (size_t i = 0; i < b->n; i++) top = b->x[ST_labs][i] > top ? b->x[ST_labs][i] : top;
         const int fill = top + 1.0 < MODEL_CAPTURE_TABLE ? (int)top + 1 : MODEL_CAPTURE_TABLE;
-        cap_table[0] = 1.0;
-        for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) cap_table[n] = 0.0; /* not read */
+        r->cap_table[0] = 1.0;
+        for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) r->cap_table[n] = 0.0; /* not read */
         for (int n = 1; n < fill; n++)
-            cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
-        cc.cap_table = cap_table;
+            r->cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
+        cc->cap_table = r->cap_table;
     }
-    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
-        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-#define RECORD_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
-        RECORD_FIXED(RECORD_COL_FIXED)
+}
+
+static void record_chunk(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                         double *const out[VAR_COUNT], record_call *r, size_t c0)
+{
+    const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+    record_columns *cc = &r->cc;
+#define RECORD_COL_FIXED(name) cc->name = col_chunk(c, MT_##name, c0);
+    RECORD_FIXED(RECORD_COL_FIXED)
 #undef RECORD_COL_FIXED
-        /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
-         * first chunk's, which stays in the cache, not the chunk's own from memory */
-        if (k > 0) cc.trend_step0 = col_chunk(c, MT_trend_step0, 0);
-        cc.cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
-        MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, &cc, t_qk, kdep_todo(c, c0))
-        double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
-        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
-        MODEL_DISPATCH(m->isa, record_cols, &cc, cn, k, x, o)
-    }
+    /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
+     * first chunk's, which stays in the cache, not the chunk's own from memory */
+    if (k > 0) cc->trend_step0 = col_chunk(c, MT_trend_step0, 0);
+    cc->cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
+    MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, cc, r->t_qk, kdep_todo(c, c0))
+    double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+    for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
+    MODEL_DISPATCH(m->isa, record_cols, cc, cn, k, x, o)
+}
+
+void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                          double *const out[VAR_COUNT])
+{
+    record_call r;
+    record_setup(c, b, &r);
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) record_chunk(m, c, b, k, out, &r, c0);
 }
 
 #define ADVANCE_KDEP_UNIFORM (1 ADVANCE_KDEP_READS(KDEP_UNIFORM))
 
-void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
-                           rng_pcg32 *rng)
-{
+typedef struct {
     double scratch[ADVANCE_KDEP_COUNT][MODEL_CHUNK];
     double draws[ADVANCE_DRAWS][MODEL_CHUNK];
-    double *d[ADVANCE_DRAWS];
-    const double *Lp[SHOCK_COUNT * SHOCK_COUNT];
     advance_columns cc;
+    int kdep_uniform;
+    eps_terms terms;
+} advance_call;
+
+static void advance_setup(const gs_columns *c, const gs_block *b, advance_call *a)
+{
     {
         int j = 0;
-#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
+#define ADVANCE_COL_SCRATCH(name) a->cc.name = a->scratch[j++];
         ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
 #undef ADVANCE_COL_SCRATCH
     }
-    const int kdep_uniform = ADVANCE_KDEP_UNIFORM;
+    a->kdep_uniform = ADVANCE_KDEP_UNIFORM;
     /* the factor's terms: zero for the whole view, the same for all, or per trajectory */
-    eps_terms terms;
     for (int j = 0; c->own_factor && j < SHOCK_COUNT * SHOCK_COUNT; j++) {
         const double v = c->base[(size_t)(MODEL_TRAJ_COLUMNS + j) * c->stride];
         const int shared = b->n > 0 && col_uniform(c, MODEL_TRAJ_COLUMNS + j);
-        terms.kind[j] = (signed char)(!shared ? 1 : v == 0.0 ? -1 : 0);
-        terms.value[j] = v;
+        a->terms.kind[j] = (signed char)(!shared ? 1 : v == 0.0 ? -1 : 0);
+        a->terms.value[j] = v;
     }
-    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
-        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-#define ADVANCE_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
-        ADVANCE_FIXED(ADVANCE_COL_FIXED)
+}
+
+static void advance_chunk(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                          rng_pcg32 *rng, advance_call *a, size_t c0)
+{
+    const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+    advance_columns *cc = &a->cc;
+#define ADVANCE_COL_FIXED(name) cc->name = col_chunk(c, MT_##name, c0);
+    ADVANCE_FIXED(ADVANCE_COL_FIXED)
 #undef ADVANCE_COL_FIXED
-        if (c0 == 0 || !kdep_uniform) /* else the first chunk's, kept in the scratch */
-            MODEL_DISPATCH(m->isa, advance_kdep, c, c0, cn, k, &cc)
-        for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
-        rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
-        double *x[MODEL_STATE_ARRAYS];
-        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
-            for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
-                Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
-        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, &terms, c->own_factor ? Lp : NULL, cn, x, d)
+    if (c0 == 0 || !a->kdep_uniform) /* else the first chunk's, kept in the scratch */
+        MODEL_DISPATCH(m->isa, advance_kdep, c, c0, cn, k, cc)
+    double *d[ADVANCE_DRAWS];
+    for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = a->draws[j];
+    rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
+    double *x[MODEL_STATE_ARRAYS];
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+    const double *Lp[SHOCK_COUNT * SHOCK_COUNT];
+    if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
+        for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
+            Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
+    MODEL_DISPATCH(m->isa, advance_cols, cc, m->L, &a->terms, c->own_factor ? Lp : NULL, cn, x, d)
+}
+
+void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                           rng_pcg32 *rng)
+{
+    advance_call a;
+    advance_setup(c, b, &a);
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) advance_chunk(m, c, b, k, rng, &a, c0);
+}
+
+void model_step_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                        double *const out[VAR_COUNT], rng_pcg32 *rng)
+{
+    record_call r;
+    advance_call a;
+    record_setup(c, b, &r); /* before any chunk advances: the n^{−η} table's lab counts */
+    if (rng) advance_setup(c, b, &a);
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
+        record_chunk(m, c, b, k, out, &r, c0);
+        if (rng) advance_chunk(m, c, b, k, rng, &a, c0);
     }
 }
 

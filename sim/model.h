@@ -258,5 +258,11 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
                           double *const out[VAR_COUNT]);
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                            rng_pcg32 *rng);
+/* model_record_columns and then, when rng is not NULL, model_advance_columns, the two
+ * run chunk by chunk (each chunk's record, then its advance), so that a chunk's state
+ * and columns are still in the cache when it advances: the same bits as the two calls
+ * (a trajectory's record and advance read and write only its own state). */
+void model_step_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                        double *const out[VAR_COUNT], rng_pcg32 *rng);
 
 #endif
