@@ -137,8 +137,8 @@ static gs_params trajectory_params(const engine_job *job, size_t i)
  * parameters and the Cholesky factor computed before the parallel loops: the base
  * model's, or the trajectory's own in w->chol when a correlation is uncertain), sets the
  * trajectory's state and stores its constants in the columns w->cols.  Every cycle then
- * runs the model on the whole block from the columns (model_record_columns,
- * model_advance_columns): the trajectory's own model (the cycle-dependent constants from vector kernels, model.h), at the speed of
+ * runs the model on the whole block from the columns (model_step_columns: record and
+ * advance chunk by chunk): the trajectory's own model (the cycle-dependent constants from vector kernels, model.h), at the speed of
  * a block.  No GSL function runs here. */
 static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_t count,
                            int k, int last)
@@ -161,8 +161,7 @@ static void step_uncertain(const gs_model *m, run_memory *w, size_t first, size_
     gs_block b = block_view(w, first, count);
     double *out[VAR_COUNT];
     for (int v = 0; v < VAR_COUNT; v++) out[v] = w->record + (size_t)v * w->n + first;
-    model_record_columns(m, &cols, &b, k, out);
-    if (!last) model_advance_columns(m, &cols, &b, k, w->rng + first);
+    model_step_columns(m, &cols, &b, k, out, last ? NULL : w->rng + first);
 }
 
 int engine_own_factors(const gs_param_id *ids, size_t d)

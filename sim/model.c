@@ -154,8 +154,7 @@ static void traj_of(gs_model *m)
     t->ready_drift = p->demand_readiness_rate * t->dt;
     t->entry_dt = p->labs_entry_rate * t->dt;
     t->exit_dt = p->labs_exit_rate * t->dt;
-    t->cap_n = 0.0; /* no lab count: the first cycle computes n^{−η} */
-    t->cap_pw = 1.0;
+    t->cap_pw = 1.0; /* the first cycle computes n^{−η} */
 }
 
 gs_status model_init(gs_model *m, const gs_params *p, gs_error *err)
@@ -295,7 +294,7 @@ typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
  * their common ν and ω select (0: ν = 1, ω = 0; 1: ν = 1; 2: otherwise); cap_table: NULL
  * when η differs, else n^{−η} of the common η for n < MODEL_CAPTURE_TABLE. */
 typedef struct {
-    RECORD_CONSTS(CONST_COLUMN) double *cap_n, *cap_pw;
+    RECORD_CONSTS(CONST_COLUMN) double *cap_pw;
     int vform;
     const double *cap_table;
 } record_columns;
@@ -420,14 +419,25 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         }
     }
     if (percol && !cc->cap_table) {
-        /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n) */
+        /* n^{−η} as model_init tabulates it: 1 when η = 0, else exp(−η ln n), cached per
+         * trajectory (cap_pw) at its lab count of the cycle before, n_{k−1} (labs_prev:
+         * each record sets it to n_k, as it computes the cache for n_k).  The cached value
+         * for every trajectory in a loop that vectorises; then, n changing seldom, the
+         * trajectories whose n changed (every one at k = 0) again with libm's exp and log
+         * (the same bits as before), their cache written (its lines stay clean otherwise). */
+        double *restrict cap_pw = cc->cap_pw;
+        int changed = first;
+#pragma omp simd reduction(| : changed)
         for (size_t i = 0; i < n; i++) {
+            const double c = KC(capture_t) * cap_pw[i];
+            o_capture[i] = c < 1.0 ? c : 1.0;
+            changed |= labs[i] != labs_prev[i];
+        }
+        for (size_t i = 0; changed && i < n; i++) {
             const double nl = labs[i], eta = KC(eta);
-            const double pw = nl == cc->cap_n[i] ? cc->cap_pw[i]
-                              : eta == 0.0   ? 1.0
-                                             : exp(-eta * log(nl));
-            if (nl != cc->cap_n[i]) /* n changes seldom: one exp/log then; the cache's */
-                cc->cap_n[i] = nl, cc->cap_pw[i] = pw; /* lines stay clean otherwise */
+            if (!first && nl == labs_prev[i]) continue;
+            const double pw = eta == 0.0 ? 1.0 : exp(-eta * log(nl));
+            cap_pw[i] = pw;
             const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
         }
@@ -629,10 +639,49 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
 enum { ADVANCE_DRAWS = 11 };
 enum { D_SHOCK = SHOCK_COUNT, D_BREAKTHROUGH, D_JUMP, D_REGIME, D_LABS };
 
+/* The trajectories' own factors (an uncertain correlation), ε = L z into eps[j][i] for a
+ * chunk, one pass over the chunk per term of L that is not zero for the whole view:
+ * terms[j][l] < 0 is an entry that is zero for every trajectory of the view (skipped),
+ * terms[j][l] = 0 an entry the same for all (value[j][l]), 1 one that differs (column
+ * Lp[j][l]).  Row j is still ((0 + L_j0 z_0) + L_j1 z_1) + … in that order, and leaving
+ * out a term L_jl z_l = ±0 (z finite) changes no bit: the sum starts at +0 and x + ±0 = x
+ * for every x but −0, which a sum that starts at +0 never is.  So each ε is the bits of
+ * advance_kernel's fused loop, which reads all 21 entries of every trajectory. */
+typedef struct {
+    signed char kind[SHOCK_COUNT * SHOCK_COUNT];
+    double value[SHOCK_COUNT * SHOCK_COUNT];
+} eps_terms;
+
 static inline __attribute__((always_inline)) void
-advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
-               const advance_columns *cc, const double *L, const double *const *Lp, size_t n,
-               double *const *x, double *const *d)
+eps_kernel(const eps_terms *t, const double *const *Lp, size_t n, double *const *d,
+           double (*eps)[MODEL_CHUNK])
+{
+    for (int j = 0; j < SHOCK_COUNT; j++) {
+        double *restrict e = eps[j];
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) e[i] = 0.0;
+        for (int l = 0; l <= j; l++) {
+            const int entry = j * SHOCK_COUNT + l;
+            const double *restrict z = d[l];
+            if (t->kind[entry] == 0) {
+                const double v = t->value[entry];
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) e[i] = e[i] + v * z[i];
+            } else if (t->kind[entry] > 0) {
+                const double *restrict col = Lp[entry];
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) e[i] = e[i] + col[i] * z[i];
+            }
+        }
+    }
+}
+
+/* eps_given: ε = L z with the model's factor L (0), or ε already in eps (1: eps_kernel's,
+ * the trajectories' own factors) */
+static inline __attribute__((always_inline)) void
+advance_kernel(const int percol, const int eps_given, const advance_consts *kc,
+               const advance_columns *cc, const double *L, size_t n, double *const *x,
+               double *const *d, double (*eps)[MODEL_CHUNK])
 {
     double *restrict hw_dev = x[ST_hw_dev], *restrict power_dev = x[ST_power_dev];
     double *restrict q_closed = x[ST_q_closed], *restrict q_open = x[ST_q_open];
@@ -646,15 +695,14 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     const double *restrict d_shock = d[D_SHOCK], *restrict d_breakthrough = d[D_BREAKTHROUGH];
     const double *restrict d_jump = d[D_JUMP], *restrict d_regime = d[D_REGIME];
     const double *restrict d_labs = d[D_LABS];
-    double t_eps[SHOCK_COUNT][MODEL_CHUNK];
+    double t_eps_own[SHOCK_COUNT][MODEL_CHUNK];
+    double (*t_eps)[MODEL_CHUNK] = eps_given ? eps : t_eps_own;
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < (eps_given ? (size_t)0 : n); i++) {
         /* ε = L z, L lower triangular: row j is ((0 + L_j0 z_0) + L_j1 z_1) + … + L_jj z_j,
          * written out so that the loop over trajectories vectorises */
         const double z0 = d0[i], z1 = d1[i], z2 = d2[i], z3 = d3[i], z4 = d4[i], z5 = d5[i];
-#define LZ(j, l)                                                                         \
-    ((own_factor ? Lp[(j) * SHOCK_COUNT + (l)][i] : L[(j) * SHOCK_COUNT + (l)]) *               \
-     z##l)
+#define LZ(j, l) (L[(j) * SHOCK_COUNT + (l)] * z##l)
         const double e_hw = 0.0 + LZ(0, 0);
         const double e_power = 0.0 + LZ(1, 0) + LZ(1, 1);
         const double e_closed = 0.0 + LZ(2, 0) + LZ(2, 1) + LZ(2, 2);
@@ -750,16 +798,18 @@ advance_kernel(const int percol, const int own_factor, const advance_consts *kc,
     attr static void advance_point_##suffix(const advance_consts *kc, const double *L,       \
                                             size_t n, double *const *x, double *const *d)    \
     {                                                                                        \
-        advance_kernel(0, 0, kc, NULL, L, NULL, n, x, d);                                    \
+        advance_kernel(0, 0, kc, NULL, L, n, x, d, NULL);                                    \
     }                                                                                        \
     attr static void advance_cols_##suffix(const advance_columns *cc, const double *L,       \
-                                           const double *const *Lp, size_t n,                \
-                                           double *const *x, double *const *d)               \
+                                           const eps_terms *terms, const double *const *Lp,  \
+                                           size_t n, double *const *x, double *const *d)     \
     {                                                                                        \
-        if (Lp) /* each trajectory's own factor (an uncertain correlation) */                \
-            advance_kernel(1, 1, NULL, cc, L, Lp, n, x, d);                                  \
-        else                                                                                 \
-            advance_kernel(1, 0, NULL, cc, L, NULL, n, x, d);                                \
+        if (Lp) { /* each trajectory's own factor (an uncertain correlation) */              \
+            double eps[SHOCK_COUNT][MODEL_CHUNK];                                            \
+            eps_kernel(terms, Lp, n, d, eps);                                                \
+            advance_kernel(1, 1, NULL, cc, L, n, x, d, eps);                                 \
+        } else                                                                               \
+            advance_kernel(1, 0, NULL, cc, L, n, x, d, NULL);                                \
     }
 
 MODEL_KERNELS(portable, )
@@ -838,7 +888,7 @@ void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_CO
     memset(uniform, 0, MODEL_COLUMN_WORDS * sizeof *uniform);
     const int ncols = c->own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS;
     for (int col = 0; col < ncols; col++) {
-        if (col == MT_cap_n || col == MT_cap_pw) continue; /* written by the kernels */
+        if (col == MT_cap_pw) continue; /* written by the kernels */
         const double *v = c->base + (size_t)col * c->stride;
         int same = 1;
         for (size_t i = 1; i < n && same; i++) same = memcmp(&v[i], &v[0], sizeof *v) == 0;
@@ -1005,89 +1055,144 @@ KDEP_KERNELS(avx2, ISA_TARGET_AVX2)
 KDEP_KERNELS(avx512, ISA_TARGET_AVX512)
 #endif
 
-void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
-                          double *const out[VAR_COUNT])
-{
+/* One call of the column kernels over a view: what the chunks share (the scratch of
+ * constants computed for the first chunk only, the plan's forms and tables), set up once
+ * (record_setup / advance_setup), then one chunk at a time (record_chunk /
+ * advance_chunk).  model_record_columns and model_advance_columns run every chunk of one
+ * of them; model_step_columns runs record and advance chunk by chunk. */
+typedef struct {
     double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK], t_qk[MODEL_CHUNK];
     double cap_table[MODEL_CAPTURE_TABLE];
     record_columns cc;
+} record_call;
+
+static void record_setup(const gs_columns *c, const gs_block *b, record_call *r)
+{
+    record_columns *cc = &r->cc;
     {
         int j = 0;
-#define RECORD_COL_SCRATCH(name) cc.name = scratch[j++];
+#define RECORD_COL_SCRATCH(name) cc->name = r->scratch[j++];
         RECORD_KDEP(RECORD_COL_SCRATCH)
 #undef RECORD_COL_SCRATCH
     }
     /* ν and ω the same for the block: their one form */
-    cc.vform = -1;
+    cc->vform = -1;
     if (b->n > 0 && col_uniform(c, MT_nu) && col_uniform(c, MT_omega)) {
         const double nu = c->base[(size_t)MT_nu * c->stride];
         const double omega = c->base[(size_t)MT_omega * c->stride];
-        cc.vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
+        cc->vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
     }
     /* η the same: n^{−η} tabulated as model_init does (no exp/log per lab count) */
-    cc.cap_table = NULL;
+    cc->cap_table = NULL;
     if (b->n > 0 && col_uniform(c, MT_eta)) {
         const double eta = c->base[(size_t)MT_eta * c->stride];
         /* as far as the block's lab counts reach (they are whole numbers >= 1) */
         double top = 1.0;
         for (size_t i = 0; i < b->n; i++) top = b->x[ST_labs][i] > top ? b->x[ST_labs][i] : top;
         const int fill = top + 1.0 < MODEL_CAPTURE_TABLE ? (int)top + 1 : MODEL_CAPTURE_TABLE;
-        cap_table[0] = 1.0;
-        for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) cap_table[n] = 0.0; /* not read */
+        r->cap_table[0] = 1.0;
+        for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) r->cap_table[n] = 0.0; /* not read */
         for (int n = 1; n < fill; n++)
-            cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
-        cc.cap_table = cap_table;
+            r->cap_table[n] = eta == 0.0 ? 1.0 : exp(-eta * log((double)n));
+        cc->cap_table = r->cap_table;
     }
-    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
-        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-#define RECORD_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
-        RECORD_FIXED(RECORD_COL_FIXED)
+}
+
+static void record_chunk(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                         double *const out[VAR_COUNT], record_call *r, size_t c0)
+{
+    const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+    record_columns *cc = &r->cc;
+#define RECORD_COL_FIXED(name) cc->name = col_chunk(c, MT_##name, c0);
+    RECORD_FIXED(RECORD_COL_FIXED)
 #undef RECORD_COL_FIXED
-        /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
-         * first chunk's, which stays in the cache, not the chunk's own from memory */
-        if (k > 0) cc.trend_step0 = col_chunk(c, MT_trend_step0, 0);
-        cc.cap_n = c->base + (size_t)MT_cap_n * c->stride + c0;
-        cc.cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
-        MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, &cc, t_qk, kdep_todo(c, c0))
-        double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
-        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
-        MODEL_DISPATCH(m->isa, record_cols, &cc, cn, k, x, o)
-    }
+    /* g_{X,0} Δ is read (for a select) but used at k = 0 only: later cycles read the
+     * first chunk's, which stays in the cache, not the chunk's own from memory */
+    if (k > 0) cc->trend_step0 = col_chunk(c, MT_trend_step0, 0);
+    cc->cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
+    MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, cc, r->t_qk, kdep_todo(c, c0))
+    double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+    for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;
+    MODEL_DISPATCH(m->isa, record_cols, cc, cn, k, x, o)
+}
+
+void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                          double *const out[VAR_COUNT])
+{
+    record_call r;
+    record_setup(c, b, &r);
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) record_chunk(m, c, b, k, out, &r, c0);
 }
 
 #define ADVANCE_KDEP_UNIFORM (1 ADVANCE_KDEP_READS(KDEP_UNIFORM))
 
-void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
-                           rng_pcg32 *rng)
-{
+typedef struct {
     double scratch[ADVANCE_KDEP_COUNT][MODEL_CHUNK];
     double draws[ADVANCE_DRAWS][MODEL_CHUNK];
-    double *d[ADVANCE_DRAWS];
-    const double *Lp[SHOCK_COUNT * SHOCK_COUNT];
     advance_columns cc;
+    int kdep_uniform;
+    eps_terms terms;
+} advance_call;
+
+static void advance_setup(const gs_columns *c, const gs_block *b, advance_call *a)
+{
     {
         int j = 0;
-#define ADVANCE_COL_SCRATCH(name) cc.name = scratch[j++];
+#define ADVANCE_COL_SCRATCH(name) a->cc.name = a->scratch[j++];
         ADVANCE_KDEP(ADVANCE_COL_SCRATCH)
 #undef ADVANCE_COL_SCRATCH
     }
-    const int kdep_uniform = ADVANCE_KDEP_UNIFORM;
-    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
-        const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
-#define ADVANCE_COL_FIXED(name) cc.name = col_chunk(c, MT_##name, c0);
-        ADVANCE_FIXED(ADVANCE_COL_FIXED)
+    a->kdep_uniform = ADVANCE_KDEP_UNIFORM;
+    /* the factor's terms: zero for the whole view, the same for all, or per trajectory */
+    for (int j = 0; c->own_factor && j < SHOCK_COUNT * SHOCK_COUNT; j++) {
+        const double v = c->base[(size_t)(MODEL_TRAJ_COLUMNS + j) * c->stride];
+        const int shared = b->n > 0 && col_uniform(c, MODEL_TRAJ_COLUMNS + j);
+        a->terms.kind[j] = (signed char)(!shared ? 1 : v == 0.0 ? -1 : 0);
+        a->terms.value[j] = v;
+    }
+}
+
+static void advance_chunk(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                          rng_pcg32 *rng, advance_call *a, size_t c0)
+{
+    const size_t cn = b->n - c0 < MODEL_CHUNK ? b->n - c0 : MODEL_CHUNK;
+    advance_columns *cc = &a->cc;
+#define ADVANCE_COL_FIXED(name) cc->name = col_chunk(c, MT_##name, c0);
+    ADVANCE_FIXED(ADVANCE_COL_FIXED)
 #undef ADVANCE_COL_FIXED
-        if (c0 == 0 || !kdep_uniform) /* else the first chunk's, kept in the scratch */
-            MODEL_DISPATCH(m->isa, advance_kdep, c, c0, cn, k, &cc)
-        for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = draws[j];
-        rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
-        double *x[MODEL_STATE_ARRAYS];
-        for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
-        if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
-            for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
-                Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
-        MODEL_DISPATCH(m->isa, advance_cols, &cc, m->L, c->own_factor ? Lp : NULL, cn, x, d)
+    if (c0 == 0 || !a->kdep_uniform) /* else the first chunk's, kept in the scratch */
+        MODEL_DISPATCH(m->isa, advance_kdep, c, c0, cn, k, cc)
+    double *d[ADVANCE_DRAWS];
+    for (int j = 0; j < ADVANCE_DRAWS; j++) d[j] = a->draws[j];
+    rng_block_draw(m->isa, &advance_plan, rng + c0, cn, b->mirror ? b->mirror + c0 : NULL, d);
+    double *x[MODEL_STATE_ARRAYS];
+    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
+    const double *Lp[SHOCK_COUNT * SHOCK_COUNT];
+    if (c->own_factor) /* each trajectory's own factor (an uncertain correlation) */
+        for (int j = 0; j < SHOCK_COUNT * SHOCK_COUNT; j++)
+            Lp[j] = col_chunk(c, MODEL_TRAJ_COLUMNS + j, c0);
+    MODEL_DISPATCH(m->isa, advance_cols, cc, m->L, &a->terms, c->own_factor ? Lp : NULL, cn, x, d)
+}
+
+void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                           rng_pcg32 *rng)
+{
+    advance_call a;
+    advance_setup(c, b, &a);
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) advance_chunk(m, c, b, k, rng, &a, c0);
+}
+
+void model_step_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                        double *const out[VAR_COUNT], rng_pcg32 *rng)
+{
+    record_call r;
+    advance_call a;
+    record_setup(c, b, &r); /* before any chunk advances: the n^{−η} table's lab counts */
+    if (rng) advance_setup(c, b, &a);
+    for (size_t c0 = 0; c0 < b->n; c0 += MODEL_CHUNK) {
+        record_chunk(m, c, b, k, out, &r, c0);
+        if (rng) advance_chunk(m, c, b, k, rng, &a, c0);
     }
 }
 

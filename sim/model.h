@@ -113,7 +113,7 @@ enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
     X(demand_step) X(ready_step) X(shock_mean) X(shock_sd) X(open_markup) X(inv_spread)    \
     X(trend_step0) X(jump_threshold) X(breakthrough_threshold) X(on_threshold)            \
     X(off_threshold) X(ready_drift) X(entry_dt) X(exit_dt)                                \
-    X(cap_n) X(cap_pw) /* not constants: a column run's cache of n^{−η} at the last n */
+    X(cap_pw) /* not a constant: a column run's cache of n^{−η} at the last n */
 
 typedef struct {
 #define MODEL_TRAJ_FIELD(name) double name;
@@ -240,7 +240,7 @@ typedef struct {
 /* The plan of the view's first n trajectories, once their columns are stored (at cycle
  * 0): which columns are the same for all of them (a parameter that is not uncertain in
  * the run and every constant derived only from such parameters, the factor entries that
- * an uncertain correlation leaves alone).  The cache columns cap_n, cap_pw never are. */
+ * an uncertain correlation leaves alone).  The cache column cap_pw never is. */
 void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_COLUMN_WORDS]);
 
 /* Writes the cycle-independent constants of trajectory i's own model mi (model_init_factor
@@ -258,5 +258,11 @@ void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, i
                           double *const out[VAR_COUNT]);
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                            rng_pcg32 *rng);
+/* model_record_columns and then, when rng is not NULL, model_advance_columns, the two
+ * run chunk by chunk (each chunk's record, then its advance), so that a chunk's state
+ * and columns are still in the cache when it advances: the same bits as the two calls
+ * (a trajectory's record and advance read and write only its own state). */
+void model_step_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
+                        double *const out[VAR_COUNT], rng_pcg32 *rng);
 
 #endif

@@ -229,7 +229,8 @@ static void test_columns_match_point(void **state)
 /* A plan (model_columns_plan) changes no bit: trajectories with their own constants for
  * a few parameters (a correlation among them, so each has its own factor, most of whose
  * entries the plan finds uniform), run with columns without a plan, with the plan of the
- * whole block, and in pieces of 1, 3, 5, ... each with its own plan, give the same
+ * whole block (record and advance chunk by chunk, model_step_columns, as the engine
+ * runs them), and in pieces of 1, 3, 5, ... each with its own plan, give the same
  * records and states in every cycle.  Variant 0 keeps ν, ω, η and every input of the
  * cycle-dependent constants common (the point-valued forms, the n^{−η} table, the
  * constants computed for the first chunk only); variant 1 varies them too. */
@@ -295,8 +296,7 @@ static void test_columns_plan_same_bits(void **state)
             model_record_columns(&m, &ca, &a.b, k, out);
             if (k < m.cycles) model_advance_columns(&m, &ca, &a.b, k, a.rng);
             for (int v = 0; v < VAR_COUNT; v++) out[v] = whole.rec + (size_t)v * N;
-            model_record_columns(&m, &cw, &whole.b, k, out);
-            if (k < m.cycles) model_advance_columns(&m, &cw, &whole.b, k, whole.rng);
+            model_step_columns(&m, &cw, &whole.b, k, out, k < m.cycles ? whole.rng : NULL);
             for (size_t first = 0, len = 1; first < N; first += len, len += 2) {
                 if (len > N - first) len = N - first;
                 gs_block b = sub_block(&split, first, len);

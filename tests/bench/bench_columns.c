@@ -2,8 +2,9 @@
  * columns (docs/performance.md, "Uncertain parameters as columns"), in CPU time.
  *
  * One block of N trajectories runs CYCLES cycles of model_record + model_advance (one
- * parameter set) and of model_record_columns + model_advance_columns (each trajectory's
- * own model, with the plan of which columns the block shares, as the engine runs it).
+ * parameter set) and of model_step_columns (record and advance chunk by chunk with each
+ * trajectory's own model, with the plan of which columns the block shares, as the engine
+ * runs it).
  * Without SCENARIO: the defaults, and every parameter that is not a whole number scaled
  * per trajectory by a factor within ±2.5%, so that neighbours share no constant (the
  * correlation factor stays shared).  With SCENARIO: its point values, and only its
@@ -111,8 +112,7 @@ int main(int argc, char **argv)
                     model_record(&m, &b, k, out);
                     if (k < cycles) model_advance(&m, &b, k, rng);
                 } else {
-                    model_record_columns(&m, &c, &b, k, out);
-                    if (k < cycles) model_advance_columns(&m, &c, &b, k, rng);
+                    model_step_columns(&m, &c, &b, k, out, k < cycles ? rng : NULL);
                 }
             }
             const double t = cpu_seconds() - t0;
