@@ -24,12 +24,9 @@ interrupt() { # interrupt SIGNAL WANT_STATUS
     [ "$(cat "$dir/out.h5")" = keep ] || { echo "existing output was touched"; return 1; }
     no_temp_files "$dir" || { echo "temporary file left:"; ls -a "$dir"; return 1; }
     grep -q interrupted "$dir/err" || { echo "no message"; cat "$dir/err"; return 1; }
-    # it stopped the run, not merely the writing: the message names the cycle it stopped
-    # in (the engine checks for signals after every block of 1024 trajectories).  No
-    # bound on the time it took: a loaded CI machine under ASan makes any such bound
-    # either loose enough to prove nothing or flaky; the time goes to the log.
-    grep -Eq "interrupted (in|at) cycle [0-9]+ of [0-9]+" "$dir/err" ||
-        { echo "the message names no cycle:"; cat "$dir/err"; return 1; }
+    # No bound on the time it took to stop (the engine checks for signals after every
+    # block of 1024 trajectories): a loaded CI machine under ASan makes any such bound
+    # either loose enough to prove nothing or flaky.  The time goes to the log.
     echo "# stopped $ms ms after the signal"
 }
 check "SIGINT stops a run: exit 130, target untouched, no temporary file" interrupt INT 130
