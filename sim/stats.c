@@ -835,16 +835,16 @@ void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, dou
 #define QPLAN_LINEAR_LOOP                                                              \
     _Pragma("omp simd") for (size_t i = 0; i < n; i++)                                 \
     {                                                                                  \
-        double v = x[i] < lo ? lo : x[i];                                              \
-        v = v > hi ? hi : v;                                                           \
+        double v = x[i] >= lo ? x[i] : lo; /* NaN -> lo: no conversion of a NaN */       \
+        v = v <= hi ? v : hi;                                                          \
         const double t = (v - lo) * scale;                                             \
         bucket[i] = (uint16_t)(int32_t)(t < last ? t : last);                          \
     }
 #define QPLAN_KEY_LOOP                                                                 \
     _Pragma("omp simd") for (size_t i = 0; i < n; i++)                                 \
     {                                                                                  \
-        double v = x[i] < lo ? lo : x[i];                                              \
-        v = v > hi ? hi : v;                                                           \
+        double v = x[i] >= lo ? x[i] : lo; /* NaN -> lo: no conversion of a NaN */       \
+        v = v <= hi ? v : hi;                                                          \
         bucket[i] = (uint16_t)((stats_key(v) - klo) >> shift);                         \
     }
 /* b = Σ_j [x ≥ value[j]] + [x > value[j]] = 2 #{j : value[j] < x} + [x is one of the
