@@ -955,13 +955,12 @@ gs_status stats_quantiles_planned(stats_qsel *ws, const stats_qplan *p, const ui
                 need[kept++] = need[j];
             }
         }
-        if (kept < nneed) { /* the rest (values the plan did not list) as usual */
-            for (size_t j = 0, off = 0; j < kept; j++) {
-                need[j].off = need[j].fill = off, off += need[j].len;
-                ws->slot[need[j].bucket] = (int32_t)j;
-            }
-            nneed = kept;
+        /* the rest (values the plan did not list) as usual, renumbered */
+        for (size_t j = 0, off = 0; j < kept; j++) {
+            need[j].off = need[j].fill = off, off += need[j].len;
+            ws->slot[need[j].bucket] = (int32_t)j;
         }
+        nneed = kept;
         if (nneed == 0) {
             stats_quantiles_of_keys(levels, nlevels, n, rank, nr, key, out);
             return GS_OK;

@@ -336,6 +336,29 @@ static void test_quantiles_planned(void **state)
         }
     }
     assert_true(linear > 0 && keyed > 0 && valued > 0); /* every kind of plan was exercised */
+    /* A list plan whose wanted ranks all fall between its values (none in a value's own
+     * bucket): half the values 1, half 8, 1% between 4 and 5, only the median wanted. */
+    {
+        stats_qplan lp;
+        for (size_t i = 0; i < BIG_N; i++) a[i] = draw_labs(r);
+        stats_qplan_make(ws, a, BIG_N, 1.0, 8.0, &lp);
+        assert_true(lp.nvalues == 8);
+        for (size_t i = 0; i < BIG_N; i++) {
+            const double u = gsl_rng_uniform(r);
+            b[i] = u < 0.495 ? 1.0 : u < 0.99 ? 8.0 : 4.0 + gsl_rng_uniform_pos(r);
+        }
+        stats_block bb;
+        stats_block_of(b, BIG_N, &bb);
+        stats_qplan_bucket(ISA_PORTABLE, &lp, b, BIG_N, bucket);
+        const double half = 0.5;
+        double want, got;
+        assert_int_equal(stats_quantiles_finite(ws, b, BIG_N, bb.min, bb.max, &half, 1, &want, NULL),
+                         GS_OK);
+        assert_int_equal(stats_quantiles_planned(ws, &lp, bucket, b, BIG_N, bb.min, bb.max, &half,
+                                                 1, &got, NULL),
+                         GS_OK);
+        assert_true(bits_of(got) == bits_of(want) && want > 4.0 && want < 5.0);
+    }
     /* no plan for constant data or too few values */
     stats_qplan plan;
     stats_qplan_make(ws, a, BIG_N, 1.0, 1.0, &plan);
