@@ -632,9 +632,10 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
         uint32_t *count = ws->count;
         uint16_t *bucket = ws->bucket;
         const double lo = stats_unkey(kmin), range = stats_unkey(kmax) - lo;
-        if (nf == n && prefer_linear(ws, x, n, kmin, kmax, lo, range)) {
+        const int linear = nf == n && prefer_linear(ws, x, n, kmin, kmax, lo, range);
+        memset(count, 0, g.nb * sizeof *count); /* after prefer_linear, which uses it */
+        if (linear) {
             const double scale = (double)g.nb / range;
-            memset(count, 0, g.nb * sizeof *count);
             const size_t last = g.nb - 1;
             for (size_t i = 0; i < n; i++) {
                 const size_t b = (size_t)((x[i] - lo) * scale);
@@ -643,14 +644,12 @@ static gs_status quantiles_in_range(stats_qsel *ws, const double *x, size_t n, u
                 count[bk]++;
             }
         } else if (nf == n) {
-            memset(count, 0, g.nb * sizeof *count);
             for (size_t i = 0; i < n; i++) {
                 const size_t bk = qsel_bucket(g, stats_key(x[i]));
                 bucket[i] = (uint16_t)bk;
                 count[bk]++;
             }
         } else {
-            memset(count, 0, g.nb * sizeof *count);
             for (size_t i = 0; i < n; i++) {
                 uint64_t u = stats_bits(x[i]);
                 if (stats_bits_finite(u)) count[qsel_bucket(g, stats_key_of_bits(u))]++;
@@ -782,8 +781,8 @@ static void widen_keys(uint64_t kmin, uint64_t kmax, uint64_t *klo, uint64_t *kh
 
 /* Whether a sample of 4096 of the n finite values x[] holds at most STATS_QPLAN_VALUES
  * distinct values; if so, sets p's value list (the buckets between the values catch any
- * value the sample missed).  Uses the workspace's arena. */
-static int few_values(stats_qsel *ws, const double *x, size_t n, stats_qplan *p)
+ * value the sample missed). */
+static int few_values(const double *x, size_t n, stats_qplan *p)
 {
     enum { SAMPLE = 4096 };
     const size_t stride = n / SAMPLE;
@@ -798,7 +797,6 @@ static int few_values(stats_qsel *ws, const double *x, size_t n, stats_qplan *p)
         memmove(v + j + 1, v + j, (nv - j) * sizeof *v);
         v[j] = xi, nv++;
     }
-    (void)ws;
     if (nv < 2) return 0; /* constant in the sample: the general plan */
     memcpy(p->value, v, nv * sizeof *v);
     p->nvalues = nv, p->nb = 2 * nv + 1;
@@ -813,7 +811,7 @@ void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, dou
     const double range = max - min;
     const uint64_t kmin = stats_key(min), kmax = stats_key(max);
     const size_t m = n < ((size_t)1 << QSEL_MAX_BITS) ? n : ((size_t)1 << QSEL_MAX_BITS);
-    if (few_values(ws, x, n, p)) return;
+    if (few_values(x, n, p)) return;
     if (prefer_linear(ws, x, n, kmin, kmax, min, range)) {
         const double lo = min - range / 2, hi = max + range / 2;
         if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo)) return;
@@ -831,55 +829,48 @@ void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, dou
 
 /* The planned buckets of x[0..n): one loop per kind of plan, compiled for each
  * instruction set (isa.h) like vmath_array.c's; integer results of the same double
- * operations, so every level writes the same buckets. */
-#define QPLAN_LINEAR_LOOP                                                              \
-    _Pragma("omp simd") for (size_t i = 0; i < n; i++)                                 \
-    {                                                                                  \
-        double v = x[i] >= lo ? x[i] : lo; /* NaN -> lo: no conversion of a NaN */       \
-        v = v <= hi ? v : hi;                                                          \
-        const double t = (v - lo) * scale;                                             \
-        bucket[i] = (uint16_t)(int32_t)(t < last ? t : last);                          \
-    }
-#define QPLAN_KEY_LOOP                                                                 \
-    _Pragma("omp simd") for (size_t i = 0; i < n; i++)                                 \
-    {                                                                                  \
-        double v = x[i] >= lo ? x[i] : lo; /* NaN -> lo: no conversion of a NaN */       \
-        v = v <= hi ? v : hi;                                                          \
-        bucket[i] = (uint16_t)((stats_key(v) - klo) >> shift);                         \
-    }
-/* b = Σ_j [x ≥ value[j]] + [x > value[j]] = 2 #{j : value[j] < x} + [x is one of the
- * values]: non-decreasing in x; in chunks, one simple loop per listed value. */
-#define QPLAN_VALUES_LOOP                                                              \
-    int64_t b[256];                                                                    \
-    for (size_t c = 0; c < n; c += 256) {                                              \
-        const size_t m = n - c < 256 ? n - c : 256;                                    \
-        const double *xc = x + c;                                                      \
-        for (size_t i = 0; i < m; i++) b[i] = 0;                                       \
-        for (size_t j = 0; j < nv; j++) {                                              \
-            const double v = value[j];                                                 \
-            _Pragma("omp simd") for (size_t i = 0; i < m; i++)                         \
-                b[i] += (xc[i] >= v ? 1 : 0) + (xc[i] > v ? 1 : 0);                    \
-        }                                                                              \
-        _Pragma("omp simd") for (size_t i = 0; i < m; i++) bucket[c + i] = (uint16_t)b[i]; \
-    }
+ * operations, so every level writes the same buckets.  A value list's bucket is
+ * b = Σ_j [x ≥ value[j]] + [x > value[j]] = 2 #{j : value[j] < x} + [x is one of the
+ * values], non-decreasing in x (in chunks, one simple loop per listed value); the other
+ * two kinds clamp to [lo, hi] first (NaN to lo: no conversion of a NaN). */
 #define QPLAN_KERNELS(suffix, target)                                                  \
     target static void qplan_values_##suffix(const double *restrict x, size_t n,       \
                                              uint16_t *restrict bucket,                \
                                              const double *value, size_t nv)           \
     {                                                                                  \
-        QPLAN_VALUES_LOOP                                                              \
+        int64_t b[256];                                                                \
+        for (size_t c = 0; c < n; c += 256) {                                          \
+            const size_t m = n - c < 256 ? n - c : 256;                                \
+            const double *xc = x + c;                                                  \
+            for (size_t i = 0; i < m; i++) b[i] = 0;                                   \
+            for (size_t j = 0; j < nv; j++) {                                          \
+                const double v = value[j];                                             \
+                _Pragma("omp simd") for (size_t i = 0; i < m; i++)                     \
+                    b[i] += (xc[i] >= v ? 1 : 0) + (xc[i] > v ? 1 : 0);                \
+            }                                                                          \
+            _Pragma("omp simd") for (size_t i = 0; i < m; i++) bucket[c + i] = (uint16_t)b[i]; \
+        }                                                                              \
     }                                                                                  \
     target static void qplan_linear_##suffix(const double *restrict x, size_t n,       \
                                              uint16_t *restrict bucket, double lo,     \
                                              double hi, double scale, double last)     \
     {                                                                                  \
-        QPLAN_LINEAR_LOOP                                                              \
+        _Pragma("omp simd") for (size_t i = 0; i < n; i++) {                           \
+            double v = x[i] >= lo ? x[i] : lo;                                         \
+            v = v <= hi ? v : hi;                                                      \
+            const double t = (v - lo) * scale;                                         \
+            bucket[i] = (uint16_t)(int32_t)(t < last ? t : last);                      \
+        }                                                                              \
     }                                                                                  \
     target static void qplan_key_##suffix(const double *restrict x, size_t n,          \
                                           uint16_t *restrict bucket, double lo,        \
                                           double hi, uint64_t klo, unsigned shift)     \
     {                                                                                  \
-        QPLAN_KEY_LOOP                                                                 \
+        _Pragma("omp simd") for (size_t i = 0; i < n; i++) {                           \
+            double v = x[i] >= lo ? x[i] : lo;                                         \
+            v = v <= hi ? v : hi;                                                      \
+            bucket[i] = (uint16_t)((stats_key(v) - klo) >> shift);                     \
+        }                                                                              \
     }
 QPLAN_KERNELS(portable, )
 #if defined(__x86_64__) && defined(__GNUC__)
