@@ -430,17 +430,16 @@ static gs_status cycle_statistics(run_memory *w, gs_result *res, int k, gs_error
         gs_status s = GS_OK;
         if (!dist) {
             stats_qsel *ws = w->qsel[omp_get_thread_num()];
-            if (nonfinite == 0 && w->qbucket)
+            /* one rank: w->qbucket is allocated (run_alloc); without a plan (nb = 0) the
+             * planned call is stats_quantiles_finite */
+            if (nonfinite == 0)
                 s = stats_quantiles_planned(ws, &w->qplan[v], w->qbucket + (size_t)v * n, x, n, min,
                                             max, res->quantile_levels, res->n_quantiles, q, &local);
-            else if (nonfinite == 0)
-                s = stats_quantiles_finite(ws, x, n, min, max, res->quantile_levels,
-                                           res->n_quantiles, q, &local);
             else
                 s = stats_quantiles(ws, x, n, res->quantile_levels, res->n_quantiles, q, NULL,
                                     &local);
-            /* the next cycle's plan, from this cycle's values */
-            if (w->qbucket && nonfinite == 0)
+            /* the next cycle's plan, from this cycle's values (none after the last) */
+            if (nonfinite == 0 && k + 1 < res->n_cycles)
                 stats_qplan_make(ws, x, n, min, max, &w->qplan[v]);
             else
                 w->qplan[v].nb = 0;
