@@ -60,6 +60,13 @@ typedef struct {
     unsigned pass; /* streaming mode: the pass running (0 for a run in memory) */
 } progress_state;
 
+/* The time now as an ISO 8601 UTC stamp for log lines. */
+static void utc_stamp(char stamp[32])
+{
+    time_t t = time(NULL);
+    strftime(stamp, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
 static int on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     progress_state *p = ctx;
@@ -81,9 +88,8 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
         if (done == total) fprintf(stderr, "\n");
         p->shown = 1;
     } else if (now - p->last >= 10.0 || (done == total && p->shown && !p->pass)) {
-        time_t t = time(NULL);
         char stamp[32], pass[32] = "";
-        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+        utc_stamp(stamp);
         if (p->pass) snprintf(pass, sizeof pass, "pass %u: ", p->pass);
         fprintf(stderr, "%s gapsim: %s%.1f%% done (%llu of %llu trajectory-cycles), %.0fs\n",
                 stamp, pass, 100 * frac, (unsigned long long)done, (unsigned long long)total,
@@ -101,9 +107,8 @@ static void on_pass(void *ctx, uint32_t pass, int finished, int more)
     progress_state *p = ctx;
     p->pass = pass;
     if (!finished || p->quiet || p->tty) return;
-    time_t t = time(NULL);
     char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    utc_stamp(stamp);
     fprintf(stderr, "%s gapsim: streaming pass %u done, %.0fs%s\n", stamp, pass,
             omp_get_wtime() - p->start,
             more ? "; another pass follows" : "; every quantile is known");
