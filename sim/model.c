@@ -87,6 +87,8 @@ static void traj_of(gs_model *m)
     t->energy_trend = p->energy_trend;
     t->ah_per_mtok0 = p->serving_ah_per_mtok;
     t->serving_trend = p->serving_trend;
+    t->energy_factor = exp(p->energy_trend * p->run_cycle_years);
+    t->serving_factor = exp(p->serving_trend * p->run_cycle_years);
     t->growth = p->training_growth;
     t->growth_long = p->training_growth_long;
     t->budget_q = m->budget_q;
@@ -95,6 +97,7 @@ static void traj_of(gs_model *m)
     t->algorithmic = p->training_algorithmic;
     t->capture = p->pricing_capture;
     t->capture_trend = p->pricing_capture_trend;
+    t->capture_factor = exp(p->pricing_capture_trend * p->run_cycle_years);
     t->eta = p->pricing_competition_exponent;
     t->gain_per_efold = p->capability_gain_per_efold;
     t->west_lag = p->governance_west_lag_months;
@@ -290,13 +293,16 @@ void model_start(const gs_model *m, gs_block *b)
 #define CONST_FIELD(name) double name;
 #define CONST_COLUMN(name) double *name;
 typedef struct { RECORD_CONSTS(CONST_FIELD) } record_consts;
-/* vform: −1 when ν or ω differ between the trajectories of the block, else the form
- * their common ν and ω select (0: ν = 1, ω = 0; 1: ν = 1; 2: otherwise); cap_table: NULL
+/* vform: −1 when ν differs between the trajectories of the block, else the form their
+ * common ν (and ω) select (0: ν = 1, a common ω = 0; 1: ν = 1, ω per trajectory, ω = 0
+ * giving the bits of form 0; 2: otherwise); cap_table: NULL
  * when η differs, else n^{−η} of the common η for n < MODEL_CAPTURE_TABLE. */
 typedef struct {
     RECORD_CONSTS(CONST_COLUMN) double *cap_pw;
     int vform;
     const double *cap_table;
+    const double *log_n; /* when η differs: ln n from libm for 1 <= n < log_n_fill */
+    int log_n_fill;
 } record_columns;
 typedef struct { ADVANCE_CONSTS(CONST_FIELD) } advance_consts;
 typedef struct { ADVANCE_CONSTS(CONST_COLUMN) } advance_columns;
@@ -381,9 +387,10 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
 
     /* V_k = V₀ (Q^c_k / Q^c₀)^ν (D_k / D₀)^(−ω) and γ_k = min(1, γ₁ n_k^{−η} e^{μ_γ τ_k}),
      * in loops of their own so that ν = 1, ω = 0 and n_k < MODEL_CAPTURE_TABLE cost no
-     * exp/log (n_k^{−η} from the table).  With columns whose ν and ω differ, each
-     * trajectory takes the branch its own ν and ω select (the three forms computed, one
-     * kept); with a common ν and ω (cc->vform >= 0) the one form, as a point-valued run. */
+     * exp/log (n_k^{−η} from the table).  With columns whose ν differ, each trajectory
+     * takes the branch its own ν and ω select (the three forms computed, one kept); with
+     * a common ν (cc->vform >= 0) the one form, as a point-valued run, with each
+     * trajectory's ω (the same bits as the branch it would take). */
     const int vform = percol ? cc->vform
                       : kc->nu == 1.0 && kc->omega == 0.0 ? 0
                       : kc->nu == 1.0                     ? 1
@@ -401,21 +408,24 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
             o_value[i] = nu == 1.0 && omega == 0.0 ? v1 : v23;
         }
     } else {
-        /* the same expressions as the per-trajectory forms above */
-        const double nu = percol ? cc->nu[0] : kc->nu, omega = percol ? cc->omega[0] : kc->omega;
+        /* the same expressions as the per-trajectory forms above (ω per trajectory: a
+         * common ν with differing ω takes one of these forms too) */
+        const double nu = percol ? cc->nu[0] : kc->nu;
         if (vform == 0) {
 #pragma omp simd
             for (size_t i = 0; i < n; i++) o_value[i] = KC(value0) * (q_closed[i] / KC(q_closed0));
         } else if (vform == 1) {
 #pragma omp simd
-            for (size_t i = 0; i < n; i++)
-                o_value[i] = KC(value0) * (q_closed[i] / KC(q_closed0)) *
-                             vm_exp(-omega * (log_demand[i] - KC(log_demand0)));
+            for (size_t i = 0; i < n; i++) {
+                const double omega = KC(omega), v1 = KC(value0) * (q_closed[i] / KC(q_closed0));
+                const double v2 = v1 * vm_exp(-omega * (log_demand[i] - KC(log_demand0)));
+                o_value[i] = omega == 0.0 ? v1 : v2;
+            }
         } else {
 #pragma omp simd
             for (size_t i = 0; i < n; i++)
                 o_value[i] = KC(value0) * vm_exp(nu * vm_log(q_closed[i] / KC(q_closed0)) -
-                                                 omega * (log_demand[i] - KC(log_demand0)));
+                                                 KC(omega) * (log_demand[i] - KC(log_demand0)));
         }
     }
     if (percol && !cc->cap_table) {
@@ -436,7 +446,8 @@ record_kernel(const int percol, const record_consts *kc, const record_columns *c
         for (size_t i = 0; changed && i < n; i++) {
             const double nl = labs[i], eta = KC(eta);
             if (!first && nl == labs_prev[i]) continue;
-            const double pw = eta == 0.0 ? 1.0 : exp(-eta * log(nl));
+            const double ln = nl < cc->log_n_fill ? cc->log_n[(int)nl] : log(nl);
+            const double pw = eta == 0.0 ? 1.0 : exp(-eta * ln);
             cap_pw[i] = pw;
             const double c = KC(capture_t) * pw;
             o_capture[i] = c < 1.0 ? c : 1.0;
@@ -899,20 +910,16 @@ void model_columns_plan(const gs_columns *c, size_t n, uint64_t uniform[MODEL_CO
 
 /* ---- the cycle-dependent constants of a chunk of trajectories -----------------------
  * With columns, each trajectory's cycle-dependent constants (record_kdep_of,
- * advance_kdep_of) are computed for a whole chunk in loops that vectorise: exp from
- * vmath.h instead of libm, q^k as e^{k ln q} (ln q a column, from libm at cycle 0), and
- * e^x − 1 by Kahan's e^x − 1 = (u − 1) x / ln u, u = e^x (u = 1: x; u − 1 = −1: −1), which
- * stays accurate near x = 0, where u − 1 alone would lose the digits.  Every lane does
- * exactly the scalar operations, so the bits do not depend on the vector width, the
- * chunk or the instruction set; they differ from the libm values of a point-valued run
- * in the last bits (docs/performance.md, "Uncertain parameters as columns"). */
-static inline double kdep_expm1_of(double x, double u) /* u = vm_exp(x) */
-{
-    const double um1 = u - 1.0;
-    const double r = um1 * x / vm_log(u);
-    const double v = um1 == -1.0 ? -1.0 : u == (double)INFINITY ? u : r;
-    return u == 1.0 ? x : v;
-}
+ * advance_kdep_of) are computed for a whole chunk in loops that vectorise.  The trends
+ * e^{c τ_k} and q^k are powers x^k of a per-cycle factor x (a column: e^{c Δ} from libm
+ * at cycle 0, or q itself) and the funding trend's geometric sum is Σ_{j<k} q^j, both by
+ * binary powering from the left over the bits of k, which is the same for every lane
+ * (kdep_pow_*): at most 2 log₂ k multiplications instead of an exp, and no 1 − q^k to
+ * cancel near q = 1.  One vm_exp per trajectory-cycle remains (the funding trend).
+ * Every lane does exactly the scalar operations, so the bits do not depend on the vector
+ * width, the chunk or the instruction set; they differ from the libm values of a
+ * point-valued run in the last bits (x^k carries about k rounding errors: a relative
+ * 10⁻¹⁴ at k = 40; docs/performance.md, "Uncertain parameters as columns"). */
 
 /* Column `name` of trajectory i of the chunk, through a pointer set before the loop
  * (KCOL_DECL) so that the loop vectorises. */
@@ -920,22 +927,22 @@ static inline double kdep_expm1_of(double x, double u) /* u = vm_exp(x) */
 #define KCOL(name) kcol_##name[i]
 #define RECORD_KDEP_READS(X)                                                               \
     X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
-    X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(budget_q) X(log_budget_q) X(growth)   \
-    X(growth_long) X(algorithmic) X(budget0) X(log_dt) X(capture) X(capture_trend)           \
-    X(gain_per_efold) X(west_lag) X(switching)
-#define ADVANCE_KDEP_READS(X) X(dt) X(log_demand_q) X(demand_growth_long) X(demand_growth) X(demand_vol)
+    X(energy_factor) X(ah_per_mtok0) X(serving_factor) X(budget_q) X(growth)                 \
+    X(growth_long) X(algorithmic) X(budget0) X(log_dt) X(capture) X(capture_factor)          \
+    X(gain_per_efold) X(west_lag)
+#define ADVANCE_KDEP_READS(X) X(dt) X(demand_q) X(demand_growth_long) X(demand_growth) X(demand_vol)
 /* The columns each loop of record_kdep_kernel reads: a loop whose columns are all
  * uniform in the plan runs for a call's first chunk only (kdep_todo); the later chunks
- * keep its outputs in the call's scratch. */
+ * keep its outputs in the call's scratch (the funding loop reads q^k and Σ_{j<k} q^j of
+ * the growth loop, so it reads q too). */
 #define KDEP_TRENDS_READS(X)                                                               \
     X(dt) X(log_hw0) X(hardware_trend) X(log_power0) X(power_trend) X(kwh_per_ah0)           \
-    X(energy_trend) X(ah_per_mtok0) X(serving_trend) X(log_dt) X(algorithmic)
+    X(energy_factor) X(ah_per_mtok0) X(serving_factor) X(log_dt) X(algorithmic)
 #define KDEP_GROWTH_READS(X)                                                               \
-    X(dt) X(capture) X(capture_trend) X(log_budget_q) X(growth) X(growth_long)              \
-    X(algorithmic) X(hardware_trend) X(gain_per_efold) X(west_lag)
-#define KDEP_FUNDING_READS(X) X(dt) X(budget_q) X(log_budget_q) X(growth) X(growth_long) X(budget0)
-#define KDEP_SWITCHING_READS(X) X(switching)
-enum { KDEP_TRENDS = 1, KDEP_GROWTH = 2, KDEP_FUNDING = 4, KDEP_SWITCHING = 8, KDEP_ALL = 15 };
+    X(capture) X(capture_factor) X(budget_q) X(growth) X(growth_long) X(algorithmic)          \
+    X(hardware_trend) X(gain_per_efold) X(west_lag)
+#define KDEP_FUNDING_READS(X) X(dt) X(budget_q) X(growth) X(growth_long) X(budget0)
+enum { KDEP_TRENDS = 1, KDEP_GROWTH = 2, KDEP_FUNDING = 4, KDEP_ALL = 7 };
 #define KDEP_UNIFORM(name) &&col_uniform(c, MT_##name)
 
 /* The loops of a chunk's cycle-dependent constants to run: all for the first chunk
@@ -947,49 +954,118 @@ static unsigned kdep_todo(const gs_columns *c, size_t c0)
     if (!(1 KDEP_TRENDS_READS(KDEP_UNIFORM))) todo |= KDEP_TRENDS;
     if (!(1 KDEP_GROWTH_READS(KDEP_UNIFORM))) todo |= KDEP_GROWTH;
     if (!(1 KDEP_FUNDING_READS(KDEP_UNIFORM))) todo |= KDEP_FUNDING;
-    if (!(1 KDEP_SWITCHING_READS(KDEP_UNIFORM))) todo |= KDEP_SWITCHING;
     return todo;
+}
+
+/* The highest set bit of k >= 1 (binary powering from the left starts below it). */
+static inline int kdep_top_bit(unsigned k)
+{
+    int top = 0;
+    while (k >> (top + 1)) top++;
+    return top;
+}
+
+/* y[i] = x[i]^k for k >= 0 the same for every lane, by binary powering from the left:
+ * y = x, then for each lower bit of k y = y·y and, where the bit is set, y = y·x (k = 0:
+ * 1; k = 1: x exactly).  The first step reads x only (no copy of x into y). */
+static inline __attribute__((always_inline)) void
+kdep_pow(double *restrict y, const double *restrict x, size_t n, unsigned k)
+{
+    if (k <= 1) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) y[i] = k == 0 ? 1.0 : x[i];
+        return;
+    }
+    for (int bit = kdep_top_bit(k) - 1; bit >= 0; bit--) {
+        const int first = bit == kdep_top_bit(k) - 1;
+        if ((k >> bit) & 1u) {
+            if (first) {
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i] * x[i];
+            } else {
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) y[i] = y[i] * y[i] * x[i];
+            }
+        } else {
+            if (first) {
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i];
+            } else {
+#pragma omp simd
+                for (size_t i = 0; i < n; i++) y[i] = y[i] * y[i];
+            }
+        }
+    }
+}
+
+/* p[i] = q[i]^k and s[i] = Σ_{j<k} q[i]^j (k for q = 1) by the same powering: from m = 1
+ * (p = q, s = 1), m → 2m is s = s + s·p, p = p·p, and m → m + 1 is s = 1 + q·s, p = p·q.
+ * Every term is a sum of non-negative terms for 0 <= q <= 1: no cancellation. */
+static inline __attribute__((always_inline)) void
+kdep_pow_geo(double *restrict p, double *restrict s, const double *restrict q, size_t n,
+             unsigned k)
+{
+    if (k <= 1) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) p[i] = k == 0 ? 1.0 : q[i], s[i] = k == 0 ? 0.0 : 1.0;
+        return;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) p[i] = q[i], s[i] = 1.0;
+    for (int bit = kdep_top_bit(k) - 1; bit >= 0; bit--) {
+        if ((k >> bit) & 1u) {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++) {
+                const double s2 = s[i] + s[i] * p[i], p2 = p[i] * p[i];
+                s[i] = 1.0 + q[i] * s2;
+                p[i] = p2 * q[i];
+            }
+        } else {
+#pragma omp simd
+            for (size_t i = 0; i < n; i++) {
+                s[i] = s[i] + s[i] * p[i];
+                p[i] = p[i] * p[i];
+            }
+        }
+    }
 }
 
 static inline __attribute__((always_inline)) void
 record_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const record_columns *cc,
-                   double *restrict t_qk, unsigned todo)
+                   double *restrict t_qk, double *restrict t_geo, unsigned todo)
 {
     const double kd = (double)k;
-    const int first = k == 0;
+    const unsigned ku = (unsigned)k;
     double *restrict log_hw_trend = cc->log_hw_trend, *restrict log_power_trend = cc->log_power_trend;
     double *restrict kwh_per_ah = cc->kwh_per_ah, *restrict ah_per_mtok = cc->ah_per_mtok;
     double *restrict budget_trend = cc->budget_trend, *restrict log_compute_factor = cc->log_compute_factor;
     double *restrict capture_t = cc->capture_t, *restrict lag_per_point = cc->lag_per_point;
-    double *restrict west_points = cc->west_points, *restrict switching = cc->switching;
+    double *restrict west_points = cc->west_points;
     RECORD_KDEP_READS(KCOL_DECL)
-    /* in three loops of one or two exp each (the reason: record_kernel's stages); t_qk
-     * keeps q^k for the third */
+    /* in three groups of loops (the reason: record_kernel's stages); t_qk and t_geo keep
+     * q^k and Σ_{j<k} q^j for the third */
     if (todo & KDEP_TRENDS) {
+        kdep_pow(kwh_per_ah, kcol_energy_factor, n, ku);
+        kdep_pow(ah_per_mtok, kcol_serving_factor, n, ku);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
             const double dt = KCOL(dt), tau = kd * dt; /* τ_k */
             log_hw_trend[i] = KCOL(log_hw0) + KCOL(hardware_trend) * tau;
             log_power_trend[i] = KCOL(log_power0) + KCOL(power_trend) * tau;
-            kwh_per_ah[i] = KCOL(kwh_per_ah0) * vm_exp(KCOL(energy_trend) * tau); /* W_k */
-            ah_per_mtok[i] = KCOL(ah_per_mtok0) * vm_exp(KCOL(serving_trend) * tau);
+            kwh_per_ah[i] = KCOL(kwh_per_ah0) * kwh_per_ah[i]; /* W_k */
+            ah_per_mtok[i] = KCOL(ah_per_mtok0) * ah_per_mtok[i];
             log_compute_factor[i] = KCOL(log_dt) + KCOL(algorithmic) * tau; /* ln(Δ e^{a τ}) */
         }
     }
     if (todo & KDEP_GROWTH) {
+        kdep_pow(capture_t, kcol_capture_factor, n, ku);
+        kdep_pow_geo(t_qk, t_geo, kcol_budget_q, n, ku);
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
-            const double dt = KCOL(dt), tau = kd * dt;
-            capture_t[i] = KCOL(capture) * vm_exp(KCOL(capture_trend) * tau);
+            capture_t[i] = KCOL(capture) * capture_t[i];
             /* g_{B,k} = g_{B∞} + (g_B − g_{B∞}) q^k */
-            /* ln q clamped at −746 (q^k = 0 for k >= 1 then, as pow gives for q = 0) so that
-             * k = 0 gives e^0 = 1 without a select */
-            const double lq = KCOL(log_budget_q);
-            const double klq = kd * (lq < -746.0 ? -746.0 : lq);
             const double g = KCOL(growth), gl = KCOL(growth_long);
-            const double qk = vm_exp(klq);
-            t_qk[i] = qk;
-            const double g_budget = gl + (g - gl) * qk;
+            const double g_budget = gl + (g - gl) * t_qk[i];
             const double g_x = g_budget + KCOL(algorithmic) - KCOL(hardware_trend); /* g_{X,k} */
             const double b = KCOL(gain_per_efold);
             lag_per_point[i] = 12.0 / (b * g_x);
@@ -999,36 +1075,26 @@ record_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const record
     if (todo & KDEP_FUNDING) {
 #pragma omp simd
         for (size_t i = 0; i < n; i++) {
-            /* ln F_k as log_funding_trend, (1 − q^k) = −expm1(k ln q) by kdep_expm1_of from
-             * u = q^k (the same e^{k ln q}) */
+            /* F_k = B₀ e^{Δ [k g_{B∞} + (g_B − g_{B∞}) Σ_{j<k} q^j]} */
             const double dt = KCOL(dt);
-            const double q = KCOL(budget_q), lq = KCOL(log_budget_q);
-            const double klq = kd * (lq < -746.0 ? -746.0 : lq);
             const double g = KCOL(growth), gl = KCOL(growth_long);
-            const double geo_q = -kdep_expm1_of(klq, t_qk[i]) / (1.0 - q);
-            const double geo = q < 1.0 ? geo_q : kd; /* k = 0: ±0 */
-            budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * geo));
+            budget_trend[i] = KCOL(budget0) * vm_exp(dt * (kd * gl + (g - gl) * t_geo[i]));
         }
     }
-    if (!(todo & KDEP_SWITCHING)) return;
-    for (size_t i = 0; i < n; i++) switching[i] = 0.0; /* α at k = 0: S₀ stays */
-    if (!first)
-        for (size_t i = 0; i < n; i++) switching[i] = KCOL(switching);
 }
 
 static inline __attribute__((always_inline)) void
 advance_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const advance_columns *cc)
 {
-    const double kd = (double)k;
     double *restrict demand_drift = cc->demand_drift;
     ADVANCE_KDEP_READS(KCOL_DECL)
+    /* q_D^k into demand_drift first */
+    kdep_pow(demand_drift, kcol_demand_q, n, (unsigned)k);
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         /* g_{D,k} = g_∞ + (g_D − g_∞) q_D^k */
-        const double lq = KCOL(log_demand_q); /* clamped as in record_kdep_kernel */
-        const double qk = vm_exp(kd * (lq < -746.0 ? -746.0 : lq));
         const double gl = KCOL(demand_growth_long);
-        const double g_demand = gl + (KCOL(demand_growth) - gl) * qk;
+        const double g_demand = gl + (KCOL(demand_growth) - gl) * demand_drift[i];
         const double vol = KCOL(demand_vol);
         demand_drift[i] = (g_demand - 0.5 * vol * vol) * KCOL(dt);
     }
@@ -1039,9 +1105,9 @@ advance_kdep_kernel(const gs_columns *c, size_t c0, size_t n, int k, const advan
 #define KDEP_KERNELS(suffix, attr)                                                           \
     attr static void record_kdep_##suffix(const gs_columns *c, size_t c0, size_t n, int k,  \
                                           const record_columns *cc, double *t_qk,            \
-                                          unsigned todo)                                     \
+                                          double *t_geo, unsigned todo)                      \
     {                                                                                        \
-        record_kdep_kernel(c, c0, n, k, cc, t_qk, todo);                                     \
+        record_kdep_kernel(c, c0, n, k, cc, t_qk, t_geo, todo);                              \
     }                                                                                        \
     attr static void advance_kdep_##suffix(const gs_columns *c, size_t c0, size_t n, int k,  \
                                            const advance_columns *cc)                        \
@@ -1061,7 +1127,8 @@ KDEP_KERNELS(avx512, ISA_TARGET_AVX512)
  * advance_chunk).  model_record_columns and model_advance_columns run every chunk of one
  * of them; model_step_columns runs record and advance chunk by chunk. */
 typedef struct {
-    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK], t_qk[MODEL_CHUNK];
+    double scratch[RECORD_KDEP_COUNT][MODEL_CHUNK], t_qk[MODEL_CHUNK], t_geo[MODEL_CHUNK];
+    double zeros[MODEL_CHUNK]; /* α at k = 0 (S₀ stays) */
     double cap_table[MODEL_CAPTURE_TABLE];
     record_columns cc;
 } record_call;
@@ -1069,6 +1136,7 @@ typedef struct {
 static void record_setup(const gs_columns *c, const gs_block *b, record_call *r)
 {
     record_columns *cc = &r->cc;
+    memset(r->zeros, 0, sizeof r->zeros);
     {
         int j = 0;
 #define RECORD_COL_SCRATCH(name) cc->name = r->scratch[j++];
@@ -1077,19 +1145,28 @@ static void record_setup(const gs_columns *c, const gs_block *b, record_call *r)
     }
     /* ν and ω the same for the block: their one form */
     cc->vform = -1;
-    if (b->n > 0 && col_uniform(c, MT_nu) && col_uniform(c, MT_omega)) {
+    if (b->n > 0 && col_uniform(c, MT_nu)) {
         const double nu = c->base[(size_t)MT_nu * c->stride];
         const double omega = c->base[(size_t)MT_omega * c->stride];
-        cc->vform = nu == 1.0 && omega == 0.0 ? 0 : nu == 1.0 ? 1 : 2;
+        const int omega0 = col_uniform(c, MT_omega) && omega == 0.0;
+        cc->vform = nu == 1.0 && omega0 ? 0 : nu == 1.0 ? 1 : 2;
     }
     /* η the same: n^{−η} tabulated as model_init does (no exp/log per lab count) */
     cc->cap_table = NULL;
+    cc->log_n = NULL, cc->log_n_fill = 0;
+    /* as far as the block's lab counts reach (they are whole numbers >= 1) */
+    double top = 1.0;
+    for (size_t i = 0; i < b->n; i++) top = b->x[ST_labs][i] > top ? b->x[ST_labs][i] : top;
+    const int fill = top + 1.0 < MODEL_CAPTURE_TABLE ? (int)top + 1 : MODEL_CAPTURE_TABLE;
+    if (b->n > 0 && !col_uniform(c, MT_eta)) {
+        /* η differs: ln n for the trajectories whose n changed (the same bits as libm's
+         * log of n each time) */
+        r->cap_table[0] = 0.0; /* not read */
+        for (int n = 1; n < fill; n++) r->cap_table[n] = log((double)n);
+        cc->log_n = r->cap_table, cc->log_n_fill = fill;
+    }
     if (b->n > 0 && col_uniform(c, MT_eta)) {
         const double eta = c->base[(size_t)MT_eta * c->stride];
-        /* as far as the block's lab counts reach (they are whole numbers >= 1) */
-        double top = 1.0;
-        for (size_t i = 0; i < b->n; i++) top = b->x[ST_labs][i] > top ? b->x[ST_labs][i] : top;
-        const int fill = top + 1.0 < MODEL_CAPTURE_TABLE ? (int)top + 1 : MODEL_CAPTURE_TABLE;
         r->cap_table[0] = 1.0;
         for (int n = fill; n < MODEL_CAPTURE_TABLE; n++) r->cap_table[n] = 0.0; /* not read */
         for (int n = 1; n < fill; n++)
@@ -1110,7 +1187,9 @@ static void record_chunk(const gs_model *m, const gs_columns *c, gs_block *b, in
      * first chunk's, which stays in the cache, not the chunk's own from memory */
     if (k > 0) cc->trend_step0 = col_chunk(c, MT_trend_step0, 0);
     cc->cap_pw = c->base + (size_t)MT_cap_pw * c->stride + c0;
-    MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, cc, r->t_qk, kdep_todo(c, c0))
+    /* α_k: 0 at k = 0, the column after */
+    cc->switching = k == 0 ? r->zeros : col_chunk(c, MT_switching, c0);
+    MODEL_DISPATCH(m->isa, record_kdep, c, c0, cn, k, cc, r->t_qk, r->t_geo, kdep_todo(c, c0))
     double *x[MODEL_STATE_ARRAYS], *o[VAR_COUNT];
     for (int s = 0; s < MODEL_STATE_ARRAYS; s++) x[s] = b->x[s] + c0;
     for (int v = 0; v < VAR_COUNT; v++) o[v] = out[v] + c0;

@@ -113,6 +113,7 @@ enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
     X(demand_step) X(ready_step) X(shock_mean) X(shock_sd) X(open_markup) X(inv_spread)    \
     X(trend_step0) X(jump_threshold) X(breakthrough_threshold) X(on_threshold)            \
     X(off_threshold) X(ready_drift) X(entry_dt) X(exit_dt)                                \
+    X(energy_factor) X(serving_factor) X(capture_factor) /* e^{trend·Δ}: columns' trends */ \
     X(cap_pw) /* not a constant: a column run's cache of n^{−η} at the last n */
 
 typedef struct {
@@ -250,10 +251,12 @@ void model_columns_store(const gs_columns *c, size_t i, const gs_model *mi);
 /* model_record and model_advance of a block whose trajectories each have their own
  * constants in c (the block's view), every other quantity from m (cycles, isa): the
  * operations of model_record / model_advance with that trajectory's own model, except
- * that the cycle-dependent constants (the trends at τ_k, q^k, ln F_k) are computed for a
- * whole chunk with vmath.h's exp (not libm's exp, expm1 and pow), so they may differ from
- * a point-valued run's in the last bits.  The bits do not depend on the block's split,
- * the thread, the rank or the instruction set. */
+ * that the cycle-dependent constants (the trends at τ_k and q^k as powers x^k of
+ * per-cycle factors, Σ_{j<k} q^j by the same powering, F_k with vmath.h's exp; not libm's
+ * exp, expm1 and pow) are computed for a whole chunk, so they may differ from a
+ * point-valued run's in the last bits.  The bits do not depend on the block's split, the
+ * thread, the rank or the instruction set.  Cycles run in order from 0 (as the engine
+ * calls them); each call depends only on k, not on the calls before. */
 void model_record_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,
                           double *const out[VAR_COUNT]);
 void model_advance_columns(const gs_model *m, const gs_columns *c, gs_block *b, int k,

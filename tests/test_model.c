@@ -170,13 +170,13 @@ static int close_rel(double a, double b, double tol)
     return fabs(a - b) <= tol * fmax(fabs(a), fabs(b));
 }
 
-static void test_columns_match_point(void **state)
+static void columns_match_point(int cycles)
 {
-    (void)state;
     gs_scenario sc;
     gs_error err;
     assert_int_equal(scenario_init_default(&sc, &err), GS_OK);
     sc.params.demand_value_elasticity = 1.3;
+    sc.params.run_cycles = cycles;
     gs_model m;
     assert_int_equal(model_init(&m, &sc.params, &err), GS_OK);
     enum { N = 700 };
@@ -226,6 +226,14 @@ static void test_columns_match_point(void **state)
     scenario_free(&sc);
 }
 
+/* at the default 20 cycles, and at 150 (k up to 8 bits: the powers' longest chains) */
+static void test_columns_match_point(void **state)
+{
+    (void)state;
+    columns_match_point(20);
+    columns_match_point(150);
+}
+
 /* A plan (model_columns_plan) changes no bit: trajectories with their own constants for
  * a few parameters (a correlation among them, so each has its own factor, most of whose
  * entries the plan finds uniform), run with columns without a plan, with the plan of the
@@ -233,7 +241,8 @@ static void test_columns_match_point(void **state)
  * runs them), and in pieces of 1, 3, 5, ... each with its own plan, give the same
  * records and states in every cycle.  Variant 0 keeps ν, ω, η and every input of the
  * cycle-dependent constants common (the point-valued forms, the n^{−η} table, the
- * constants computed for the first chunk only); variant 1 varies them too. */
+ * constants computed for the first chunk only); variant 1 varies them too; variant 2
+ * keeps ν = 1 common and varies ω (0 for some trajectories). */
 static void test_columns_plan_same_bits(void **state)
 {
     (void)state;
@@ -243,7 +252,7 @@ static void test_columns_plan_same_bits(void **state)
     gs_model m;
     assert_int_equal(model_init(&m, &sc.params, &err), GS_OK);
     enum { N = 700 };
-    for (int variant = 0; variant < 2; variant++) {
+    for (int variant = 0; variant < 3; variant++) {
         test_block a, whole, split;
         block_make(&a, &m, N);
         block_make(&whole, &m, N);
@@ -258,7 +267,9 @@ static void test_columns_plan_same_bits(void **state)
             q.capability_catch_up *= f;
             q.training_reinvest *= f;
             q.correlation_hardware_power *= f;
-            if (variant) {
+            if (variant == 2) /* ν = 1 for all, ω differs (0 for some): V_k's form 1 */
+                q.demand_value_dilution = i % 7 == 3 ? 0.0 : q.demand_value_dilution * f;
+            if (variant == 1) {
                 q.demand_value_elasticity *= f;
                 q.demand_value_dilution *= f;
                 q.pricing_competition_exponent *= f;

@@ -10,22 +10,29 @@
  * correlation factor stays shared).  With SCENARIO: its point values, and only its
  * uncertain parameters scaled so (those that are not whole numbers), each trajectory
  * with its own correlation factor when a correlation is among them; so the columns the
- * run shares are those a run of that scenario shares.  Both on one thread, on the
+ * run shares are those a run of that scenario shares.  With `draws` after SCENARIO: each
+ * trajectory takes the scenario's own draws instead (uncertain_draw, seed 1, as a run
+ * draws them), so that every uncertain parameter varies over its prior, as in the
+ * program (the scaled form leaves out those whose point value is a whole number, e.g.
+ * ν = 1, and varies the rest by ±2.5% only).  Both on one thread, on the
  * instruction set GAPSIM_ISA chooses; the setup (model_init per trajectory) is not
  * timed.  CPU time of the process (CLOCK_PROCESS_CPUTIME_ID), best of 3, so that other
  * work on the machine does not count.
  *
- * usage: bench_columns N CYCLES [SCENARIO]
+ * usage: bench_columns N CYCLES [SCENARIO [draws]]
  * prints: "columns POINT_NS UNCERTAIN_NS RATIO (...)" (ns per trajectory-cycle)
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "model.h"
 #include "params.h"
+#include "engine.h"
 #include "scenario.h"
+#include "uncertain.h"
 
 static double cpu_seconds(void)
 {
@@ -42,6 +49,9 @@ int main(int argc, char **argv)
     gs_error err = {0};
     int vary[PARAM_COUNT], own_factor = 0, nvary = 0;
     gs_scenario sc;
+    double *drawn = NULL; /* [n][nd] with `draws` */
+    size_t nd = 0;
+    gs_param_id ids[SCENARIO_MAX_UNCERTAIN];
     if (argc > 3) {
         if (scenario_load(argv[3], NULL, 0, &sc, &err) != GS_OK) {
             fprintf(stderr, "bench_columns: %s\n", err.msg);
@@ -50,6 +60,15 @@ int main(int argc, char **argv)
         p = sc.params;
         for (int j = 0; j < PARAM_COUNT; j++) vary[j] = 0;
         for (size_t u = 0; u < sc.n_uncertain; u++) vary[sc.uncertain[u].id] = 1;
+        if (argc > 4 && strcmp(argv[4], "draws") == 0) {
+            nd = sc.n_uncertain;
+            for (size_t u = 0; u < nd; u++) ids[u] = sc.uncertain[u].id;
+            drawn = malloc((n ? n : 1) * (nd ? nd : 1) * sizeof *drawn);
+            if (!drawn || uncertain_draw(&sc, 1, ENGINE_PARAM_FAMILY, 0, n, n, drawn, &err) != GS_OK) {
+                fprintf(stderr, "bench_columns: %s\n", drawn ? err.msg : "out of memory");
+                return 1;
+            }
+        }
         scenario_free(&sc);
     } else {
         params_defaults(&p);
@@ -62,7 +81,7 @@ int main(int argc, char **argv)
     }
     for (int j = 0; j < PARAM_COUNT; j++) { /* not the whole numbers */
         const double v = *params_field(&p, (gs_param_id)j);
-        vary[j] = vary[j] && v != floor(v);
+        vary[j] = vary[j] && (drawn || v != floor(v));
         nvary += vary[j];
         if (argc > 3 && vary[j] && j >= PARAM_correlation_hardware_power &&
             j <= PARAM_correlation_demand_readiness)
@@ -90,7 +109,8 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < n; i++) {
                     gs_params q = p;
                     const double f = 1.0 + 0.05 * ((double)(i % 97) / 97.0 - 0.5);
-                    for (int j = 0; j < PARAM_COUNT; j++)
+                    for (size_t u = 0; u < nd; u++) *params_field(&q, ids[u]) = drawn[i * nd + u];
+                    for (int j = 0; j < PARAM_COUNT && !drawn; j++)
                         if (vary[j]) *params_field(&q, (gs_param_id)j) *= f;
                     gs_model mi;
                     double L[SHOCK_COUNT * SHOCK_COUNT];
@@ -120,10 +140,12 @@ int main(int argc, char **argv)
             check += rec[n / 2];
         }
     const double tc = (double)n * (cycles + 1);
-    printf("columns %.1f %.1f %.2f (%d parameters vary, %s factor, %d of %d columns shared; "
+    printf("columns %.1f %.1f %.2f (%d parameters vary%s, %s factor, %d of %d columns shared; "
            "checksum %g)\n",
            1e9 * best[0] / tc, 1e9 * best[1] / tc, best[1] / best[0], nvary,
+           drawn ? " over their priors" : " by ±2.5%",
            own_factor ? "own" : "shared", uniform, own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS,
            check);
+    free(drawn);
     return 0;
 }

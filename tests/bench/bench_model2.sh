@@ -62,9 +62,10 @@ awk -v tc="$tc" -v w1="$w1" -v m1="$m1" -v w2="$w2" -v m2="$m2" -v wu="$wu" -v m
 }'
 # The model alone in CPU time (tests/bench/bench_columns.c): the same block of 1024
 # trajectories point-valued and with its own constants per trajectory, 20 cycles: every
-# non-integer parameter varied, only uncertain.yaml's 63, only few_uncertain.yaml's 3.
+# non-integer parameter scaled by up to ±2.5%, only uncertain.yaml's (scaled, and drawn
+# from their priors as a run draws them), only few_uncertain.yaml's 3.
 if [ -x "$BUILD/bench_columns" ]; then
-    for s in "" scenarios/uncertain.yaml tests/bench/few_uncertain.yaml; do
+    for s in "" scenarios/uncertain.yaml "scenarios/uncertain.yaml draws" tests/bench/few_uncertain.yaml; do
         "$BUILD/bench_columns" 1024 20 $s | awk -v s="${s:-every parameter}" '{printf "  model alone, CPU time (bench_columns 1024 20, %s): point %s ns/tc, columns %s ns/tc, %sx (target 1.3x)\n", s, $2, $3, $4}'
     done
 fi
