@@ -832,7 +832,14 @@ void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, dou
  * operations, so every level writes the same buckets.  A value list's bucket is
  * b = Σ_j [x ≥ value[j]] + [x > value[j]] = 2 #{j : value[j] < x} + [x is one of the
  * values], non-decreasing in x (in chunks, one simple loop per listed value); the other
- * two kinds clamp to [lo, hi] first (NaN to lo: no conversion of a NaN). */
+ * two kinds clamp to [lo, hi] first (qplan_clamp). */
+/* x clamped to [lo, hi], NaN to lo (no conversion of a NaN); inlined into the kernels. */
+static inline __attribute__((always_inline)) double qplan_clamp(double x, double lo, double hi)
+{
+    const double v = x >= lo ? x : lo;
+    return v <= hi ? v : hi;
+}
+
 #define QPLAN_KERNELS(suffix, target)                                                  \
     target static void qplan_values_##suffix(const double *restrict x, size_t n,       \
                                              uint16_t *restrict bucket,                \
@@ -856,9 +863,7 @@ void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, dou
                                              double hi, double scale, double last)     \
     {                                                                                  \
         _Pragma("omp simd") for (size_t i = 0; i < n; i++) {                           \
-            double v = x[i] >= lo ? x[i] : lo;                                         \
-            v = v <= hi ? v : hi;                                                      \
-            const double t = (v - lo) * scale;                                         \
+            const double t = (qplan_clamp(x[i], lo, hi) - lo) * scale;                 \
             bucket[i] = (uint16_t)(int32_t)(t < last ? t : last);                      \
         }                                                                              \
     }                                                                                  \
@@ -866,11 +871,8 @@ void stats_qplan_make(stats_qsel *ws, const double *x, size_t n, double min, dou
                                           uint16_t *restrict bucket, double lo,        \
                                           double hi, uint64_t klo, unsigned shift)     \
     {                                                                                  \
-        _Pragma("omp simd") for (size_t i = 0; i < n; i++) {                           \
-            double v = x[i] >= lo ? x[i] : lo;                                         \
-            v = v <= hi ? v : hi;                                                      \
-            bucket[i] = (uint16_t)((stats_key(v) - klo) >> shift);                     \
-        }                                                                              \
+        _Pragma("omp simd") for (size_t i = 0; i < n; i++)                             \
+            bucket[i] = (uint16_t)((stats_key(qplan_clamp(x[i], lo, hi)) - klo) >> shift); \
     }
 QPLAN_KERNELS(portable, )
 #if defined(__x86_64__) && defined(__GNUC__)
