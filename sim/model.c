@@ -129,7 +129,6 @@ static void traj_of(gs_model *m)
     t->demand_growth = p->demand_growth;
     t->demand_growth_long = p->demand_growth_long;
     t->demand_q = m->demand_q;
-    t->log_demand_q = log(m->demand_q);
     t->demand_vol = p->demand_vol;
     t->readiness_rate = p->demand_readiness_rate;
     t->req = p->labs_required_cover;
@@ -976,24 +975,22 @@ kdep_pow(double *restrict y, const double *restrict x, size_t n, unsigned k)
         for (size_t i = 0; i < n; i++) y[i] = k == 0 ? 1.0 : x[i];
         return;
     }
-    for (int bit = kdep_top_bit(k) - 1; bit >= 0; bit--) {
-        const int first = bit == kdep_top_bit(k) - 1;
+    /* the first step (the bit below the top one) from x, the others in place */
+    const int top = kdep_top_bit(k);
+    if ((k >> (top - 1)) & 1u) {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i] * x[i];
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i];
+    }
+    for (int bit = top - 2; bit >= 0; bit--) {
         if ((k >> bit) & 1u) {
-            if (first) {
 #pragma omp simd
-                for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i] * x[i];
-            } else {
-#pragma omp simd
-                for (size_t i = 0; i < n; i++) y[i] = y[i] * y[i] * x[i];
-            }
+            for (size_t i = 0; i < n; i++) y[i] = y[i] * y[i] * x[i];
         } else {
-            if (first) {
 #pragma omp simd
-                for (size_t i = 0; i < n; i++) y[i] = x[i] * x[i];
-            } else {
-#pragma omp simd
-                for (size_t i = 0; i < n; i++) y[i] = y[i] * y[i];
-            }
+            for (size_t i = 0; i < n; i++) y[i] = y[i] * y[i];
         }
     }
 }

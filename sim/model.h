@@ -107,7 +107,7 @@ enum { MODEL_CAPTURE_TABLE = 32 }; /* n^{−η} tabulated for n < 32 */
     X(sensitive) X(a_max) X(phi0) X(phi1) X(psi) X(p_hard_closed) X(hard_offset)          \
     X(spread) X(jump_prob) X(breakthrough_prob) X(switch_on_prob) X(switch_off_prob)      \
     X(catch_up) X(catch_up_sd) X(cut) X(close) X(demand_growth) X(demand_growth_long)     \
-    X(demand_q) X(log_demand_q) X(demand_vol) X(readiness_rate) X(req) X(n_max)            \
+    X(demand_q) X(demand_vol) X(readiness_rate) X(req) X(n_max)            \
     X(entry_rate)                                                                        \
     X(exit_rate) X(hw_decay) X(hw_step) X(power_decay) X(power_step) X(closed_step)       \
     X(demand_step) X(ready_step) X(shock_mean) X(shock_sd) X(open_markup) X(inv_spread)    \

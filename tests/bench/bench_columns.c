@@ -60,7 +60,11 @@ int main(int argc, char **argv)
         p = sc.params;
         for (int j = 0; j < PARAM_COUNT; j++) vary[j] = 0;
         for (size_t u = 0; u < sc.n_uncertain; u++) vary[sc.uncertain[u].id] = 1;
-        if (argc > 4 && strcmp(argv[4], "draws") == 0) {
+        if (argc > 4 && strcmp(argv[4], "draws") != 0) {
+            fprintf(stderr, "bench_columns: the fourth argument can only be 'draws', not '%s'\n", argv[4]);
+            return 2;
+        }
+        if (argc > 4) {
             nd = sc.n_uncertain;
             for (size_t u = 0; u < nd; u++) ids[u] = sc.uncertain[u].id;
             drawn = malloc((n ? n : 1) * (nd ? nd : 1) * sizeof *drawn);
