@@ -366,9 +366,15 @@ static int check_resources(const gs_scenario *sc, cli_args *a, const char *outpu
     }
     if (avail > 0 && e.bytes > 0.9 * avail) {
         fprintf(stderr,
-                "gapsim: %s: the run needs about %.0f MB but only %.0f MB of memory are "
-                "available; at most %llu trajectories fit (use --trajectories)\n",
-                sc->name, e.bytes / 1e6, avail / 1e6, (unsigned long long)fit);
+                "gapsim: %s: the run needs about %.0f MB for %llu trajectories, more than 90%% "
+                "of the %.0f MB of memory available; at most %llu trajectories fit (lower "
+                "--trajectories%s%s)\n",
+                sc->name, e.bytes / 1e6, (unsigned long long)e.trajectories, avail / 1e6,
+                (unsigned long long)fit,
+                (a->run.target_se > 0 || sc->target_se > 0)
+                    ? ", or run.max_trajectories, which caps --target-se"
+                    : "",
+                sc->n_uncertain == 0 ? ", or stream the statistics with --memory" : "");
         return 1;
     }
     return -1;
@@ -471,8 +477,13 @@ int cli_run_main(int argc, char **argv)
         rc = cli_report(&err);
     } else if (!a.quiet) {
         summary_print(stdout, &sc, &res);
-        printf("\nWrote %s (%.2fs: model %.2fs, statistics %.2fs, output %.2fs)\n", output,
-               res.run.time_total + t_out, res.run.time_model, res.run.time_stats, t_out);
+        /* every phase that took time: the draws and a sensitivity analysis only when
+         * the run had them (the parsers of this line read "(T s:" and "model M s") */
+        printf("\nWrote %s (%.2fs: ", output, res.run.time_total + t_out);
+        if (res.run.time_draws > 0) printf("draws %.2fs, ", res.run.time_draws);
+        printf("model %.2fs, statistics %.2fs, ", res.run.time_model, res.run.time_stats);
+        if (res.run.time_sensitivity > 0) printf("sensitivity %.2fs, ", res.run.time_sensitivity);
+        printf("output %.2fs)\n", t_out);
         if (res.run.stream_passes)
             printf("Quantiles exact, streaming in %u passes of %llu-trajectory batches "
                    "(--memory %.0f MB)\n",

@@ -59,8 +59,11 @@ typedef struct {
                                  "" when no model ran (a merge sets its shards': partial.h) */
     struct gs_trajdata *traj; /* --keep-draws: this rank's per-trajectory data (trajdata.h,
                                  rows traj->first ..), or NULL */
-    /* wall-clock split of the run, seconds */
-    double time_model, time_stats, time_total;
+    /* wall-clock split of the run, seconds: the model's cycles, their statistics, and
+     * (set above the engine, 0 for a bare job) the parameter draws with their summary
+     * (point.h) and a sensitivity analysis after the run (study.h); time_total is the
+     * whole, these and the rest (setup, target-SE pilots, merging) */
+    double time_model, time_stats, time_draws, time_sensitivity, time_total;
     /* How the point layer (point.h) ran it (all zero for a bare job): */
     uint64_t batches;         /* --target-se: batches of `batch_size` trajectories run */
     uint64_t batch_size;

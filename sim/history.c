@@ -411,6 +411,7 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     if (shard) engine_slice(n64, opt->shard, opt->nshards, &s_first, &s_count);
     const size_t s_lo = (size_t)s_first, s_hi = (size_t)(s_first + s_count);
     double *values = d ? malloc(N * d * sizeof *values) : NULL;
+    double t_draws = 0.0; /* the waves' draws and the kept draws' summary */
     double *kept = NULL;
     uint64_t *index = NULL;
     if (!h->sim_all || !h->sim_accepted || !h->band_lo || !h->band_hi || !h->median_in_band ||
@@ -425,8 +426,10 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
     decision dec = {0};
     for (size_t w = 0; w < waves; w++) {
         /* the draws and pass 1 */
+        const double t0 = omp_get_wtime();
         if (d) st = uncertain_draw(wsc, seed, ENGINE_PARAM_FAMILY + w * HISTORY_WAVE_FAMILY, 0, N,
                                    target > 0 ? (size_t)batch : N, values, err);
+        t_draws += omp_get_wtime() - t0;
         if (st != GS_OK) break;
         engine_job job = {.params = sc->params, .seed = seed, .shock_point = w, .n = N, .d = d,
                           .ids = ids, .values = values};
@@ -553,8 +556,10 @@ gs_status history_run(const gs_scenario *sc, const gs_run_options *opt, gs_resul
                                           h->wave_probability[b][q][o], h->wave_stderr[b][q][o]);
     }
     if (st == GS_OK && !shard) st = target_summaries(h, &dec, N, err);
+    const double t_describe = omp_get_wtime();
     if (st == GS_OK && d && draws && !shard)
         st = uncertain_describe(sc, kept, (size_t)h->tally.accepted, draws, err);
+    t_draws += omp_get_wtime() - t_describe;
     if (st == GS_OK && opt->paths) {
         h->n_kept = h->tally.accepted;
         h->kept_index = index, h->kept_draws = kept;
@@ -573,6 +578,7 @@ done:
         return st;
     }
     res->time_total = omp_get_wtime() - t_start; /* draws, both passes, the summaries */
+    res->time_draws = d ? t_draws : 0.0;
     res->batches = batches;
     res->batch_size = target > 0 ? batch : 0;
     res->target_se = target;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 /* True when every outcome probability's standard error √(p(1−p)/N) is below target. */
 static int precise_enough(const uint64_t count[METRIC_COUNT][OUTCOME_COUNT], uint64_t n,
                           double target)
@@ -98,6 +100,7 @@ gs_status point_run(const gs_scenario *sc, const gs_params *params, uint64_t sho
                     const gs_run_options *opt, gs_result *res, gs_uncertainty **draws,
                     gs_error *err)
 {
+    const double t_start = omp_get_wtime();
     memset(res, 0, sizeof *res);
     if (draws) *draws = NULL;
     size_t d = sc->n_uncertain;
@@ -115,7 +118,7 @@ gs_status point_run(const gs_scenario *sc, const gs_params *params, uint64_t sho
     }
     GS_RETURN_IF(n > (uint64_t)SIZE_MAX / 1024, err, GS_ERR_INPUT,
                  "run.trajectories: %llu is too large for this machine", (unsigned long long)n);
-    double *values = NULL;
+    double *values = NULL, t_draws = omp_get_wtime();
     if (d) {
         values = malloc((size_t)n * d * sizeof *values);
         GS_RETURN_IF(!values, err, GS_ERR_NOMEM, "out of memory for %llu x %zu parameter draws",
@@ -128,16 +131,20 @@ gs_status point_run(const gs_scenario *sc, const gs_params *params, uint64_t sho
             return st;
         }
     }
+    t_draws = omp_get_wtime() - t_draws;
     job.n = (size_t)n;
     job.values = values;
     gs_status st = opt->memory > 0 ? stream_run_job(sc, &job, opt, res, err) /* --memory */
                                    : engine_run_job(sc, &job, opt, res, err);
+    const double t_describe = omp_get_wtime();
     if (st == GS_OK && d && draws) st = uncertain_describe(sc, values, (size_t)n, draws, err);
     free(values);
     if (st != GS_OK) {
         engine_result_free(res);
         return st;
     }
+    res->time_draws = d ? t_draws + (omp_get_wtime() - t_describe) : 0.0;
+    res->time_total = omp_get_wtime() - t_start;
     res->batches = batches;
     res->batch_size = target > 0 ? batch : 0;
     res->target_se = target;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "sensitivity.h"
 
 size_t study_points(const gs_scenario *sc) { return scenario_sweep_points(sc); }
@@ -53,9 +55,15 @@ gs_status study_run(const gs_scenario *sc, const gs_run_options *opt, const poin
     if (sc->n_uncertain && sc->sensitivity.line) {
         gs_run_options o = *opt;
         o.keep_draws = 0; /* the trajectories kept are the run's, not the analysis's */
+        const double t0 = omp_get_wtime();
         gs_status st = sensitivity_run(sc, &o, res->uncertainty, err);
-        if (st != GS_OK) study_result_free(res);
-        return st;
+        if (st != GS_OK) {
+            study_result_free(res);
+            return st;
+        }
+        res->run.time_sensitivity = omp_get_wtime() - t0;
+        res->run.time_total += res->run.time_sensitivity;
+        return GS_OK;
     }
     return GS_OK;
 }

@@ -191,3 +191,37 @@ if [ -s "$TMP/t2.log" ]; then
 else
     skip "--threads 1 starts no second thread" "the shim does not see this build's thread creation"
 fi
+
+# The closing "Wrote" line times every phase that took time: an uncertain run's parameter
+# draws (with their summary), a sensitivity analysis; the total covers the phases it
+# names (each printed to 0.01 s).  A point-valued run names no draws.  20000 trajectories
+# of 63 parameters: draws of a few hundredths of a second, which a total without them
+# would miss.
+wrote_phases() { # FILE [WANTED PHASE...]: the line parses, the phases are named, sum <= total
+    local line file=$1 p
+    shift
+    line=$(grep '^Wrote ' "$file") || { echo "no Wrote line"; return 1; }
+    for p in "$@"; do
+        echo "$line" | grep -Eq " $p [0-9.]+s[,)]" || { echo "no $p in: $line"; return 1; }
+    done
+    echo "$line" | awk '{
+        s = $0; sub(/^[^(]*\(/, "", s); split(s, a, "s: "); total = a[1] + 0
+        n = split(a[2], part, ", "); sum = 0
+        for (i = 1; i <= n; i++) { split(part[i], f, " "); sum += f[2] + 0 }
+        if (sum > total + 0.005 * (n + 1) + 1e-9) { print "phases sum to " sum " > total " total; exit 1 }
+    }'
+}
+timing_line() {
+    "$GAPSIM" run "$S" -n 2000 -t 1 -o "$TMP/tp.h5" >"$TMP/tp.out" 2>/dev/null || return 1
+    wrote_phases "$TMP/tp.out" model statistics output || return 1
+    ! grep '^Wrote ' "$TMP/tp.out" | grep -q 'draws\|sensitivity' || { echo "a point run names draws"; return 1; }
+    "$GAPSIM" run "$TMP/unc.yaml" -n 20000 -t 1 -o "$TMP/tu.h5" >"$TMP/tu.out" 2>/dev/null || return 1
+    wrote_phases "$TMP/tu.out" draws model statistics output || return 1
+    ! grep '^Wrote ' "$TMP/tu.out" | grep -q sensitivity || { echo "names a sensitivity it did not run"; return 1; }
+    sed 's/^  samples: .*/  samples: 64/' scenarios/uncertain.yaml >"$TMP/sens.yaml"
+    "$GAPSIM" run "$TMP/sens.yaml" -n 2000 -t 1 -o "$TMP/ts.h5" >"$TMP/ts.out" 2>/dev/null || return 1
+    wrote_phases "$TMP/ts.out" draws model statistics sensitivity output || return 1
+    "$GAPSIM" run scenarios/baseline.yaml -n 20000 -t 1 -o "$TMP/th.h5" >"$TMP/th.out" 2>/dev/null || return 1
+    wrote_phases "$TMP/th.out" draws model statistics output # history matching: every wave's draws
+}
+check "the Wrote line times the draws and a sensitivity analysis when the run has them" timing_line
