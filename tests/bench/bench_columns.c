@@ -1,10 +1,12 @@
 /* bench_columns.c - the model alone, point-valued against uncertain parameters as
  * columns (docs/performance.md, "Uncertain parameters as columns"), in CPU time.
  *
- * One block of N trajectories runs CYCLES cycles of model_record + model_advance (one
- * parameter set) and of model_step_columns (record and advance chunk by chunk with each
- * trajectory's own model, with the plan of which columns the block shares, as the engine
- * runs it).
+ * N trajectories run CYCLES cycles as the engine runs them: each cycle over every block
+ * of ENGINE_BLOCK trajectories in turn (so that with N beyond a few blocks the state,
+ * the record and the columns come from memory each cycle, as in a run), with
+ * model_record + model_advance (one parameter set) and with model_step_columns (record
+ * and advance chunk by chunk with each trajectory's own model; each block a view of the
+ * columns with its own plan of which columns it shares).
  * Without SCENARIO: the defaults, and every parameter that is not a whole number scaled
  * per trajectory by a factor within ±2.5%, so that neighbours share no constant (the
  * correlation factor stays shared).  With SCENARIO: its point values, and only its
@@ -16,8 +18,10 @@
  * program (the scaled form leaves out those whose point value is a whole number, e.g.
  * ν = 1, and varies the rest by ±2.5% only).  Both on one thread, on the
  * instruction set GAPSIM_ISA chooses; the setup (model_init per trajectory) is not
- * timed.  CPU time of the process (CLOCK_PROCESS_CPUTIME_ID), best of 3, so that other
- * work on the machine does not count.
+ * timed.  CPU time of the process (CLOCK_PROCESS_CPUTIME_ID), the best of 15 runs up
+ * to N = 4096 (a run of one block takes about a millisecond) and of 3 beyond, so that
+ * other work on the machine does not count.  The plan counted in the output line is the
+ * first block's.
  *
  * usage: bench_columns N CYCLES [SCENARIO [draws]]
  * prints: "columns POINT_NS UNCERTAIN_NS RATIO (...)" (ns per trajectory-cycle)
@@ -93,18 +97,21 @@ int main(int argc, char **argv)
     }
     double *state = malloc(MODEL_STATE_ARRAYS * n * sizeof(double));
     double *rec = malloc(VAR_COUNT * n * sizeof(double));
+    /* the engine's layout (engine.c): blocks of ENGINE_BLOCK, each a view of the
+     * columns with its own plan */
+    const size_t nblocks = (n + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     double *cols = malloc(MODEL_COLUMNS * n * sizeof(double));
+    uint64_t *plans = malloc(nblocks * MODEL_COLUMN_WORDS * sizeof *plans);
     rng_pcg32 *rng = malloc(n * sizeof *rng);
-    if (!state || !rec || !cols || !rng) return 1;
+    if (!state || !rec || !cols || !plans || !rng) return 1;
     gs_block b = {.n = n};
     for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b.x[s] = state + (size_t)s * n;
     double *out[VAR_COUNT];
     for (int v = 0; v < VAR_COUNT; v++) out[v] = rec + (size_t)v * n;
-    uint64_t plan[MODEL_COLUMN_WORDS];
-    const gs_columns c0 = {cols, n, own_factor, NULL}, c = {cols, n, own_factor, plan};
     double best[2] = {1e300, 1e300}, check = 0.0;
     int uniform = 0;
-    for (int rep = 0; rep < 3; rep++)
+    const int reps = n <= 4096 ? 15 : 3;
+    for (int rep = 0; rep < reps; rep++)
         for (int mode = 0; mode < 2; mode++) {
             for (size_t i = 0; i < n; i++) rng_stream(&rng[i], 1, 0, i);
             if (mode == 0) {
@@ -123,22 +130,37 @@ int main(int argc, char **argv)
                     gs_block b1 = {.n = 1};
                     for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b1.x[s] = b.x[s] + i;
                     model_start(&mi, &b1);
-                    model_columns_store(&c0, i, &mi);
+                    const gs_columns cb = {cols, n, own_factor, NULL};
+                    model_columns_store(&cb, i, &mi);
                 }
-                model_columns_plan(&c0, n, plan);
                 uniform = 0;
-                for (int col = 0; col < MODEL_COLUMNS; col++)
-                    uniform += (int)((plan[col / 64] >> (col % 64)) & 1u);
+                for (size_t j = 0; j < nblocks; j++) {
+                    const size_t first = j * ENGINE_BLOCK;
+                    const gs_columns cb = {cols + first, n, own_factor, NULL};
+                    uint64_t *plan = plans + j * MODEL_COLUMN_WORDS;
+                    model_columns_plan(&cb, n - first < ENGINE_BLOCK ? n - first : ENGINE_BLOCK, plan);
+                    for (int col = 0; j == 0 && col < MODEL_COLUMNS; col++)
+                        uniform += (int)((plan[col / 64] >> (col % 64)) & 1u);
+                }
             }
             const double t0 = cpu_seconds();
-            for (int k = 0; k <= cycles; k++) {
-                if (mode == 0) {
-                    model_record(&m, &b, k, out);
-                    if (k < cycles) model_advance(&m, &b, k, rng);
-                } else {
-                    model_step_columns(&m, &c, &b, k, out, k < cycles ? rng : NULL);
+            for (int k = 0; k <= cycles; k++)
+                for (size_t j = 0; j < nblocks; j++) {
+                    const size_t first = j * ENGINE_BLOCK;
+                    const size_t count = n - first < ENGINE_BLOCK ? n - first : ENGINE_BLOCK;
+                    gs_block bj = {.n = count};
+                    for (int s = 0; s < MODEL_STATE_ARRAYS; s++) bj.x[s] = b.x[s] + first;
+                    double *oj[VAR_COUNT];
+                    for (int v = 0; v < VAR_COUNT; v++) oj[v] = out[v] + first;
+                    if (mode == 0) {
+                        model_record(&m, &bj, k, oj);
+                        if (k < cycles) model_advance(&m, &bj, k, rng + first);
+                    } else {
+                        const gs_columns cb = {cols + first, n, own_factor,
+                                               plans + j * MODEL_COLUMN_WORDS};
+                        model_step_columns(&m, &cb, &bj, k, oj, k < cycles ? rng + first : NULL);
+                    }
                 }
-            }
             const double t = cpu_seconds() - t0;
             if (t < best[mode]) best[mode] = t;
             check += rec[n / 2];
@@ -151,5 +173,6 @@ int main(int argc, char **argv)
            own_factor ? "own" : "shared", uniform, own_factor ? MODEL_COLUMNS : MODEL_TRAJ_COLUMNS,
            check);
     free(drawn);
+    free(plans);
     return 0;
 }

@@ -9,8 +9,10 @@
 #     trajectory-cycle.
 #  2. uncertain / point: scenarios/uncertain.yaml without its sensitivity section (63
 #     uncertain parameters, LHS) and tests/bench/few_uncertain.yaml (3) against
-#     scenarios/baseline_point.yaml, same N, 1 thread (wall-clock model time), and the
-#     model alone in CPU time (bench_columns, the same three kinds of run).
+#     scenarios/baseline_point.yaml, same N, 1 thread (wall-clock model time, and the
+#     whole run: the Wrote line's total, the parameter draws included), and the
+#     model alone in CPU time (bench_columns, the same three kinds of run, at 1024 and at
+#     65536 trajectories: in cache and from memory).
 # Environment: BUILD (default build), N (default 1000000), V1_REV.
 set -eu
 BUILD=${BUILD:-build}
@@ -60,12 +62,17 @@ awk -v tc="$tc" -v w1="$w1" -v m1="$m1" -v w2="$w2" -v m2="$m2" -v wu="$wu" -v m
     printf "  uncertain / point: model %.2fx, whole run %.2fx (target 1.3x)\n", mu / m2, wu / w2
     printf "  few_uncertain / point: model %.2fx, whole run %.2fx\n", mf / m2, wf / w2
 }'
-# The model alone in CPU time (tests/bench/bench_columns.c): the same block of 1024
-# trajectories point-valued and with its own constants per trajectory, 20 cycles: every
-# non-integer parameter scaled by up to ±2.5%, only uncertain.yaml's (scaled, and drawn
-# from their priors as a run draws them), only few_uncertain.yaml's 3.
+# The model alone in CPU time (tests/bench/bench_columns.c): the same trajectories
+# point-valued and with their own constants per trajectory, 20 cycles, in the engine's
+# blocks of 1024: every non-integer parameter scaled by up to ±2.5%, only
+# uncertain.yaml's (scaled, and drawn from their priors as a run draws them), only
+# few_uncertain.yaml's 3.  At 1024 trajectories (one block) everything stays in the
+# caches from cycle to cycle: the arithmetic alone.  At 65536 (64 blocks) the state, the
+# records and the columns come from memory every cycle, as in a run.
 if [ -x "$BUILD/bench_columns" ]; then
-    for s in "" scenarios/uncertain.yaml "scenarios/uncertain.yaml draws" tests/bench/few_uncertain.yaml; do
-        "$BUILD/bench_columns" 1024 20 $s | awk -v s="${s:-every parameter}" '{printf "  model alone, CPU time (bench_columns 1024 20, %s): point %s ns/tc, columns %s ns/tc, %sx (target 1.3x)\n", s, $2, $3, $4}'
+    for n in 1024 65536; do
+        for s in "" scenarios/uncertain.yaml "scenarios/uncertain.yaml draws" tests/bench/few_uncertain.yaml; do
+            "$BUILD/bench_columns" $n 20 $s | awk -v n=$n -v s="${s:-every parameter}" '{printf "  model alone, CPU time (bench_columns %s 20, %s): point %s ns/tc, columns %s ns/tc, %sx (target 1.3x)\n", n, s, $2, $3, $4}'
+        done
     done
 fi
