@@ -118,7 +118,8 @@ gs_status point_run(const gs_scenario *sc, const gs_params *params, uint64_t sho
     }
     GS_RETURN_IF(n > (uint64_t)SIZE_MAX / 1024, err, GS_ERR_INPUT,
                  "run.trajectories: %llu is too large for this machine", (unsigned long long)n);
-    double *values = NULL, t_draws = omp_get_wtime();
+    double *values = NULL;
+    double t_draws = omp_get_wtime();
     if (d) {
         values = malloc((size_t)n * d * sizeof *values);
         GS_RETURN_IF(!values, err, GS_ERR_NOMEM, "out of memory for %llu x %zu parameter draws",

@@ -63,7 +63,6 @@ gs_status study_run(const gs_scenario *sc, const gs_run_options *opt, const poin
         }
         res->run.time_sensitivity = omp_get_wtime() - t0;
         res->run.time_total += res->run.time_sensitivity;
-        return GS_OK;
     }
     return GS_OK;
 }

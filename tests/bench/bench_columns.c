@@ -102,6 +102,7 @@ int main(int argc, char **argv)
     const size_t nblocks = (n + ENGINE_BLOCK - 1) / ENGINE_BLOCK;
     double *cols = malloc(MODEL_COLUMNS * n * sizeof(double));
     uint64_t *plans = malloc(nblocks * MODEL_COLUMN_WORDS * sizeof *plans);
+    const gs_columns all = {cols, n, own_factor, NULL}; /* every trajectory, for the store */
     rng_pcg32 *rng = malloc(n * sizeof *rng);
     if (!state || !rec || !cols || !plans || !rng) return 1;
     gs_block b = {.n = n};
@@ -130,8 +131,7 @@ int main(int argc, char **argv)
                     gs_block b1 = {.n = 1};
                     for (int s = 0; s < MODEL_STATE_ARRAYS; s++) b1.x[s] = b.x[s] + i;
                     model_start(&mi, &b1);
-                    const gs_columns cb = {cols, n, own_factor, NULL};
-                    model_columns_store(&cb, i, &mi);
+                    model_columns_store(&all, i, &mi);
                 }
                 uniform = 0;
                 for (size_t j = 0; j < nblocks; j++) {
