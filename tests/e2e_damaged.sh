@@ -103,9 +103,16 @@ check "report on a full disk: one line naming the file and the cause, no .tmp le
 plot_sigterm() { # SIGTERM to gapsim plot: not exit 0, no figure replaced, no temporary file
     local d="$TMP/plot_term"
     mkdir -p "$d"
-    "$GAPSIM" plot "$TMP/good.h5" -o "$d" >/dev/null 2>"$TMP/err" &
-    local pid=$!
-    sleep 2
+    # a high resolution and three formats keep it saving for a while; the signal goes
+    # once the first temporary figure exists (the handler is installed, the figures
+    # are being written), not after a fixed sleep a fast machine outruns
+    "$GAPSIM" plot "$TMP/good.h5" -o "$d" --format png,svg,pdf --dpi 600 >/dev/null 2>"$TMP/err" &
+    local pid=$! i
+    for ((i = 0; i < 6000; i++)); do
+        compgen -G "$d/.*.tmp.*" >/dev/null && break
+        kill -0 $pid 2>/dev/null || { echo "plot ended before it wrote a temporary figure"; cat "$TMP/err"; return 1; }
+        sleep 0.01
+    done
     local t0 rc ms
     t0=$(date +%s%N)
     kill -TERM $pid
